@@ -1,0 +1,319 @@
+"""Typed attributes on cases, documents and persons, and their spreadsheet import.
+
+Values live in typed columns so later filters run in SQL on both databases.
+Numbers typed by Dutch researchers ("1.065.000", "6,5") are read as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cases.projects import find_case, find_person, get_document
+from store.errors import Refused
+from store.events import record_event
+from store.models import (
+    ATTRIBUTE_TARGETS,
+    ATTRIBUTE_TYPES,
+    AttributeDefinition,
+    AttributeValue,
+    Case,
+    Document,
+    Person,
+    Project,
+)
+
+_TRUE = {"true", "yes", "ja", "j", "y", "1", "waar", "wahr"}
+_FALSE = {"false", "no", "nee", "n", "0", "onwaar", "nein", "falsch"}
+_DUTCH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_ENGLISH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+Entity = Case | Document | Person
+
+
+def parse_number(text: str) -> int | float:
+    """Read a number the way a Dutch, German or English spreadsheet user typed it.
+
+    A dot followed by groups of exactly three digits is a thousands separator
+    ("1.065.000"); a comma before the last digits is the decimal mark ("6,5").
+    "1,065,000" and "6.5" are read the English way.
+    """
+    raw = text.strip().replace(" ", "").replace("\u00a0", "")
+    if _DUTCH_THOUSANDS.match(raw):
+        raw = raw.replace(".", "").replace(",", ".")
+    elif _ENGLISH_THOUSANDS.match(raw):
+        raw = raw.replace(",", "")
+    elif _DECIMAL_COMMA.match(raw):
+        raw = raw.replace(",", ".")
+    elif not _PLAIN_NUMBER.match(raw):
+        raise ValueError(f"'{text}' is not a number")
+    return float(raw) if "." in raw else int(raw)
+
+
+def parse_value(raw: Any, type_: str) -> Any:
+    """Convert a typed or textual value to the Python value of the attribute type."""
+    if type_ not in ATTRIBUTE_TYPES:
+        raise Refused(f"unknown attribute type '{type_}' (use one of: {', '.join(ATTRIBUTE_TYPES)})")
+    if raw is None:
+        return None
+    try:
+        if type_ in ("text", "category"):
+            return str(raw).strip()
+        if type_ == "boolean":
+            if isinstance(raw, bool):
+                return raw
+            word = str(raw).strip().casefold()
+            if word in _TRUE:
+                return True
+            if word in _FALSE:
+                return False
+            raise ValueError(f"'{raw}' is not yes/no")
+        if type_ == "integer":
+            value = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_number(str(raw))
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError(f"'{raw}' is not a whole number")
+                value = int(value)
+            return value
+        if type_ == "float":
+            return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else float(parse_number(str(raw)))
+        if type_ == "date":
+            if isinstance(raw, datetime):
+                return raw.date()
+            if isinstance(raw, date):
+                return raw
+            return _parse_date(str(raw))
+    except ValueError as exc:
+        raise Refused(f"{exc} (attribute type {type_})") from exc
+    raise AssertionError(type_)
+
+
+def _parse_date(text: str) -> date:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date (use 2025-03-12 or 12-03-2025)")
+
+
+def infer_type(raw: Any) -> str:
+    """The narrowest attribute type a value fits."""
+    if isinstance(raw, bool):
+        return "boolean"
+    if isinstance(raw, int):
+        return "integer"
+    if isinstance(raw, float):
+        return "float"
+    if isinstance(raw, (date, datetime)):
+        return "date"
+    text = str(raw).strip()
+    for type_ in ("integer", "float", "date"):
+        try:
+            parse_value(text, type_)
+            return type_
+        except Refused:
+            continue
+    if text.casefold() in ("true", "false", "ja", "nee", "yes", "no"):
+        return "boolean"
+    return "text"
+
+
+_COLUMN = {"text": "value_text", "category": "value_text", "boolean": "value_bool", "integer": "value_int",
+           "float": "value_float", "date": "value_date"}
+_TARGET_COLUMN = {"case": "case_id", "document": "document_id", "person": "person_id"}
+
+
+def target_of(entity: Entity) -> str:
+    return {Case: "case", Document: "document", Person: "person"}[type(entity)]
+
+
+def get_or_create_definition(
+    session: Session, project: Project, target: str, name: str, type_: str, *, actor: str = "system"
+) -> AttributeDefinition:
+    if target not in ATTRIBUTE_TARGETS:
+        raise Refused(f"attributes belong to a case, document or person, not '{target}'")
+    name = " ".join(name.split())
+    if not name:
+        raise Refused("attribute name is empty")
+    definition = session.scalar(
+        select(AttributeDefinition).where(
+            AttributeDefinition.project_id == project.id,
+            AttributeDefinition.target == target,
+            AttributeDefinition.name == name,
+        )
+    )
+    if definition is not None:
+        return definition
+    if type_ not in ATTRIBUTE_TYPES:
+        raise Refused(f"unknown attribute type '{type_}' (use one of: {', '.join(ATTRIBUTE_TYPES)})")
+    definition = AttributeDefinition(project_id=project.id, target=target, name=name, type=type_)
+    session.add(definition)
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="create", entity="attribute_definition",
+                 entity_guid=definition.guid, after={"name": name, "target": target, "type": type_})
+    return definition
+
+
+def set_attribute(
+    session: Session,
+    project: Project,
+    entity: Entity,
+    name: str,
+    raw: Any,
+    *,
+    type_: str | None = None,
+    actor: str = "system",
+) -> AttributeValue:
+    """Set (or replace) one attribute value; the type comes from the definition, the argument or the value."""
+    target = target_of(entity)
+    definition = get_or_create_definition(session, project, target, name, type_ or infer_type(raw), actor=actor)
+    if type_ and type_ != definition.type:
+        raise Refused(f"attribute '{definition.name}' is of type {definition.type}, not {type_}")
+    value = parse_value(raw, definition.type)
+    target_col = _TARGET_COLUMN[target]
+    row = session.scalar(
+        select(AttributeValue).where(
+            AttributeValue.definition_id == definition.id, getattr(AttributeValue, target_col) == entity.id
+        )
+    )
+    before = None
+    if row is None:
+        row = AttributeValue(definition_id=definition.id, **{target_col: entity.id})
+        session.add(row)
+    else:
+        before = {"value": _jsonable(getattr(row, _COLUMN[definition.type]))}
+    setattr(row, _COLUMN[definition.type], value)
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="set", entity="attribute_value",
+                 entity_guid=row.guid, before=before,
+                 after={"attribute": definition.name, "target": target, "target_guid": str(entity.guid),
+                        "value": _jsonable(value)})
+    return row
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def attribute_values(session: Session, project: Project, target: str) -> dict[int, dict[str, Any]]:
+    """{entity id: {attribute name: value}} for one kind of entity."""
+    stmt = (
+        select(AttributeDefinition, AttributeValue)
+        .join(AttributeValue, AttributeValue.definition_id == AttributeDefinition.id)
+        .where(AttributeDefinition.project_id == project.id, AttributeDefinition.target == target)
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for definition, value in session.execute(stmt):
+        entity_id = getattr(value, _TARGET_COLUMN[target])
+        out.setdefault(entity_id, {})[definition.name] = getattr(value, _COLUMN[definition.type])
+    return out
+
+
+def list_definitions(session: Session, project: Project, target: str | None = None) -> list[AttributeDefinition]:
+    stmt = select(AttributeDefinition).where(AttributeDefinition.project_id == project.id)
+    if target:
+        stmt = stmt.where(AttributeDefinition.target == target)
+    return sorted(session.scalars(stmt), key=lambda d: (d.target, d.name.casefold()))
+
+
+@dataclass
+class SheetImportResult:
+    rows: int
+    values: int
+    types: dict[str, str]
+
+
+def read_sheet(filename: str, data: bytes) -> list[list[Any]]:
+    """Rows of a CSV (UTF-8/BOM or cp1252; comma or semicolon) or XLSX sheet."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on damaged files
+            raise Refused(f"{filename}: not a readable .xlsx file ({exc.__class__.__name__})") from exc
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    if not filename.lower().endswith(".csv"):
+        raise Refused(f"{filename}: attribute sheets must be .csv or .xlsx")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def import_attribute_sheet(
+    session: Session, project: Project, target: str, filename: str, data: bytes, *, actor: str = "system"
+) -> SheetImportResult:
+    """First column names the case/person/document, the header names the attributes; types are inferred per column."""
+    rows = [r for r in read_sheet(filename, data) if any(c not in (None, "") for c in r)]
+    if len(rows) < 2:
+        raise Refused(f"{filename}: needs a header row and at least one data row")
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    if any(not h for h in header[1:]):
+        raise Refused(f"{filename}: every column needs a name in the header row")
+    finders = {
+        "case": lambda ref: find_case(session, project, ref),
+        "person": lambda ref: find_person(session, project, ref),
+        "document": lambda ref: _try(lambda: get_document(session, project, ref)),
+    }
+    entities = []
+    unknown = []
+    for number, row in enumerate(rows[1:], start=2):
+        ref = str(row[0]).strip() if row and row[0] is not None else ""
+        entity = finders[target](ref) if ref else None
+        if entity is None:
+            unknown.append(f"row {number}: '{ref}'")
+        entities.append(entity)
+    if unknown:
+        raise Refused(f"{filename}: no {target} named " + ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else ""))
+    types: dict[str, str] = {}
+    for col, name in enumerate(header[1:], start=1):
+        cells = [r[col] for r in rows[1:] if col < len(r) and r[col] not in (None, "")]
+        existing = session.scalar(select(AttributeDefinition.type).where(
+            AttributeDefinition.project_id == project.id, AttributeDefinition.target == target,
+            AttributeDefinition.name == name))
+        types[name] = existing or _column_type(cells)
+    count = 0
+    for number, (entity, row) in enumerate(zip(entities, rows[1:]), start=2):
+        for col, name in enumerate(header[1:], start=1):
+            cell = row[col] if col < len(row) else None
+            if cell in (None, ""):
+                continue
+            try:
+                set_attribute(session, project, entity, name, cell, type_=types[name], actor=actor)
+            except Refused as exc:
+                raise Refused(f"{filename}: row {number}, column '{name}': {exc}") from exc
+            count += 1
+    return SheetImportResult(rows=len(entities), values=count, types=types)
+
+
+def _column_type(cells: list[Any]) -> str:
+    if not cells:
+        return "text"
+    kinds = {infer_type(c) for c in cells}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if kinds <= {"integer", "float"}:
+        return "float"
+    return "text"
+
+
+def _try(fn):  # type: ignore[no-untyped-def]
+    try:
+        return fn()
+    except Refused:
+        return None

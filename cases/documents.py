@@ -1,0 +1,131 @@
+"""Reading documents back: text of a version, turns with speakers, sentences, listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.errors import Refused
+from store.models import (
+    Case,
+    CaseDocument,
+    Coding,
+    Document,
+    Person,
+    Project,
+    Segment,
+    Sentence,
+    Speaker,
+    TextVersion,
+    Turn,
+)
+
+
+def current_text_version(session: Session, document: Document) -> TextVersion:
+    version = session.scalar(
+        select(TextVersion).where(TextVersion.document_id == document.id, TextVersion.version == document.current_version)
+    )
+    if version is None:
+        raise Refused(f"document '{document.title}' has no text version {document.current_version}")
+    return version
+
+
+def document_text(session: Session, document: Document) -> str:
+    return current_text_version(session, document).text
+
+
+@dataclass
+class TurnView:
+    ordinal: int
+    start: int
+    end: int
+    content_start: int
+    label: str | None
+    role: str
+    person: str | None
+    pseudonym: str | None
+    start_ms: int | None
+    end_ms: int | None
+    language: str | None
+
+
+def document_turns(session: Session, document: Document) -> list[TurnView]:
+    version = current_text_version(session, document)
+    stmt = (
+        select(Turn, Speaker, Person)
+        .outerjoin(Speaker, Turn.speaker_id == Speaker.id)
+        .outerjoin(Person, Speaker.person_id == Person.id)
+        .where(Turn.text_version_id == version.id)
+        .order_by(Turn.ordinal)
+    )
+    return [
+        TurnView(turn.ordinal, turn.start, turn.end, turn.content_start, speaker.label if speaker else None,
+                 speaker.role if speaker else "unknown", person.name if person else None,
+                 person.pseudonym if person else None, turn.start_ms, turn.end_ms, turn.language)
+        for turn, speaker, person in session.execute(stmt)
+    ]
+
+
+def document_sentences(session: Session, document: Document) -> list[tuple[int, int]]:
+    version = current_text_version(session, document)
+    stmt = select(Sentence.start, Sentence.end).where(Sentence.text_version_id == version.id).order_by(Sentence.ordinal)
+    return [(s, e) for s, e in session.execute(stmt)]
+
+
+def document_speakers(session: Session, document: Document) -> list[tuple[Speaker, Person | None]]:
+    stmt = (
+        select(Speaker, Person)
+        .outerjoin(Person, Speaker.person_id == Person.id)
+        .where(Speaker.document_id == document.id)
+        .order_by(Speaker.id)
+    )
+    return list(session.execute(stmt).tuples())
+
+
+def list_documents(session: Session, project: Project, case: Case | None = None) -> list[Document]:
+    stmt = select(Document).where(Document.project_id == project.id)
+    if case is not None:
+        stmt = stmt.join(CaseDocument).where(CaseDocument.case_id == case.id)
+    return sorted(session.scalars(stmt), key=lambda d: (d.title.casefold(), d.title))
+
+
+def document_case_names(session: Session, project: Project) -> dict[int, list[str]]:
+    """{document id: case names sorted} for a whole project in one query."""
+    stmt = (
+        select(CaseDocument.document_id, Case.name)
+        .join(Case, Case.id == CaseDocument.case_id)
+        .where(Case.project_id == project.id)
+    )
+    out: dict[int, list[str]] = {}
+    for doc_id, name in session.execute(stmt):
+        out.setdefault(doc_id, []).append(name)
+    for names in out.values():
+        names.sort(key=lambda n: (n.casefold(), n))
+    return out
+
+
+def document_record(document: Document, case_names: list[str], text: str | None = None) -> dict:
+    """The CLI/JSON shape of a document."""
+    record = {
+        "guid": str(document.guid), "title": document.title, "case": case_names[0] if case_names else None,
+        "cases": case_names, "kind": document.kind, "language": document.language,
+        "source_filename": document.source_filename, "sha256": document.sha256,
+        "date": document.document_date.isoformat() if document.document_date else None,
+    }
+    if text is not None:
+        record["text"] = text
+    return record
+
+
+def project_counts(session: Session, project: Project) -> dict[str, int]:
+    docs = select(Document.id).where(Document.project_id == project.id)
+    return {
+        "cases": session.scalar(select(func.count()).select_from(Case).where(Case.project_id == project.id)) or 0,
+        "documents": session.scalar(select(func.count()).select_from(docs.subquery())) or 0,
+        "persons": session.scalar(select(func.count()).select_from(Person).where(Person.project_id == project.id)) or 0,
+        "codings": session.scalar(
+            select(func.count()).select_from(Coding).join(Segment).where(Segment.document_id.in_(docs))
+        ) or 0,
+    }

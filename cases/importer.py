@@ -1,0 +1,251 @@
+"""Transcript import in two steps: a preview the user confirms, then one transaction that stores it.
+
+The preview reads the file, detects speaker labels, language and damage without
+touching the database; `store_import` writes the document, its first text
+version, speakers, turns and sentences, or nothing at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from cases.damage import DamageWarning, detect_damage
+from cases.language import detect_language
+from cases.nlp import split_sentences
+from cases.projects import create_case, create_person, find_case, find_person, get_project
+from cases.readers import DEFAULT_MAX_IMPORT_BYTES, ImportRefused, SourceText, read_source
+from cases.speakers import ROLES, DetectedTurn, LabelCandidate, build_turns, detect_labels
+from cases.textnorm import NORMALISATION_VERSION
+from store.db import write_session
+from store.errors import Refused
+from store.events import record_event
+from store.models import DOCUMENT_KINDS, Case, CaseDocument, Document, Project, Sentence, Speaker, TextVersion, Turn
+
+@dataclass
+class ImportPreview:
+    """Everything the user confirms before a document is stored."""
+
+    source: SourceText
+    data: bytes
+    sha256: str
+    title: str
+    language: str | None
+    language_scores: dict[str, float]
+    labels: list[LabelCandidate]
+    warnings: list[DamageWarning]
+
+    @property
+    def filename(self) -> str:
+        return self.source.filename
+
+    def default_speakers(self) -> dict[str, SpeakerDecision]:
+        """Accept every label not flagged as a likely false one, with its suggested role."""
+        return {c.label: SpeakerDecision(role=c.suggested_role) for c in self.labels if not c.likely_false}
+
+    def turns(self, speakers: dict[str, SpeakerDecision] | None = None) -> list[DetectedTurn]:
+        accepted = set((speakers if speakers is not None else self.default_speakers()).keys())
+        return turns_for(self.source, accepted)
+
+
+@dataclass
+class SpeakerDecision:
+    role: str
+    person: str | None = None  # an existing person's name, or a new person to create
+
+
+def title_from_filename(filename: str) -> str:
+    """'Interview Jan.docx' -> 'Interview Jan'; '.docx.txt' style double suffixes lose only the last one."""
+    return Path(filename).stem.strip() or filename
+
+
+def preview_import(
+    filename: str, data: bytes, *, language: str | None = None, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES
+) -> ImportPreview:
+    """Read and analyse a file; raises ImportRefused with the reason for bad input."""
+    source = read_source(filename, data, max_bytes=max_bytes)
+    detected, scores = detect_language(source.text)
+    return ImportPreview(
+        source=source, data=data, sha256=hashlib.sha256(data).hexdigest(), title=title_from_filename(filename),
+        language=language or detected, language_scores=scores, labels=detect_labels(source),
+        warnings=detect_damage(source.text),
+    )
+
+
+def turns_for(source: SourceText, accepted: set[str]) -> list[DetectedTurn]:
+    """Turns by accepted labels; a text without speakers gets one unit per paragraph."""
+    if accepted:
+        return build_turns(source, accepted)
+    return [DetectedTurn(p.start, p.end, p.start, None, p.start_ms, p.end_ms) for p in source.paragraphs]
+
+
+def find_duplicate(session: Session, project: Project, sha256: str) -> Document | None:
+    return session.scalar(select(Document).where(Document.project_id == project.id, Document.sha256 == sha256))
+
+
+def store_import(
+    session: Session,
+    project: Project,
+    preview: ImportPreview,
+    *,
+    cases: list[Case],
+    kind: str = "interview",
+    language: str | None = None,
+    speakers: dict[str, SpeakerDecision] | None = None,
+    title: str | None = None,
+    document_date: date | None = None,
+    actor: str = "system",
+) -> Document:
+    """Store a previewed file in the current transaction (the caller's `write_session`)."""
+    filename = preview.filename
+    if kind not in DOCUMENT_KINDS:
+        raise ImportRefused(filename, f"unknown kind '{kind}' (use one of: {', '.join(DOCUMENT_KINDS)})")
+    existing = find_duplicate(session, project, preview.sha256)
+    if existing is not None:
+        raise ImportRefused(filename, f"already imported into project '{project.name}' as document "
+                                      f"'{existing.title}' ({existing.guid})")
+    title = (title or preview.title).strip()
+    if session.scalar(select(Document.id).where(Document.project_id == project.id, Document.title == title)):
+        raise ImportRefused(filename, f"project '{project.name}' already has a document titled '{title}'")
+    speakers = preview.default_speakers() if speakers is None else speakers
+    for label, decision in speakers.items():
+        if decision.role not in ROLES:
+            raise ImportRefused(filename, f"speaker '{label}': unknown role '{decision.role}' "
+                                          f"(use one of: {', '.join(ROLES)})")
+    language = language or preview.language
+    text = preview.source.text
+    turns = turns_for(preview.source, set(speakers))
+
+    document = Document(
+        project_id=project.id, title=title, kind=kind, language=language, source_filename=filename,
+        source_format=preview.source.format, source_encoding=preview.source.encoding, sha256=preview.sha256,
+        file_size=len(preview.data), original_bytes=preview.data, document_date=document_date, current_version=1,
+    )
+    session.add(document)
+    session.flush()
+    for case in cases:
+        session.add(CaseDocument(case_id=case.id, document_id=document.id))
+    version = TextVersion(document_id=document.id, version=1, text=text, length=len(text),
+                          normalisation_version=NORMALISATION_VERSION)
+    session.add(version)
+    session.flush()
+
+    speaker_ids = _store_speakers(session, project, document, turns, speakers, cases, actor)
+    turn_languages = [_turn_language(text[t.content_start:t.end], language) for t in turns]
+    turn_rows = [
+        {"text_version_id": version.id, "ordinal": i, "speaker_id": speaker_ids.get(t.label), "start": t.start,
+         "end": t.end, "content_start": t.content_start, "start_ms": t.start_ms, "end_ms": t.end_ms,
+         "language": lang}
+        for i, (t, lang) in enumerate(zip(turns, turn_languages))
+    ]
+    turn_ids: list[int] = []
+    if turn_rows:
+        turn_ids = list(session.scalars(insert(Turn).returning(Turn.id, sort_by_parameter_order=True), turn_rows))
+    spans = [(t.content_start, t.end, lang) for t, lang in zip(turns, turn_languages)]
+    sentence_rows = [
+        {"text_version_id": version.id, "turn_id": turn_ids[span_index], "ordinal": i, "start": s, "end": e}
+        for i, (s, e, span_index) in enumerate(split_sentences(text, spans))
+    ]
+    if sentence_rows:
+        session.execute(insert(Sentence), sentence_rows)
+    record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
+                 entity_guid=document.guid,
+                 after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,
+                        "language": language, "cases": [str(c.guid) for c in cases], "turns": len(turn_rows),
+                        "sentences": len(sentence_rows), "length": len(text),
+                        "normalisation_version": NORMALISATION_VERSION})
+    return document
+
+
+def _turn_language(content: str, fallback: str | None) -> str | None:
+    """A turn's own language where its stop words say so clearly, else the document's."""
+    detected, _scores = detect_language(content)
+    return detected or fallback
+
+
+def _store_speakers(
+    session: Session, project: Project, document: Document, turns: list[DetectedTurn],
+    speakers: dict[str, SpeakerDecision], cases: list[Case], actor: str,
+) -> dict[str | None, int]:
+    ids: dict[str | None, int] = {}
+    for turn in turns:
+        if turn.label is None or turn.label in ids:
+            continue
+        decision = speakers.get(turn.label, SpeakerDecision("unknown"))
+        person_id = None
+        if decision.person:
+            person = find_person(session, project, decision.person) or create_person(
+                session, project, decision.person, role=decision.role, case=cases[0] if cases else None, actor=actor)
+            person_id = person.id
+        speaker = Speaker(document_id=document.id, label=turn.label, role=decision.role, person_id=person_id)
+        session.add(speaker)
+        session.flush()
+        ids[turn.label] = speaker.id
+    return ids
+
+
+# --- batches (CLI and the Documents page) ---------------------------------------------------------
+
+@dataclass
+class ImportOutcome:
+    filename: str
+    document_title: str | None = None
+    error: str | None = None
+    turns: int = 0
+    warnings: int = 0
+    notices: list[str] = field(default_factory=list)
+
+
+def import_files(
+    engine: Engine,
+    project_ref: str,
+    files: Iterable[tuple[str, bytes]],
+    *,
+    case_name: str,
+    kind: str = "interview",
+    language: str | None = None,
+    role_map: dict[str, str] | None = None,
+    actor: str = "system",
+    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+    on_progress: Callable[[int, ImportOutcome], None] | None = None,
+    on_case_created: Callable[[str], None] | None = None,
+) -> list[ImportOutcome]:
+    """Import files one transaction each; a refused file is reported and changes nothing."""
+    outcomes: list[ImportOutcome] = []
+    for index, (filename, data) in enumerate(files, start=1):
+        outcome = ImportOutcome(filename=filename)
+        try:
+            preview = preview_import(filename, data, language=language, max_bytes=max_bytes)
+            speakers = preview.default_speakers()
+            if role_map:
+                unknown_roles = {label: role for label, role in role_map.items() if role not in ROLES}
+                if unknown_roles:
+                    raise Refused(f"unknown role(s) in role map: {unknown_roles} (use one of: {', '.join(ROLES)})")
+                for label, role in role_map.items():
+                    speakers[label] = SpeakerDecision(role=role)
+            with write_session(engine) as session:
+                project = get_project(session, project_ref)
+                case = find_case(session, project, case_name)
+                created_case = case is None
+                if case is None:
+                    case = create_case(session, project, case_name, actor=actor)
+                document = store_import(session, project, preview, cases=[case], kind=kind, language=language,
+                                        speakers=speakers, actor=actor)
+                outcome.document_title = document.title
+                outcome.turns = len(preview.turns(speakers))
+                outcome.warnings = len(preview.warnings)
+                outcome.notices = list(preview.source.notices)
+            if created_case and on_case_created:
+                on_case_created(case_name)
+        except (ImportRefused, Refused) as exc:
+            outcome.error = str(exc) if isinstance(exc, ImportRefused) else f"{filename}: {exc}"
+        outcomes.append(outcome)
+        if on_progress:
+            on_progress(index, outcome)
+    return outcomes

@@ -1,0 +1,1 @@
+"""Codebooks: built-in frameworks, project copies and their editing."""

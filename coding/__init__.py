@@ -1,0 +1,1 @@
+"""Segments, codings and memos: what researchers write onto the text."""

@@ -1,0 +1,1 @@
+"""Serialising Kruispunt data for people and other programs (tables, JSON, CSV, later Word/Excel)."""

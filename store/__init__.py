@@ -1,0 +1,1 @@
+"""Schema, sessions and migrations of the Kruispunt store."""

@@ -1,0 +1,48 @@
+"""The append-only event log: every change, by guid, without transcript text."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Event
+
+
+def record_event(
+    session: Session,
+    *,
+    project_guid: uuid.UUID | None,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_guid: uuid.UUID,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> Event:
+    """Add one event to the current transaction (it commits or rolls back with the change)."""
+    ev = Event(
+        project_guid=project_guid,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_guid=entity_guid,
+        before=_plain(before),
+        after=_plain(after),
+    )
+    session.add(ev)
+    return ev
+
+
+def list_events(session: Session, project_guid: uuid.UUID, limit: int = 100) -> list[Event]:
+    stmt = select(Event).where(Event.project_guid == project_guid).order_by(Event.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _plain(payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    if payload is None:
+        return None
+    return {k: (str(v) if isinstance(v, (uuid.UUID, date)) else v) for k, v in payload.items()}

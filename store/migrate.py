@@ -1,0 +1,40 @@
+"""Bring any Kruispunt database to the current schema (run by `make run` and the CLI, never by pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from store.db import get_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(url: str, revision: str = "head") -> Engine:
+    """Upgrade the database at `url` (creating it if empty) and return its engine."""
+    engine = get_engine(url)
+    if revision == "head" and current_revision(engine) == head_revision():
+        return engine
+    command.upgrade(alembic_config(url), revision)
+    return engine

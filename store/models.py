@@ -1,0 +1,384 @@
+"""The Kruispunt schema: one database, many projects, REFI-QDA-shaped entities.
+
+Offsets on turns, sentences and segments are Unicode code points over the
+normalised text of one text version, end exclusive. Derived things (counts,
+matrices, agreement) are never stored here; what people write is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on both databases (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store UTC-aware datetimes")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _guid() -> Mapped[uuid.UUID]:
+    return mapped_column(Uuid, default=uuid.uuid4, nullable=False)
+
+
+DOCUMENT_KINDS = ("interview", "focus group", "observation", "document")
+ATTRIBUTE_TYPES = ("text", "boolean", "integer", "float", "date", "category")
+ATTRIBUTE_TARGETS = ("case", "document", "person")
+SPEAKER_ROLES = ("interviewer", "co-interviewer", "respondent", "facilitator", "participant", "observer", "unknown")
+MEMO_TARGETS = ("project", "case", "document", "code", "segment")
+
+
+class Project(Base):
+    __tablename__ = "project"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("guid"),)
+
+
+class Coder(Base):
+    __tablename__ = "coder"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("project_id", "name"), UniqueConstraint("guid"))
+
+
+class Case(Base):
+    __tablename__ = "case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    documents: Mapped[list[Document]] = relationship(secondary="case_document", back_populates="cases")
+    __table_args__ = (UniqueConstraint("project_id", "name"), UniqueConstraint("guid"))
+
+
+class Document(Base):
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="interview")
+    language: Mapped[str | None] = mapped_column(String(8))
+    source_filename: Mapped[str] = mapped_column(String(500))
+    source_format: Mapped[str] = mapped_column(String(10))
+    source_encoding: Mapped[str | None] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_size: Mapped[int] = mapped_column(Integer)
+    original_bytes: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    document_date: Mapped[date | None] = mapped_column(Date)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cases: Mapped[list[Case]] = relationship(secondary="case_document", back_populates="documents")
+    __table_args__ = (
+        UniqueConstraint("project_id", "title"),
+        UniqueConstraint("project_id", "sha256"),
+        UniqueConstraint("guid"),
+        CheckConstraint(
+            "kind IN ('interview', 'focus group', 'observation', 'document')", name="kind"
+        ),
+    )
+
+
+class CaseDocument(Base):
+    __tablename__ = "case_document"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (Index("ix_case_document_document_id", "document_id"),)
+
+
+class TextVersion(Base):
+    """An immutable text of a document; segments point at the version they were made on."""
+
+    __tablename__ = "text_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = deferred(mapped_column(Text))
+    length: Mapped[int] = mapped_column(Integer)
+    normalisation_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("document_id", "version"), UniqueConstraint("guid"))
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    pseudonym: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(100), default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="SET NULL"), index=True)
+    __table_args__ = (UniqueConstraint("project_id", "name"), UniqueConstraint("guid"))
+
+
+class Speaker(Base):
+    """A speaker label as written in one document, with its role and optional person."""
+
+    __tablename__ = "speaker"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="unknown")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    __table_args__ = (UniqueConstraint("document_id", "label"), UniqueConstraint("guid"))
+
+
+class Turn(Base):
+    __tablename__ = "turn"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    text_version_id: Mapped[int] = mapped_column(ForeignKey("text_version.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speaker.id", ondelete="SET NULL"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    content_start: Mapped[int] = mapped_column(Integer)
+    start_ms: Mapped[int | None] = mapped_column(Integer)
+    end_ms: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8))
+    __table_args__ = (
+        UniqueConstraint("text_version_id", "ordinal"),
+        UniqueConstraint("guid"),
+        CheckConstraint('start <= content_start AND content_start <= "end"', name="span"),
+    )
+
+
+class Sentence(Base):
+    __tablename__ = "sentence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_version_id: Mapped[int] = mapped_column(ForeignKey("text_version.id", ondelete="CASCADE"))
+    turn_id: Mapped[int | None] = mapped_column(ForeignKey("turn.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("text_version_id", "ordinal"),)
+
+
+class AttributeDefinition(Base):
+    __tablename__ = "attribute_definition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    __table_args__ = (
+        UniqueConstraint("project_id", "target", "name"),
+        UniqueConstraint("guid"),
+        CheckConstraint("target IN ('case', 'document', 'person')", name="target"),
+        CheckConstraint(
+            "type IN ('text', 'boolean', 'integer', 'float', 'date', 'category')", name="type"
+        ),
+    )
+
+
+class AttributeValue(Base):
+    """One typed value on exactly one case, document or person."""
+
+    __tablename__ = "attribute_value"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    definition_id: Mapped[int] = mapped_column(ForeignKey("attribute_definition.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean)
+    value_int: Mapped[int | None] = mapped_column(Integer)
+    value_float: Mapped[float | None] = mapped_column(Float)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (
+        UniqueConstraint("definition_id", "case_id"),
+        UniqueConstraint("definition_id", "document_id"),
+        UniqueConstraint("definition_id", "person_id"),
+        UniqueConstraint("guid"),
+        CheckConstraint(
+            "(CASE WHEN case_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN document_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN person_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
+    )
+
+
+class Codebook(Base):
+    """A codebook: a template (project_id NULL: imported) or a project's own adopted copy."""
+
+    __tablename__ = "codebook"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(50), default="")
+    origin: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(50), default="1.0")
+    ordered: Mapped[bool] = mapped_column(Boolean, default=False)
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    name_nl: Mapped[str] = mapped_column(String(200), default="")
+    name_de: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    adopted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    codes: Mapped[list[Code]] = relationship(
+        back_populates="codebook", order_by="Code.position", cascade="all, delete-orphan"
+    )
+    __table_args__ = (
+        UniqueConstraint("project_id", "key"),
+        UniqueConstraint("guid"),
+        CheckConstraint("origin IN ('builtin', 'imported', 'project')", name="origin"),
+    )
+
+
+class Code(Base):
+    __tablename__ = "code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="RESTRICT"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    label_en: Mapped[str] = mapped_column(String(200), default="")
+    label_nl: Mapped[str] = mapped_column(String(200), default="")
+    label_de: Mapped[str] = mapped_column(String(200), default="")
+    definition: Mapped[str] = mapped_column(Text, default="")
+    include_rule: Mapped[str] = mapped_column(Text, default="")
+    exclude_rule: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(7), default="#999999")
+    rank: Mapped[float | None] = mapped_column(Float)
+    horizon: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(Text, default="")
+    codable: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    codebook: Mapped[Codebook] = relationship(back_populates="codes")
+    __table_args__ = (UniqueConstraint("codebook_id", "key"), UniqueConstraint("codebook_id", "guid"))
+
+
+class Segment(Base):
+    """A selected span of one text version by one coder; carries one or more codings."""
+
+    __tablename__ = "segment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    text_version_id: Mapped[int] = mapped_column(ForeignKey("text_version.id", ondelete="RESTRICT"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="RESTRICT"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    codings: Mapped[list[Coding]] = relationship(back_populates="segment", cascade="all, delete-orphan")
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        CheckConstraint('0 <= start AND start < "end"', name="span"),
+        Index("ix_segment_document_id_start", "document_id", "start"),
+    )
+
+
+class Coding(Base):
+    __tablename__ = "coding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"))
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    segment: Mapped[Segment] = relationship(back_populates="codings")
+    __table_args__ = (UniqueConstraint("segment_id", "code_id"), UniqueConstraint("guid"))
+
+
+class Memo(Base):
+    __tablename__ = "memo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(10))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        CheckConstraint("target IN ('project', 'case', 'document', 'code', 'segment')", name="target"),
+    )
+
+
+class Event(Base):
+    """Append-only log of every change: who, what, when, before/after; never transcript text."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_guid: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_guid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
