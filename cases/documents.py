@@ -129,3 +129,18 @@ def project_counts(session: Session, project: Project) -> dict[str, int]:
             select(func.count()).select_from(Coding).join(Segment).where(Segment.document_id.in_(docs))
         ) or 0,
     }
+
+
+def turns_with_sentences(session: Session, document: Document) -> list[tuple[TurnView, list[tuple[int, int]]]]:
+    """Each turn with the sentence spans inside it, for reading a transcript unit by unit."""
+    version = current_text_version(session, document)
+    by_turn: dict[int, list[tuple[int, int]]] = {}
+    stmt = (
+        select(Turn.ordinal, Sentence.start, Sentence.end)
+        .join(Turn, Sentence.turn_id == Turn.id)
+        .where(Sentence.text_version_id == version.id)
+        .order_by(Sentence.ordinal)
+    )
+    for ordinal, start, end in session.execute(stmt):
+        by_turn.setdefault(ordinal, []).append((start, end))
+    return [(turn, by_turn.get(turn.ordinal, [])) for turn in document_turns(session, document)]

@@ -20,7 +20,7 @@ from cases.damage import DamageWarning, detect_damage
 from cases.language import detect_language
 from cases.nlp import split_sentences
 from cases.projects import create_case, create_person, find_case, find_person, get_project
-from cases.readers import DEFAULT_MAX_IMPORT_BYTES, ImportRefused, SourceText, read_source
+from cases.readers import DEFAULT_MAX_IMPORT_BYTES, ImportRefused, Paragraph, SourceText, read_source
 from cases.speakers import ROLES, DetectedTurn, LabelCandidate, build_turns, detect_labels
 from cases.textnorm import NORMALISATION_VERSION
 from store.db import write_session
@@ -79,10 +79,28 @@ def preview_import(
 
 
 def turns_for(source: SourceText, accepted: set[str]) -> list[DetectedTurn]:
-    """Turns by accepted labels; a text without speakers gets one unit per paragraph."""
+    """Turns by accepted labels; a text without speakers gets one unit per paragraph.
+
+    In plain text a paragraph is a block of lines between blank lines (a PDF
+    extract breaks lines mid-sentence); in Word, ODT and subtitles it is the
+    format's own paragraph or cue.
+    """
     if accepted:
         return build_turns(source, accepted)
-    return [DetectedTurn(p.start, p.end, p.start, None, p.start_ms, p.end_ms) for p in source.paragraphs]
+    paragraphs = source.paragraphs
+    if source.format in ("txt", "md"):
+        paragraphs = _blank_line_blocks(source.text, paragraphs)
+    return [DetectedTurn(p.start, p.end, p.start, None, p.start_ms, p.end_ms) for p in paragraphs]
+
+
+def _blank_line_blocks(text: str, lines: list[Paragraph]) -> list[Paragraph]:
+    blocks: list[Paragraph] = []
+    for line in lines:
+        if blocks and text[blocks[-1].end:line.start].count("\n") < 2:
+            blocks[-1] = Paragraph(blocks[-1].start, line.end)
+        else:
+            blocks.append(Paragraph(line.start, line.end))
+    return blocks
 
 
 def find_duplicate(session: Session, project: Project, sha256: str) -> Document | None:

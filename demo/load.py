@@ -136,6 +136,7 @@ def _load_case(session, project: Project, folder: Path, spec: dict, actor: str, 
 def _load_codings(session, project: Project, spec: dict, documents: dict[str, Document], actor: str, summary: dict) -> None:  # type: ignore[no-untyped-def]
     texts: dict[str, str] = {}
     units: dict[str, list[tuple[int, int]]] = {}
+    speakers_of: dict[str, bool] = {}
     for item in spec.get("codings", []):
         title = item["document"]
         document = documents.get(title)
@@ -143,12 +144,14 @@ def _load_codings(session, project: Project, spec: dict, documents: dict[str, Do
             raise DemoDataError(f"coding refers to unknown document {title!r}")
         if title not in texts:
             texts[title] = document_text(session, document)
-            units[title] = [(t.content_start, t.end) for t in document_turns(session, document)]
+            turns = document_turns(session, document)
+            units[title] = [(t.content_start, t.end) for t in turns]
+            speakers_of[title] = any(t.label for t in turns)
         try:
             start, end = find_phrase(texts[title], item["phrase"], item.get("occurrence", 1))
         except DemoDataError as exc:
             raise DemoDataError(f"{title}: {exc}") from exc
-        if not any(s <= start and end <= e for s, e in units[title]):
+        if speakers_of[title] and not any(s <= start and end <= e for s, e in units[title]):
             raise DemoDataError(f"{title}: phrase is not inside one speaker's words: {item['phrase'][:60]!r}")
         coder, _ = get_or_create_coder(session, project, item["coder"], actor=actor)
         segment = apply_coding(session, project, document, coder, start, end, list(item["codes"]), actor=actor)

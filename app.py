@@ -1,0 +1,20 @@
+"""Kruispunt, the Streamlit app: navigation, the open project and who is working, nothing else."""
+
+import streamlit as st
+
+from ui.state import current_project_guid, engine_or_stop, project_picker
+
+st.set_page_config(page_title="Kruispunt", page_icon="✳️", layout="wide")
+
+engine_or_stop()
+project_picker()
+
+pages = [
+    st.Page("pages/projects.py", title="Projects", url_path="projects", default=True),
+    st.Page("pages/cases.py", title="Cases & attributes", url_path="cases"),
+    st.Page("pages/documents.py", title="Documents", url_path="documents"),
+    st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
+]
+if current_project_guid() is None:
+    st.sidebar.caption("Open or create a project to see its cases, documents and codebooks.")
+st.navigation(pages).run()

@@ -1,0 +1,111 @@
+"""Cases & attributes: cases, persons and their typed attributes, also from a spreadsheet."""
+
+import pandas as pd
+import streamlit as st
+
+from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
+from cases.documents import list_documents
+from cases.projects import (
+    case_document_counts,
+    create_case,
+    create_person,
+    get_case,
+    get_document,
+    get_person,
+    list_cases,
+    list_persons,
+)
+from store.db import read_session, write_session
+from store.errors import Refused
+from store.models import ATTRIBUTE_TYPES
+from ui.state import actor, engine, project_or_stop
+
+with read_session(engine()) as s:
+    project = project_or_stop(s)
+    cases = list_cases(s, project)
+    persons = list_persons(s, project)
+    documents = list_documents(s, project)
+    doc_counts = case_document_counts(s, project)
+    values = {target: attribute_values(s, project, target) for target in ("case", "person", "document")}
+
+st.title("Cases & attributes")
+case_names = {c.id: c.name for c in cases}
+
+st.subheader("Cases")
+st.dataframe(
+    pd.DataFrame([{"case": c.name, "documents": doc_counts.get(c.id, 0), **values["case"].get(c.id, {})}
+                  for c in cases]),
+    hide_index=True, width="stretch",
+)
+with st.form("new_case", clear_on_submit=True):
+    st.markdown("**New case**")
+    name = st.text_input("Case name")
+    description = st.text_area("Description", height=68)
+    if st.form_submit_button("Create case"):
+        try:
+            with write_session(engine()) as s:
+                create_case(s, project, name, description=description, actor=actor())
+        except Refused as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+st.subheader("Persons")
+st.dataframe(
+    pd.DataFrame([{"name": p.name, "pseudonym": p.pseudonym, "role": p.role, "case": case_names.get(p.case_id),
+                   **values["person"].get(p.id, {})} for p in persons]),
+    hide_index=True, width="stretch",
+)
+with st.form("new_person", clear_on_submit=True):
+    st.markdown("**New person** (an interviewee or participant)")
+    c1, c2, c3, c4 = st.columns(4)
+    p_name = c1.text_input("Name")
+    p_pseudonym = c2.text_input("Pseudonym")
+    p_role = c3.text_input("Role in the network")
+    p_case = c4.selectbox("Case", [None, *[c.name for c in cases]], format_func=lambda n: n or "—")
+    if st.form_submit_button("Add person"):
+        try:
+            with write_session(engine()) as s:
+                create_person(s, project, p_name, pseudonym=p_pseudonym, role=p_role,
+                              case=get_case(s, project, p_case) if p_case else None, actor=actor())
+        except Refused as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+st.subheader("Set an attribute")
+target = st.radio("On", ["case", "document", "person"], horizontal=True, key="attr_target")
+choices = {"case": [c.name for c in cases], "document": [d.title for d in documents], "person": [p.name for p in persons]}
+with st.form("set_attribute", clear_on_submit=True):
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
+    entity_name = c1.selectbox(target.capitalize(), choices[target])
+    attr_name = c2.text_input("Attribute", placeholder="e.g. country")
+    attr_value = c3.text_input("Value", placeholder="e.g. NL, 1.065.000, 6,5, ja, 2025-03-12")
+    attr_type = c4.selectbox("Type", ["(infer)", *ATTRIBUTE_TYPES])
+    if st.form_submit_button("Set"):
+        try:
+            if not entity_name:
+                raise Refused(f"no {target} to set an attribute on")
+            with write_session(engine()) as s:
+                finder = {"case": get_case, "document": get_document, "person": get_person}[target]
+                set_attribute(s, project, finder(s, project, entity_name), attr_name, attr_value,
+                              type_=None if attr_type == "(infer)" else attr_type, actor=actor())
+        except Refused as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+st.subheader("Import attributes from a spreadsheet")
+st.caption("First column: the case, person or document name; header row: attribute names. CSV (comma or "
+           "semicolon) or XLSX. Dutch numbers such as 1.065.000 and 6,5 are read as numbers.")
+sheet_target = st.selectbox("Rows are", ["case", "person", "document"], key="sheet_target")
+sheet = st.file_uploader("Spreadsheet", type=["csv", "xlsx"], key="sheet")
+if sheet is not None and st.button("Import attributes", key="import_sheet"):
+    try:
+        with write_session(engine()) as s:
+            result = import_attribute_sheet(s, project, sheet_target, sheet.name, sheet.getvalue(), actor=actor())
+    except Refused as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"{result.values} values set on {result.rows} {sheet_target}s: "
+                   + ", ".join(f"{k} ({v})" for k, v in result.types.items()))

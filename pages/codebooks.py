@@ -1,0 +1,139 @@
+"""Codebooks: the project's code trees with definitions in a chosen language, and their editing."""
+
+import streamlit as st
+
+from codebooks.service import (
+    LABEL_LANGUAGES,
+    add_code,
+    code_label,
+    code_tree,
+    coding_counts,
+    delete_code,
+    export_codebook_csv,
+    get_codebook,
+    import_codebook_csv,
+    list_project_codebooks,
+    merge_codes,
+    move_code,
+    update_code,
+)
+from store.db import read_session, write_session
+from store.errors import Refused
+from ui.state import actor, engine, md_escape, project_or_stop
+
+with read_session(engine()) as s:
+    project = project_or_stop(s)
+    books = list_project_codebooks(s, project)
+
+st.title("Codebooks")
+if not books:
+    st.info("This project has no codebooks yet: adopt one on the Projects page or import a CSV below.")
+
+c1, c2 = st.columns([3, 1])
+book_key = c1.selectbox("Codebook", [b.key for b in books], format_func=lambda k: next(
+    f"{b.name_en} ({b.key}, v{b.version})" for b in books if b.key == k), key="codebook") if books else None
+language = c2.selectbox("Labels", LABEL_LANGUAGES, key="label_language")
+
+
+def run_edit(action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Run one codebook edit in its own transaction and report the outcome."""
+    try:
+        with write_session(engine()) as session:
+            result = action(session, project, *args, actor=actor(), **kwargs)
+    except Refused as exc:
+        st.session_state["codebook_message"] = ("error", str(exc))
+    else:
+        st.session_state["codebook_message"] = ("success", f"Done ({result if isinstance(result, int) else 'saved'}).")
+
+
+if book_key:
+    with read_session(engine()) as s:
+        book = get_codebook(s, project, book_key)
+        rows = code_tree(book)
+        counts = coding_counts(s, book)
+    if book.source:
+        st.caption(f"Source: {book.source}")
+    message = st.session_state.pop("codebook_message", None)
+    if message:
+        getattr(st, message[0])(message[1])
+    keys = [r.code.key for r in rows]
+    for row in rows:
+        code = row.code
+        flags = []
+        if not code.codable:
+            flags.append("folder")
+        if not code.enabled:
+            flags.append("off")
+        if code.rank is not None:
+            flags.append(f"rank {code.rank:g}")
+        if code.horizon:
+            flags.append(f"{code.horizon} term")
+        used = counts.get(code.id, 0)
+        title = f"{'　' * row.depth}{code_label(code, language)} · {code.key}"
+        with st.expander(f"{title}  ({used} codings{', ' + ', '.join(flags) if flags else ''})"):
+            st.markdown(f":material/circle: colour `{code.colour}`")
+            for heading, value in (("Definition", code.definition), ("Use when", code.include_rule),
+                                   ("Do not use when", code.exclude_rule), ("Example", code.example)):
+                if value:
+                    st.markdown(f"**{heading}:** {md_escape(value)}")
+            st.caption(" · ".join(f"{lang}: {getattr(code, 'label_' + lang) or '—'}" for lang in LABEL_LANGUAGES))
+
+    st.subheader("Edit")
+    t_add, t_rename, t_move, t_merge, t_delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
+    with t_add, st.form("add_code", clear_on_submit=True):
+        key = st.text_input("Key", placeholder=f"{book.prefix or 'own'}.new_code")
+        parent = st.selectbox("Parent", [None, *keys], format_func=lambda k: k or "(top level)")
+        label_en = st.text_input("Label (en)")
+        label_nl = st.text_input("Label (nl)")
+        label_de = st.text_input("Label (de)")
+        definition = st.text_area("Definition", height=68)
+        if st.form_submit_button("Add code"):
+            run_edit(add_code, book_key, key, label_en, parent_key=parent, label_nl=label_nl, label_de=label_de,
+                     definition=definition)
+            st.rerun()
+    with t_rename, st.form("rename_code"):
+        key = st.selectbox("Code", keys, key="rename_key")
+        lang = st.selectbox("Language", LABEL_LANGUAGES, key="rename_lang")
+        label = st.text_input("New label")
+        if st.form_submit_button("Rename"):
+            run_edit(update_code, book_key, key, **{f"label_{lang}": label})
+            st.rerun()
+    with t_move, st.form("move_code"):
+        key = st.selectbox("Code", keys, key="move_key")
+        parent = st.selectbox("New parent", [None, *keys], format_func=lambda k: k or "(top level)", key="move_parent")
+        if st.form_submit_button("Move"):
+            run_edit(move_code, book_key, key, parent)
+            st.rerun()
+    with t_merge, st.form("merge_code"):
+        source = st.selectbox("Merge this code", keys, key="merge_source")
+        target = st.selectbox("into", keys, key="merge_target")
+        st.caption("Its codings move to the target, its children too; then it is deleted.")
+        if st.form_submit_button("Merge"):
+            run_edit(merge_codes, book_key, source, target)
+            st.rerun()
+    with t_delete, st.form("delete_code"):
+        key = st.selectbox("Code", keys, key="delete_key")
+        st.caption("Only unused codes can be deleted; merge a code that has codings.")
+        if st.form_submit_button("Delete"):
+            run_edit(delete_code, book_key, key)
+            st.rerun()
+
+    with read_session(engine()) as s:
+        csv_text = export_codebook_csv(s, book_key, project)
+    st.download_button("Export as CSV", ("\ufeff" + csv_text).encode("utf-8"), file_name=f"{book_key}.csv",
+                       mime="text/csv")
+
+st.subheader("Import a codebook (CSV)")
+upload = st.file_uploader("Codebook CSV", type=["csv"], key="codebook_csv")
+if upload is not None and st.button("Import into this project", key="import_codebook"):
+    try:
+        text = upload.getvalue().decode("utf-8-sig")
+        with write_session(engine()) as s:
+            imported = import_codebook_csv(s, text, filename=upload.name, project=project, actor=actor())
+            summary = f"Imported '{imported.key}' with {len(imported.codes)} codes."
+    except UnicodeDecodeError:
+        st.error(f"{upload.name}: not UTF-8 text")
+    except Refused as exc:
+        st.error(str(exc))
+    else:
+        st.success(summary)

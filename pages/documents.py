@@ -1,0 +1,161 @@
+"""Documents: upload transcripts with a speaker preview, and read them turn by turn."""
+
+import pandas as pd
+import streamlit as st
+
+from cases.damage import detect_damage
+from cases.documents import document_case_names, document_speakers, document_text, list_documents, turns_with_sentences
+from cases.importer import SpeakerDecision, import_files, preview_import, store_import
+from cases.projects import create_case, find_case, get_document, list_cases
+from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
+from cases.speakers import ROLES
+from store.db import read_session, write_session
+from store.errors import Refused
+from store.models import DOCUMENT_KINDS
+from ui.state import actor, engine, md_escape, project_or_stop
+
+TURNS_PER_PAGE = 40
+
+with read_session(engine()) as s:
+    project = project_or_stop(s)
+    cases = list_cases(s, project)
+    documents = list_documents(s, project)
+    case_names = document_case_names(s, project)
+
+st.title("Documents")
+tab_read, tab_import = st.tabs(["Read", "Import"])
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_preview(filename: str, data: bytes, language: str | None):  # type: ignore[no-untyped-def]
+    return preview_import(filename, data, language=language)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_damage(document_guid: str, version: int, text: str):  # type: ignore[no-untyped-def]
+    return detect_damage(text)
+
+
+with tab_import:
+    uploads = st.file_uploader("Transcripts", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                               accept_multiple_files=True, key="uploads")
+    c1, c2, c3 = st.columns(3)
+    existing = [c.name for c in cases]
+    case_choice = c1.selectbox("Case", [*existing, "＋ new case"], key="import_case")
+    new_case = c1.text_input("New case name", key="import_new_case") if case_choice == "＋ new case" else ""
+    kind = c2.selectbox("Kind", DOCUMENT_KINDS, key="import_kind")
+    language = c3.selectbox("Language", [None, "nl", "de", "en"], format_func=lambda v: v or "detect",
+                            key="import_language")
+    case_name = new_case.strip() if case_choice == "＋ new case" else case_choice
+
+    if uploads:
+        names = [u.name for u in uploads]
+        chosen = st.selectbox("Preview", names, key="preview_file")
+        upload = uploads[names.index(chosen)]
+        try:
+            preview = cached_preview(upload.name, upload.getvalue(), language)
+        except ImportRefused as exc:
+            st.error(str(exc))
+            preview = None
+        if preview is not None:
+            scores = ", ".join(f"{k} {v:.0%}" for k, v in sorted(preview.language_scores.items()))
+            st.caption(f"{preview.source.format.upper()} · {preview.source.encoding or 'binary container'} · "
+                       f"language {preview.language or 'unknown'} ({scores}) · {len(preview.source.text):,} characters")
+            for notice in preview.source.notices:
+                st.info(notice)
+            if preview.warnings:
+                st.warning(f"{len(preview.warnings)} possible extraction damage place(s); the text is kept as it is.")
+                st.dataframe(pd.DataFrame([{"kind": w.kind, "position": w.start, "excerpt": w.excerpt,
+                                            "note": w.message} for w in preview.warnings]),
+                             hide_index=True, width="stretch")
+            with st.form(f"speakers_{preview.sha256[:12]}"):
+                st.markdown("**Speakers** — confirm which labels are speakers, their roles and who they are")
+                decisions: dict[str, SpeakerDecision] = {}
+                for i, cand in enumerate(preview.labels):
+                    cols = st.columns([1, 3, 2, 3])
+                    keep = cols[0].checkbox("speaker", value=not cand.likely_false, key=f"keep_{i}",
+                                            help=cand.reason or None)
+                    cols[1].markdown(f"`{md_escape(cand.label)}` × {cand.count}"
+                                     + (f"  \n:orange[{md_escape(cand.reason)}]" if cand.reason else ""))
+                    role = cols[2].selectbox("role", ROLES, index=ROLES.index(cand.suggested_role),
+                                             key=f"role_{i}", label_visibility="collapsed")
+                    person = cols[3].text_input("person", key=f"person_{i}", label_visibility="collapsed",
+                                                placeholder="person (optional)")
+                    if keep:
+                        decisions[cand.label] = SpeakerDecision(role=role, person=person.strip() or None)
+                if not preview.labels:
+                    st.caption("No speaker labels found: each paragraph becomes one unit.")
+                title = st.text_input("Title", value=preview.title)
+                submitted = st.form_submit_button("Import this file", type="primary")
+            turns = preview.turns(decisions)
+            st.caption(f"{len(turns)} turns with these speakers. First turns:")
+            for turn in turns[:6]:
+                label = turn.label or "—"
+                role = decisions[turn.label].role if turn.label in decisions else "unknown"
+                st.markdown(f"**{md_escape(label)}** · {role}: "
+                            f"{md_escape(preview.source.text[turn.content_start:turn.end][:300])}")
+            if submitted:
+                try:
+                    if not case_name:
+                        raise Refused("choose a case or type a new case name")
+                    with write_session(engine()) as s:
+                        case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=actor())
+                        doc = store_import(s, project, preview, cases=[case], kind=kind, language=language,
+                                           speakers=decisions, title=title, actor=actor())
+                except (ImportRefused, Refused) as exc:
+                    st.error(str(exc))
+                else:
+                    st.success(f"Imported '{doc.title}' into case '{case_name}'.")
+        if len(uploads) > 1 and st.button(f"Import all {len(uploads)} files with the detected speakers",
+                                          key="import_all"):
+            if not case_name:
+                st.error("Choose a case or type a new case name.")
+            else:
+                bar = st.progress(0.0, text="Importing…")
+                outcomes = import_files(
+                    engine(), str(project.guid), [(u.name, u.getvalue()) for u in uploads], case_name=case_name,
+                    kind=kind, language=language, actor=actor(),
+                    on_progress=lambda i, o: bar.progress(i / len(uploads), text=f"{i}/{len(uploads)} {o.filename}"),
+                )
+                done = [o for o in outcomes if not o.error]
+                st.success(f"{len(done)} imported, {len(outcomes) - len(done)} refused.")
+                for o in outcomes:
+                    if o.error:
+                        st.error(o.error)
+
+with tab_read:
+    if not documents:
+        st.info("No documents yet: import transcripts on the Import tab.")
+        st.stop()
+    guids = [str(d.guid) for d in documents]
+    titles = {str(d.guid): f"{d.title} ({', '.join(case_names.get(d.id, [])) or 'no case'})" for d in documents}
+    wanted = st.query_params.get("document")
+    index = guids.index(wanted) if wanted in guids else 0
+    guid = st.selectbox("Document", guids, index=index, format_func=titles.get, key="read_document")
+    st.query_params["document"] = guid
+    with read_session(engine()) as s:
+        document = get_document(s, project, guid)
+        text = document_text(s, document)
+        units = turns_with_sentences(s, document)
+        speakers = document_speakers(s, document)
+    st.caption(f"{document.kind} · {document.language or 'language unknown'} · from {document.source_filename} · "
+               f"{len(text):,} characters · {len(units)} turns · {sum(len(x) for _, x in units)} sentences")
+    if speakers:
+        st.dataframe(pd.DataFrame([{"label": sp.label, "role": sp.role, "person": p.name if p else None,
+                                    "pseudonym": p.pseudonym if p else None} for sp, p in speakers]),
+                     hide_index=True)
+    damage = cached_damage(guid, document.current_version, text)
+    if damage:
+        with st.expander(f"{len(damage)} possible extraction damage place(s)"):
+            st.dataframe(pd.DataFrame([{"kind": w.kind, "position": w.start, "excerpt": w.excerpt,
+                                        "note": w.message} for w in damage]), hide_index=True, width="stretch")
+    show_sentences = st.toggle("Show sentence boundaries", key="show_sentences")
+    pages = max(1, -(-len(units) // TURNS_PER_PAGE))
+    page = st.number_input("Page", 1, pages, 1, key="turn_page") if pages > 1 else 1
+    for turn, sentences in units[(page - 1) * TURNS_PER_PAGE: page * TURNS_PER_PAGE]:
+        who = turn.label or "—"
+        person = f" ({md_escape(turn.pseudonym or turn.person)})" if turn.person else ""
+        stamp = f" · {turn.start_ms // 60000:02d}:{turn.start_ms // 1000 % 60:02d}" if turn.start_ms is not None else ""
+        body = (" ⟩ ".join(md_escape(text[a:b]) for a, b in sentences) if show_sentences and sentences
+                else md_escape(text[turn.content_start:turn.end]))
+        st.markdown(f"**{md_escape(who)}** · {turn.role}{person}{stamp}  \n{body}")

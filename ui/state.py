@@ -1,0 +1,98 @@
+"""What every page needs: the engine, the open project, who is working, kept in the URL.
+
+The open project, document and coder live in plain session-state keys mirrored
+to `st.query_params`, so a reload or a shared link opens the same place.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from cases.projects import get_project, list_projects
+from store.db import database_url, get_engine, read_session
+from store.migrate import current_revision, head_revision
+from store.models import Project
+
+PROJECT_KEY = "project_select"
+CODER_KEY = "coder_name"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+@st.cache_resource
+def _engine(url: str) -> Engine:
+    return get_engine(url)
+
+
+def engine() -> Engine:
+    return _engine(database_url())
+
+
+def engine_or_stop() -> Engine:
+    """The engine, or a clear stop when the database has not been migrated (`make run` migrates)."""
+    eng = engine()
+    try:
+        revision = current_revision(eng)
+    except Exception as exc:  # connection errors of any driver
+        st.error(f"Cannot open the database: {exc}")
+        st.stop()
+    if revision != head_revision():
+        st.error("The database is not at the current schema. Run `make migrate` (or `python -m store`) first.")
+        st.stop()
+    return eng
+
+
+def current_project_guid() -> str | None:
+    return st.session_state.get(PROJECT_KEY)
+
+
+def open_project(guid: str | None) -> None:
+    """Use as a button callback: selects the project before the sidebar is drawn."""
+    st.session_state[PROJECT_KEY] = guid
+    if guid:
+        st.query_params["project"] = guid
+    else:
+        st.query_params.pop("project", None)
+
+
+def project_picker() -> None:
+    with read_session(engine()) as session:
+        names = {str(p.guid): p.name for p in list_projects(session)}
+    wanted = st.session_state.get(PROJECT_KEY) or st.query_params.get("project")
+    if wanted not in names:
+        wanted = None
+    st.session_state[PROJECT_KEY] = wanted
+    options = [None, *names]
+    st.sidebar.selectbox("Project", options, format_func=lambda g: names.get(g, "— none —"), key=PROJECT_KEY)
+    chosen = st.session_state.get(PROJECT_KEY)
+    if chosen:
+        st.query_params["project"] = chosen
+    else:
+        st.query_params.pop("project", None)
+    if CODER_KEY not in st.session_state:
+        st.session_state[CODER_KEY] = st.query_params.get("coder", "")
+    coder = st.sidebar.text_input("You are (coder name)", key=CODER_KEY, help="Recorded with everything you change.")
+    if coder.strip():
+        st.query_params["coder"] = coder.strip()
+    else:
+        st.query_params.pop("coder", None)
+
+
+def actor() -> str:
+    return (st.session_state.get(CODER_KEY) or "").strip() or "app"
+
+
+def project_or_stop(session) -> Project:  # type: ignore[no-untyped-def]
+    guid = current_project_guid()
+    if not guid:
+        st.info("Open or create a project on the Projects page first.")
+        st.stop()
+    return get_project(session, str(uuid.UUID(guid)))
+
+
+def md_escape(text: str) -> str:
+    """Transcript text is untrusted: shown literally, never as Markdown or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
