@@ -1,0 +1,43 @@
+"""Running the real app under Streamlit's AppTest against a test database.
+
+Streamlit 1.67's AppTest re-detects the legacy `pages/` directory before every
+run and then executes the page file instead of app.py (the real server does not:
+`st.navigation` switches that mode off for the session). Until AppTest keeps the
+flag, `fix_pages_directory_detection` keeps it off after each detection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def fix_pages_directory_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def make_app(monkeypatch: pytest.MonkeyPatch, db_url: str, *, project_guid: str | None = None,
+             coder: str | None = None) -> AppTest:
+    """An AppTest of app.py on `db_url`, optionally with a project open and a coder set (as a shared link would)."""
+    fix_pages_directory_detection(monkeypatch)
+    monkeypatch.setenv("KRUISPUNT_DB_URL", db_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    if project_guid:
+        at.query_params["project"] = project_guid
+    if coder:
+        at.query_params["coder"] = coder
+    return at
