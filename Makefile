@@ -20,7 +20,7 @@ migrate: setup
 	$(BIN)/python -m store
 
 run: migrate
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m ui.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: setup
 	$(BIN)/python -m pytest
