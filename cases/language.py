@@ -1,0 +1,48 @@
+"""Guess whether a stretch of text is Dutch, German or English.
+
+Transcripts switch language within a turn and Dutch carries English jargon, so
+segments are tagged one by one with a cheap, explainable score: the share of
+tokens that are stop words of exactly one language, using spaCy's own
+stop-word lists (words shared between languages, like "in" or "was", say
+nothing and are ignored). Content words such as "stakeholders" are not stop
+words, so jargon does not tip a Dutch sentence to English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+SUPPORTED_LANGUAGES = ("nl", "de", "en")
+_MIN_HITS = 3
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’‘][^\W\d_]+)*")
+
+
+@lru_cache(maxsize=1)
+def _distinctive() -> dict[str, frozenset[str]]:
+    from spacy.lang.de.stop_words import STOP_WORDS as de
+    from spacy.lang.en.stop_words import STOP_WORDS as en
+    from spacy.lang.nl.stop_words import STOP_WORDS as nl
+
+    lists = {"nl": set(nl), "de": set(de), "en": set(en)}
+    return {lang: frozenset(words - set().union(*(v for k, v in lists.items() if k != lang)))
+            for lang, words in lists.items()}
+
+
+def detect_language(text: str) -> tuple[str | None, dict[str, float]]:
+    """Return (best language or None, score per language as a fraction of tokens).
+
+    None when fewer than three distinguishing stop words were found or when
+    the two best languages tie.
+    """
+    tokens = Counter(_TOKEN.findall(text.casefold()))
+    sets = _distinctive()
+    hits = {lang: sum(n for tok, n in tokens.items() if tok in sets[lang])
+            for lang in SUPPORTED_LANGUAGES}
+    n = sum(tokens.values()) or 1
+    scores = {lang: hits[lang] / n for lang in SUPPORTED_LANGUAGES}
+    ranked = sorted(SUPPORTED_LANGUAGES, key=lambda lang: hits[lang], reverse=True)
+    if sum(hits.values()) < _MIN_HITS or hits[ranked[0]] == hits[ranked[1]]:
+        return None, scores
+    return ranked[0], scores

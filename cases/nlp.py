@@ -1,0 +1,95 @@
+"""Sentence splitting and lemmas with small, rule-based spaCy pipelines.
+
+No statistical models are needed: a blank pipeline with the rule-based
+sentencizer splits sentences, and spacy-lookups-data supplies lemma tables.
+Pipelines are built once per language (they are slow to create, fast to run)
+and only when first needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.lookups import Table
+
+from cases.language import SUPPORTED_LANGUAGES
+
+_MAX_LENGTH = 100_000_000  # tokenizer + sentencizer only, so long texts are fine
+_BATCH = 256
+
+
+def _code(lang: str | None) -> str:
+    return lang if lang in SUPPORTED_LANGUAGES else "xx"
+
+
+@lru_cache(maxsize=None)
+def _sentence_pipeline(code: str) -> Language:
+    nlp = spacy.blank(code)
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = _MAX_LENGTH
+    return nlp
+
+
+def sentence_pipeline(lang: str | None) -> Language:
+    """Blank pipeline + sentencizer for nl/de/en; the multi-language one otherwise."""
+    return _sentence_pipeline(_code(lang))
+
+
+def split_sentences(text: str, spans: Sequence[tuple[int, int, str | None]]
+                    ) -> list[tuple[int, int, int]]:
+    """Sentences as (start, end, span index), absolute offsets, in text order.
+
+    Each span (start, end, language) is split on its own, so no sentence
+    crosses a span boundary; sentences are trimmed and empty ones dropped.
+    """
+    by_lang: dict[str, list[int]] = {}
+    for i, (_, _, lang) in enumerate(spans):
+        by_lang.setdefault(_code(lang), []).append(i)
+    out: list[tuple[int, int, int]] = []
+    for code, indices in by_lang.items():
+        nlp = _sentence_pipeline(code)
+        pieces = (text[spans[i][0]:spans[i][1]] for i in indices)
+        for i, doc in zip(indices, nlp.pipe(pieces, batch_size=_BATCH)):
+            base = spans[i][0]
+            piece = doc.text
+            for sent in doc.sents:
+                s, e = sent.start_char, sent.end_char
+                while s < e and piece[s].isspace():
+                    s += 1
+                while e > s and piece[e - 1].isspace():
+                    e -= 1
+                if s < e:
+                    out.append((base + s, base + e, i))
+    out.sort()
+    return out
+
+
+@lru_cache(maxsize=None)
+def _lemma_table(code: str) -> Table | None:
+    if code == "xx":
+        return None
+    nlp = spacy.blank(code)
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+
+
+def lemmatise(words: Sequence[str], lang: str) -> list[str]:
+    """Lower-cased lookup lemmas; a word without an entry stays itself (lower-cased).
+
+    The word is looked up as written, then lower-cased (German nouns are
+    stored capitalised, Dutch entries lower-case).
+    """
+    table = _lemma_table(_code(lang))
+    if table is None:
+        return [w.lower() for w in words]
+    out = []
+    for w in words:
+        lemma = table.get(w)
+        if lemma is None:
+            lemma = table.get(w.lower(), w)
+        out.append(lemma.lower())
+    return out
