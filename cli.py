@@ -330,10 +330,10 @@ def cmd_code(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
         coder, created = get_or_create_coder(s, project, args.coder, actor=ACTOR)
-        if created:
-            _notice(f"created coder '{coder.name}' in project '{project.name}'")
         segment = apply_coding(s, project, document, coder, args.start, args.end, args.code, actor=ACTOR)
-        _emit(f"coded {args.start}–{args.end} of '{document.title}' with {', '.join(args.code)} (segment {segment.guid})")
+    if created:  # only once the transaction has committed
+        _notice(f"created coder '{coder.name}' in project '{project.name}'")
+    _emit(f"coded {args.start}–{args.end} of '{document.title}' with {', '.join(args.code)} (segment {segment.guid})")
 
 
 def cmd_codings(args: argparse.Namespace) -> None:

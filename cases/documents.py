@@ -81,7 +81,7 @@ def document_speakers(session: Session, document: Document) -> list[tuple[Speake
         .where(Speaker.document_id == document.id)
         .order_by(Speaker.id)
     )
-    return list(session.execute(stmt).tuples())
+    return [(speaker, person) for speaker, person in session.execute(stmt)]
 
 
 def list_documents(session: Session, project: Project, case: Case | None = None) -> list[Document]:

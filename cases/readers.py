@@ -25,6 +25,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from cases.textnorm import normalise_text
+from store.errors import Refused
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".odt")
 DEFAULT_MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -40,7 +41,7 @@ _LABEL_MAX_CHARS = 40
 _LABEL_MAX_WORDS = 5
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Refused):
     """A file that cannot be imported; ``reason`` is meant for the user."""
 
     def __init__(self, filename: str, reason: str) -> None:

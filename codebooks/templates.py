@@ -14,6 +14,7 @@ import io
 import re
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -65,13 +66,16 @@ class CodebookTemplate:
     origin: str = "builtin"
     codes: list[CodeTemplate] = field(default_factory=list)
 
-    def validate(self) -> None:
-        """Refuse a template whose tree or fields are broken, naming the first problem."""
+    def validate(self, locate: Callable[[int], str] | None = None) -> None:
+        """Refuse a template whose tree or fields are broken, naming the first problem.
+
+        `locate(i)` names where code i came from (e.g. "codebook.csv: row 5").
+        """
         if not _KEY.match(self.key):
             raise Refused(f"codebook key '{self.key}' must be lower-case letters, digits, '.', '-' or '_'")
         seen: set[str] = set()
-        for code in self.codes:
-            where = f"codebook '{self.key}', code '{code.key}'"
+        for index, code in enumerate(self.codes):
+            where = f"{locate(index)}, code '{code.key}'" if locate else f"codebook '{self.key}', code '{code.key}'"
             if not code.key or not _KEY.match(code.key):
                 raise Refused(f"{where}: keys are lower-case letters, digits, '.', '-' or '_'")
             if code.key in seen:
@@ -129,7 +133,8 @@ def _load_toml(path: Path) -> CodebookTemplate:
 # --- CSV exchange -----------------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "codebook", "codebook_name_en", "codebook_name_nl", "codebook_version", "codebook_ordered", "codebook_source",
+    "codebook", "codebook_name_en", "codebook_name_nl", "codebook_name_de", "codebook_version", "codebook_ordered",
+    "codebook_source", "codebook_description",
     "key", "parent", "label_en", "label_nl", "label_de", "definition", "include", "exclude", "example",
     "colour", "rank", "horizon", "codable", "enabled", "source", "guid",
 )
@@ -143,8 +148,9 @@ def template_to_csv(template: CodebookTemplate) -> str:
     for code in template.codes:
         writer.writerow({
             "codebook": template.key, "codebook_name_en": template.name_en, "codebook_name_nl": template.name_nl,
-            "codebook_version": template.version, "codebook_ordered": _yes(template.ordered),
-            "codebook_source": template.source, "key": code.key, "parent": code.parent or "",
+            "codebook_name_de": template.name_de, "codebook_version": template.version,
+            "codebook_ordered": _yes(template.ordered), "codebook_source": template.source,
+            "codebook_description": template.description, "key": code.key, "parent": code.parent or "",
             "label_en": code.label_en, "label_nl": code.label_nl, "label_de": code.label_de,
             "definition": code.definition, "include": code.include, "exclude": code.exclude, "example": code.example,
             "colour": code.colour, "rank": "" if code.rank is None else f"{code.rank:g}",
@@ -187,7 +193,8 @@ def template_from_csv(text: str, filename: str = "codebook.csv") -> CodebookTemp
                 key=row["codebook"], prefix="", version=row.get("codebook_version") or "1.0",
                 ordered=_flag(row.get("codebook_ordered", ""), where, False),
                 name_en=row.get("codebook_name_en") or row["codebook"], name_nl=row.get("codebook_name_nl", ""),
-                source=row.get("codebook_source", ""), origin="imported",
+                name_de=row.get("codebook_name_de", ""), source=row.get("codebook_source", ""),
+                description=row.get("codebook_description", ""), origin="imported",
             )
         elif row["codebook"] != template.key:
             raise Refused(f"{where}: codebook '{row['codebook']}' differs from '{template.key}' (one codebook per file)")
@@ -213,5 +220,5 @@ def template_from_csv(text: str, filename: str = "codebook.csv") -> CodebookTemp
     if template is None:
         raise Refused(f"{filename}: no codes")
     template.prefix = min((c.key for c in template.codes if c.parent is None), key=len, default="")
-    template.validate()
+    template.validate(lambda index: f"{filename}: row {index + 2}")
     return template

@@ -19,7 +19,7 @@ from codebooks.service import (
 )
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.state import actor, engine, md_escape, project_or_stop
+from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -35,15 +35,15 @@ book_key = c1.selectbox("Codebook", [b.key for b in books], format_func=lambda k
 language = c2.selectbox("Labels", LABEL_LANGUAGES, key="label_language")
 
 
-def run_edit(action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run one codebook edit in its own transaction and report the outcome."""
+def run_edit(done: str, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Run one codebook edit in its own transaction; `done` may use {result}."""
     try:
         with write_session(engine()) as session:
             result = action(session, project, *args, actor=actor(), **kwargs)
     except Refused as exc:
-        st.session_state["codebook_message"] = ("error", str(exc))
+        flash(str(exc), "error")
     else:
-        st.session_state["codebook_message"] = ("success", f"Done ({result if isinstance(result, int) else 'saved'}).")
+        flash(done.format(result=result))
 
 
 if book_key:
@@ -53,9 +53,7 @@ if book_key:
         counts = coding_counts(s, book)
     if book.source:
         st.caption(f"Source: {book.source}")
-    message = st.session_state.pop("codebook_message", None)
-    if message:
-        getattr(st, message[0])(message[1])
+    show_flash()
     keys = [r.code.key for r in rows]
     for row in rows:
         code = row.code
@@ -69,14 +67,14 @@ if book_key:
         if code.horizon:
             flags.append(f"{code.horizon} term")
         used = counts.get(code.id, 0)
-        title = f"{'　' * row.depth}{code_label(code, language)} · {code.key}"
+        title = f"{'　' * row.depth}{md_escape(code_label(code, language))} · {code.key}"
         with st.expander(f"{title}  ({used} codings{', ' + ', '.join(flags) if flags else ''})"):
             st.markdown(f":material/circle: colour `{code.colour}`")
             for heading, value in (("Definition", code.definition), ("Use when", code.include_rule),
                                    ("Do not use when", code.exclude_rule), ("Example", code.example)):
                 if value:
                     st.markdown(f"**{heading}:** {md_escape(value)}")
-            st.caption(" · ".join(f"{lang}: {getattr(code, 'label_' + lang) or '—'}" for lang in LABEL_LANGUAGES))
+            st.caption(" · ".join(f"{lang}: {md_escape(getattr(code, 'label_' + lang) or '—')}" for lang in LABEL_LANGUAGES))
 
     st.subheader("Edit")
     t_add, t_rename, t_move, t_merge, t_delete = st.tabs(["Add", "Rename", "Move", "Merge", "Delete"])
@@ -88,7 +86,7 @@ if book_key:
         label_de = st.text_input("Label (de)")
         definition = st.text_area("Definition", height=68)
         if st.form_submit_button("Add code"):
-            run_edit(add_code, book_key, key, label_en, parent_key=parent, label_nl=label_nl, label_de=label_de,
+            run_edit(f"Added code '{key}'.", add_code, book_key, key, label_en, parent_key=parent, label_nl=label_nl, label_de=label_de,
                      definition=definition)
             st.rerun()
     with t_rename, st.form("rename_code"):
@@ -96,26 +94,27 @@ if book_key:
         lang = st.selectbox("Language", LABEL_LANGUAGES, key="rename_lang")
         label = st.text_input("New label")
         if st.form_submit_button("Rename"):
-            run_edit(update_code, book_key, key, **{f"label_{lang}": label})
+            run_edit(f"Renamed '{key}' ({lang}).", update_code, book_key, key, **{f"label_{lang}": label})
             st.rerun()
     with t_move, st.form("move_code"):
         key = st.selectbox("Code", keys, key="move_key")
         parent = st.selectbox("New parent", [None, *keys], format_func=lambda k: k or "(top level)", key="move_parent")
         if st.form_submit_button("Move"):
-            run_edit(move_code, book_key, key, parent)
+            run_edit(f"Moved '{key}' under {parent or 'the top level'}.", move_code, book_key, key, parent)
             st.rerun()
     with t_merge, st.form("merge_code"):
         source = st.selectbox("Merge this code", keys, key="merge_source")
         target = st.selectbox("into", keys, key="merge_target")
         st.caption("Its codings move to the target, its children too; then it is deleted.")
         if st.form_submit_button("Merge"):
-            run_edit(merge_codes, book_key, source, target)
+            run_edit(f"Merged '{source}' into '{target}': {{result}} coding(s) reassigned.", merge_codes, book_key,
+                     source, target)
             st.rerun()
     with t_delete, st.form("delete_code"):
         key = st.selectbox("Code", keys, key="delete_key")
         st.caption("Only unused codes can be deleted; merge a code that has codings.")
         if st.form_submit_button("Delete"):
-            run_edit(delete_code, book_key, key)
+            run_edit(f"Deleted '{key}'.", delete_code, book_key, key)
             st.rerun()
 
     with read_session(engine()) as s:

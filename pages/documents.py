@@ -12,7 +12,7 @@ from cases.speakers import ROLES
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
-from ui.state import actor, engine, md_escape, project_or_stop
+from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
 TURNS_PER_PAGE = 40
 
@@ -23,6 +23,7 @@ with read_session(engine()) as s:
     case_names = document_case_names(s, project)
 
 st.title("Documents")
+show_flash()
 tab_read, tab_import = st.tabs(["Read", "Import"])
 
 
@@ -73,13 +74,14 @@ with tab_import:
                 decisions: dict[str, SpeakerDecision] = {}
                 for i, cand in enumerate(preview.labels):
                     cols = st.columns([1, 3, 2, 3])
-                    keep = cols[0].checkbox("speaker", value=not cand.likely_false, key=f"keep_{i}",
+                    row_key = f"{preview.sha256[:12]}_{i}"
+                    keep = cols[0].checkbox("speaker", value=not cand.likely_false, key=f"keep_{row_key}",
                                             help=cand.reason or None)
-                    cols[1].markdown(f"`{md_escape(cand.label)}` × {cand.count}"
+                    cols[1].markdown(f"`{cand.label.replace('`', 'ˋ')}` × {cand.count}"
                                      + (f"  \n:orange[{md_escape(cand.reason)}]" if cand.reason else ""))
                     role = cols[2].selectbox("role", ROLES, index=ROLES.index(cand.suggested_role),
-                                             key=f"role_{i}", label_visibility="collapsed")
-                    person = cols[3].text_input("person", key=f"person_{i}", label_visibility="collapsed",
+                                             key=f"role_{row_key}", label_visibility="collapsed")
+                    person = cols[3].text_input("person", key=f"person_{row_key}", label_visibility="collapsed",
                                                 placeholder="person (optional)")
                     if keep:
                         decisions[cand.label] = SpeakerDecision(role=role, person=person.strip() or None)
@@ -105,7 +107,8 @@ with tab_import:
                 except (ImportRefused, Refused) as exc:
                     st.error(str(exc))
                 else:
-                    st.success(f"Imported '{doc.title}' into case '{case_name}'.")
+                    flash(f"Imported '{doc.title}' into case '{case_name}'.")
+                    st.rerun()
         if len(uploads) > 1 and st.button(f"Import all {len(uploads)} files with the detected speakers",
                                           key="import_all"):
             if not case_name:
@@ -118,10 +121,10 @@ with tab_import:
                     on_progress=lambda i, o: bar.progress(i / len(uploads), text=f"{i}/{len(uploads)} {o.filename}"),
                 )
                 done = [o for o in outcomes if not o.error]
-                st.success(f"{len(done)} imported, {len(outcomes) - len(done)} refused.")
-                for o in outcomes:
-                    if o.error:
-                        st.error(o.error)
+                refused = [o.error for o in outcomes if o.error]
+                flash(f"{len(done)} imported, {len(refused)} refused." + "".join(f"\n\n{e}" for e in refused),
+                      "error" if refused else "success")
+                st.rerun()
 
 with tab_read:
     if not documents:

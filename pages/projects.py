@@ -8,7 +8,7 @@ from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_co
 from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.state import actor, current_project_guid, engine, open_project
+from ui.state import actor, current_project_guid, engine, flash, md_escape, open_project, request_project, show_flash
 
 st.title("Kruispunt")
 st.caption("Qualitative interview coding and cross-case analysis for multiple-case studies.")
@@ -30,20 +30,21 @@ if not demo_exists:
                 except Refused as exc:
                     st.error(str(exc))
                 else:
-                    st.success(f"Demo loaded: {summary['cases']} cases, {summary['documents']} documents, "
-                               f"{summary['codings']} codings.")
+                    flash(
+                        f"Demo loaded: {summary['cases']} cases, {summary['documents']} documents, "
+                        f"{summary['persons']} persons, {summary['codings']} codings, {summary['memos']} memos.")
                     with read_session(engine()) as s:
                         demo = next(p for p in list_projects(s) if p.name == DEMO_PROJECT)
-                    open_project(str(demo.guid))
-                    st.rerun()
+                    request_project(str(demo.guid))
 
+show_flash()
 st.subheader("Projects")
 if not projects:
     st.write("No projects yet.")
 for project, counts in projects:
     is_open = str(project.guid) == current_project_guid()
     cols = st.columns([4, 4, 1])
-    cols[0].markdown(f"**{project.name}**" + (" · open" if is_open else ""))
+    cols[0].markdown(f"**{md_escape(project.name)}**" + (" · open" if is_open else ""))
     cols[1].caption(f"{counts['cases']} cases · {counts['documents']} documents · {counts['persons']} persons · "
                     f"{counts['codings']} codings")
     cols[2].button("Open", key=f"open_{project.guid}", on_click=open_project, args=(str(project.guid),),
@@ -64,8 +65,7 @@ with st.form("create_project", clear_on_submit=True):
         except Refused as exc:
             st.error(str(exc))
         else:
-            open_project(guid)
-            st.rerun()
+            request_project(guid)
 
 if current_project_guid():
     with read_session(engine()) as s:
@@ -74,7 +74,7 @@ if current_project_guid():
     available = [k for k, _ in templates if k not in adopted]
     if available:
         with st.form("adopt"):
-            st.markdown(f"**Adopt a codebook into '{current.name}'**")
+            st.markdown(f"**Adopt a codebook into '{md_escape(current.name)}'**")
             key = st.selectbox("Codebook", available, format_func=dict(templates).get)
             if st.form_submit_button("Adopt"):
                 try:
@@ -83,5 +83,5 @@ if current_project_guid():
                 except Refused as exc:
                     st.error(str(exc))
                 else:
-                    st.success(f"Adopted '{key}'.")
+                    flash(f"Adopted codebook '{key}'.")
                     st.rerun()

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -248,7 +249,7 @@ class AttributeValue(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     value_text: Mapped[str | None] = mapped_column(Text)
     value_bool: Mapped[bool | None] = mapped_column(Boolean)
-    value_int: Mapped[int | None] = mapped_column(Integer)
+    value_int: Mapped[int | None] = mapped_column(BigInteger)
     value_float: Mapped[float | None] = mapped_column(Float)
     value_date: Mapped[date | None] = mapped_column(Date)
     __table_args__ = (
@@ -298,7 +299,7 @@ class Code(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     guid: Mapped[uuid.UUID] = _guid()
     codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer)
     label_en: Mapped[str] = mapped_column(String(200), default="")
@@ -325,8 +326,8 @@ class Segment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     guid: Mapped[uuid.UUID] = _guid()
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
-    text_version_id: Mapped[int] = mapped_column(ForeignKey("text_version.id", ondelete="RESTRICT"), index=True)
-    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="RESTRICT"), index=True)
+    text_version_id: Mapped[int] = mapped_column(ForeignKey("text_version.id", ondelete="CASCADE"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"), index=True)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -343,7 +344,7 @@ class Coding(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     guid: Mapped[uuid.UUID] = _guid()
     segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"))
-    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="RESTRICT"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     segment: Mapped[Segment] = relationship(back_populates="codings")
     __table_args__ = (UniqueConstraint("segment_id", "code_id"), UniqueConstraint("guid"))

@@ -49,6 +49,15 @@ def current_project_guid() -> str | None:
     return st.session_state.get(PROJECT_KEY)
 
 
+PENDING_PROJECT_KEY = "project_pending"
+
+
+def request_project(guid: str) -> None:
+    """Open a project from page code (after the sidebar is drawn): applied at the start of the next run."""
+    st.session_state[PENDING_PROJECT_KEY] = guid
+    st.rerun()
+
+
 def open_project(guid: str | None) -> None:
     """Use as a button callback: selects the project before the sidebar is drawn."""
     st.session_state[PROJECT_KEY] = guid
@@ -61,7 +70,10 @@ def open_project(guid: str | None) -> None:
 def project_picker() -> None:
     with read_session(engine()) as session:
         names = {str(p.guid): p.name for p in list_projects(session)}
-    wanted = st.session_state.get(PROJECT_KEY) or st.query_params.get("project")
+    if PENDING_PROJECT_KEY in st.session_state:
+        st.session_state[PROJECT_KEY] = st.session_state.pop(PENDING_PROJECT_KEY)
+    # The URL decides only on a fresh session (a reload or a shared link); afterwards the selectbox does.
+    wanted = st.session_state[PROJECT_KEY] if PROJECT_KEY in st.session_state else st.query_params.get("project")
     if wanted not in names:
         wanted = None
     st.session_state[PROJECT_KEY] = wanted
@@ -91,6 +103,17 @@ def project_or_stop(session) -> Project:  # type: ignore[no-untyped-def]
         st.info("Open or create a project on the Projects page first.")
         st.stop()
     return get_project(session, str(uuid.UUID(guid)))
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Keep a message for the next run (a page that saves something reruns to show the new state)."""
+    st.session_state["flash"] = (kind, message)
+
+
+def show_flash() -> None:
+    stored = st.session_state.pop("flash", None)
+    if stored:
+        {"success": st.success, "error": st.error, "info": st.info}[stored[0]](stored[1])
 
 
 def md_escape(text: str) -> str:

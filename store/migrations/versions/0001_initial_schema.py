@@ -169,7 +169,7 @@ def upgrade() -> None:
     sa.Column('codable', sa.Boolean(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['codebook_id'], ['codebook.id'], name=op.f('fk_code_codebook_id_codebook'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['parent_id'], ['code.id'], name=op.f('fk_code_parent_id_code'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['parent_id'], ['code.id'], name=op.f('fk_code_parent_id_code'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_code')),
     sa.UniqueConstraint('codebook_id', 'guid', name=op.f('uq_code_codebook_id_guid')),
     sa.UniqueConstraint('codebook_id', 'key', name=op.f('uq_code_codebook_id_key'))
@@ -247,9 +247,9 @@ def upgrade() -> None:
     sa.Column('end', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('0 <= start AND start < "end"', name=op.f('ck_segment_span')),
-    sa.ForeignKeyConstraint(['coder_id'], ['coder.id'], name=op.f('fk_segment_coder_id_coder'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['coder_id'], ['coder.id'], name=op.f('fk_segment_coder_id_coder'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_segment_document_id_document'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['text_version_id'], ['text_version.id'], name=op.f('fk_segment_text_version_id_text_version'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['text_version_id'], ['text_version.id'], name=op.f('fk_segment_text_version_id_text_version'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_segment')),
     sa.UniqueConstraint('guid', name=op.f('uq_segment_guid'))
     )
@@ -280,7 +280,7 @@ def upgrade() -> None:
     sa.Column('segment_id', sa.Integer(), nullable=False),
     sa.Column('code_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['code_id'], ['code.id'], name=op.f('fk_coding_code_id_code'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['code_id'], ['code.id'], name=op.f('fk_coding_code_id_code'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['segment_id'], ['segment.id'], name=op.f('fk_coding_segment_id_segment'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coding')),
     sa.UniqueConstraint('guid', name=op.f('uq_coding_guid')),
