@@ -21,7 +21,7 @@ from codebooks.templates import (
 )
 from store.errors import Refused
 from store.events import record_event
-from store.models import Code, Codebook, Coding, Project, Segment
+from store.models import Code, Codebook, Coding, Memo, Project
 
 LABEL_LANGUAGES = ("en", "nl", "de")
 DEFAULT_CODEBOOKS = ("value-creation", "network-conditions")
@@ -301,11 +301,12 @@ def merge_codes(
     session.flush()
     moved = session.execute(update(Coding).where(Coding.code_id == source.id).values(code_id=target.id)).rowcount
     session.execute(update(Code).where(Code.parent_id == source.id).values(parent_id=target.id))
+    memos = session.execute(update(Memo).where(Memo.code_id == source.id).values(code_id=target.id)).rowcount
     before = _snapshot(source)
     record_event(session, project_guid=project.guid, actor=actor, action="merge", entity="code",
                  entity_guid=source.guid, before=before,
                  after={"into": str(target.guid), "into_key": target.key, "codings_moved": moved,
-                        "duplicates_dropped": len(duplicates)})
+                        "duplicates_dropped": len(duplicates), "memos_moved": memos})
     session.delete(source)
     session.flush()
     session.expire(codebook)
@@ -327,6 +328,3 @@ def delete_code(session: Session, project: Project, codebook_key: str, key: str,
     session.flush()
     session.expire(codebook)
 
-
-def segments_of_code(session: Session, code: Code) -> int:
-    return session.scalar(select(func.count(func.distinct(Segment.id))).join(Coding).where(Coding.code_id == code.id)) or 0

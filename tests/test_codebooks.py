@@ -616,3 +616,21 @@ def test_csv_with_a_missing_column_refused(engine):
         with write_session(engine) as s:
             import_codebook_csv(s, "", filename="fout.csv")
     assert row_counts(engine) == before
+
+
+def test_merge_moves_memos_on_the_source_code_to_the_target(engine) -> None:  # type: ignore[no-untyped-def]
+    from cases.projects import create_project
+    from codebooks.service import adopt_codebook, find_code, merge_codes
+    from coding.memos import add_memo, list_memos
+    from store.db import read_session, write_session
+
+    with write_session(engine) as s:
+        project = create_project(s, "Memo merge")
+        adopt_codebook(s, project, "value-creation")
+        add_memo(s, project, "Vaak verward met onmiddellijke waarde.", target=find_code(s, project, "vc.expected"))
+    with write_session(engine) as s:
+        merge_codes(s, project, "value-creation", "vc.expected", "vc.immediate")
+    with read_session(engine) as s:
+        memos = list_memos(s, project, "code")
+        target = find_code(s, project, "vc.immediate")
+    assert [(m.text, m.code_id) for m in memos] == [("Vaak verward met onmiddellijke waarde.", target.id)]
