@@ -21,6 +21,8 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
+HORIZON_LABELS = {"before": "before joining", "short": "short term", "medium": "medium term", "long": "long term"}
+
 with read_session(engine()) as s:
     project = project_or_stop(s)
     books = list_project_codebooks(s, project)
@@ -65,7 +67,7 @@ if book_key:
         if code.rank is not None:
             flags.append(f"rank {code.rank:g}")
         if code.horizon:
-            flags.append(f"{code.horizon} term")
+            flags.append(HORIZON_LABELS.get(code.horizon, code.horizon))
         used = counts.get(code.id, 0)
         title = f"{'　' * row.depth}{md_escape(code_label(code, language))} · {code.key}"
         with st.expander(f"{title}  ({used} codings{', ' + ', '.join(flags) if flags else ''})"):
