@@ -158,6 +158,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     outcomes = unreadable + import_files(
         engine, args.project, ((p.name, p.read_bytes()) for p in readable), case_name=args.case, kind=args.kind,
         language=args.language, role_map=role_map, actor=ACTOR, on_progress=progress,
+        max_bytes=int(args.max_mb * 1024 * 1024),
         on_case_created=lambda name: _notice(f"created case '{name}' in project '{args.project}'"),
     )
     refused = [o for o in outcomes if o.error]
@@ -401,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=("nl", "de", "en"))
     p.add_argument("--kind", choices=("interview", "focus group", "observation", "document"), default="interview")
     p.add_argument("--role-map", help='e.g. "I=interviewer,R=respondent"')
+    p.add_argument("--max-mb", type=float, default=50, help="refuse files larger than this (default 50 MB)")
     for name, handler in (("cases", cmd_cases), ("documents", cmd_documents), ("persons", cmd_persons)):
         p = command(name, handler, f"list {name}", listing=True)
         p.add_argument("--project", required=True)

@@ -454,3 +454,34 @@ def test_deleting_a_project_with_documents_and_cases(engine):
     counts = row_counts(engine)
     counts.pop("event")
     assert set(counts.values()) == {0}, counts
+
+
+def test_sqlite_write_sessions_take_the_write_lock_when_they_begin(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    """BEGIN IMMEDIATE: a second writer is refused at once, before the first has written anything."""
+    import sqlite3
+
+    from sqlalchemy import text as sql
+
+    from store.db import get_engine, read_session, write_session
+
+    engine = get_engine(sqlite_url)
+    path = sqlite_url.split("///", 1)[1]
+    with write_session(engine) as s:
+        s.execute(sql("SELECT 1"))  # nothing written yet, but the transaction has begun
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.execute("BEGIN")  # readers are not blocked (WAL)
+            assert other.execute("SELECT count(*) FROM project").fetchone() == (0,)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+    with read_session(engine) as s:
+        s.execute(sql("SELECT 1"))
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # a read session does not hold the write lock
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
