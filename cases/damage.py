@@ -119,6 +119,8 @@ def _mid_sentence(lines: list[tuple[int, int, str]], k: int) -> bool:
 
 
 def _font_substitution(text: str) -> list[DamageWarning]:
+    if not _ODD.search(text):  # the usual case: no suspicious character anywhere
+        return []
     out = []
     for m in _TOKEN.finditer(text):
         token = m.group()

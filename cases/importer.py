@@ -40,6 +40,7 @@ class ImportPreview:
     language_scores: dict[str, float]
     labels: list[LabelCandidate]
     warnings: list[DamageWarning]
+    _turns: dict[frozenset[str], list[DetectedTurn]] = field(default_factory=dict, repr=False)
 
     @property
     def filename(self) -> str:
@@ -50,8 +51,11 @@ class ImportPreview:
         return {c.label: SpeakerDecision(role=c.suggested_role) for c in self.labels if not c.likely_false}
 
     def turns(self, speakers: dict[str, SpeakerDecision] | None = None) -> list[DetectedTurn]:
-        accepted = set((speakers if speakers is not None else self.default_speakers()).keys())
-        return turns_for(self.source, accepted)
+        """The turns these speaker decisions give (computed once per set of accepted labels)."""
+        accepted = frozenset((speakers if speakers is not None else self.default_speakers()).keys())
+        if accepted not in self._turns:
+            self._turns[accepted] = turns_for(self.source, set(accepted))
+        return self._turns[accepted]
 
 
 @dataclass
@@ -138,7 +142,7 @@ def store_import(
                                           f"(use one of: {', '.join(ROLES)})")
     language = language or preview.language
     text = preview.source.text
-    turns = turns_for(preview.source, set(speakers))
+    turns = preview.turns(speakers)
 
     document = Document(
         project_id=project.id, title=title, kind=kind, language=language, source_filename=filename,
@@ -162,16 +166,18 @@ def store_import(
          "language": lang}
         for i, (t, lang) in enumerate(zip(turns, turn_languages))
     ]
-    turn_ids: list[int] = []
+    # Core executemany (not ORM bulk or RETURNING): a transcript has thousands of sentences.
+    turn_ids: dict[int, int] = {}
     if turn_rows:
-        turn_ids = list(session.scalars(insert(Turn).returning(Turn.id, sort_by_parameter_order=True), turn_rows))
+        session.execute(insert(Turn.__table__), turn_rows)
+        turn_ids = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == version.id)).all())
     spans = [(t.content_start, t.end, lang) for t, lang in zip(turns, turn_languages)]
     sentence_rows = [
         {"text_version_id": version.id, "turn_id": turn_ids[span_index], "ordinal": i, "start": s, "end": e}
         for i, (s, e, span_index) in enumerate(split_sentences(text, spans))
     ]
     if sentence_rows:
-        session.execute(insert(Sentence), sentence_rows)
+        session.execute(insert(Sentence.__table__), sentence_rows)
     record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
                  entity_guid=document.guid,
                  after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,

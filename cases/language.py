@@ -20,29 +20,31 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['’‘][^\W\d_]+)*")
 
 
 @lru_cache(maxsize=1)
-def _distinctive() -> dict[str, frozenset[str]]:
+def _distinctive() -> dict[str, str]:
+    """{stop word: language} for the stop words that belong to exactly one of the three languages."""
     from spacy.lang.de.stop_words import STOP_WORDS as de
     from spacy.lang.en.stop_words import STOP_WORDS as en
     from spacy.lang.nl.stop_words import STOP_WORDS as nl
 
     lists = {"nl": set(nl), "de": set(de), "en": set(en)}
-    return {lang: frozenset(words - set().union(*(v for k, v in lists.items() if k != lang)))
-            for lang, words in lists.items()}
+    return {word: lang for lang, words in lists.items()
+            for word in words - set().union(*(v for k, v in lists.items() if k != lang))}
 
 
 def detect_language(text: str) -> tuple[str | None, dict[str, float]]:
     """Return (best language or None, score per language as a fraction of tokens).
 
-    None when fewer than three distinguishing stop words were found or when
-    the two best languages tie.
+    None when the best language has fewer than three different distinguishing
+    stop words, or when the two best languages tie.
     """
-    tokens = Counter(_TOKEN.findall(text.casefold()))
-    sets = _distinctive()
-    hits = {lang: sum(n for tok, n in tokens.items() if tok in sets[lang])
-            for lang in SUPPORTED_LANGUAGES}
-    n = sum(tokens.values()) or 1
+    tokens = _TOKEN.findall(text.casefold())
+    language_of = _distinctive()
+    hits = Counter(language_of[tok] for tok in tokens if tok in language_of)
+    n = len(tokens) or 1
     scores = {lang: hits[lang] / n for lang in SUPPORTED_LANGUAGES}
     ranked = sorted(SUPPORTED_LANGUAGES, key=lambda lang: hits[lang], reverse=True)
-    if sum(hits.values()) < _MIN_HITS or hits[ranked[0]] == hits[ranked[1]]:
+    # Evidence is counted in distinct words: one word repeated ("go go go") is one clue, not three.
+    distinct = {tok for tok in tokens if language_of.get(tok) == ranked[0]}
+    if len(distinct) < _MIN_HITS or hits[ranked[0]] == hits[ranked[1]]:
         return None, scores
     return ranked[0], scores

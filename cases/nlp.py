@@ -42,29 +42,61 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int, str | None]]
                     ) -> list[tuple[int, int, int]]:
     """Sentences as (start, end, span index), absolute offsets, in text order.
 
-    Each span (start, end, language) is split on its own, so no sentence
-    crosses a span boundary; sentences are trimmed and empty ones dropped.
+    No sentence crosses a span boundary; sentences are trimmed and empty ones
+    dropped. The language most spans share is parsed in one pass over the whole
+    text (as fast as the bare pipeline) and its sentences are clipped to the
+    spans; spans in another language are parsed on their own.
     """
     by_lang: dict[str, list[int]] = {}
     for i, (_, _, lang) in enumerate(spans):
         by_lang.setdefault(_code(lang), []).append(i)
-    out: list[tuple[int, int, int]] = []
+    if not by_lang:
+        return []
+    main = max(by_lang, key=lambda code: len(by_lang[code]))
+    out = _clip_to_spans(text, spans, by_lang[main], _sentence_bounds(_sentence_pipeline(main)(text)))
     for code, indices in by_lang.items():
+        if code == main:
+            continue
         nlp = _sentence_pipeline(code)
         pieces = (text[spans[i][0]:spans[i][1]] for i in indices)
         for i, doc in zip(indices, nlp.pipe(pieces, batch_size=_BATCH)):
             base = spans[i][0]
-            piece = doc.text
-            for sent in doc.sents:
-                s, e = sent.start_char, sent.end_char
-                while s < e and piece[s].isspace():
-                    s += 1
-                while e > s and piece[e - 1].isspace():
-                    e -= 1
-                if s < e:
-                    out.append((base + s, base + e, i))
+            out.extend((base + s, base + e, i) for s, e in _trimmed(doc.text, _sentence_bounds(doc)))
     out.sort()
     return out
+
+
+def _sentence_bounds(doc) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    return [(sent.start_char, sent.end_char) for sent in doc.sents]
+
+
+def _trimmed(text: str, bounds: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [piece for s, e in bounds for piece in _trimmed_in(text, s, e)]
+
+
+def _clip_to_spans(text: str, spans: Sequence[tuple[int, int, str | None]], indices: list[int],
+                   bounds: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Cut whole-text sentences at span edges (a label or an unpunctuated turn end starts a new piece)."""
+    out: list[tuple[int, int, int]] = []
+    k = 0
+    for i in sorted(indices, key=lambda j: spans[j][0]):
+        start, end, _ = spans[i]
+        while k < len(bounds) and bounds[k][1] <= start:
+            k += 1
+        j = k
+        while j < len(bounds) and bounds[j][0] < end:
+            s, e = max(bounds[j][0], start), min(bounds[j][1], end)
+            out.extend((a, b, i) for a, b in _trimmed_in(text, s, e))
+            j += 1
+    return out
+
+
+def _trimmed_in(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return [(s, e)] if s < e else []
 
 
 @lru_cache(maxsize=None)
