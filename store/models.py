@@ -210,12 +210,13 @@ class Turn(Base):
 class Sentence(Base):
     __tablename__ = "sentence"
     id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
     text_version_id: Mapped[int] = mapped_column(ForeignKey("text_version.id", ondelete="CASCADE"))
     turn_id: Mapped[int | None] = mapped_column(ForeignKey("turn.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (UniqueConstraint("text_version_id", "ordinal"),)
+    __table_args__ = (UniqueConstraint("text_version_id", "ordinal"), UniqueConstraint("guid"))
 
 
 class AttributeDefinition(Base):

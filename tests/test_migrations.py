@@ -172,3 +172,37 @@ def test_database_of_an_older_version_upgrades_itself(empty_url):
     with pytest.raises(IntegrityError):
         with write_session(engine) as s:
             s.add(AttributeValue(definition_id=value.definition_id, case_id=case.id + 999))
+
+
+def test_sentences_of_an_older_database_get_guids(empty_url):
+    """0003: sentences stored before sentences had guids get one each, unique and kept on later upgrades."""
+    from store.models import Sentence
+
+    engine = upgrade(empty_url, "0002")
+    sqlite = engine.dialect.name == "sqlite"
+    fresh = (lambda: uuid.uuid4().hex) if sqlite else (lambda: str(uuid.uuid4()))
+    when = "2025-01-01 00:00:00.000000" if sqlite else datetime(2025, 1, 1, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO project (guid, name, description, created_at) VALUES (:g, 'P', '', :c)"),
+                     {"g": fresh(), "c": when})
+        conn.execute(text(
+            "INSERT INTO document (guid, project_id, title, kind, source_filename, source_format, sha256, file_size, "
+            "original_bytes, current_version, imported_at) SELECT :g, id, 'oud', 'interview', 'oud.txt', 'txt', "
+            "'abc', 3, :b, 1, :c FROM project"), {"g": fresh(), "b": b"abc", "c": when})
+        conn.execute(text(
+            "INSERT INTO text_version (guid, document_id, version, text, length, normalisation_version, created_at) "
+            "SELECT :g, id, 1, 'Een. Twee. Drie.', 16, 1, :c FROM document"), {"g": fresh(), "c": when})
+        for ordinal, (start, end) in enumerate([(0, 4), (5, 10), (11, 16)]):
+            conn.execute(text('INSERT INTO sentence (text_version_id, ordinal, start, "end") '
+                              "SELECT id, :o, :s, :e FROM text_version"), {"o": ordinal, "s": start, "e": end})
+    upgrade(empty_url)
+    assert current_revision(engine) == head_revision()
+    with read_session(engine) as s:
+        sentences = s.scalars(select(Sentence).order_by(Sentence.ordinal)).all()
+    assert [(x.start, x.end) for x in sentences] == [(0, 4), (5, 10), (11, 16)]
+    guids = [x.guid for x in sentences]
+    assert all(isinstance(g, uuid.UUID) for g in guids) and len(set(guids)) == 3
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text('INSERT INTO sentence (guid, text_version_id, ordinal, start, "end") '
+                          "SELECT :g, text_version_id, 9, 0, 1 FROM sentence WHERE ordinal = 0"),
+                     {"g": guids[0].hex if sqlite else str(guids[0])})
