@@ -11,10 +11,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cases.attributes import import_attribute_sheet, set_attribute
+from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
 from cases.documents import document_case_names, document_record, document_text, list_documents
 from cases.importer import ImportOutcome, import_files
 from cases.projects import (
+    case_document_counts,
     create_case,
     create_person,
     create_project,
@@ -24,6 +25,7 @@ from cases.projects import (
     get_person,
     get_project,
     list_cases,
+    list_coders,
     list_persons,
     list_projects,
 )
@@ -33,7 +35,7 @@ from codebooks.service import (
     DEFAULT_CODEBOOKS,
     add_code,
     adopt_codebook,
-    code_tree,
+    codebook_as_template,
     delete_code,
     export_codebook_csv,
     get_codebook,
@@ -175,9 +177,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> None:
-    from cases.attributes import attribute_values
-    from cases.projects import case_document_counts
-
     with read_session(_open(args)) as s:
         project = get_project(s, args.project)
         counts = case_document_counts(s, project)
@@ -204,12 +203,9 @@ def cmd_documents(args: argparse.Namespace) -> None:
 
 
 def cmd_persons(args: argparse.Namespace) -> None:
-    from cases.attributes import attribute_values
-    from store.models import Case
-
     with read_session(_open(args)) as s:
         project = get_project(s, args.project)
-        case_names = {c.id: c.name for c in s.query(Case).filter(Case.project_id == project.id)}
+        case_names = {c.id: c.name for c in list_cases(s, project)}
         attrs = attribute_values(s, project, "person")
         records = [{"guid": str(p.guid), "name": p.name, "pseudonym": p.pseudonym, "role": p.role,
                     "case": case_names.get(p.case_id), "attributes": _plain(attrs.get(p.id, {}))}
@@ -228,14 +224,12 @@ def _code_records(rows) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def cmd_codebooks(args: argparse.Namespace) -> None:
-    from codebooks.service import _as_template
-
     with read_session(_open(args)) as s:
         project = get_project(s, args.project) if args.project else None
         if args.action == "show":
             if not args.key:
                 raise CliRefused("codebooks show needs a codebook KEY")
-            template = _as_template(get_codebook(s, project, args.key)) if project else get_template(s, args.key)
+            template = codebook_as_template(get_codebook(s, project, args.key)) if project else get_template(s, args.key)
             record = {"key": template.key, "version": template.version, "name": template.name_en,
                       "source": template.source, "codes": _code_records(template.codes)}
             if args.format == "json":
@@ -338,8 +332,6 @@ def cmd_code(args: argparse.Namespace) -> None:
 
 
 def cmd_codings(args: argparse.Namespace) -> None:
-    from cases.projects import list_coders
-
     with read_session(_open(args)) as s:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document) if args.document else None

@@ -30,7 +30,10 @@ _CONTEXT = 20
 # Words after "voor- " / "Vor- " that make it a suspended compound, not a break.
 _CONJUNCTIONS = {"en", "of", "tot", "noch", "als", "und", "oder", "bis", "sowie", "wie",
                  "and", "or", "to", "nor", "as", "&", "resp", "c.q"}
-_HYPHEN = re.compile(r"([^\W\d_]+)[-\u2010\u2011\u00ad][ \t]*\n[ \t]*([^\W\d_]+)")
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011\u00ad][ \t]*\n[ \t]*")
+_WORD_BEFORE = re.compile(r"[^\W\d_]+$")
+_WORD_AT = re.compile(r"[^\W\d_]+")
+_LETTER_DIGIT = re.compile(r"[^\W\d_]\d")
 _PAGE_NUMBER = re.compile(
     r"^(?:\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}\s*/\s*\d{1,4}"
     r"|(?:pagina|page|seite|blz\.?|blad|p\.|s\.)\s*\d{1,4}"
@@ -59,15 +62,20 @@ def _warn(text: str, kind: str, start: int, end: int, message: str) -> DamageWar
 
 def _hyphenation(text: str) -> list[DamageWarning]:
     out = []
-    for m in _HYPHEN.finditer(text):
-        head, tail = m.group(1), m.group(2)
+    # Anchored on the rare hyphen-at-line-end, not on every word: transcripts are long.
+    for hyphen in _LINE_END_HYPHEN.finditer(text):
+        head_match = _WORD_BEFORE.search(text, max(0, hyphen.start() - 80), hyphen.start())
+        tail_match = _WORD_AT.match(text, hyphen.end())
+        if head_match is None or tail_match is None:
+            continue
+        head, tail = head_match.group(), tail_match.group()
         if not tail[0].islower() or tail.casefold() in _CONJUNCTIONS:
             continue
-        token_start = text.rfind(" ", 0, m.start()) + 1
-        token_start = max(token_start, text.rfind("\n", 0, m.start()) + 1)
-        if _URLISH.search(text[token_start:m.end(1) + 1]):
+        token_start = text.rfind(" ", 0, head_match.start()) + 1
+        token_start = max(token_start, text.rfind("\n", 0, head_match.start()) + 1)
+        if _URLISH.search(text[token_start:hyphen.start() + 1]):
             continue
-        out.append(_warn(text, "hyphenation", m.start(), m.end(), f"line-end hyphen may "
+        out.append(_warn(text, "hyphenation", head_match.start(), tail_match.end(), f"line-end hyphen may "
                          f"split one word: '{head}-' + '{tail}' -> '{head}{tail}'?"))
     return out
 
@@ -139,6 +147,8 @@ def _ligatures(text: str) -> list[DamageWarning]:
 
 
 def _footnotes(text: str) -> list[DamageWarning]:
+    if not _LETTER_DIGIT.search(text):  # the usual case: no digit glued to a letter anywhere
+        return []
     out = []
     for m in _FOOTNOTE.finditer(text):
         if m.group(1).islower():

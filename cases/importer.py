@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cases.damage import DamageWarning, detect_damage
@@ -23,6 +23,7 @@ from cases.projects import create_case, create_person, find_case, find_person, g
 from cases.readers import DEFAULT_MAX_IMPORT_BYTES, ImportRefused, Paragraph, SourceText, read_source
 from cases.speakers import ROLES, DetectedTurn, LabelCandidate, build_turns, detect_labels
 from cases.textnorm import NORMALISATION_VERSION
+from store.bulk import insert_rows, new_guids
 from store.db import write_session
 from store.errors import Refused
 from store.events import record_event
@@ -160,24 +161,22 @@ def store_import(
 
     speaker_ids = _store_speakers(session, project, document, turns, speakers, cases, actor)
     turn_languages = [_turn_language(text[t.content_start:t.end], language) for t in turns]
+    # Thousands of rows per transcript: straight to the driver (see store.bulk).
     turn_rows = [
-        {"text_version_id": version.id, "ordinal": i, "speaker_id": speaker_ids.get(t.label), "start": t.start,
-         "end": t.end, "content_start": t.content_start, "start_ms": t.start_ms, "end_ms": t.end_ms,
-         "language": lang}
-        for i, (t, lang) in enumerate(zip(turns, turn_languages))
+        (guid, version.id, i, speaker_ids.get(t.label), t.start, t.end, t.content_start, t.start_ms, t.end_ms, lang)
+        for i, (guid, t, lang) in enumerate(zip(new_guids(len(turns)), turns, turn_languages))
     ]
-    # Core executemany (not ORM bulk or RETURNING): a transcript has thousands of sentences.
-    turn_ids: dict[int, int] = {}
-    if turn_rows:
-        session.execute(insert(Turn.__table__), turn_rows)
-        turn_ids = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == version.id)).all())
+    insert_rows(session, Turn.__table__, ("guid", "text_version_id", "ordinal", "speaker_id", "start", "end",
+                                          "content_start", "start_ms", "end_ms", "language"), turn_rows)
+    turn_ids = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == version.id)).all())
     spans = [(t.content_start, t.end, lang) for t, lang in zip(turns, turn_languages)]
+    sentences = split_sentences(text, spans)
     sentence_rows = [
-        {"text_version_id": version.id, "turn_id": turn_ids[span_index], "ordinal": i, "start": s, "end": e}
-        for i, (s, e, span_index) in enumerate(split_sentences(text, spans))
+        (guid, version.id, turn_ids[span_index], i, s, e)
+        for i, (guid, (s, e, span_index)) in enumerate(zip(new_guids(len(sentences)), sentences))
     ]
-    if sentence_rows:
-        session.execute(insert(Sentence.__table__), sentence_rows)
+    insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
+                sentence_rows)
     record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
                  entity_guid=document.guid,
                  after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,
@@ -187,8 +186,14 @@ def store_import(
     return document
 
 
+# A turn needs three different distinguishing stop words to get its own language; shorter turns cannot.
+_MIN_WORDS_FOR_OWN_LANGUAGE = 6
+
+
 def _turn_language(content: str, fallback: str | None) -> str | None:
     """A turn's own language where its stop words say so clearly, else the document's."""
+    if content.count(" ") < _MIN_WORDS_FOR_OWN_LANGUAGE - 1:
+        return fallback
     detected, _scores = detect_language(content)
     return detected or fallback
 

@@ -8,6 +8,7 @@ and only when first needed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -43,43 +44,31 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int, str | None]]
     """Sentences as (start, end, span index), absolute offsets, in text order.
 
     No sentence crosses a span boundary; sentences are trimmed and empty ones
-    dropped. The language most spans share is parsed in one pass over the whole
-    text (as fast as the bare pipeline) and its sentences are clipped to the
-    spans; spans in another language are parsed on their own.
+    dropped. The whole text is parsed once with the pipeline of the language
+    most spans share (as fast as the bare pipeline), and its sentences are
+    clipped to the spans. Turns in another language are split by the same
+    pipeline: the sentencizer splits on the same punctuation in nl, de and en,
+    and parsing them again with their own tokenizer doubled the import time
+    (bench/README.md) for the sake of a few abbreviations.
     """
-    by_lang: dict[str, list[int]] = {}
-    for i, (_, _, lang) in enumerate(spans):
-        by_lang.setdefault(_code(lang), []).append(i)
-    if not by_lang:
+    if not spans:
         return []
-    main = max(by_lang, key=lambda code: len(by_lang[code]))
-    out = _clip_to_spans(text, spans, by_lang[main], _sentence_bounds(_sentence_pipeline(main)(text)))
-    for code, indices in by_lang.items():
-        if code == main:
-            continue
-        nlp = _sentence_pipeline(code)
-        pieces = (text[spans[i][0]:spans[i][1]] for i in indices)
-        for i, doc in zip(indices, nlp.pipe(pieces, batch_size=_BATCH)):
-            base = spans[i][0]
-            out.extend((base + s, base + e, i) for s, e in _trimmed(doc.text, _sentence_bounds(doc)))
-    out.sort()
-    return out
+    languages = Counter(_code(lang) for _, _, lang in spans)
+    main = languages.most_common(1)[0][0]
+    bounds = _sentence_bounds(_sentence_pipeline(main)(text))
+    return _clip_to_spans(text, spans, bounds)
 
 
 def _sentence_bounds(doc) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     return [(sent.start_char, sent.end_char) for sent in doc.sents]
 
 
-def _trimmed(text: str, bounds: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [piece for s, e in bounds for piece in _trimmed_in(text, s, e)]
-
-
-def _clip_to_spans(text: str, spans: Sequence[tuple[int, int, str | None]], indices: list[int],
+def _clip_to_spans(text: str, spans: Sequence[tuple[int, int, str | None]],
                    bounds: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """Cut whole-text sentences at span edges (a label or an unpunctuated turn end starts a new piece)."""
     out: list[tuple[int, int, int]] = []
     k = 0
-    for i in sorted(indices, key=lambda j: spans[j][0]):
+    for i in sorted(range(len(spans)), key=lambda j: spans[j][0]):
         start, end, _ = spans[i]
         while k < len(bounds) and bounds[k][1] <= start:
             k += 1

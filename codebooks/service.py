@@ -32,7 +32,7 @@ DEFAULT_CODEBOOKS = ("value-creation", "network-conditions")
 def list_templates(session: Session) -> list[CodebookTemplate]:
     """Built-in templates first (in file order), then imported ones by key."""
     imported = session.scalars(select(Codebook).where(Codebook.project_id.is_(None)))
-    return list(builtin_templates().values()) + sorted((_as_template(cb) for cb in imported), key=lambda t: t.key)
+    return list(builtin_templates().values()) + sorted((codebook_as_template(cb) for cb in imported), key=lambda t: t.key)
 
 
 def get_template(session: Session, key: str) -> CodebookTemplate:
@@ -42,10 +42,11 @@ def get_template(session: Session, key: str) -> CodebookTemplate:
     if stored is None:
         known = ", ".join(t.key for t in list_templates(session))
         raise Refused(f"no codebook '{key}' (known: {known})")
-    return _as_template(stored)
+    return codebook_as_template(stored)
 
 
-def _as_template(codebook: Codebook) -> CodebookTemplate:
+def codebook_as_template(codebook: Codebook) -> CodebookTemplate:
+    """A stored codebook (a project's copy with its edits, or an imported template) as plain data."""
     by_id = {c.id: c for c in codebook.codes}
     template = CodebookTemplate(
         key=codebook.key, prefix=codebook.prefix, version=codebook.version, ordered=codebook.ordered,
@@ -65,7 +66,7 @@ def _as_template(codebook: Codebook) -> CodebookTemplate:
 
 def export_codebook_csv(session: Session, key: str, project: Project | None = None) -> str:
     """A project's codebook as it stands (with its edits), or a template."""
-    template = _as_template(get_codebook(session, project, key)) if project else get_template(session, key)
+    template = codebook_as_template(get_codebook(session, project, key)) if project else get_template(session, key)
     return template_to_csv(template)
 
 

@@ -485,3 +485,37 @@ def test_sqlite_write_sessions_take_the_write_lock_when_they_begin(sqlite_url) -
             other.execute("ROLLBACK")
         finally:
             other.close()
+
+
+def test_bulk_guids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from store.bulk import new_guids
+
+    guids = new_guids(2000)
+    parsed = [uuid.UUID(hex=g) for g in guids]
+    assert len(set(guids)) == 2000
+    assert {u.version for u in parsed} == {4} and {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert new_guids(0) == []
+
+
+def test_turn_and_sentence_guids_read_back_as_uuids(engine) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from sqlalchemy import select
+
+    from cases.importer import preview_import, store_import
+    from cases.projects import create_project
+    from store.db import read_session, write_session
+    from store.models import Sentence, Turn
+
+    with write_session(engine) as s:
+        project = create_project(s, "Guids")
+        store_import(s, project, preview_import("g.txt", "I: Vraag een?\nR: Antwoord een. En twee.\n".encode()),
+                     cases=[])
+    with read_session(engine) as s:
+        turn_guids = s.scalars(select(Turn.guid)).all()
+        sentence_guids = s.scalars(select(Sentence.guid)).all()
+    assert len(turn_guids) == 2 and len(sentence_guids) == 3
+    assert all(isinstance(g, uuid.UUID) and g.version == 4 for g in turn_guids + sentence_guids)
+    assert len(set(turn_guids + sentence_guids)) == 5
