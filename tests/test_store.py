@@ -487,15 +487,20 @@ def test_sqlite_write_sessions_take_the_write_lock_when_they_begin(sqlite_url) -
             other.close()
 
 
-def test_bulk_guids_are_random_version_4_uuids() -> None:
+def test_bulk_guids_are_unique_time_ordered_version_7_uuids() -> None:
+    import time
     import uuid
 
     from store.bulk import new_guids
 
-    guids = new_guids(2000)
+    before = time.time_ns() // 1_000_000
+    guids = new_guids(5000)
+    after = time.time_ns() // 1_000_000
     parsed = [uuid.UUID(hex=g) for g in guids]
-    assert len(set(guids)) == 2000
-    assert {u.version for u in parsed} == {4} and {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert len(set(guids)) == 5000
+    assert {u.version for u in parsed} == {7} and {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert guids == sorted(guids)  # one batch is in index order
+    assert all(before <= int(g[:12], 16) <= after for g in guids)  # the first 48 bits are the time in ms
     assert new_guids(0) == []
 
 
@@ -517,5 +522,5 @@ def test_turn_and_sentence_guids_read_back_as_uuids(engine) -> None:  # type: ig
         turn_guids = s.scalars(select(Turn.guid)).all()
         sentence_guids = s.scalars(select(Sentence.guid)).all()
     assert len(turn_guids) == 2 and len(sentence_guids) == 3
-    assert all(isinstance(g, uuid.UUID) and g.version == 4 for g in turn_guids + sentence_guids)
+    assert all(isinstance(g, uuid.UUID) and g.version == 7 for g in turn_guids + sentence_guids)
     assert len(set(turn_guids + sentence_guids)) == 5
