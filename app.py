@@ -10,7 +10,7 @@ engine_or_stop()
 project_picker()
 
 pages = [
-    st.Page("pages/projects.py", title="Projects", url_path="projects", default=True),
+    st.Page("pages/projects.py", title="Projects", default=True),  # the default page lives at /
     st.Page("pages/cases.py", title="Cases & attributes", url_path="cases"),
     st.Page("pages/documents.py", title="Documents", url_path="documents"),
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
