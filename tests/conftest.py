@@ -44,10 +44,19 @@ def _pg_reason() -> str | None:
 _PG_UNAVAILABLE = _pg_reason()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def _database_line() -> str:
     if _PG_UNAVAILABLE:
-        return f"kruispunt: {_PG_UNAVAILABLE} — PostgreSQL tests will {'FAIL' if REQUIRE_PG else 'be skipped'}"
-    return f"kruispunt: PostgreSQL tests run against {PG_ADMIN_URL.rsplit('@', 1)[-1]}"
+        return f"kruispunt: {_PG_UNAVAILABLE} — PostgreSQL tests {'FAIL' if REQUIRE_PG else 'were skipped'}"
+    return f"kruispunt: store tests ran on SQLite and on PostgreSQL at {PG_ADMIN_URL.rsplit('@', 1)[-1]}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _database_line()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    """Said at the end too, since `-q` hides the header: which databases the suite really used."""
+    terminalreporter.write_line(_database_line())
 
 
 @pytest.fixture(scope="session")
