@@ -340,6 +340,9 @@ class Segment(Base):
     )
 
 
+CODING_ORIGINS = ("manual", "suggestion")
+
+
 class Coding(Base):
     __tablename__ = "coding"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -347,6 +350,9 @@ class Coding(Base):
     segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"))
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "suggestion": accepted from an auto-code suggestion by the segment's coder; matched_term says why.
+    origin: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+    matched_term: Mapped[str | None] = mapped_column(String(200))
     segment: Mapped[Segment] = relationship(back_populates="codings")
     __table_args__ = (UniqueConstraint("segment_id", "code_id"), UniqueConstraint("guid"))
 
@@ -384,3 +390,28 @@ class Event(Base):
     entity_guid: Mapped[uuid.UUID] = mapped_column(Uuid)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class CodeIndicator(Base):
+    """A term that suggests a code in one language (matched on lemmas); suggestions only, never codings."""
+
+    __tablename__ = "code_indicator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    term: Mapped[str] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("code_id", "language", "term"), UniqueConstraint("guid"))
+
+
+class LemmaPair(Base):
+    """A project's own word form -> lemma, where spaCy's lookup tables miss a form (e.g. nl 'geleerd' -> 'leren')."""
+
+    __tablename__ = "lemma_pair"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    form: Mapped[str] = mapped_column(String(200))
+    lemma: Mapped[str] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("project_id", "language", "form"), UniqueConstraint("guid"))
