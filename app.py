@@ -13,7 +13,9 @@ pages = [
     st.Page("pages/projects.py", title="Projects", default=True),  # the default page lives at /
     st.Page("pages/cases.py", title="Cases & attributes", url_path="cases"),
     st.Page("pages/documents.py", title="Documents", url_path="documents"),
+    st.Page("pages/coding.py", title="Coding", url_path="coding"),
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
+    st.Page("pages/memos.py", title="Memos", url_path="memos"),
 ]
 if current_project_guid() is None:
     st.sidebar.caption("Open or create a project to see its cases, documents and codebooks.")

@@ -45,15 +45,16 @@ def parse_number(text: str) -> int | float:
 
     A dot followed by groups of exactly three digits is a thousands separator
     ("1.065.000"); a comma before the last digits is the decimal mark ("6,5").
-    "1,065,000" and "6.5" are read the English way.
+    A single comma is always the decimal mark ("0,125", and "1,065" is 1.065);
+    "1,065,000", "1,065.5" and "6.5" are read the English way.
     """
     raw = text.strip().replace(" ", "").replace("\u00a0", "")
     if _DUTCH_THOUSANDS.match(raw):
         raw = raw.replace(".", "").replace(",", ".")
-    elif _ENGLISH_THOUSANDS.match(raw):
-        raw = raw.replace(",", "")
-    elif _DECIMAL_COMMA.match(raw):
+    elif _DECIMAL_COMMA.match(raw):  # one comma is a decimal mark: "6,5", "0,125", "1,065"
         raw = raw.replace(",", ".")
+    elif _ENGLISH_THOUSANDS.match(raw):  # only with two or more groups ("1,065,000") or a decimal point
+        raw = raw.replace(",", "")
     elif not _PLAIN_NUMBER.match(raw):
         raise ValueError(f"'{text}' is not a number")
     return float(raw) if "." in raw else int(raw)
@@ -251,7 +252,10 @@ def read_sheet(filename: str, data: bytes) -> list[list[Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    except csv.Error:  # one column, or nothing to guess from
+        dialect = csv.excel
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 

@@ -133,7 +133,9 @@ def store_import(
     if existing is not None:
         raise ImportRefused(filename, f"already imported into project '{project.name}' as document "
                                       f"'{existing.title}' ({existing.guid})")
-    title = (title or preview.title).strip()
+    title = (title or "").strip() or preview.title.strip()
+    if not title or len(title) > 300:
+        raise ImportRefused(filename, "a document title must be 1 to 300 characters")
     if session.scalar(select(Document.id).where(Document.project_id == project.id, Document.title == title)):
         raise ImportRefused(filename, f"project '{project.name}' already has a document titled '{title}'")
     speakers = preview.default_speakers() if speakers is None else speakers
@@ -209,8 +211,9 @@ def _store_speakers(
         decision = speakers.get(turn.label, SpeakerDecision("unknown"))
         person_id = None
         if decision.person:
+            # Person.role is the role in the network (member, alderman), not the speaker role: left for the user.
             person = find_person(session, project, decision.person) or create_person(
-                session, project, decision.person, role=decision.role, case=cases[0] if cases else None, actor=actor)
+                session, project, decision.person, case=cases[0] if cases else None, actor=actor)
             person_id = person.id
         speaker = Speaker(document_id=document.id, label=turn.label, role=decision.role, person_id=person_id)
         session.add(speaker)

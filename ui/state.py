@@ -19,7 +19,7 @@ from store.models import Project
 
 PROJECT_KEY = "project_select"
 CODER_KEY = "coder_name"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
 @st.cache_resource
