@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import Refused
 from store.events import record_event
-from store.models import MEMO_TARGETS, Case, Code, Coder, Document, Memo, Project, Segment, utcnow
+from store.models import (
+    MEMO_TARGETS,
+    Case,
+    CaseDocument,
+    Code,
+    Coder,
+    Document,
+    Memo,
+    Project,
+    Segment,
+    TextVersion,
+    utcnow,
+)
 
 _TARGET_TYPES = {"case": Case, "document": Document, "code": Code, "segment": Segment}
 
@@ -60,3 +77,139 @@ def list_memos(session: Session, project: Project, target: str | None = None) ->
     if target:
         stmt = stmt.where(Memo.target == target)
     return sorted(session.scalars(stmt), key=lambda m: (m.created_at, m.id))
+
+
+def get_memo(session: Session, project: Project, memo_id: int) -> Memo:
+    """One of the project's memos by id (a memo of another project is refused as unknown)."""
+    memo = session.get(Memo, memo_id)
+    if memo is None or memo.project_id != project.id:
+        raise Refused(f"project '{project.name}' has no memo {memo_id}")
+    return memo
+
+
+def delete_memo(session: Session, project: Project, memo: Memo, *, actor: str) -> None:
+    """Delete a memo; the event keeps what it said and where it was, so it can be restored."""
+    if memo.project_id != project.id:
+        raise Refused(f"memo {memo.guid} belongs to another project")
+    before = {"target": memo.target, "case_id": memo.case_id, "document_id": memo.document_id,
+              "code_id": memo.code_id, "segment_id": memo.segment_id, "author_id": memo.author_id,
+              "text": memo.text}
+    record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="memo",
+                 entity_guid=memo.guid, before=before)
+    session.delete(memo)
+    session.flush()
+
+
+EXCERPT_CHARS = 160
+
+
+@dataclass
+class MemoView:
+    """A memo as plain data with a display name for what it is on (no ORM objects, safe after the session)."""
+
+    id: int
+    guid: uuid.UUID
+    target: str  # project | case | document | code | segment
+    target_name: str
+    text: str
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    case_id: int | None = None
+    document_id: int | None = None
+    code_id: int | None = None
+    segment_id: int | None = None
+    cases: list[str] = field(default_factory=list)  # the case(s) the target belongs to
+    document: str | None = None  # document of a document or segment memo
+    code_key: str | None = None
+    code_label: str | None = None
+    segment_start: int | None = None
+    segment_end: int | None = None
+    excerpt: str | None = None  # the segment's text, cut at EXCERPT_CHARS
+
+    def as_dict(self) -> dict:
+        return {"guid": str(self.guid), "target": self.target, "target_name": self.target_name,
+                "cases": self.cases, "document": self.document, "code": self.code_key,
+                "segment_start": self.segment_start, "segment_end": self.segment_end, "excerpt": self.excerpt,
+                "author": self.author, "created_at": self.created_at.isoformat(),
+                "updated_at": self.updated_at.isoformat(), "text": self.text}
+
+
+def memo_views(
+    session: Session,
+    project: Project,
+    target: str | None = None,
+    case: Case | None = None,
+    author: str | Coder | None = None,
+    *,
+    language: str = "en",
+) -> list[MemoView]:
+    """The project's memos, oldest first, each with its target's display name; two queries.
+
+    `case` keeps memos on that case, on its documents and on segments of its documents;
+    `author` is a coder or a coder's name.
+    """
+    if target is not None and target not in MEMO_TARGETS:
+        raise Refused(f"unknown memo target '{target}' (use one of: {', '.join(MEMO_TARGETS)})")
+    doc_id = func.coalesce(Memo.document_id, Segment.document_id)
+    span = Segment.end - Segment.start
+    excerpt = func.substr(TextVersion.text, Segment.start + 1,
+                          sql_case((span > EXCERPT_CHARS, EXCERPT_CHARS + 1), else_=span))
+    stmt = (
+        select(Memo.id, Memo.guid, Memo.target, Memo.text, Memo.created_at, Memo.updated_at, Memo.case_id,
+               Memo.code_id, Memo.segment_id, Coder.name, Case.name, Document.id, Document.title, Code.key,
+               Code.label_en, Code.label_nl, Code.label_de, Segment.start, Segment.end, excerpt)
+        .outerjoin(Coder, Memo.author_id == Coder.id)
+        .outerjoin(Case, Memo.case_id == Case.id)
+        .outerjoin(Code, Memo.code_id == Code.id)
+        .outerjoin(Segment, Memo.segment_id == Segment.id)
+        .outerjoin(TextVersion, Segment.text_version_id == TextVersion.id)
+        .outerjoin(Document, Document.id == doc_id)
+        .where(Memo.project_id == project.id)
+        .order_by(Memo.created_at, Memo.id)
+    )
+    if target is not None:
+        stmt = stmt.where(Memo.target == target)
+    if case is not None:
+        stmt = stmt.where(or_(Memo.case_id == case.id,
+                              doc_id.in_(select(CaseDocument.document_id).where(CaseDocument.case_id == case.id))))
+    if author is not None:
+        stmt = stmt.where(Coder.id == author.id) if isinstance(author, Coder) else stmt.where(Coder.name == author)
+    rows = session.execute(stmt).all()
+    doc_ids = {r[11] for r in rows if r[11] is not None}
+    doc_cases: dict[int, list[str]] = {}
+    if doc_ids:
+        for d_id, name in session.execute(
+            select(CaseDocument.document_id, Case.name).join(Case, Case.id == CaseDocument.case_id)
+            .where(CaseDocument.document_id.in_(doc_ids))
+        ):
+            doc_cases.setdefault(d_id, []).append(name)
+        for names in doc_cases.values():
+            names.sort(key=lambda n: (n.casefold(), n))
+    views = []
+    for (m_id, guid, kind, text, created, updated, case_id, code_id, segment_id, author_name, case_name, d_id,
+         title, code_key, label_en, label_nl, label_de, s_start, s_end, cut) in rows:
+        view = MemoView(id=m_id, guid=guid, target=kind, target_name="", text=text, author=author_name,
+                        created_at=created, updated_at=updated, case_id=case_id, document_id=d_id, code_id=code_id,
+                        segment_id=segment_id, document=title)
+        if kind == "project":
+            view.target_name = project.name
+        elif kind == "case":
+            view.target_name = case_name or ""
+            view.cases = [case_name] if case_name else []
+        elif kind == "document":
+            view.target_name = title or ""
+            view.cases = doc_cases.get(d_id, [])
+        elif kind == "code":
+            labels = {"en": label_en, "nl": label_nl, "de": label_de}
+            view.code_key = code_key
+            view.code_label = next((labels[lang] for lang in (language, "en", "nl") if labels.get(lang)), code_key)
+            view.target_name = f"{code_key} — {view.code_label}" if view.code_label != code_key else code_key or ""
+        elif kind == "segment":
+            cut = cut or ""
+            view.excerpt = cut if len(cut) <= EXCERPT_CHARS else cut[:EXCERPT_CHARS].rstrip() + "…"
+            view.segment_start, view.segment_end = s_start, s_end
+            view.cases = doc_cases.get(d_id, [])
+            view.target_name = f"{title}, {s_start}–{s_end}: “{view.excerpt}”"
+        views.append(view)
+    return views

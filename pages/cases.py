@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
+from exports.case_report import build_case_report
 from cases.documents import list_documents
 from cases.projects import (
     case_document_counts,
@@ -109,3 +110,23 @@ if sheet is not None and st.button("Import attributes", key="import_sheet"):
     else:
         st.success(f"{result.values} values set on {result.rows} {sheet_target}s: "
                    + ", ".join(f"{k} ({v})" for k, v in result.types.items()))
+
+st.subheader("Within-case report")
+st.caption("A Word document with the case's coded segments under the codebooks' headings, in codebook order, "
+           "each quote with speaker role, document and position, plus the case's memos.")
+with st.form("case_report"):
+    c1, c2 = st.columns([3, 1])
+    report_case = c1.selectbox("Case", [c.name for c in cases], key="report_case")
+    anonymise = c2.toggle("Anonymise", key="report_anonymise", help="Speakers as role + pseudonym; names masked.")
+    if st.form_submit_button("Build report"):
+        try:
+            with read_session(engine()) as s:
+                st.session_state["case_report_docx"] = (report_case, build_case_report(
+                    s, project, get_case(s, project, report_case), anonymise=anonymise))
+        except Refused as exc:
+            st.error(str(exc))
+built = st.session_state.get("case_report_docx")
+if built:
+    st.download_button(f"Download the report on {built[0]} (.docx)", built[1], file_name=f"{built[0]} - case report.docx",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                       key="download_case_report")
