@@ -63,11 +63,9 @@ def load_document(document_guid: str, version: int):  # type: ignore[no-untyped-
         return document_text(session, document), document_turns(session, document)
 
 
-show_flash()
-
-
 @st.fragment
 def workspace() -> None:
+    show_flash()
     with read_session(engine()) as s:
         document = get_document(s, project, guid)
         coder = next((c for c in list_coders(s, project) if c.name == me), None)
