@@ -104,6 +104,11 @@ def sentence_span(session: Session, document: Document, offset: int) -> tuple[in
 
 # --- edits ---------------------------------------------------------------------------------------
 
+def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -> Segment:
+    """A segment of this project by guid (refused when it belongs to another project)."""
+    return _segment(session, project, guid)
+
+
 def _segment(session: Session, project: Project, guid: uuid.UUID | str) -> Segment:
     guid = guid if isinstance(guid, uuid.UUID) else uuid.UUID(str(guid))
     segment = session.scalar(

@@ -16,6 +16,7 @@ from coding.workspace import (
     recode,
     remove_coding,
     resize_segment,
+    segment_by_guid,
     sentence_span,
     turn_span,
     undo_last,
@@ -23,7 +24,7 @@ from coding.workspace import (
 from store.db import read_session, write_session
 from store.errors import Refused
 from ui.coding_view import clear_selection, pending_selection, take_new_selection, transcript_payload
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import actor, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash
 from ui.transcript_component import transcript_view
 
 with read_session(engine()) as s:
@@ -69,7 +70,10 @@ def workspace() -> None:
     with read_session(engine()) as s:
         document = get_document(s, project, guid)
         coder = next((c for c in list_coders(s, project) if c.name == me), None)
-        segments = document_segments(s, document, coder=coder if only_mine else None, language=language)
+        if only_mine and coder is None:
+            segments = []  # this coder has coded nothing yet
+        else:
+            segments = document_segments(s, document, coder=coder if only_mine else None, language=language)
         choices = code_choices(s, project, language=language)
         recent = recent_code_keys(s, project, coder)
         undoable = last_undoable(s, project, me)
@@ -106,7 +110,7 @@ def workspace() -> None:
                     flash(f"Undone: {undo_last(s, project, actor=me)}.")
             except Refused as exc:
                 flash(str(exc), "error")
-            st.rerun(scope="fragment")
+            rerun_fragment()
         _memo_panel()
 
 
@@ -145,10 +149,10 @@ def _coding_panel(text: str, choices, recent) -> None:  # type: ignore[no-untype
             clear_selection()
             st.session_state.pop("codes_to_apply", None)
             flash(f"Coded with {', '.join(picked)}.")
-            st.rerun(scope="fragment")
+            rerun_fragment()
     if b2.button("Cancel", key="cancel_selection"):
         clear_selection()
-        st.rerun(scope="fragment")
+        rerun_fragment()
 
 
 def _segments_panel(segments, choices) -> None:  # type: ignore[no-untyped-def]
@@ -168,6 +172,18 @@ def _segments_panel(segments, choices) -> None:  # type: ignore[no-untyped-def]
             save, remove = st.columns(2)
             do_save = save.form_submit_button("Save")
             do_remove = remove.form_submit_button("Remove this code")
+        with st.form("segment_memo", clear_on_submit=True):
+            memo_text = st.text_area("Memo on this segment", key="segment_memo_text", height=80)
+            if st.form_submit_button("Save segment memo"):
+                try:
+                    with write_session(engine()) as s:
+                        author, _ = get_or_create_coder(s, project, me, actor=me)
+                        add_memo(s, project, memo_text, target=segment_by_guid(s, project, segment.guid),
+                                 author=author, actor=me)
+                except Refused as exc:
+                    st.error(str(exc))
+                else:
+                    st.success("Memo saved beside the segment (see the Memos page).")
         if do_save or do_remove:
             coding = next(c for c in segment.codings if c.key == coding_key)
             try:
@@ -183,7 +199,7 @@ def _segments_panel(segments, choices) -> None:  # type: ignore[no-untyped-def]
                 flash(str(exc), "error")
             else:
                 flash("Removed." if do_remove else "Saved.")
-            st.rerun(scope="fragment")
+            rerun_fragment()
 
 
 def _memo_panel() -> None:

@@ -1,8 +1,8 @@
 """Shapes the open document for the transcript component, and keeps the Coding page's selection state.
 
-A selection arrives once from the browser with a client-side id; it becomes the
-pending selection until codes are applied to it, and its id is remembered so a
-rerun can never apply it twice.
+A selection arrives once from the browser with a client-side id (the component
+returns each id once); it becomes the pending selection until codes are applied
+to it or it is cancelled.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from cases.documents import TurnView
 from coding.workspace import SegmentView
 
 PENDING_KEY = "coding_pending_selection"
-HANDLED_KEY = "coding_handled_selection_ids"
 
 
 def who(turn: TurnView) -> str:
@@ -39,12 +38,9 @@ def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentV
 
 
 def take_new_selection(result: dict | None) -> dict | None:
-    """Remember a selection the browser reported, unless this id was seen before (rerun safety)."""
-    handled: set[str] = st.session_state.setdefault(HANDLED_KEY, set())
-    if not result or result.get("id") in handled:
-        return None
-    handled.add(result["id"])
-    st.session_state[PENDING_KEY] = result
+    """Make a selection the browser just reported the pending one."""
+    if result:
+        st.session_state[PENDING_KEY] = result
     return result
 
 

@@ -10,6 +10,7 @@ import re
 import uuid
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from sqlalchemy import Engine
 
 from cases.projects import get_project, list_projects
@@ -103,6 +104,14 @@ def project_or_stop(session) -> Project:  # type: ignore[no-untyped-def]
         st.info("Open or create a project on the Projects page first.")
         st.stop()
     return get_project(session, str(uuid.UUID(guid)))
+
+
+def rerun_fragment() -> None:
+    """Rerun just the fragment when a fragment's own widget asked (the browser), else the whole page (AppTest)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
 
 
 def flash(message: str, kind: str = "success") -> None:

@@ -1,0 +1,134 @@
+"""The Coding page under AppTest: the component's selection is injected through session state."""
+
+from __future__ import annotations
+
+import pytest
+
+from apptest_support import make_app
+from cases.importer import SpeakerDecision, preview_import, store_import
+from cases.projects import create_project, get_or_create_coder, get_project
+from codebooks.service import adopt_codebook
+from coding.codings import apply_coding, list_codings
+from coding.offsets import codepoint_to_utf16
+from store.db import get_engine, read_session, write_session
+
+TEXT = ("I: Wat leverde het op? 😀\n"
+        "R: Ik kreeg een tip van Jörg. Die heb ik meteen gebruikt, en dat scheelde ons weken.\n")
+
+
+@pytest.fixture
+def opened(monkeypatch, sqlite_url):  # type: ignore[no-untyped-def]
+    with write_session(get_engine(sqlite_url)) as s:
+        project = create_project(s, "Codeerproject")
+        adopt_codebook(s, project, "value-creation")
+        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[], speakers={
+            "I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        ids = str(project.guid), str(document.guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0], coder="Sanne")
+    at.query_params["document"] = ids[1]
+    at.run()
+    at.switch_page("pages/coding.py").run()
+    assert not at.exception
+    return at, ids, sqlite_url
+
+
+def _select(at, ids, payload) -> None:  # type: ignore[no-untyped-def]
+    at.session_state[f"transcript_{ids[1]}"] = {"selection": payload}
+    at.run()
+    assert not at.exception
+
+
+def _respondent_offsets(phrase: str) -> tuple[int, int]:
+    content = TEXT[TEXT.index("R: ") + 3:].rstrip("\n")
+    at = content.index(phrase)
+    return codepoint_to_utf16(content, at), codepoint_to_utf16(content, at + len(phrase))
+
+
+def _stored(url, ids):  # type: ignore[no-untyped-def]
+    with read_session(get_engine(url)) as s:
+        return [(c.code, c.coder, c.text) for c in list_codings(s, get_project(s, ids[0]))]
+
+
+def test_select_snap_pick_and_apply(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    s16, e16 = _respondent_offsets("ip van Jör")  # cuts two words: snapping widens to "tip van Jörg"
+    _select(at, ids, {"id": "sel-1", "turn": 1, "start16": s16, "end16": e16, "text": "ip van Jör"})
+    assert any("tip van Jörg" in m.value for m in at.markdown)
+    at.text_input(key="code_filter").input("onmiddellijke")  # Dutch label finds the code
+    at.run()
+    assert at.multiselect(key="codes_to_apply").options[0].endswith("vc.immediate")
+    at.multiselect(key="codes_to_apply").select("vc.immediate")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    assert not at.exception
+    assert _stored(url, ids) == [("vc.immediate", "Sanne", "tip van Jörg")]
+    # the same selection id again (a rerun) applies nothing
+    _select(at, ids, {"id": "sel-1", "turn": 1, "start16": s16, "end16": e16})
+    assert not any(m.value.startswith("**Selected**") for m in at.markdown)
+    assert len(_stored(url, ids)) == 1
+
+
+def test_code_a_whole_turn_and_a_sentence(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    _select(at, ids, {"id": "turn-1", "turn": 1, "action": "turn"})
+    at.multiselect(key="codes_to_apply").select("vc.applied")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    s16, _ = _respondent_offsets("meteen")
+    _select(at, ids, {"id": "sent-1", "turn": 1, "action": "sentence", "start16": s16, "end16": s16})
+    at.multiselect(key="codes_to_apply").select("vc.realised")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    assert sorted(_stored(url, ids)) == [
+        ("vc.applied", "Sanne", "Ik kreeg een tip van Jörg. Die heb ik meteen gebruikt, en dat scheelde ons weken."),
+        ("vc.realised", "Sanne", "Die heb ik meteen gebruikt, en dat scheelde ons weken."),
+    ]
+
+
+def test_only_my_codings_and_undo(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    with write_session(get_engine(url)) as s:
+        project = get_project(s, ids[0])
+        from cases.projects import get_document
+
+        document = get_document(s, project, ids[1])
+        other, _ = get_or_create_coder(s, project, "Lieke")
+        start = TEXT.index("een tip")
+        apply_coding(s, project, document, other, start, start + 7, ["vc.potential.human"])
+    at.run()
+    assert any("(1)" in e.label for e in at.expander if e.label.startswith("Codings in this document")), [e.label for e in at.expander]
+    at.toggle(key="only_mine").set_value(True).run()
+    assert any("(0)" in e.label for e in at.expander if e.label.startswith("Codings in this document"))
+    _select(at, ids, {"id": "turn-2", "turn": 1, "action": "turn"})
+    at.multiselect(key="codes_to_apply").select("vc.immediate")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    assert len(_stored(url, ids)) == 2
+    undo = at.button(key="undo")
+    assert undo.label.startswith("↶ Undo coding")
+    undo.click()
+    at.run()
+    assert not at.exception
+    assert _stored(url, ids) == [("vc.potential.human", "Lieke", "een tip")]
+
+
+def test_memo_on_a_segment_beside_the_text(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    _select(at, ids, {"id": "turn-3", "turn": 1, "action": "turn"})
+    at.multiselect(key="codes_to_apply").select("vc.applied")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    at.text_area(key="segment_memo_text").input("Toegepast: de tip is meteen gebruikt.")
+    next(b for b in at.button if b.label == "Save segment memo").click()
+    at.run()
+    assert not at.exception
+    from coding.memos import list_memos
+
+    with read_session(get_engine(url)) as s:
+        memos = list_memos(s, get_project(s, ids[0]), "segment")
+    assert [m.text for m in memos] == ["Toegepast: de tip is meteen gebruikt."]
