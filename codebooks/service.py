@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from codebooks.templates import (
     HORIZONS,
@@ -21,7 +21,7 @@ from codebooks.templates import (
 )
 from store.errors import Refused
 from store.events import record_event
-from store.models import Code, Codebook, Coding, Memo, Project
+from store.models import Code, Codebook, CodeIndicator, Coding, Memo, Project
 
 LABEL_LANGUAGES = ("en", "nl", "de")
 DEFAULT_CODEBOOKS = ("value-creation", "network-conditions")
@@ -53,15 +53,27 @@ def codebook_as_template(codebook: Codebook) -> CodebookTemplate:
         name_en=codebook.name_en, name_nl=codebook.name_nl, name_de=codebook.name_de, source=codebook.source,
         description=codebook.description, origin=codebook.origin,
     )
+    indicators = code_indicators(object_session(codebook), codebook) if object_session(codebook) else {}
     for code in codebook.codes:
         template.codes.append(CodeTemplate(
             key=code.key, parent=by_id[code.parent_id].key if code.parent_id else None,
             label_en=code.label_en, label_nl=code.label_nl, label_de=code.label_de, definition=code.definition,
             include=code.include_rule, exclude=code.exclude_rule, example=code.example, colour=code.colour,
             rank=code.rank, horizon=code.horizon, source=code.source, codable=code.codable, enabled=code.enabled,
-            guid=code.guid,
+            guid=code.guid, indicators=indicators.get(code.id, {}),
         ))
     return template
+
+
+def code_indicators(session: Session, codebook: Codebook) -> dict[int, dict[str, list[str]]]:
+    """{code id: {language: terms in stored order}} for one codebook, in one query."""
+    stmt = (select(CodeIndicator.code_id, CodeIndicator.language, CodeIndicator.term)
+            .join(Code, Code.id == CodeIndicator.code_id).where(Code.codebook_id == codebook.id)
+            .order_by(CodeIndicator.id))
+    out: dict[int, dict[str, list[str]]] = {}
+    for code_id, language, term in session.execute(stmt):
+        out.setdefault(code_id, {}).setdefault(language, []).append(term)
+    return out
 
 
 def export_codebook_csv(session: Session, key: str, project: Project | None = None) -> str:
@@ -120,6 +132,8 @@ def _copy_into(
         session.add(code)
         session.flush()
         by_key[ct.key] = code
+        session.add_all(CodeIndicator(code_id=code.id, language=lang, term=term)
+                        for lang, terms in ct.indicators.items() for term in dict.fromkeys(terms))
     record_event(session, project_guid=project.guid if project else None, actor=actor,
                  action="adopt" if project else "import", entity="codebook", entity_guid=codebook.guid,
                  after={"key": template.key, "version": template.version, "codes": len(template.codes)})

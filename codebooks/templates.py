@@ -24,6 +24,7 @@ from store.errors import Refused
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 BUILTIN_CODE_NAMESPACE = uuid.UUID("6f1c2b1e-6a8e-5d0c-9f38-4b7275697370")
 HORIZONS = ("before", "short", "medium", "long")
+INDICATOR_LANGUAGES = ("nl", "de", "en")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -50,6 +51,9 @@ class CodeTemplate:
     codable: bool = True
     enabled: bool = True
     guid: uuid.UUID | None = None
+    # Terms that suggest this code, per language ("nl", "de", "en"); matched on lemmas, a leading "*" also
+    # matches the word as the last part of a compound ("*bijeenkomst": "netwerkbijeenkomst"). Suggestions only.
+    indicators: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +92,12 @@ class CodebookTemplate:
                 raise Refused(f"{where}: colour '{code.colour}' is not #RRGGBB")
             if code.horizon is not None and code.horizon not in HORIZONS:
                 raise Refused(f"{where}: horizon '{code.horizon}' is not one of {', '.join(HORIZONS)}")
+            for lang, terms in code.indicators.items():
+                if lang not in INDICATOR_LANGUAGES:
+                    known = ", ".join(INDICATOR_LANGUAGES)
+                    raise Refused(f"{where}: indicator language '{lang}' is not one of {known}")
+                if any(not isinstance(t, str) or not t.strip(" *") or ";" in t or len(t) > 200 for t in terms):
+                    raise Refused(f"{where}: indicator terms ({lang}) must be non-empty text without ';'")
             seen.add(code.key)
 
 
@@ -125,6 +135,7 @@ def _load_toml(path: Path) -> CodebookTemplate:
             rank=float(raw["rank"]) if "rank" in raw else None, horizon=raw.get("horizon"),
             source=raw.get("source", ""), codable=bool(raw.get("codable", True)),
             enabled=bool(raw.get("enabled", True)), guid=builtin_code_guid(template.key, raw["key"]),
+            indicators=_clean_indicators(raw.get("indicators", {})),
         ))
     template.validate()
     return template
@@ -137,7 +148,19 @@ CSV_COLUMNS = (
     "codebook_source", "codebook_description",
     "key", "parent", "label_en", "label_nl", "label_de", "definition", "include", "exclude", "example",
     "colour", "rank", "horizon", "codable", "enabled", "source", "guid",
+    "indicators_nl", "indicators_de", "indicators_en",
 )
+INDICATOR_SEPARATOR = "; "
+
+
+def _clean_indicators(raw: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Stripped, de-duplicated terms per language (order kept); languages without terms dropped."""
+    out: dict[str, list[str]] = {}
+    for lang, terms in raw.items():
+        kept = list(dict.fromkeys(t.strip() for t in terms if isinstance(t, str) and t.strip()))
+        if kept:
+            out[lang] = kept
+    return out
 
 
 def template_to_csv(template: CodebookTemplate) -> str:
@@ -156,6 +179,8 @@ def template_to_csv(template: CodebookTemplate) -> str:
             "colour": code.colour, "rank": "" if code.rank is None else f"{code.rank:g}",
             "horizon": code.horizon or "", "codable": _yes(code.codable), "enabled": _yes(code.enabled),
             "source": code.source, "guid": str(code.guid) if code.guid else "",
+            **{f"indicators_{lang}": INDICATOR_SEPARATOR.join(code.indicators.get(lang, []))
+               for lang in INDICATOR_LANGUAGES},
         })
     return buffer.getvalue()
 
@@ -215,7 +240,8 @@ def template_from_csv(text: str, filename: str = "codebook.csv") -> CodebookTemp
             example=row.get("example", ""), colour=row.get("colour") or "#999999", rank=rank,
             horizon=row.get("horizon") or None, source=row.get("source", ""),
             codable=_flag(row.get("codable", ""), where, True), enabled=_flag(row.get("enabled", ""), where, True),
-            guid=guid,
+            guid=guid, indicators=_clean_indicators(
+                {lang: row.get(f"indicators_{lang}", "").split(";") for lang in INDICATOR_LANGUAGES}),
         ))
     if template is None:
         raise Refused(f"{filename}: no codes")

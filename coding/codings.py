@@ -12,7 +12,9 @@ from cases.documents import current_text_version
 from codebooks.service import find_code
 from store.errors import Refused
 from store.events import record_event
-from store.models import Case, CaseDocument, Code, Coder, Coding, Document, Project, Segment, TextVersion
+from store.models import (
+    CODING_ORIGINS, Case, CaseDocument, Code, Coder, Coding, Document, Project, Segment, TextVersion,
+)
 
 
 def apply_coding(
@@ -25,10 +27,19 @@ def apply_coding(
     code_keys: list[str],
     *,
     actor: str | None = None,
+    origin: str = "manual",
+    matched_term: str | None = None,
 ) -> Segment:
-    """One segment over [start, end) of the current text with one coding per code."""
+    """One segment over [start, end) of the current text with one coding per code.
+
+    `origin` is "manual" or "suggestion" (accepted from an auto-code suggestion; `matched_term` says why).
+    """
     if not code_keys:
         raise Refused("no code given")
+    if origin not in CODING_ORIGINS:
+        raise Refused(f"coding origin '{origin}' is not one of {', '.join(CODING_ORIGINS)}")
+    if matched_term is not None:
+        matched_term = matched_term.strip()[:200] or None
     version = current_text_version(session, document)
     if not (0 <= start < end <= version.length):
         raise Refused(
@@ -44,12 +55,13 @@ def apply_coding(
     session.add(segment)
     session.flush()
     for code in codes:
-        session.add(Coding(segment_id=segment.id, code_id=code.id))
+        session.add(Coding(segment_id=segment.id, code_id=code.id, origin=origin, matched_term=matched_term))
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor or coder.name, action="create", entity="segment",
                  entity_guid=segment.guid,
                  after={"document": str(document.guid), "text_version": version.version, "start": start, "end": end,
-                        "coder": coder.name, "codes": [c.key for c in codes]})
+                        "coder": coder.name, "codes": [c.key for c in codes], "origin": origin,
+                        **({"matched_term": matched_term} if matched_term else {})})
     return segment
 
 
