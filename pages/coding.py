@@ -8,6 +8,7 @@ from coding.codings import apply_coding
 from coding.memos import add_memo
 from coding.offsets import snap_to_words
 from coding.picker import code_choices, pick_order
+from coding.suggest import accept_suggestions, suggest_codings
 from coding.workspace import (
     describe,
     document_segments,
@@ -111,6 +112,7 @@ def workspace() -> None:
             except Refused as exc:
                 flash(str(exc), "error")
             rerun_fragment()
+        _suggestions_panel()
         _memo_panel()
 
 
@@ -199,6 +201,45 @@ def _segments_panel(segments, choices) -> None:  # type: ignore[no-untyped-def]
                 flash(str(exc), "error")
             else:
                 flash("Removed." if do_remove else "Saved.")
+            rerun_fragment()
+
+
+def _suggestions_panel() -> None:
+    """Auto-code suggestions: nothing is coded until a person accepts it."""
+    stored_key, rejected_key = f"suggestions_{guid}", f"rejected_{guid}"
+    with st.expander("Suggestions from indicator terms"):
+        if st.button("Suggest codes for this document", key="make_suggestions"):
+            with read_session(engine()) as s:
+                document = get_document(s, project, guid)
+                coder = next((c for c in list_coders(s, project) if c.name == me), None)
+                st.session_state[stored_key] = suggest_codings(s, project, document, coder=coder)
+        rejected: set[str] = st.session_state.setdefault(rejected_key, set())
+        open_ones = [x for x in st.session_state.get(stored_key, []) if x.key not in rejected]
+        if stored_key not in st.session_state:
+            st.caption("Suggestions come from each code's indicator terms, matched on lemmas; you accept or reject "
+                       "them one by one or all at once.")
+            return
+        if not open_ones:
+            st.caption("No open suggestions.")
+            return
+        ticked = [x for x in open_ones
+                  if st.checkbox(f"**{x.code}** — {md_escape(x.text[:160])} (term: {md_escape(x.matched_term)})",
+                                 value=True, key=f"sugg_{guid}_{x.key}")]
+        accept, reject = st.columns(2)
+        if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked):
+            try:
+                with write_session(engine()) as s:
+                    document = get_document(s, project, guid)
+                    coder, _ = get_or_create_coder(s, project, me, actor=me)
+                    accept_suggestions(s, project, document, coder, ticked, actor=me)
+            except Refused as exc:
+                flash(str(exc), "error")
+            else:
+                rejected.update(x.key for x in ticked)  # accepted ones leave the list too
+                flash(f"Accepted {len(ticked)} suggestion(s) as codings by {me}.")
+            rerun_fragment()
+        if reject.button(f"Reject {len(ticked)} ticked", key="reject_suggestions", disabled=not ticked):
+            rejected.update(x.key for x in ticked)
             rerun_fragment()
 
 

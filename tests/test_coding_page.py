@@ -132,3 +132,40 @@ def test_memo_on_a_segment_beside_the_text(opened) -> None:  # type: ignore[no-u
     with read_session(get_engine(url)) as s:
         memos = list_memos(s, get_project(s, ids[0]), "segment")
     assert [m.text for m in memos] == ["Toegepast: de tip is meteen gebruikt."]
+
+
+def test_suggestions_are_accepted_or_rejected_by_a_person(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    at.button(key="make_suggestions").click()
+    at.run()
+    assert not at.exception
+    boxes = [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
+    assert boxes, "the transcript mentions a tip, which vc.immediate's indicator terms should suggest"
+    assert _stored(url, ids) == []  # suggesting codes nothing
+    for cb in boxes[1:]:
+        cb.uncheck()
+    at.run()
+    at.button(key="accept_suggestions").click()
+    at.run()
+    assert not at.exception
+    from coding.codings import list_codings as codings_of
+
+    with read_session(get_engine(url)) as s:
+        stored = codings_of(s, get_project(s, ids[0]))
+    assert len(stored) == 1 and stored[0].coder == "Sanne"
+    with read_session(get_engine(url)) as s:
+        from sqlalchemy import select
+
+        from store.models import Coding
+
+        assert s.scalars(select(Coding.origin)).all() == ["suggestion"]
+    remaining = [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
+    assert len(remaining) == len(boxes) - 1
+    if remaining:
+        for cb in remaining:
+            cb.check()
+        at.run()
+        at.button(key="reject_suggestions").click()
+        at.run()
+        assert not [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
+        assert len(_stored(url, ids)) == 1
