@@ -14,6 +14,7 @@ pages = [
     st.Page("pages/cases.py", title="Cases & attributes", url_path="cases"),
     st.Page("pages/documents.py", title="Documents", url_path="documents"),
     st.Page("pages/coding.py", title="Coding", url_path="coding"),
+    st.Page("pages/retrieve.py", title="Retrieve", url_path="retrieve"),
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
     st.Page("pages/memos.py", title="Memos", url_path="memos"),
 ]

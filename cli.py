@@ -48,6 +48,8 @@ from codebooks.service import (
     update_code,
 )
 from coding.codings import apply_coding, list_codings
+from coding.suggest import suggest_codings
+from coding.memos import memo_views
 from exports.listing import FORMATS, render_records
 from store.db import database_url, read_session, write_session
 from store.errors import Refused
@@ -344,6 +346,96 @@ def cmd_codings(args: argparse.Namespace) -> None:
     _emit(render_records(records, args.format, ["document", "case", "code", "coder", "start", "end", "text"]))
 
 
+def cmd_retrieve(args: argparse.Namespace) -> None:
+    from coding.retrieval import retrieve_segments
+
+    attribute = None
+    if args.attribute:
+        target, sep, rest = args.attribute.partition(":")
+        name, sep2, value = rest.partition("=")
+        if not (sep and sep2):
+            raise CliRefused(f"--attribute '{args.attribute}': write TARGET:NAME=VALUE, e.g. case:country=NL")
+        attribute = (target.strip(), name.strip(), value.strip())
+    with read_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        rows = retrieve_segments(s, project, code_keys=args.code or [], include_subtrees=not args.no_subcodes,
+                                 case=args.case, document=args.document, attribute=attribute,
+                                 speaker_role=args.role, person=args.person, coder=args.coder)
+    _emit(render_records([r.as_dict() for r in rows], args.format,
+                         ["case", "document", "turn", "role", "codes", "coder", "start", "end", "text"]))
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    from coding.search import search_text
+
+    with read_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        hits = search_text(s, project, args.query, lemma=not args.exact, case=args.case, document=args.document,
+                           limit=args.limit)
+    _emit(render_records([h.as_dict() for h in hits], args.format,
+                         ["document", "turn", "start", "end", "left", "text", "right"]))
+
+
+def _write_out(path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise CliRefused(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
+def cmd_case_report(args: argparse.Namespace) -> None:
+    from exports.case_report import build_case_report
+
+    keys = [k.strip() for k in args.codebooks.split(",") if k.strip()] if args.codebooks else None
+    with read_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        case = get_case(s, project, args.case)
+        data = build_case_report(s, project, case, codebook_keys=keys, anonymise=args.anonymise,
+                                 language=args.language)
+    _write_out(args.out, data)
+    _emit(f"wrote within-case report of '{case.name}' to {args.out}{' (anonymised)' if args.anonymise else ''}")
+
+
+def cmd_memos(args: argparse.Namespace) -> None:
+    if args.format == "docx" and not args.out:
+        raise CliRefused("--format docx needs --out FILE.docx")
+    with read_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        case = get_case(s, project, args.case) if args.case else None
+        views = memo_views(s, project, target=args.target, case=case, author=args.author)
+        if args.format == "docx":
+            from exports.memos_docx import build_memos_docx
+
+            filters = [f"{name}: {value}" for name, value in
+                       (("on", args.target), ("case", args.case), ("author", args.author)) if value]
+            data = build_memos_docx(s, project, views, subtitle=", ".join(filters) or None)
+    if args.format == "docx":
+        _write_out(args.out, data)
+        _emit(f"wrote {len(views)} memo(s) to {args.out}")
+        return
+    records = [v.as_dict() for v in views]
+    text = render_records(records, args.format, ["target", "target_name", "author", "created_at", "text"])
+    if args.out:
+        _write_out(args.out, (text + "\n").encode("utf-8"))
+        _emit(f"wrote {len(views)} memo(s) to {args.out}")
+    else:
+        _emit(text)
+
+
+def cmd_suggest(args: argparse.Namespace) -> None:
+    with read_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document)
+        coder = None
+        if args.coder:
+            coder = next((c for c in list_coders(s, project) if c.name == args.coder), None)
+            if coder is None:
+                raise Refused(f"project '{project.name}' has no coder '{args.coder}'")
+        suggestions = suggest_codings(s, project, document, coder=coder, skip_coded=not args.include_coded)
+    records = [x.as_dict() for x in suggestions]
+    _emit(render_records(records, args.format, ["code", "start", "end", "term", "text"]))
+
+
 # --- parser --------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -451,10 +543,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", required=True, type=int)
     p.add_argument("--end", required=True, type=int)
     p.add_argument("--coder", required=True)
+    p = command("suggest", cmd_suggest, "suggest codes for a document's sentences from indicator terms "
+                "(writes nothing)", listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True, help="title or guid")
+    p.add_argument("--coder", help="drop only suggestions this coder has already coded (default: anyone)")
+    p.add_argument("--include-coded", action="store_true", help="keep suggestions for sentences already coded")
     p = command("codings", cmd_codings, "list codings", listing=True)
     p.add_argument("--project", required=True)
     p.add_argument("--document")
     p.add_argument("--coder")
+    p = command("retrieve", cmd_retrieve, "coded segments for codes (with sub-codes), with their turns",
+                listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--code", action="append", help="code key (repeat; none = every coded segment)")
+    p.add_argument("--no-subcodes", action="store_true", help="only the codes named, not their sub-codes")
+    p.add_argument("--case")
+    p.add_argument("--document", help="title or guid")
+    p.add_argument("--attribute", help="TARGET:NAME=VALUE, e.g. case:country=NL or person:sector=zorg")
+    p.add_argument("--role", help="speaker role, e.g. respondent")
+    p.add_argument("--person", help="speaker's person: name, pseudonym or guid")
+    p.add_argument("--coder")
+    p = command("search", cmd_search, "keyword-in-context text search (lemma-aware for nl/de/en)", listing=True)
+    p.add_argument("query")
+    p.add_argument("--project", required=True)
+    p.add_argument("--case")
+    p.add_argument("--document", help="title or guid")
+    p.add_argument("--exact", action="store_true", help="match word forms, not lemmas")
+    p.add_argument("--limit", type=int)
+    p = command("case-report", cmd_case_report, "write a within-case report (Word) for one case")
+    p.add_argument("--project", required=True)
+    p.add_argument("--case", required=True, help="case name or guid")
+    p.add_argument("--out", required=True, metavar="FILE.docx")
+    p.add_argument("--codebooks", help="comma-separated codebook keys (default: all, in the project's order)")
+    p.add_argument("--anonymise", action="store_true", help="speakers by role and pseudonym only, never by name")
+    p.add_argument("--language", choices=("en", "nl", "de"), default="en", help="code label language")
+    p = command("memos", cmd_memos, "list memos, or write them to a Word file")
+    p.add_argument("--project", required=True)
+    p.add_argument("--target", choices=("project", "case", "document", "code", "segment"))
+    p.add_argument("--case", help="memos on this case, its documents and their segments")
+    p.add_argument("--author", help="coder name")
+    p.add_argument("--format", choices=(*FORMATS, "docx"), default="table")
+    p.add_argument("--out", help="write to this file (required for docx)")
     return parser
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, object_session
 
 from codebooks.templates import (
     HORIZONS,
+    KEY_PATTERN,
     CodebookTemplate,
     CodeTemplate,
     builtin_templates,
@@ -191,7 +192,9 @@ def code_label(code: Code, language: str = "en") -> str:
 
 
 def find_code(session: Session, project: Project, key: str, codebook_key: str | None = None) -> Code:
-    """A project's code by key (keys are unique within a codebook; ask for the codebook if ambiguous)."""
+    """A project's code by key, or "codebook/key" where two codebooks share a key."""
+    if codebook_key is None and "/" in key:
+        codebook_key, key = key.split("/", 1)
     stmt = select(Code).join(Codebook).where(Codebook.project_id == project.id, Code.key == key)
     if codebook_key:
         stmt = stmt.where(Codebook.key == codebook_key)
@@ -199,7 +202,7 @@ def find_code(session: Session, project: Project, key: str, codebook_key: str | 
     if not found:
         raise Refused(f"project '{project.name}' has no code '{key}'")
     if len(found) > 1:
-        raise Refused(f"code '{key}' exists in several codebooks; name the codebook")
+        raise Refused(f"code '{key}' exists in several codebooks; write it as codebook/{key}")
     return found[0]
 
 
@@ -225,12 +228,15 @@ def add_code(
 ) -> Code:
     codebook = get_codebook(session, project, codebook_key)
     key = key.strip()
-    if not key or any(ch.isspace() for ch in key):
-        raise Refused("a code key must be non-empty and without spaces")
+    if not KEY_PATTERN.match(key) or len(key) > 200:
+        raise Refused(f"code key '{key}' must be lower-case letters, digits, '.', '-' or '_' (at most 200), "
+                      "so it survives a CSV export and import")
     if any(c.key == key for c in codebook.codes):
         raise Refused(f"codebook '{codebook_key}' already has a code '{key}'")
     if not (label_en.strip() or label_nl.strip()):
         raise Refused("a code needs an English or Dutch label")
+    if max(len(label_en.strip()), len(label_nl.strip()), len(label_de.strip())) > 200:
+        raise Refused("a code label is at most 200 characters")
     parent = _code_in(codebook, parent_key) if parent_key else None
     position = max((c.position for c in codebook.codes), default=-1) + 1
     code = Code(codebook_id=codebook.id, parent_id=parent.id if parent else None, key=key, position=position,
@@ -264,6 +270,8 @@ def update_code(
     code = _code_in(get_codebook(session, project, codebook_key), key)
     before = _snapshot(code)
     for name, value in changes.items():
+        if name.startswith("label_") and isinstance(value, str) and len(value.strip()) > 200:
+            raise Refused(f"{name} is longer than 200 characters")
         setattr(code, name, value.strip() if isinstance(value, str) else value)
     if not (code.label_en or code.label_nl):
         raise Refused("a code needs an English or Dutch label")

@@ -26,7 +26,8 @@ BUILTIN_CODE_NAMESPACE = uuid.UUID("6f1c2b1e-6a8e-5d0c-9f38-4b7275697370")
 HORIZONS = ("before", "short", "medium", "long")
 INDICATOR_LANGUAGES = ("nl", "de", "en")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_KEY = KEY_PATTERN
 
 
 def builtin_code_guid(codebook_key: str, code_key: str) -> uuid.UUID:

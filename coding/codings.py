@@ -51,6 +51,13 @@ def apply_coding(
             raise Refused(f"code '{code.key}' is a folder and cannot be applied; use one of its children")
         if not code.enabled:
             raise Refused(f"code '{code.key}' is switched off in this project")
+    same_span = select(Segment.id).where(Segment.document_id == document.id, Segment.text_version_id == version.id,
+                                         Segment.coder_id == coder.id, Segment.start == start, Segment.end == end)
+    already = set(session.scalars(select(Code.key).join(Coding, Coding.code_id == Code.id)
+                                  .where(Coding.segment_id.in_(same_span))))
+    if already and {c.key for c in codes} <= already:
+        raise Refused(f"{coder.name} already coded {start}–{end} of '{document.title}' with "
+                      f"{', '.join(sorted(c.key for c in codes))}")
     segment = Segment(document_id=document.id, text_version_id=version.id, coder_id=coder.id, start=start, end=end)
     session.add(segment)
     session.flush()

@@ -45,7 +45,7 @@ def run_edit(done: str, action, *args, **kwargs) -> None:  # type: ignore[no-unt
     except Refused as exc:
         flash(str(exc), "error")
     else:
-        flash(done.format(result=result))
+        flash(done.replace("{result}", str(result)))
 
 
 if book_key:
@@ -109,7 +109,7 @@ if book_key:
         target = st.selectbox("into", keys, key="merge_target")
         st.caption("Its codings move to the target, its children too; then it is deleted.")
         if st.form_submit_button("Merge"):
-            run_edit(f"Merged '{source}' into '{target}': {{result}} coding(s) reassigned.", merge_codes, book_key,
+            run_edit(f"Merged '{source}' into '{target}': " + "{result} coding(s) reassigned.", merge_codes, book_key,
                      source, target)
             st.rerun()
     with t_delete, st.form("delete_code"):

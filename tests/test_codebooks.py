@@ -290,7 +290,7 @@ def test_add_code_refusals(engine):
     before = row_counts(engine)
     for kwargs, message in [
         ({"key": "vc.immediate", "label_en": "X"}, "already has a code 'vc.immediate'"),
-        ({"key": "vc nieuw", "label_en": "X"}, "without spaces"),
+        ({"key": "vc nieuw", "label_en": "X"}, "must be lower-case letters"),
         ({"key": "vc.nieuw", "label_en": " "}, "needs an English or Dutch label"),
         ({"key": "vc.nieuw", "label_en": "X", "parent_key": "vc.bestaatniet"}, "has no code 'vc.bestaatniet'"),
     ]:

@@ -123,3 +123,30 @@ def test_deleting_a_segment_with_a_memo_is_refused(engine, doc) -> None:  # type
         delete_segment(s, project, seg.guid, actor="Sanne")
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Segment)) == 1
+
+
+def test_the_same_coder_cannot_code_the_same_span_with_the_same_codes_twice(engine, doc) -> None:  # type: ignore[no-untyped-def]
+    project, document, sanne, lieke = doc
+    with write_session(engine) as s:
+        apply_coding(s, project, document, sanne, 3, 10, ["vc.immediate"])
+    with pytest.raises(Refused, match="already coded 3–10"), write_session(engine) as s:
+        apply_coding(s, project, document, sanne, 3, 10, ["vc.immediate"])
+    with write_session(engine) as s:  # another code on the same span, or another coder, is a new segment
+        apply_coding(s, project, document, sanne, 3, 10, ["vc.applied"])
+        apply_coding(s, project, document, lieke, 3, 10, ["vc.immediate"])
+    assert _codings(engine) == 3
+
+
+def test_codebook_slash_key_names_a_code_that_two_codebooks_share(engine) -> None:  # type: ignore[no-untyped-def]
+    from codebooks.service import add_code, find_code
+
+    with write_session(engine) as s:
+        project = create_project(s, "Twee boeken")
+        adopt_codebook(s, project, "value-creation")
+        adopt_codebook(s, project, "learning-layers")
+        add_code(s, project, "learning-layers", "vc.immediate", "Layer twin")
+    with read_session(engine) as s:
+        with pytest.raises(Refused, match="learning-layers|codebook/"):
+            find_code(s, project, "vc.immediate")
+        assert find_code(s, project, "learning-layers/vc.immediate").label_en == "Layer twin"
+        assert find_code(s, project, "value-creation/vc.immediate").label_en == "Immediate value"

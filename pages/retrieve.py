@@ -1,0 +1,203 @@
+"""Retrieve: coded segments for chosen codes with their turns, and keyword-in-context text search.
+
+Transcript text is untrusted: it is shown through md_escape (or in a data grid), never as HTML.
+"""
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
+from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
+from store.db import read_session, write_session
+from store.errors import Refused
+from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+
+MAX_SEGMENTS_PER_CODE = 200
+MAX_HITS = 500
+CODING_PAGE = "pages/coding.py"
+
+with read_session(engine()) as s:
+    project = project_or_stop(s)
+    options = retrieve_options(s, project)
+    pairs = [(p.language, p.form, p.lemma) for p in list_lemma_pairs(s, project)]
+
+st.title("Retrieve")
+show_flash()
+codes = {c.key: c for c in options.codes}
+documents = dict(options.documents)
+persons = dict(options.persons)
+
+
+def code_name(key: str) -> str:
+    code = codes.get(key)
+    return f"{code.label} · {key}" if code else key
+
+
+def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
+    params = {"project": str(project.guid), "document": document_guid}
+    if turn is not None:
+        params["turn"] = str(turn)
+    if actor() != "app":
+        params["coder"] = actor()
+    return params
+
+
+def show_link(params: dict[str, str], label: str = "Open in transcript") -> None:
+    """A page link when the Coding page is registered, else a plain link to its URL."""
+    if not st.session_state.get("_retrieve_plain_links"):
+        try:
+            st.page_link(CODING_PAGE, label=label, icon="↗", query_params=params)
+            return
+        except StreamlitPageNotFoundError:
+            st.session_state["_retrieve_plain_links"] = True
+    st.markdown(f"[{label}](/coding?{urlencode(params)})")
+
+
+def marked(context: str, context_start: int, start: int, end: int) -> str:
+    """The context escaped, with the coded part in bold (line by line: bold cannot cross a line break)."""
+    a, b = start - context_start, end - context_start
+    parts = []
+    for line in context[a:b].split("\n"):
+        core = line.strip()
+        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()):]
+        parts.append(f"{md_escape(lead)}**{md_escape(core)}**{md_escape(trail)}" if core else md_escape(line))
+    return md_escape(context[:a]) + "  \n".join(parts) + md_escape(context[b:])
+
+
+# --- coded segments -------------------------------------------------------------------------------
+
+st.header("Coded segments")
+chosen = st.multiselect(
+    "Codes", list(codes), key="retrieve_codes", placeholder="Choose codes",
+    format_func=code_name)
+include = st.toggle("Include sub-codes", value=True, key="retrieve_subtrees")
+c1, c2, c3 = st.columns(3)
+case = c1.selectbox("Case", [None, *options.cases], format_func=lambda v: v or "all cases", key="retrieve_case")
+document = c2.selectbox("Document", [None, *documents], format_func=lambda g: documents.get(g, "all documents"),
+                        key="retrieve_document")
+coder = c3.selectbox("Coder", [None, *options.coders], format_func=lambda v: v or "all coders", key="retrieve_coder")
+c4, c5, c6 = st.columns(3)
+role = c4.selectbox("Speaker role", [None, *options.roles], format_func=lambda v: v or "any role",
+                    key="retrieve_role")
+person = c5.selectbox("Person", [None, *persons], format_func=lambda g: persons.get(g, "anyone"),
+                      key="retrieve_person")
+target = c6.selectbox("Attribute of", [None, *options.attributes], format_func=lambda v: v or "no attribute filter",
+                      key="retrieve_attr_target")
+attribute = None
+if target:
+    a1, a2 = st.columns(2)
+    names = options.attributes[target]
+    name = a1.selectbox("Attribute", list(names), key="retrieve_attr_name")
+    value = a2.selectbox("Value", names[name], format_func=str, key="retrieve_attr_value")
+    attribute = (target, name, value)
+
+if not chosen:
+    st.info("Choose one or more codes to see their coded segments.")
+else:
+    try:
+        with read_session(engine()) as s:
+            rows = retrieve_segments(s, project, code_keys=chosen, include_subtrees=include, case=case,
+                                     document=document, attribute=attribute, speaker_role=role, person=person,
+                                     coder=coder)
+    except Refused as exc:
+        st.error(str(exc))
+        rows = None
+    if rows is not None:
+        st.caption(f"{len(rows)} coded segment(s)")
+        for key, members in group_by_code(rows, chosen):
+            st.subheader(f"{md_escape(code_name(key))} · {len(members)}")
+            if not members:
+                st.caption("No coded segments for this code with these filters.")
+            current_case = object()
+            for row in members[:MAX_SEGMENTS_PER_CODE]:
+                if row.case != current_case:
+                    current_case = row.case
+                    st.markdown(f"##### {md_escape(row.case or 'no case')}")
+                with st.container(border=True):
+                    who = md_escape(row.speaker or "—") + f" · {row.role}"
+                    if row.pseudonym:
+                        who += f" ({md_escape(row.pseudonym)})"
+                    turn = f"turn {row.turn}" if row.turn is not None else "outside turns"
+                    st.markdown(f"**{md_escape(row.document)}** · {turn} · {who} · coded by {md_escape(row.coder)} · "
+                                f"{row.start}–{row.end} · {md_escape(', '.join(row.codes))}")
+                    st.markdown(marked(row.context, row.context_start, row.start, row.end))
+                    show_link(coding_link(str(row.document_guid), row.turn))
+            if len(members) > MAX_SEGMENTS_PER_CODE:
+                st.caption(f"… and {len(members) - MAX_SEGMENTS_PER_CODE} more: narrow the filters.")
+
+# --- text search ----------------------------------------------------------------------------------
+
+st.header("Search text")
+q1, q2, q3 = st.columns([3, 2, 2])
+query = q1.text_input("Search for", key="search_query", placeholder="e.g. leren, samen werken")
+search_case = q2.selectbox("Case", [None, *options.cases], format_func=lambda v: v or "all cases", key="search_case")
+search_document = q3.selectbox("Document", [None, *documents],
+                               format_func=lambda g: documents.get(g, "all documents"), key="search_document")
+use_lemmas = st.toggle("Match lemmas (leren also finds leerde, leerden)", value=True, key="search_lemmas")
+
+if query.strip():
+    try:
+        with read_session(engine()) as s:
+            hits = search_text(s, project, query, lemma=use_lemmas, case=search_case, document=search_document,
+                               limit=MAX_HITS)
+    except Refused as exc:
+        st.error(str(exc))
+        hits = []
+    st.caption(f"{len(hits)} hit(s)" + (f" (the first {MAX_HITS})" if len(hits) == MAX_HITS else ""))
+    if hits:
+        frame = pd.DataFrame([{
+            "#": i, "open": f"/coding?{urlencode(coding_link(str(h.document_guid), h.turn))}", "case": h.case,
+            "document": h.document, "turn": h.turn, "speaker": h.speaker, "left": " ".join(h.left.split()),
+            "match": h.text, "right": " ".join(h.right.split()),
+        } for i, h in enumerate(hits, start=1)])
+        st.dataframe(frame, hide_index=True, width="stretch", key="search_hits",
+                     column_config={"open": st.column_config.LinkColumn("open", display_text="open"),
+                                    "left": st.column_config.TextColumn("left", alignment="right")})
+        by_ref = {h.ref: (i, h) for i, h in enumerate(hits, start=1)}
+        codable = [k for k, c in codes.items() if c.codable]
+        with st.form("code_hits"):
+            st.markdown("**Code hits**")
+            picked = st.multiselect("Hits to code", list(by_ref), key="code_hits_pick",
+                                    format_func=lambda r: f"#{by_ref[r][0]} {by_ref[r][1].document} · "
+                                                          f"turn {by_ref[r][1].turn}: {by_ref[r][1].text}")
+            every = st.checkbox(f"All {len(hits)} hit(s) shown", key="code_hits_all")
+            f1, f2 = st.columns(2)
+            hit_codes = f1.multiselect("Codes to apply", codable, format_func=code_name, key="code_hits_codes")
+            unit = f2.radio("Code", CODE_UNITS, horizontal=True, key="code_hits_unit",
+                            format_func={"match": "the match", "sentence": "its sentence", "turn": "its turn"}.get)
+            if st.form_submit_button("Code selected hits", type="primary"):
+                selected = hits if every else [by_ref[r][1] for r in picked if r in by_ref]
+                try:
+                    if actor() == "app":
+                        raise Refused("type your name as coder in the sidebar first")
+                    with write_session(engine()) as s:
+                        result = code_hits(s, project, selected, hit_codes, coder=actor(), unit=unit, actor=actor())
+                except Refused as exc:
+                    st.error(str(exc))
+                else:
+                    flash(f"Coded {result.created} span(s)"
+                          + (f"; {result.skipped} already coded by you." if result.skipped else "."))
+                    st.rerun()
+
+with st.expander(f"Project lemma pairs ({len(pairs)})"):
+    st.caption("Where spaCy's tables miss a form, tell the search which lemma it belongs to "
+               "(e.g. Dutch geleerd → leren).")
+    if pairs:
+        st.dataframe(pd.DataFrame(pairs, columns=["language", "form", "lemma"]), hide_index=True)
+    with st.form("lemma_pair"):
+        l1, l2, l3 = st.columns(3)
+        language = l1.selectbox("Language", ["nl", "de", "en"], key="pair_language")
+        form = l2.text_input("Word form", key="pair_form", placeholder="geleerd")
+        lemma = l3.text_input("Lemma", key="pair_lemma", placeholder="leren")
+        if st.form_submit_button("Add lemma pair"):
+            try:
+                with write_session(engine()) as s:
+                    pair = add_lemma_pair(s, project, language, form, lemma, actor=actor())
+            except Refused as exc:
+                st.error(str(exc))
+            else:
+                flash(f"Lemma pair added: {pair.form} → {pair.lemma} ({pair.language}).")
+                st.rerun()
