@@ -191,10 +191,16 @@ def code_label(code: Code, language: str = "en") -> str:
     return code.key
 
 
+def split_code_ref(ref: str) -> tuple[str | None, str]:
+    """"codebook/key" -> ("codebook", "key"); a plain key -> (None, key). Keys never contain "/"."""
+    book, sep, key = ref.strip().rpartition("/")
+    return (book or None, key) if sep else (None, ref.strip())
+
+
 def find_code(session: Session, project: Project, key: str, codebook_key: str | None = None) -> Code:
     """A project's code by key, or "codebook/key" where two codebooks share a key."""
-    if codebook_key is None and "/" in key:
-        codebook_key, key = key.split("/", 1)
+    if codebook_key is None:
+        codebook_key, key = split_code_ref(key)
     stmt = select(Code).join(Codebook).where(Codebook.project_id == project.id, Code.key == key)
     if codebook_key:
         stmt = stmt.where(Codebook.key == codebook_key)

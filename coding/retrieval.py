@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cases.attributes import parse_value
 from cases.documents import document_case_names
 from cases.projects import find_case, find_person, get_document, list_cases, list_coders, list_persons
-from codebooks.service import code_label, code_tree, list_project_codebooks
+from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
 from store.errors import Refused
 from store.models import (
     ATTRIBUTE_TARGETS,
@@ -131,18 +131,18 @@ def _project_codes(session: Session, project: Project) -> list[_CodeInfo]:
 
 def _resolve_codes(codes: list[_CodeInfo], project: Project, keys: list[str], include_subtrees: bool
                    ) -> dict[str, set[int]]:
-    """{requested key: the code ids it stands for}; `codebook:key` names a key that several codebooks share."""
+    """{requested key: the code ids it stands for}; `codebook/key` names a key that several codebooks share."""
     children: dict[int | None, list[int]] = {}
     for c in codes:
         children.setdefault(c.parent_id, []).append(c.id)
     out: dict[str, set[int]] = {}
     for wanted in dict.fromkeys(keys):
-        book, _, key = wanted.rpartition(":") if ":" in wanted else ("", "", wanted)
+        book, key = split_code_ref(wanted)
         found = [c for c in codes if c.key == key and (not book or c.codebook_key == book)]
         if not found:
             raise Refused(f"project '{project.name}' has no code '{wanted}'")
         if len(found) > 1:
-            raise Refused(f"code '{key}' exists in several codebooks; write it as CODEBOOK:{key}")
+            raise Refused(f"code '{key}' exists in several codebooks; write it as codebook/{key}")
         ids = {found[0].id}
         if include_subtrees:
             stack = [found[0].id]
