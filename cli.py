@@ -11,8 +11,18 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
-from cases.documents import document_case_names, document_record, document_text, list_documents
+from cases.documents import (
+    document_case_names,
+    document_record,
+    document_text,
+    link_document_to_case,
+    list_documents,
+    set_document_date,
+    unlink_document_from_case,
+)
 from cases.importer import ImportOutcome, import_files
 from cases.projects import (
     case_document_counts,
@@ -161,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     outcomes = unreadable + import_files(
         engine, args.project, ((p.name, p.read_bytes()) for p in readable), case_name=args.case, kind=args.kind,
-        language=args.language, role_map=role_map, actor=ACTOR, on_progress=progress,
+        language=args.language, role_map=role_map, actor=ACTOR, on_progress=progress, document_date=args.date,
         max_bytes=int(args.max_mb * 1024 * 1024),
         on_case_created=lambda name: _notice(f"created case '{name}' in project '{args.project}'"),
     )
@@ -170,12 +180,39 @@ def cmd_import(args: argparse.Namespace) -> int:
         if o.error:
             sys.stderr.write(f"refused: {o.error}\n")
         else:
-            extra = f", {o.warnings} damage warning(s)" if o.warnings else ""
+            extra = f", {len(o.warnings)} damage warning(s)" if o.warnings else ""
             _emit(f"imported {o.filename} as '{o.document_title}' ({o.turns} turns{extra})")
             for notice in o.notices:
                 _notice(f"{o.filename}: {notice}")
+            for warning in o.warnings:
+                sys.stderr.write(f"warning: {o.filename}: {warning}\n")
     _emit(f"{len(outcomes) - len(refused)} imported, {len(refused)} refused")
     return 1 if refused else 0
+
+
+def cmd_document_link(args: argparse.Namespace) -> None:
+    with write_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        document, case = get_document(s, project, args.document), get_case(s, project, args.case)
+        if args.remove:
+            unlink_document_from_case(s, project, document, case, actor=ACTOR)
+            _emit(f"'{document.title}' no longer belongs to case '{case.name}'")
+        elif link_document_to_case(s, project, document, case, actor=ACTOR):
+            _emit(f"'{document.title}' now also belongs to case '{case.name}'")
+        else:
+            _emit(f"'{document.title}' already belongs to case '{case.name}'")
+
+
+def cmd_document_date(args: argparse.Namespace) -> None:
+    try:
+        when = None if args.date.strip().lower() == "none" else date.fromisoformat(args.date.strip())
+    except ValueError as exc:
+        raise CliRefused(f"'{args.date}' is not a date (YYYY-MM-DD or none)") from exc
+    with write_session(_open(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document)
+        set_document_date(s, project, document, when, actor=ACTOR)
+        _emit(f"date of '{document.title}': {when.isoformat() if when else 'none'}")
 
 
 def cmd_cases(args: argparse.Namespace) -> None:
@@ -487,6 +524,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("interview", "focus group", "observation", "document"), default="interview")
     p.add_argument("--role-map", help='e.g. "I=interviewer,R=respondent"')
     p.add_argument("--max-mb", type=float, default=50, help="refuse files larger than this (default 50 MB)")
+    p.add_argument("--date", type=date.fromisoformat, help="date of the interview, YYYY-MM-DD")
+    p = command("document-link", cmd_document_link, "let a document belong to another case as well (or --remove)")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--case", required=True)
+    p.add_argument("--remove", action="store_true")
+    p = command("document-date", cmd_document_date, "set (or with 'none' clear) a document's date")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("date", metavar="DATE", help="YYYY-MM-DD or none")
     for name, handler in (("cases", cmd_cases), ("documents", cmd_documents), ("persons", cmd_persons)):
         p = command(name, handler, f"list {name}", listing=True)
         p.add_argument("--project", required=True)
@@ -597,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except CliRefused as exc:
         sys.stderr.write(f"error: {_one_line(exc)}\n")
+        return 1
+    except SQLAlchemyError as exc:  # e.g. a value longer than PostgreSQL's column allows; nothing was written
+        sys.stderr.write(f"error: the database refused the change: {_one_line(getattr(exc, 'orig', None) or exc)}\n")
         return 1
     return result if isinstance(result, int) else 0
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cases.projects import get_case
 from store.errors import Refused
+from store.events import record_event
 from store.models import (
     Case,
     CaseDocument,
@@ -144,3 +147,54 @@ def turns_with_sentences(session: Session, document: Document) -> list[tuple[Tur
     for ordinal, start, end in session.execute(stmt):
         by_turn.setdefault(ordinal, []).append((start, end))
     return [(turn, by_turn.get(turn.ordinal, [])) for turn in document_turns(session, document)]
+
+
+def link_document_to_case(session: Session, project: Project, document: Document, case: Case, *,
+                          actor: str = "system") -> bool:
+    """Let a document belong to one more case (a focus group can span cases). False if it already did."""
+    if case.project_id != project.id or document.project_id != project.id:
+        raise Refused("the case and the document must belong to the same project")
+    if session.get(CaseDocument, (case.id, document.id)) is not None:
+        return False
+    session.add(CaseDocument(case_id=case.id, document_id=document.id))
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="link", entity="document",
+                 entity_guid=document.guid, after={"case": str(case.guid)})
+    return True
+
+
+def unlink_document_from_case(session: Session, project: Project, document: Document, case: Case, *,
+                              actor: str = "system") -> None:
+    link = session.get(CaseDocument, (case.id, document.id))
+    if link is None:
+        raise Refused(f"document '{document.title}' is not in case '{case.name}'")
+    session.delete(link)
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="unlink", entity="document",
+                 entity_guid=document.guid, before={"case": str(case.guid)})
+
+
+def set_document_date(session: Session, project: Project, document: Document, when: date | None, *,
+                      actor: str = "system") -> None:
+    before = {"date": document.document_date.isoformat() if document.document_date else None}
+    document.document_date = when
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="update", entity="document",
+                 entity_guid=document.guid, before=before, after={"date": when.isoformat() if when else None})
+
+
+def save_document_meta(session: Session, project: Project, document: Document, case_names: list[str],
+                       when: date | None, *, actor: str = "system") -> None:
+    """Set the cases a document belongs to (at least one) and its date, in one transaction."""
+    if not case_names:
+        raise Refused("a document belongs to at least one case")
+    wanted = {get_case(session, project, name).id: get_case(session, project, name) for name in case_names}
+    current = {link.case_id for link in session.scalars(select(CaseDocument).where(
+        CaseDocument.document_id == document.id))}
+    for case_id, case in wanted.items():
+        if case_id not in current:
+            link_document_to_case(session, project, document, case, actor=actor)
+    for case_id in current - set(wanted):
+        unlink_document_from_case(session, project, document, session.get(Case, case_id), actor=actor)
+    if when != document.document_date:
+        set_document_date(session, project, document, when, actor=actor)

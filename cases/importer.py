@@ -230,7 +230,7 @@ class ImportOutcome:
     document_title: str | None = None
     error: str | None = None
     turns: int = 0
-    warnings: int = 0
+    warnings: list[str] = field(default_factory=list)  # damage warnings with their places
     notices: list[str] = field(default_factory=list)
 
 
@@ -245,6 +245,7 @@ def import_files(
     role_map: dict[str, str] | None = None,
     actor: str = "system",
     max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+    document_date: date | None = None,
     on_progress: Callable[[int, ImportOutcome], None] | None = None,
     on_case_created: Callable[[str], None] | None = None,
 ) -> list[ImportOutcome]:
@@ -268,10 +269,10 @@ def import_files(
                 if case is None:
                     case = create_case(session, project, case_name, actor=actor)
                 document = store_import(session, project, preview, cases=[case], kind=kind, language=language,
-                                        speakers=speakers, actor=actor)
+                                        speakers=speakers, document_date=document_date, actor=actor)
                 outcome.document_title = document.title
                 outcome.turns = len(preview.turns(speakers))
-                outcome.warnings = len(preview.warnings)
+                outcome.warnings = [f"{w.kind} at {w.start}: {w.message} [{w.excerpt}]" for w in preview.warnings]
                 outcome.notices = list(preview.source.notices)
             if created_case and on_case_created:
                 on_case_created(case_name)

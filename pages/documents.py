@@ -4,7 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from cases.damage import detect_damage
-from cases.documents import document_case_names, document_speakers, document_text, list_documents, turns_with_sentences
+from cases.documents import (
+    document_case_names,
+    document_speakers,
+    document_text,
+    list_documents,
+    save_document_meta,
+    turns_with_sentences,
+)
 from cases.importer import SpeakerDecision, import_files, preview_import, store_import
 from cases.projects import create_case, find_case, get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
@@ -48,6 +55,7 @@ with tab_import:
     language = c3.selectbox("Language", [None, "nl", "de", "en"], format_func=lambda v: v or "detect",
                             key="import_language")
     case_name = new_case.strip() if case_choice == "＋ new case" else case_choice
+    interview_date = st.date_input("Date (optional)", value=None, format="YYYY-MM-DD", key="import_date")
 
     if uploads:
         names = [u.name for u in uploads]
@@ -103,7 +111,8 @@ with tab_import:
                     with write_session(engine()) as s:
                         case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=actor())
                         doc = store_import(s, project, preview, cases=[case], kind=kind, language=language,
-                                           speakers=decisions, title=title, actor=actor())
+                                           speakers=decisions, title=title, document_date=interview_date,
+                                           actor=actor())
                 except (ImportRefused, Refused) as exc:
                     st.error(str(exc))
                 else:
@@ -117,7 +126,7 @@ with tab_import:
                 bar = st.progress(0.0, text="Importing…")
                 outcomes = import_files(
                     engine(), str(project.guid), [(u.name, u.getvalue()) for u in uploads], case_name=case_name,
-                    kind=kind, language=language, actor=actor(),
+                    kind=kind, language=language, actor=actor(), document_date=interview_date,
                     on_progress=lambda i, o: bar.progress(i / len(uploads), text=f"{i}/{len(uploads)} {o.filename}"),
                 )
                 done = [o for o in outcomes if not o.error]
@@ -141,8 +150,23 @@ with tab_read:
         text = document_text(s, document)
         units = turns_with_sentences(s, document)
         speakers = document_speakers(s, document)
-    st.caption(f"{document.kind} · {document.language or 'language unknown'} · from {document.source_filename} · "
-               f"{len(text):,} characters · {len(units)} turns · {sum(len(x) for _, x in units)} sentences")
+    st.caption(f"{document.kind} · {document.language or 'language unknown'} · from "
+               f"{md_escape(document.source_filename)} · {len(text):,} characters · {len(units)} turns · "
+               f"{sum(len(x) for _, x in units)} sentences")
+    with st.expander("Cases and date"):
+        with st.form(f"document_meta_{guid}"):
+            member_of = st.multiselect("Belongs to cases", [c.name for c in cases], default=case_names.get(document.id, []),
+                                       help="A focus group can span several cases.")
+            when = st.date_input("Date", value=document.document_date, format="YYYY-MM-DD")
+            if st.form_submit_button("Save"):
+                try:
+                    with write_session(engine()) as s:
+                        save_document_meta(s, project, get_document(s, project, guid), member_of, when, actor=actor())
+                except Refused as exc:
+                    st.error(str(exc))
+                else:
+                    flash("Saved the document's cases and date.")
+                    st.rerun()
     if speakers:
         st.dataframe(pd.DataFrame([{"label": sp.label, "role": sp.role, "person": p.name if p else None,
                                     "pseudonym": p.pseudonym if p else None} for sp, p in speakers]),

@@ -763,3 +763,26 @@ def test_delete_is_refused_for_a_used_code_and_allowed_for_an_unused_one(monkeyp
     assert not texts(at.error), texts(at.error)
     assert code_by_key(sqlite_url, guid, "value-creation", "vc.orienting") is None
     assert "vc.orienting" not in at.selectbox(key="delete_key").options
+
+
+def test_documents_page_sets_cases_and_date(monkeypatch, sqlite_url):
+    import datetime
+
+    from cases.documents import document_case_names
+
+    guid = new_project(sqlite_url)
+    with write_session(get_engine(sqlite_url)) as s:
+        project = get_project(s, guid)
+        oost, _ = create_case(s, project, "Oost"), create_case(s, project, "West")
+        store_import(s, project, preview_import("fg.txt", TRANSCRIPT.encode()), cases=[oost])
+    at = open_page(monkeypatch, sqlite_url, guid, "pages/documents.py")
+    at.multiselect[0].select("West")
+    at.date_input[0].set_value(datetime.date(2025, 5, 1))
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.exception
+    with read_session(get_engine(sqlite_url)) as s:
+        project = get_project(s, guid)
+        [doc] = list_documents(s, project)
+        assert document_case_names(s, project)[doc.id] == ["Oost", "West"]
+        assert doc.document_date == datetime.date(2025, 5, 1)

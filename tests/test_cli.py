@@ -469,3 +469,33 @@ def test_entry_point_in_a_subprocess(capsys, db_url, engine):
                               "cases", "--project", "Nergens"], cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=120)
     assert (refused.returncode, refused.stdout, refused.stderr) == (1, "", "error: no project 'Nergens'\n")
+
+
+def test_document_link_date_and_import_warnings(db_url, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A document can belong to a second case; its date is set at import or later; damage is shown with places."""
+    import json as _json
+
+    from cli import main
+
+    assert main(["--db", db_url, "project-create", "Koppelen"]) == 0
+    damaged = tmp_path / "verslag.txt"
+    damaged.write_text("Het netwerk bespreekt de samen-\nwerking met de gemeente en de provincie.\n", encoding="utf-8")
+    assert main(["--db", db_url, "import", str(damaged), "--project", "Koppelen", "--case", "Oost",
+                 "--kind", "document", "--date", "2025-03-12"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: verslag.txt: hyphenation at " in err
+    assert main(["--db", db_url, "case-create", "West", "--project", "Koppelen"]) == 0
+    assert main(["--db", db_url, "document-link", "--project", "Koppelen", "--document", "verslag",
+                 "--case", "West"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_url, "documents", "--project", "Koppelen", "--format", "json"]) == 0
+    [record] = _json.loads(capsys.readouterr().out)
+    assert record["cases"] == ["Oost", "West"] and record["date"] == "2025-03-12"
+    assert main(["--db", db_url, "document-date", "--project", "Koppelen", "--document", "verslag", "none"]) == 0
+    assert main(["--db", db_url, "document-link", "--project", "Koppelen", "--document", "verslag",
+                 "--case", "Oost", "--remove"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_url, "documents", "--project", "Koppelen", "--format", "json"]) == 0
+    [record] = _json.loads(capsys.readouterr().out)
+    assert record["cases"] == ["West"] and record["date"] is None
+    assert main(["--db", db_url, "document-date", "--project", "Koppelen", "--document", "verslag", "12-3"]) == 1
