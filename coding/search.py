@@ -228,7 +228,8 @@ def _lemma_key(word: str, language: str | None, pairs: dict[str, dict[str, str]]
     return folded
 
 
-def _project_pairs(session: Session, project: Project) -> dict[str, dict[str, str]]:
+def project_lemma_pairs(session: Session, project: Project) -> dict[str, dict[str, str]]:
+    """{language: {form: lemma}} of the project's own pairs, casefolded (search and suggestions share them)."""
     out: dict[str, dict[str, str]] = {}
     for language, form, lemma in session.execute(
         select(LemmaPair.language, LemmaPair.form, LemmaPair.lemma).where(LemmaPair.project_id == project.id)
@@ -323,7 +324,7 @@ def search_text(
     docs = sorted(session.execute(stmt).all(), key=lambda d: (d[1].casefold(), d[1], str(d[2])))
     if not docs:
         return []
-    pairs = _project_pairs(session, project) if lemma else {}
+    pairs = project_lemma_pairs(session, project) if lemma else {}
     indexes = _load_indexes(session, {d[4]: d[5] for d in docs})
     case_names = _case_names(session, [d[0] for d in docs])
 

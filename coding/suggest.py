@@ -36,6 +36,7 @@ from cases.documents import TurnView, current_text_version, turns_with_sentences
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise, sentence_pipeline
 from coding.codings import apply_coding
+from coding.search import project_lemma_pairs
 from store.errors import Refused
 from store.models import (
     Code,
@@ -44,7 +45,6 @@ from store.models import (
     Coder,
     Coding,
     Document,
-    LemmaPair,
     Project,
     Segment,
 )
@@ -205,15 +205,6 @@ def _indicators(session: Session, project: Project) -> dict[str, list[_Indicator
     return out
 
 
-def _lemma_pairs(session: Session, project: Project) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for language, form, lemma in session.execute(
-        select(LemmaPair.language, LemmaPair.form, LemmaPair.lemma).where(LemmaPair.project_id == project.id)
-    ):
-        out.setdefault(language, {})[form.lower()] = lemma.lower()
-    return out
-
-
 class _LanguageMatcher:
     def __init__(self, lang: str, indicators: list[_Indicator], pairs: dict[str, str]) -> None:
         self.nlp = sentence_pipeline(lang)
@@ -262,7 +253,7 @@ def suggest_codings(
     by_language = _indicators(session, project)
     if not by_language:
         return []
-    pairs = _lemma_pairs(session, project)
+    pairs = project_lemma_pairs(session, project)
     units: dict[str, list[tuple[int, int, TurnView]]] = {}
     for turn, sentences in turns_with_sentences(session, document):
         if turn.role in skipped_roles:
