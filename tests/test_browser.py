@@ -7,23 +7,13 @@ through apt when it is missing.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
+from browser_support import ARTIFACTS, launch, streamlit_server
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_project
 from store.db import get_engine, write_session
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("KRUISPUNT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
 HOSTILE = (
     "I: Wat gebeurde er daarna?\n"
     "R: Iemand typte <script>window.__owned = 1</script> in de chat, en ook <img src=x onerror=\"window.__owned = 2\">.\n"
@@ -34,16 +24,8 @@ HOSTILE = (
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served(sqlite_url: str):  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
     with write_session(get_engine(sqlite_url)) as s:
         project = create_project(s, "Browsertest")
         case = create_case(s, project, "Netwerk Oost")
@@ -52,39 +34,16 @@ def served(sqlite_url: str):  # type: ignore[no-untyped-def]
             "I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
         guids = (str(project.guid), str(document.guid))
     get_engine(sqlite_url).dispose()
-    port = _free_port()
-    env = {**os.environ, "KRUISPUNT_DB_URL": sqlite_url}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("the Streamlit server did not start within 60 s")
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}", guids
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with streamlit_server(db_url=sqlite_url) as base:
+        yield base, guids
 
 
 def test_deep_link_opens_the_document_and_markup_stays_text(served) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
     base, (project_guid, document_guid) = served
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

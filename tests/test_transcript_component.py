@@ -15,13 +15,7 @@ count once. A real, one-run trigger can only be injected through AppTest's priva
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,13 +23,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import component_harness as harness
+from browser_support import ARTIFACTS, drag, launch, phrase_box, streamlit_server
 from coding.offsets import Utf16Index, codepoint_to_utf16
 from ui.transcript_component import COMPONENT_NAME, highlights_for_turns, selection_from_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = str(Path(__file__).resolve().parent / "component_harness.py")
-CHROMIUM = os.environ.get("KRUISPUNT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
 GRIN = "\U0001F600"
 FAMILY = "\U0001F469\u200d\U0001F469\u200d\U0001F467"
 
@@ -246,59 +239,10 @@ def test_apptest_real_trigger_lasts_one_run(app) -> None:  # type: ignore[no-unt
 
 # --- a real browser ------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def harness_url():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", HARNESS, "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("the Streamlit server did not start within 60 s")
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-# The boxes of a phrase inside a turn's content, from a Range built in the shadow root.
-PHRASE_BOX_JS = """([ordinal, phrase]) => {
-  const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
-  const content = host.shadowRoot.querySelector(`.kp-turn[data-ordinal="${ordinal}"] .kp-content`);
-  const at = content.textContent.indexOf(phrase);
-  if (at < 0) return null;
-  const range = document.createRange();
-  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
-  let pos = 0, started = false;
-  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-    const len = t.data.length;
-    if (!started && at < pos + len) { range.setStart(t, at - pos); started = true; }
-    if (at + phrase.length <= pos + len) { range.setEnd(t, at + phrase.length - pos); break; }
-    pos += len;
-  }
-  const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
-  const first = rects[0], last = rects[rects.length - 1];
-  return {x1: first.left, y1: first.top + first.height / 2, x2: last.right, y2: last.top + last.height / 2};
-}"""
+    with streamlit_server(script=HARNESS) as base:
+        yield base
 
 
 def _shown_in_browser(page) -> dict:  # type: ignore[no-untyped-def]
@@ -322,25 +266,13 @@ def _received(page, n: int) -> None:  # type: ignore[no-untyped-def]
         f"received: {n}", timeout=15_000)
 
 
-def _drag(page, box: dict, *, to: dict | None = None) -> None:  # type: ignore[no-untyped-def]
-    end = to or box
-    page.mouse.move(box["x1"] + 1, box["y1"])
-    page.mouse.down()
-    page.mouse.move((box["x1"] + end["x2"]) / 2, (box["y1"] + end["y2"]) / 2, steps=6)
-    page.mouse.move(end["x2"] - 1, end["y2"], steps=6)
-    page.mouse.up()
-
-
 @pytest.mark.browser
 def test_browser_mouse_selection_reports_exact_code_points(harness_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
     t2, t3, t4 = harness.TURNS[1], harness.TURNS[2], harness.TURNS[3]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             dialogs: list[str] = []
@@ -364,7 +296,7 @@ def test_browser_mouse_selection_reports_exact_code_points(harness_url: str) -> 
 
             # 1. a phrase with an emoji and ß, selected with real mouse events
             phrase = "we \U0001F600 om de Straße"
-            _drag(page, page.evaluate(PHRASE_BOX_JS, [3, phrase]))
+            drag(page, phrase_box(page, phrase, 3))
             _received(page, 1)
             value = _shown_in_browser(page)
             start = harness.DOCUMENT.index(phrase)
@@ -379,7 +311,7 @@ def test_browser_mouse_selection_reports_exact_code_points(harness_url: str) -> 
             page.screenshot(path=str(ARTIFACTS / "transcript-component.png"))
 
             # 2. a drag from turn 3 into turn 4 is clamped to turn 3
-            _drag(page, page.evaluate(PHRASE_BOX_JS, [3, "Daarna"]), to=page.evaluate(PHRASE_BOX_JS, [4, "familie"]))
+            drag(page, phrase_box(page, "Daarna", 3), to=phrase_box(page, "familie", 4))
             _received(page, 2)
             value = _shown_in_browser(page)
             assert value["turn"] == 3 and value["text"] == "Daarna gingen we naar huis."
@@ -393,7 +325,7 @@ def test_browser_mouse_selection_reports_exact_code_points(harness_url: str) -> 
                 "turn", 2, t2["start"], t2["start"] + len(t2["content"]), t2["content"])
 
             # 4. Alt+click on a word after the ZWJ family reports that position
-            box = page.evaluate(PHRASE_BOX_JS, [4, "kwam"])
+            box = phrase_box(page, "kwam", 4)
             page.keyboard.down("Alt")
             page.mouse.click(box["x1"] + 3, box["y1"])
             page.keyboard.up("Alt")

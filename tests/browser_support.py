@@ -1,0 +1,110 @@
+"""What the browser tests share: a Streamlit server on a free local port, Debian's Chromium, mouse selection.
+
+No browser is downloaded: Playwright drives /usr/bin/chromium (installed through
+apt by `make test`), started with the flags this machine's closed network needs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("KRUISPUNT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(*, db_url: str | None = None, script: str | None = None) -> Iterator[str]:
+    """Serve the app (`python -m ui.serve`, as `make run` does) or a given script; yields the base URL."""
+    require_chromium()
+    port = _free_port()
+    options = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    command = [sys.executable, "-m", "streamlit", "run", script, *options] if script else \
+        [sys.executable, "-m", "ui.serve", *options]
+    env = {**os.environ, **({"KRUISPUNT_DB_URL": db_url} if db_url else {})}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("the Streamlit server did not start within 60 s")
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def launch(playwright):  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+# The boxes of a phrase inside a turn's content of the transcript component (in its shadow root);
+# with an ordinal only that turn is searched. Scrolls the turn into view first.
+PHRASE_BOX_JS = """([phrase, ordinal]) => {
+  const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
+  const selector = ordinal === null ? '.kp-content' : `.kp-turn[data-ordinal="${ordinal}"] .kp-content`;
+  for (const content of host.shadowRoot.querySelectorAll(selector)) {
+    const at = content.textContent.indexOf(phrase);
+    if (at < 0) continue;
+    content.scrollIntoView({block: "center"});
+    const range = document.createRange();
+    const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+    let pos = 0, started = false;
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const len = t.data.length;
+      if (!started && at < pos + len) { range.setStart(t, at - pos); started = true; }
+      if (at + phrase.length <= pos + len) { range.setEnd(t, at + phrase.length - pos); break; }
+      pos += len;
+    }
+    const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+    const first = rects[0], last = rects[rects.length - 1];
+    return {x1: first.left, y1: first.top + first.height / 2, x2: last.right, y2: last.top + last.height / 2};
+  }
+  return null;
+}"""
+
+
+def phrase_box(page, phrase: str, ordinal: int | None = None) -> dict | None:  # type: ignore[no-untyped-def]
+    return page.evaluate(PHRASE_BOX_JS, [phrase, ordinal])
+
+
+def drag(page, box: dict, *, to: dict | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Select from the start of `box` to the end of `to` (or `box`) with real mouse events."""
+    end = to or box
+    page.mouse.move(box["x1"] + 1, box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + end["x2"]) / 2, (box["y1"] + end["y2"]) / 2, steps=6)
+    page.mouse.move(end["x2"] - 1, end["y2"], steps=6)
+    page.mouse.up()
