@@ -28,7 +28,6 @@ from cases.projects import (
     case_document_counts,
     create_case,
     create_person,
-    create_project,
     get_case,
     get_document,
     get_or_create_coder,
@@ -46,6 +45,7 @@ from codebooks.service import (
     add_code,
     adopt_codebook,
     codebook_as_template,
+    start_project,
     delete_code,
     export_codebook_csv,
     get_codebook,
@@ -104,9 +104,7 @@ def cmd_projects(args: argparse.Namespace) -> None:
 def cmd_project_create(args: argparse.Namespace) -> None:
     keys = [k.strip() for k in args.codebooks.split(",") if k.strip()] if args.codebooks else list(DEFAULT_CODEBOOKS)
     with write_session(_open(args)) as s:
-        project = create_project(s, args.name, actor=ACTOR)
-        for key in keys:
-            adopt_codebook(s, project, key, actor=ACTOR)
+        project = start_project(s, args.name, keys, actor=ACTOR)
         _emit(f"created project '{project.name}' ({project.guid}) with codebooks: {', '.join(keys) or 'none'}")
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session
 
+from cases.projects import create_project
 from codebooks.templates import (
     HORIZONS,
     KEY_PATTERN,
@@ -139,6 +140,15 @@ def _copy_into(
                  action="adopt" if project else "import", entity="codebook", entity_guid=codebook.guid,
                  after={"key": template.key, "version": template.version, "codes": len(template.codes)})
     return codebook
+
+
+def start_project(session: Session, name: str, codebook_keys: list[str] | None = None, *,
+                  actor: str = "system") -> Project:
+    """A new project with its codebooks adopted (the defaults when none are named), in the caller's transaction."""
+    project = create_project(session, name, actor=actor)
+    for key in DEFAULT_CODEBOOKS if codebook_keys is None else codebook_keys:
+        adopt_codebook(session, project, key, actor=actor)
+    return project
 
 
 def list_project_codebooks(session: Session, project: Project) -> list[Codebook]:

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cases.documents import project_counts
-from cases.projects import create_project, list_projects
-from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates
+from cases.projects import list_projects
+from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates, start_project
 from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session, write_session
 from store.errors import Refused
@@ -58,10 +58,7 @@ with st.form("create_project", clear_on_submit=True):
     if st.form_submit_button("Create project"):
         try:
             with write_session(engine()) as s:
-                project = create_project(s, name, actor=actor())
-                for key in keys:
-                    adopt_codebook(s, project, key, actor=actor())
-                guid = str(project.guid)
+                guid = str(start_project(s, name, keys, actor=actor()).guid)
         except Refused as exc:
             st.error(str(exc))
         else:
