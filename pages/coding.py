@@ -23,6 +23,7 @@ from coding.workspace import (
     undo_last,
 )
 from store.db import read_session, write_session
+from store.events import latest_event_id
 from store.errors import Refused
 from ui.coding_view import clear_selection, pending_selection, take_new_selection, transcript_payload
 from ui.state import actor, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash
@@ -65,23 +66,36 @@ def load_document(document_guid: str, version: int):  # type: ignore[no-untyped-
         return document_text(session, document), document_turns(session, document)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def load_codings(document_guid: str, version: int, revision: int, coder_name: str, only_mine: bool,
+                 language: str):  # type: ignore[no-untyped-def]
+    """Segments, picker choices and the component's payload; keyed on the project's latest event, so never stale."""
+    text, turns = load_document(document_guid, version)
+    with read_session(engine()) as session:
+        document = get_document(session, project, document_guid)
+        coder = next((c for c in list_coders(session, project) if c.name == coder_name), None)
+        if only_mine and coder is None:
+            segments = []  # this coder has coded nothing yet
+        else:
+            segments = document_segments(session, document, coder=coder if only_mine else None, language=language)
+        choices = code_choices(session, project, language=language)
+    return (segments, choices, *transcript_payload(text, turns, segments))
+
+
 @st.fragment
 def workspace() -> None:
     show_flash()
     with read_session(engine()) as s:
         document = get_document(s, project, guid)
+        revision = latest_event_id(s, project.guid)
         coder = next((c for c in list_coders(s, project) if c.name == me), None)
-        if only_mine and coder is None:
-            segments = []  # this coder has coded nothing yet
-        else:
-            segments = document_segments(s, document, coder=coder if only_mine else None, language=language)
-        choices = code_choices(s, project, language=language)
         recent = recent_code_keys(s, project, coder)
         undoable = last_undoable(s, project, me)
     text, turns = load_document(guid, document.current_version)
+    segments, choices, turn_rows, highlights = load_codings(guid, document.current_version, revision, me,
+                                                            only_mine, language)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        turn_rows, highlights = transcript_payload(text, turns, segments)
         focus = st.query_params.get("turn")
         result = transcript_view(turn_rows, highlights, key=f"transcript_{guid}",
                                  focus_turn=int(focus) if focus and focus.isdigit() else None)

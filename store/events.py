@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Event
@@ -35,6 +35,11 @@ def record_event(
     )
     session.add(ev)
     return ev
+
+
+def latest_event_id(session: Session, project_guid: uuid.UUID) -> int:
+    """The project's revision: every change logs an event, so a cache keyed on this is never stale."""
+    return session.scalar(select(func.max(Event.id)).where(Event.project_guid == project_guid)) or 0
 
 
 def list_events(session: Session, project_guid: uuid.UUID, limit: int = 100) -> list[Event]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -22,7 +23,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest migration (read from the scripts once per process: they do not change while it runs)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
