@@ -27,7 +27,7 @@ from store.events import latest_event_id
 from store.errors import Refused
 from ui.coding_view import clear_selection, pending_selection, take_new_selection, transcript_payload
 from ui.state import actor, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash
-from ui.transcript_component import transcript_view
+from ui.transcript_component import highlights_for_turns, transcript_view
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -66,10 +66,13 @@ def load_document(document_guid: str, version: int):  # type: ignore[no-untyped-
         return document_text(session, document), document_turns(session, document)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def load_codings(document_guid: str, version: int, revision: int, coder_name: str, only_mine: bool,
                  language: str):  # type: ignore[no-untyped-def]
-    """Segments, picker choices and the component's payload; keyed on the project's latest event, so never stale."""
+    """Segments, picker choices and the component's payload; keyed on the project's latest event, so never stale.
+
+    A resource cache (no copy per rerun: a long transcript's payload is half a megabyte); callers only read it.
+    """
     text, turns = load_document(document_guid, version)
     with read_session(engine()) as session:
         document = get_document(session, project, document_guid)
@@ -79,7 +82,8 @@ def load_codings(document_guid: str, version: int, revision: int, coder_name: st
         else:
             segments = document_segments(session, document, coder=coder if only_mine else None, language=language)
         choices = code_choices(session, project, language=language)
-    return (segments, choices, *transcript_payload(text, turns, segments))
+    turn_rows, highlights = transcript_payload(text, turns, segments)
+    return segments, choices, turn_rows, highlights_for_turns(highlights, turn_rows)
 
 
 @st.fragment
@@ -92,12 +96,12 @@ def workspace() -> None:
         recent = recent_code_keys(s, project, coder)
         undoable = last_undoable(s, project, me)
     text, turns = load_document(guid, document.current_version)
-    segments, choices, turn_rows, highlights = load_codings(guid, document.current_version, revision, me,
+    segments, choices, turn_rows, per_turn = load_codings(guid, document.current_version, revision, me,
                                                             only_mine, language)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         focus = st.query_params.get("turn")
-        result = transcript_view(turn_rows, highlights, key=f"transcript_{guid}",
+        result = transcript_view(turn_rows, [], per_turn=per_turn, key=f"transcript_{guid}",
                                  focus_turn=int(focus) if focus and focus.isdigit() else None)
     new = take_new_selection(result)
     if new is not None:

@@ -690,12 +690,15 @@ def transcript_view(
     key: str,
     focus_turn: int | None = None,
     height: int = 640,
+    per_turn: dict[int, list[dict[str, Any]]] | None = None,
 ) -> dict | None:
     """Show a transcript for coding; return the researcher's new selection once, else None.
 
-    See the module docstring for the shapes of `turns`, `highlights` and the result.
+    See the module docstring for the shapes of `turns`, `highlights` and the result. A caller that
+    caches `highlights_for_turns(highlights, turns)` passes it as `per_turn` (then `highlights` is unused).
     """
-    per_turn = highlights_for_turns(highlights, turns)
+    if per_turn is None:
+        per_turn = highlights_for_turns(highlights, turns)
     data = _component_data(turns, per_turn, focus_turn, height)
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
     selection = selection_from_payload(result.get(TRIGGER), turns)
