@@ -121,7 +121,7 @@ def workspace() -> None:
             clear_selection()
     with right:
         _coding_panel(text, choices, recent)
-        _segments_panel(segments, choices)
+        _segments_panel(segments, choices, turns)
         st.divider()
         if undoable is not None and st.button(f"↶ Undo {describe(undoable)}", key="undo"):
             try:
@@ -175,12 +175,19 @@ def _coding_panel(text: str, choices, recent) -> None:  # type: ignore[no-untype
         rerun_fragment()
 
 
-def _segments_panel(segments, choices) -> None:  # type: ignore[no-untyped-def]
+def _segments_panel(segments, choices, turns) -> None:  # type: ignore[no-untyped-def]
+    """Edit the codings of the turn in focus (the last one clicked or coded; the `turn` in the URL)."""
+    focus = st.query_params.get("turn")
+    turn = next((t for t in turns if focus and str(t.ordinal) == focus), None)
     with st.expander(f"Codings in this document ({sum(len(s.codings) for s in segments)})"):
-        if not segments:
-            st.caption("None yet.")
+        if turn is None:
+            st.caption("Select text or click a turn to edit the codings there.")
             return
-        labels = {f"{s.start}–{s.end} · {', '.join(c.key for c in s.codings)} · {s.coder}": s for s in segments}
+        here = [s for s in segments if s.start < turn.end and s.end > turn.start]
+        st.caption(f"In turn {turn.ordinal}: {len(here)} segment(s).")
+        if not here:
+            return
+        labels = {f"{s.start}–{s.end} · {', '.join(c.key for c in s.codings)} · {s.coder}": s for s in here}
         chosen = st.selectbox("Segment", list(labels), key="edit_segment")
         segment = labels[chosen]
         st.markdown(f"> {md_escape(segment.text)}")

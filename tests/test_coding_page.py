@@ -169,3 +169,20 @@ def test_suggestions_are_accepted_or_rejected_by_a_person(opened) -> None:  # ty
         at.run()
         assert not [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
         assert len(_stored(url, ids)) == 1
+
+
+def test_edit_a_coding_of_the_turn_in_focus(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    _select(at, ids, {"id": "turn-9", "turn": 1, "action": "turn"})
+    at.multiselect(key="codes_to_apply").select("vc.applied")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    at.selectbox(key="edit_new_code").set_value("vc.realised")
+    content_start = TEXT.index("Ik kreeg")
+    at.number_input(key="edit_start").set_value(content_start + 3)  # narrow: "kreeg ..." onwards
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.exception
+    [(code, coder, text)] = _stored(url, ids)
+    assert (code, coder) == ("vc.realised", "Sanne") and text.startswith("kreeg een tip")
