@@ -87,3 +87,20 @@ def test_find_phrase_fails_loudly() -> None:
     assert find_phrase("een twee een", "een", 2) == (9, 12)
     with pytest.raises(DemoDataError, match="phrase not found"):
         find_phrase("een twee", "drie")
+
+
+def test_a_missing_phrase_in_the_last_case_leaves_nothing_behind(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The demo loads in one transaction: a broken anchor late in the data rolls back every earlier case too."""
+    import copy
+
+    import demo.load as loader
+    from store.models import Base
+
+    specs = copy.deepcopy(case_specs())
+    specs[-1][1]["codings"][-1]["phrase"] = "deze zin staat in geen enkel transcript"
+    monkeypatch.setattr(loader, "case_specs", lambda: specs)
+    with pytest.raises(DemoDataError, match="phrase not found"):
+        load_demo(engine)
+    with read_session(engine) as s:
+        counts = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+    assert counts == {name: 0 for name in counts}
