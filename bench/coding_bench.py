@@ -49,19 +49,16 @@ import gc
 import json
 import logging
 import os
-import platform
 import pstats
 import random
 import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,8 +68,11 @@ if str(ROOT) not in sys.path:
 if str(ROOT / "tests") not in sys.path:
     sys.path.append(str(ROOT / "tests"))  # apptest_support: make_app (AppTest of app.py, pages/ workaround)
 
-RESULTS = ROOT / "bench" / "results"
-CHROMIUM = os.environ.get("KRUISPUNT_CHROMIUM", "/usr/bin/chromium")
+from bench.measure import (  # noqa: E402
+    CHROMIUM, RESULTS, Sample, cpu_pressure_total_s, describe_machine, launch_chromium, load, machine,
+    streamlit_server, summarise, versions, write_json,
+)
+
 TARGET_PAGE_RATIO = 5.0   # Coding-page rerun within 5x a trivial page's rerun
 TARGET_APPLY_RATIO = 3.0  # applying a coding within 3x a bare INSERT + COMMIT of the same rows
 PROJECT = "Bench"
@@ -80,8 +80,6 @@ CODEBOOKS = ("value-creation", "network-conditions")
 CODERS = ("Anna", "Bram", "Chris")
 PAGE_CODER = "Anna"  # who the Coding page is opened as ("only my codings" stays off: all 1,500 show)
 TRIVIAL_SCRIPT = 'import streamlit as st\n\nst.title("Trivial")\nst.write("Hello, world.")\n'
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"]
 HIGHLIGHTS_JS = """() => {
   const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
   const root = host && host.shadowRoot;
@@ -103,100 +101,15 @@ SEGMENTS_SQL = (
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# Machine and load
-# ---------------------------------------------------------------------------------------------
+class PressureSample(Sample):
+    """A timed sample whose load probe is machine-wide CPU pressure (PSI), kept as "cpu_pressure_s".
 
-def _psi_total_us() -> int | None:
-    """Linux CPU pressure, "some" total in microseconds: time some task waited for a CPU (machine-wide)."""
-    try:
-        with open("/proc/pressure/cpu") as fh:
-            return int(fh.readline().split()[4].split("=")[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _load() -> dict:
-    out: dict = {"loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
-    try:
-        with open("/proc/pressure/cpu") as fh:
-            out["cpu_pressure_some_avg10"] = float(fh.readline().split()[1].split("=")[1])
-    except (OSError, IndexError, ValueError):
-        pass
-    return out
-
-
-def _fs_type(path: str) -> str:
-    best, fstype = "", "?"
-    try:
-        with open("/proc/mounts") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) >= 3 and path.startswith(parts[1]) and len(parts[1]) > len(best):
-                    best, fstype = parts[1], parts[2]
-    except OSError:
-        pass
-    return fstype
-
-
-def _machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine(),
-            "tempdir": tempfile.gettempdir(), "tempdir_fs": _fs_type(tempfile.gettempdir())}
-
-
-def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
-    for name in ("streamlit", "sqlalchemy", "playwright"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-class GCTimer:
-    """Time in Python's cyclic garbage collector inside a `with` block (any thread), via gc.callbacks."""
+    AppTest runs the page in a thread of its own, which the main thread's runqueue wait (the import benchmark's
+    probe) would not see.
+    """
 
     def __init__(self) -> None:
-        self.seconds = 0.0
-        self.collections = [0, 0, 0]
-        self._t0: float | None = None
-
-    def _callback(self, phase: str, info: dict) -> None:
-        if phase == "start":
-            self._t0 = time.perf_counter()
-        elif self._t0 is not None:
-            self.seconds += time.perf_counter() - self._t0
-            self.collections[info["generation"]] += 1
-            self._t0 = None
-
-    def __enter__(self) -> GCTimer:
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-
-class Sample:
-    """Wall time, process CPU time (all threads), cyclic-GC time and machine-wide CPU pressure of a `with` block."""
-
-    def __enter__(self) -> Sample:
-        self.gc = GCTimer().__enter__()
-        self.p0, self.c0, self.t0 = _psi_total_us(), time.process_time(), time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds, self.cpu = time.perf_counter() - self.t0, time.process_time() - self.c0
-        p1 = _psi_total_us()
-        self.gc.__exit__()
-        self.pressure = None if self.p0 is None or p1 is None else (p1 - self.p0) / 1e6
-
-    def as_dict(self) -> dict:
-        return {"seconds": self.seconds, "cpu_seconds": self.cpu, "gc_seconds": self.gc.seconds,
-                "gc_collections": self.gc.collections, "cpu_pressure_s": self.pressure}
+        super().__init__(cpu_pressure_total_s, "cpu_pressure_s")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +292,7 @@ class PageRuns:
         return self._timed(self.trivial)
 
     def _timed(self, at) -> dict:  # type: ignore[no-untyped-def]
-        with Sample() as sample:
+        with PressureSample() as sample:
             at.run()
         self._check(at, "page rerun")
         return sample.as_dict()
@@ -396,8 +309,11 @@ class ApplyRuns:
     """(B) the Apply button's write path, (B0) the same rows as a bare INSERT + COMMIT via sqlite3."""
 
     def __init__(self, db: dict, per_sample: int) -> None:
-        from store.db import SQLITE_BUSY_TIMEOUT_MS
+        from cases.projects import get_document, get_or_create_coder, get_project
+        from coding.codings import apply_coding
+        from store.db import SQLITE_BUSY_TIMEOUT_MS, write_session
 
+        self._steps = (write_session, get_project, get_document, get_or_create_coder, apply_coding)
         self.db = db
         self.per_sample = per_sample
         self.engine = db["engine"]
@@ -443,34 +359,42 @@ class ApplyRuns:
         cur.execute("COMMIT")
         return removed
 
-    def run_apply(self, rows: list[tuple[int, int, str, str]]) -> dict:
-        from cases.projects import get_document, get_or_create_coder, get_project
-        from coding.codings import apply_coding
-        from store.db import write_session
-
+    def apply_rows(self, rows: list[tuple[int, int, str, str]]) -> None:
+        """Each row as the Apply button does it: one write_session (one commit) per coding."""
+        write_session, get_project, get_document, get_or_create_coder, apply_coding = self._steps
         engine, project_guid, document_guid = self.engine, self.db["project_guid"], self.db["document_guid"]
+        for start, end, me, key in rows:
+            with write_session(engine) as s:
+                project = get_project(s, project_guid)
+                document = get_document(s, project, document_guid)
+                coder, _ = get_or_create_coder(s, project, me, actor=me)
+                apply_coding(s, project, document, coder, start, end, [key], actor=me)
+
+    def _sample(self, what: str, rows: list[tuple[int, int, str, str]], write: Callable[[], None]) -> dict:
+        """One timed B or B0 sample, framed identically for both so that their ratio is fair.
+
+        Starts on an empty WAL (no automatic checkpoint lands inside a sample); afterwards, untimed,
+        counts the WAL pages written and deletes the rows the sample added.
+        """
         marks = self._watermarks()
-        self._checkpoint()  # every sample starts on an empty WAL (no automatic checkpoint lands inside a sample)
-        with Sample() as sample:
-            for start, end, me, key in rows:
-                with write_session(engine) as s:
-                    project = get_project(s, project_guid)
-                    document = get_document(s, project, document_guid)
-                    coder, _ = get_or_create_coder(s, project, me, actor=me)
-                    apply_coding(s, project, document, coder, start, end, [key], actor=me)
+        self._checkpoint()
+        with PressureSample() as sample:
+            write()
         wal = self._checkpoint()
         removed = self._cleanup(marks)
         if removed != len(rows):
-            raise SystemExit(f"apply: expected {len(rows)} new segments, found {removed}")
+            raise SystemExit(f"{what}: expected {len(rows)} new segments, found {removed}")
         return sample.as_dict() | {"per_coding_s": sample.seconds / len(rows),
                                    "wal_frames_per_coding": wal["wal_frames"] / len(rows)}
+
+    def run_apply(self, rows: list[tuple[int, int, str, str]]) -> dict:
+        return self._sample("apply", rows, lambda: self.apply_rows(rows))
 
     def run_bare(self, rows: list[tuple[int, int, str, str]]) -> dict:
         conn, doc_id, ver_id = self.conn, self.db["document_id"], self.db["text_version_id"]
         coder_ids, code_ids = self.db["coder_ids"], self.db["code_ids"]
-        marks = self._watermarks()
-        self._checkpoint()
-        with Sample() as sample:
+
+        def insert_rows() -> None:
             for start, end, me, key in rows:
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
                 cur = conn.cursor()
@@ -482,12 +406,8 @@ class ApplyRuns:
                             "VALUES (?, ?, ?, ?, 'manual', NULL)",
                             (uuid.uuid4().hex, cur.lastrowid, code_ids[key], now))
                 cur.execute("COMMIT")
-        wal = self._checkpoint()
-        removed = self._cleanup(marks)
-        if removed != len(rows):
-            raise SystemExit(f"bare: expected {len(rows)} new segments, found {removed}")
-        return sample.as_dict() | {"per_coding_s": sample.seconds / len(rows),
-                                   "wal_frames_per_coding": wal["wal_frames"] / len(rows)}
+
+        return self._sample("bare", rows, insert_rows)
 
     def close(self) -> None:
         self.conn.close()
@@ -723,12 +643,7 @@ def profile_apply(applies: ApplyRuns) -> dict:
     marks = applies._watermarks()
     rows = applies.plan()
     prof.enable()
-    for start, end, me, key in rows:
-        with write_session(engine) as s:
-            project = get_project(s, project_guid)
-            document = get_document(s, project, document_guid)
-            coder, _ = get_or_create_coder(s, project, me, actor=me)
-            apply_coding(s, project, document, coder, start, end, [key], actor=me)
+    applies.apply_rows(rows)
     prof.disable()
     applies._cleanup(marks)
     prof.dump_stats(str(RESULTS / "apply_profile.prof"))
@@ -761,12 +676,6 @@ def profile_apply(applies: ApplyRuns) -> dict:
 # Playwright (information only)
 # ---------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def browser_time(db: dict, loads: int) -> dict:
     """Page load (fresh browser context, server warm) until the transcript's shadow root holds .kp-hl spans."""
     if not Path(CHROMIUM).exists():
@@ -775,30 +684,13 @@ def browser_time(db: dict, loads: int) -> dict:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return {"skipped": "playwright is not installed in this environment"}
-    port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="kruispunt-coding-bench-server-", suffix=".log", delete=False)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "KRUISPUNT_DB_URL": db["url"]}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    url = f"{base}/coding?project={db['project_guid']}&document={db['document_guid']}&coder={PAGE_CODER}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                return {"skipped": f"the Streamlit server did not start (see {log.name})"}
-            time.sleep(0.2)
+    with streamlit_server({"KRUISPUNT_DB_URL": db["url"]}, "kruispunt-coding-bench-server-") as server:
+        if server.url is None:
+            return {"skipped": f"the Streamlit server did not start (see {server.log})"}
+        url = f"{server.url}/coding?project={db['project_guid']}&document={db['document_guid']}&coder={PAGE_CODER}"
         samples: list[dict] = []
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            browser = launch_chromium(pw)
             try:
                 for i in range(loads + 1):
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -822,17 +714,10 @@ def browser_time(db: dict, loads: int) -> dict:
                     context.close()
             finally:
                 browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
     timed = [s for s in samples if not s.get("warmup")]
     hl = [s["to_highlights_s"] for s in timed]
     bars = [s["to_stripes_s"] for s in timed]
-    os.unlink(log.name)
+    os.unlink(server.log)
     return {"loads": loads, "samples": samples, "chromium": CHROMIUM,
             "to_highlights_median_s": statistics.median(hl), "to_highlights_min_s": min(hl),
             "to_highlights_max_s": max(hl), "to_stripes_median_s": statistics.median(bars),
@@ -847,18 +732,13 @@ def browser_time(db: dict, loads: int) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def _summary(runs: list[dict], per: int = 1) -> dict:
-    """Median/min/max of the samples' wall time (divided by `per`: codings per sample) and the CPU-time median."""
-    values = [r["seconds"] / per for r in runs]
-    return {"median_s": statistics.median(values), "min_s": min(values), "max_s": max(values), "runs_s": values,
-            "cpu_median_s": statistics.median(r["cpu_seconds"] / per for r in runs),
-            "gc_median_s": statistics.median(r["gc_seconds"] / per for r in runs),
-            "cpu_pressure_median_s": (statistics.median(r["cpu_pressure_s"] for r in runs)
-                                      if all(r["cpu_pressure_s"] is not None for r in runs) else None)}
+    """The shared sample summary (divided by `per`: codings per sample), with the median CPU pressure."""
+    return summarise(runs, per, nullable={"cpu_pressure_median_s": "cpu_pressure_s"})
 
 
 def measure(args: argparse.Namespace) -> dict:
     started = datetime.now(timezone.utc)
-    load_before = _load()
+    load_before = load()
     tmp = tempfile.mkdtemp(prefix="kruispunt-coding-bench-")
     pages = applies = None
     try:
@@ -909,7 +789,7 @@ def measure(args: argparse.Namespace) -> dict:
         applies.close()
         applies = None
         db["engine"].dispose()
-        load_after = _load()
+        load_after = load()
         browser = {"skipped": "--no-browser"} if args.no_browser else browser_time(db, args.browser_loads)
     finally:
         if pages is not None:
@@ -930,7 +810,8 @@ def measure(args: argparse.Namespace) -> dict:
         "date": started.date().isoformat(), "started_utc": started.isoformat(timespec="seconds"),
         "args": {"repeats": args.repeats, "seed": args.seed, "per_sample": args.per_sample, "words": args.words,
                  "codings": args.codings},
-        "machine": _machine(), "versions": _versions(), "load_before": load_before, "load_after": load_after,
+        "machine": machine(), "versions": versions("streamlit", "sqlalchemy", "playwright"),
+        "load_before": load_before, "load_after": load_after,
         "corpus": db["corpus"], "stored": db["stored"], "setup_s": db["setup_s"],
         "coding_page_rendered": rendered | {"first_run_s": first_run},
         "method": {
@@ -976,13 +857,10 @@ def measure(args: argparse.Namespace) -> dict:
 
 
 def print_report(r: dict) -> None:
-    m, v, c = r["machine"], r["versions"], r["corpus"]
+    v, c = r["versions"], r["corpus"]
     print()
     print(f"Kruispunt coding-workspace benchmark  {r['started_utc']}")
-    print(f"machine: {m['cpu_count']} CPUs, {m['platform']}; tempdir {m['tempdir']} ({m['tempdir_fs']})")
-    lb, la = r["load_before"], r["load_after"]
-    print(f"load: loadavg {lb['loadavg'][0]:.2f} before, {la['loadavg'][0]:.2f} after; CPU pressure (PSI some avg10) "
-          f"{lb.get('cpu_pressure_some_avg10', '?')}% before, {la.get('cpu_pressure_some_avg10', '?')}% after")
+    print(describe_machine(r))
     print(f"versions: Python {v['python']}, SQLite {v['sqlite']}, Streamlit {v['streamlit']}, "
           f"SQLAlchemy {v['sqlalchemy']}, Playwright {v['playwright']}")
     print(f"document: {c['words']:,} words, {r['stored']['turn']} turns, {r['stored']['coding']:,} codings by "
@@ -1092,10 +970,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     result = measure(args)
     print_report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "coding_bench.json"
-    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nwrote {out}")
+    print(f"\nwrote {write_json(RESULTS / 'coding_bench.json', result)}")
     return 0
 
 

@@ -31,11 +31,9 @@ code; written to bench/results/import_profile.{json,txt,prof}.
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -52,7 +50,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-RESULTS = ROOT / "bench" / "results"
+from bench.measure import (  # noqa: E402
+    RESULTS, Sample, describe_machine, load, machine, runqueue_wait_s, summarise, versions, write_json,
+)
+
 TARGET_RATIO = 0.50           # import words/s >= 50% of the baseline's words/s
 TARGET_PEAK_BYTES = 1_000_000_000  # "peak memory < 1 GB", read strictly as 10^9 bytes
 PROJECT = "Bench"
@@ -181,60 +182,6 @@ def _maxrss_bytes() -> int:
     return kb * 1024 if sys.platform != "darwin" else kb
 
 
-def _fs_type(path: str) -> str:
-    best, fstype = "", "?"
-    try:
-        with open("/proc/mounts") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) >= 3 and path.startswith(parts[1]) and len(parts[1]) > len(best):
-                    best, fstype = parts[1], parts[2]
-    except OSError:
-        pass
-    return fstype
-
-
-def _runqueue_wait() -> float | None:
-    """Seconds this process's main thread has spent runnable but waiting for a CPU (Linux schedstat)."""
-    try:
-        with open("/proc/self/schedstat") as fh:
-            return int(fh.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _wait_since(w0: float | None) -> float | None:
-    w1 = _runqueue_wait()
-    return None if w0 is None or w1 is None else w1 - w0
-
-
-class GCTimer:
-    """Time spent in Python's cyclic garbage collector inside a `with` block (via gc.callbacks)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.collections = [0, 0, 0]
-        self._t0: float | None = None
-
-    def _callback(self, phase: str, info: dict) -> None:
-        if phase == "start":
-            self._t0 = time.perf_counter()
-        elif self._t0 is not None:
-            self.seconds += time.perf_counter() - self._t0
-            self.collections[info["generation"]] += 1
-            self._t0 = None
-
-    def __enter__(self) -> GCTimer:
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def as_dict(self) -> dict:
-        return {"gc_seconds": self.seconds, "gc_collections": self.collections}
-
-
 class ImportRun:
     """(A) the full import into a fresh, migrated SQLite database."""
 
@@ -263,10 +210,8 @@ class ImportRun:
             setup = time.perf_counter() - t0
             if profiler is not None:
                 profiler.enable()
-            with GCTimer() as gct:
-                w0, c0, t1 = _runqueue_wait(), time.process_time(), time.perf_counter()
+            with Sample(runqueue_wait_s) as sample:
                 outcomes = self._import_files(engine, PROJECT, self.files, case_name=CASE, language="nl")
-                seconds, cpu, wait = time.perf_counter() - t1, time.process_time() - c0, _wait_since(w0)
             if profiler is not None:
                 profiler.disable()
             errors = [o.error for o in outcomes if o.error]
@@ -280,9 +225,8 @@ class ImportRun:
             db_bytes = sum(p.stat().st_size for p in Path(tmp).iterdir())
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return {"seconds": seconds, "cpu_seconds": cpu, "runqueue_wait_seconds": wait, "setup_seconds": setup,
-                "db_bytes": db_bytes, **counts,
-                **gct.as_dict()}
+        return {"seconds": sample.seconds, "cpu_seconds": sample.cpu, "runqueue_wait_seconds": sample.waited,
+                "setup_seconds": setup, "db_bytes": db_bytes, **counts, **sample.gc.as_dict()}
 
 
 class BaselineRun:
@@ -295,8 +239,7 @@ class BaselineRun:
         self._pipeline = sentence_pipeline
 
     def __call__(self, profiler=None) -> dict:  # type: ignore[no-untyped-def]
-        with GCTimer() as gct:
-            w0, c0, t0 = _runqueue_wait(), time.process_time(), time.perf_counter()
+        with Sample(runqueue_wait_s) as sample:
             nlp = self._pipeline("nl")  # cached after the first call, as in the product
             sentences = 0
             chars = 0
@@ -304,9 +247,8 @@ class BaselineRun:
                 for sent in doc.sents:
                     sentences += 1
                     chars += sent.end_char - sent.start_char
-            seconds, cpu, wait = time.perf_counter() - t0, time.process_time() - c0, _wait_since(w0)
-        return {"seconds": seconds, "cpu_seconds": cpu, "runqueue_wait_seconds": wait, "sentences": sentences,
-                "sentence_chars": chars, **gct.as_dict()}
+        return {"seconds": sample.seconds, "cpu_seconds": sample.cpu, "runqueue_wait_seconds": sample.waited,
+                "sentences": sentences, "sentence_chars": chars, **sample.gc.as_dict()}
 
 
 def worker(kind: str, args: argparse.Namespace) -> None:
@@ -367,40 +309,10 @@ class Worker:
 # Reporting
 # ---------------------------------------------------------------------------------------------
 
-def _load() -> dict:
-    """What else the machine was doing: load average and Linux CPU pressure (PSI), if available."""
-    out: dict = {"loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
-    try:
-        with open("/proc/pressure/cpu") as fh:
-            out["cpu_pressure_some_avg10"] = float(fh.readline().split()[1].split("=")[1])
-    except (OSError, IndexError, ValueError):
-        pass
-    return out
-
-
-def _versions() -> dict:
-    import sqlite3
-    from importlib.metadata import version
-
-    return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "spacy": version("spacy"), "sqlalchemy": version("sqlalchemy")}
-
-
-def _machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine(),
-            "processor": platform.processor() or None,
-            "tempdir": tempfile.gettempdir(), "tempdir_fs": _fs_type(tempfile.gettempdir())}
-
-
 def _summary(runs: list[dict], words: int) -> dict:
-    secs = [r["seconds"] for r in runs]
-    med = statistics.median(secs)
-    return {"median_s": med, "min_s": min(secs), "max_s": max(secs), "runs_s": secs,
-            "cpu_median_s": statistics.median(r["cpu_seconds"] for r in runs),
-            "gc_median_s": statistics.median(r["gc_seconds"] for r in runs),
-            "runqueue_wait_median_s": (statistics.median(r["runqueue_wait_seconds"] for r in runs)
-                                       if all(r["runqueue_wait_seconds"] is not None for r in runs) else None),
-            "words_per_s": words / med, "words_per_s_best": words / min(secs)}
+    """The shared sample summary plus throughput; runqueue wait is None where the kernel lacks schedstat."""
+    s = summarise(runs, nullable={"runqueue_wait_median_s": "runqueue_wait_seconds"})
+    return s | {"words_per_s": words / s["median_s"], "words_per_s_best": words / s["min_s"]}
 
 
 def _fmt_s(x: float | None) -> str:
@@ -413,7 +325,7 @@ def _mb(n: int) -> str:
 
 def measure(args: argparse.Namespace) -> dict:
     started = datetime.now(timezone.utc)
-    load_before = _load()
+    load_before = load()
     print(f"generating corpus and starting workers (words={args.words:,}, files={args.files}, seed={args.seed}) ...",
           flush=True)
     a, b = Worker("A", args), Worker("B", args)
@@ -442,7 +354,7 @@ def measure(args: argparse.Namespace) -> dict:
         final_a = a.close() if a.proc.poll() is None else {"maxrss_final": None}
         final_b = b.close() if b.proc.poll() is None else {"maxrss_final": None}
 
-    load_after = _load()
+    load_after = load()
     imp, base = _summary(runs["A"], words), _summary(runs["B"], words)
     ratio = imp["words_per_s"] / base["words_per_s"]
     cpu_ratio = base["cpu_median_s"] / imp["cpu_median_s"]
@@ -454,7 +366,8 @@ def measure(args: argparse.Namespace) -> dict:
         "args": {"words": args.words, "files": args.files, "repeats": args.repeats, "seed": args.seed},
         "corpus": {k: v for k, v in corpus.items() if k != "words_per_file"}
         | {"words_per_file_min": min(corpus["words_per_file"]), "words_per_file_max": max(corpus["words_per_file"])},
-        "machine": _machine(), "versions": _versions(), "load_before": load_before, "load_after": load_after,
+        "machine": machine(processor=True), "versions": versions("spacy", "sqlalchemy"),
+        "load_before": load_before, "load_after": load_after,
         "method": {
             "A": "import_files(engine, project, files, case_name='Bench', language='nl') into a fresh migrated "
                  "SQLite db per repetition; timed: import_files only (migration + create_project excluded)",
@@ -484,14 +397,11 @@ def measure(args: argparse.Namespace) -> dict:
 
 def print_report(r: dict) -> None:
     imp, base = r["import"], r["baseline"]
-    m, v = r["machine"], r["versions"]
+    v = r["versions"]
     words = r["corpus"]["words"]
     print()
     print(f"Kruispunt import benchmark  {r['started_utc']}")
-    print(f"machine: {m['cpu_count']} CPUs, {m['platform']}; tempdir {m['tempdir']} ({m['tempdir_fs']})")
-    lb, la = r["load_before"], r["load_after"]
-    print(f"load: loadavg {lb['loadavg'][0]:.2f} before, {la['loadavg'][0]:.2f} after; CPU pressure (PSI some avg10) "
-          f"{lb.get('cpu_pressure_some_avg10', '?')}% before, {la.get('cpu_pressure_some_avg10', '?')}% after")
+    print(describe_machine(r))
     print(f"versions: Python {v['python']}, SQLite {v['sqlite']}, spaCy {v['spacy']}, SQLAlchemy {v['sqlalchemy']}")
     print(f"corpus: {words:,} words in {r['corpus']['file_count']} files, "
           f"seed {r['args']['seed']}, {r['args']['repeats']} repeats (median, min-max)")
@@ -692,9 +602,9 @@ def profile(args: argparse.Namespace) -> dict:
            "unprofiled_import_cpu_median_s": cpu_a, "unprofiled_baseline_cpu_median_s": cpu_b,
            "stage_cpu_median_s": stages, "stage_rest_by_difference_s": outside,
            "profiled_import_s": profiled, "profiled_total_s": total, "top_project_cumulative": own[:20],
-           "callees": breakdown, "top_self": top_self, "machine": _machine(), "versions": _versions(),
-           "load": _load()}
-    (RESULTS / "import_profile.json").write_text(json.dumps(out, indent=2) + "\n")
+           "callees": breakdown, "top_self": top_self, "machine": machine(processor=True),
+           "versions": versions("spacy", "sqlalchemy"), "load": load()}
+    write_json(RESULTS / "import_profile.json", out)
     print(f"\nwrote {RESULTS / 'import_profile.json'}, import_profile.txt and import_profile.prof")
     return out
 
@@ -717,10 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = measure(args)
     print_report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "import_bench.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nwrote {out}")
+    print(f"\nwrote {write_json(RESULTS / 'import_bench.json', result)}")
     return 0
 
 
