@@ -145,7 +145,7 @@ def _coding_panel(text: str, choices, recent) -> None:  # type: ignore[no-untype
     query = st.text_input("Find a code", key="code_filter", placeholder="key, label (en/nl/de) or definition")
     ordered = pick_order(choices, query=query, recent=recent)
     by_key = {c.key: c for c in ordered}
-    picked = st.multiselect("Codes", list(by_key), key="codes_to_apply",
+    picked = st.multiselect("Codes", list(by_key), key="codes_to_apply", select_all=False,
                             format_func=lambda k: f"{by_key[k].label} · {k}" if k in by_key else k)
     for key in picked:
         choice = by_key.get(key)
