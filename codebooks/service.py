@@ -341,6 +341,15 @@ def merge_codes(
     moved = session.execute(update(Coding).where(Coding.code_id == source.id).values(code_id=target.id)).rowcount
     session.execute(update(Code).where(Code.parent_id == source.id).values(parent_id=target.id))
     memos = session.execute(update(Memo).where(Memo.code_id == source.id).values(code_id=target.id)).rowcount
+    # The source's indicator terms now point at the target (suggestions keep finding the merged meaning).
+    have = set(session.execute(select(CodeIndicator.language, CodeIndicator.term)
+                               .where(CodeIndicator.code_id == target.id)).all())
+    for indicator in session.scalars(select(CodeIndicator).where(CodeIndicator.code_id == source.id)).all():
+        if (indicator.language, indicator.term) in have:
+            session.delete(indicator)
+        else:
+            indicator.code_id = target.id
+    session.flush()
     before = _snapshot(source)
     record_event(session, project_guid=project.guid, actor=actor, action="merge", entity="code",
                  entity_guid=source.guid, before=before,

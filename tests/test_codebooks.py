@@ -634,3 +634,30 @@ def test_merge_moves_memos_on_the_source_code_to_the_target(engine) -> None:  # 
         memos = list_memos(s, project, "code")
         target = find_code(s, project, "vc.immediate")
     assert [(m.text, m.code_id) for m in memos] == [("Vaak verward met onmiddellijke waarde.", target.id)]
+
+
+def test_merge_carries_indicator_terms_to_the_target(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from cases.projects import create_project
+    from codebooks.service import adopt_codebook, find_code, merge_codes
+    from store.db import read_session, write_session
+    from store.models import CodeIndicator
+
+    with write_session(engine) as s:
+        project = create_project(s, "Termen samenvoegen")
+        adopt_codebook(s, project, "value-creation")
+        source = find_code(s, project, "vc.potential.learning")
+        target = find_code(s, project, "vc.potential.human")
+        source_terms = set(s.execute(select(CodeIndicator.language, CodeIndicator.term)
+                                     .where(CodeIndicator.code_id == source.id)).all())
+        target_terms = set(s.execute(select(CodeIndicator.language, CodeIndicator.term)
+                                     .where(CodeIndicator.code_id == target.id)).all())
+    assert source_terms, "the built-in learning capital code ships indicator terms"
+    with write_session(engine) as s:
+        merge_codes(s, project, "value-creation", "vc.potential.learning", "vc.potential.human")
+    with read_session(engine) as s:
+        merged = set(s.execute(select(CodeIndicator.language, CodeIndicator.term)
+                               .where(CodeIndicator.code_id == target.id)).all())
+        orphans = s.scalars(select(CodeIndicator).where(CodeIndicator.code_id == source.id)).all()
+    assert merged == source_terms | target_terms and orphans == []
