@@ -188,7 +188,7 @@ def save_document_meta(session: Session, project: Project, document: Document, c
     """Set the cases a document belongs to (at least one) and its date, in one transaction."""
     if not case_names:
         raise Refused("a document belongs to at least one case")
-    wanted = {get_case(session, project, name).id: get_case(session, project, name) for name in case_names}
+    wanted = {case.id: case for case in (get_case(session, project, name) for name in case_names)}
     current = {link.case_id for link in session.scalars(select(CaseDocument).where(
         CaseDocument.document_id == document.id))}
     for case_id, case in wanted.items():

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
@@ -46,14 +45,7 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
 
 
 def show_link(params: dict[str, str], label: str = "Open in transcript") -> None:
-    """A page link when the Coding page is registered, else a plain link to its URL."""
-    if not st.session_state.get("_retrieve_plain_links"):
-        try:
-            st.page_link(CODING_PAGE, label=label, icon="↗", query_params=params)
-            return
-        except StreamlitPageNotFoundError:
-            st.session_state["_retrieve_plain_links"] = True
-    st.markdown(f"[{label}](/coding?{urlencode(params)})")
+    st.page_link(CODING_PAGE, label=label, icon="↗", query_params=params)
 
 
 def marked(context: str, context_start: int, start: int, end: int) -> str:
