@@ -106,10 +106,6 @@ def sentence_span(session: Session, document: Document, offset: int) -> tuple[in
 
 def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -> Segment:
     """A segment of this project by guid (refused when it belongs to another project)."""
-    return _segment(session, project, guid)
-
-
-def _segment(session: Session, project: Project, guid: uuid.UUID | str) -> Segment:
     guid = guid if isinstance(guid, uuid.UUID) else uuid.UUID(str(guid))
     segment = session.scalar(
         select(Segment).join(Document).where(Segment.guid == guid, Document.project_id == project.id)
@@ -141,7 +137,7 @@ def _segment_record(session: Session, segment: Segment) -> dict:
 def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, start: int, end: int, *,
                    actor: str) -> Segment:
     """Widen or narrow a segment on its own text version."""
-    segment = _segment(session, project, guid)
+    segment = segment_by_guid(session, project, guid)
     length = session.scalar(select(TextVersion.length).where(TextVersion.id == segment.text_version_id))
     if not (0 <= start < end <= length):
         raise Refused(f"span {start}–{end} is outside the text (0–{length}, start before end)")
@@ -155,7 +151,7 @@ def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, st
 
 def delete_segment(session: Session, project: Project, guid: uuid.UUID | str, *, actor: str) -> None:
     """Delete a segment with its codings (memos on it must be moved or deleted first: nothing is lost silently)."""
-    segment = _segment(session, project, guid)
+    segment = segment_by_guid(session, project, guid)
     memos = session.scalar(select(func.count()).select_from(Memo).where(Memo.segment_id == segment.id))
     if memos:
         raise Refused(f"this segment has {memos} memo(s); delete them on the Memos page first")
@@ -168,7 +164,7 @@ def delete_segment(session: Session, project: Project, guid: uuid.UUID | str, *,
 
 def add_code_to_segment(session: Session, project: Project, guid: uuid.UUID | str, code_key: str, *,
                         actor: str) -> Coding:
-    segment = _segment(session, project, guid)
+    segment = segment_by_guid(session, project, guid)
     code = _codable(session, project, code_key)
     if session.scalar(select(Coding.id).where(Coding.segment_id == segment.id, Coding.code_id == code.id)):
         raise Refused(f"this segment already has code '{code.key}'")
@@ -264,7 +260,7 @@ def undo_last(session: Session, project: Project, *, actor: str) -> str:
                 raise Refused("cannot undo: the segment has a memo now; delete the memo first")
             session.delete(segment)
     elif event.entity == "segment" and event.action == "update":
-        segment = _segment(session, project, event.entity_guid)
+        segment = segment_by_guid(session, project, event.entity_guid)
         segment.start, segment.end = before["start"], before["end"]
     elif event.entity == "segment" and event.action == "delete":
         _restore_segment(session, project, event.entity_guid, before)
@@ -274,7 +270,7 @@ def undo_last(session: Session, project: Project, *, actor: str) -> str:
         coding = _coding(session, project, event.entity_guid)
         coding.code_id = find_code(session, project, before["code"]).id
     elif event.entity == "coding" and event.action == "delete":
-        segment = _segment(session, project, before["segment"])
+        segment = segment_by_guid(session, project, before["segment"])
         coding = Coding(segment_id=segment.id, code_id=find_code(session, project, before["code"]).id,
                         origin=before.get("origin") or "manual", matched_term=before.get("matched_term"))
         coding.guid = event.entity_guid
