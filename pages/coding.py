@@ -52,7 +52,8 @@ guid = c1.selectbox("Document", guids, index=guids.index(wanted) if wanted in gu
                     format_func=titles.get, key="coding_document")
 if guid != wanted:
     st.query_params["document"] = guid
-    st.query_params.pop("turn", None)
+    if wanted is not None:  # another document was chosen: the old position means nothing there
+        st.query_params.pop("turn", None)
 only_mine = c2.toggle("Only my codings", key="only_mine", help="For blind double coding.")
 snap = c3.toggle("Snap to words", value=True, key="snap_words")
 language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")

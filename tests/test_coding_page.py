@@ -186,3 +186,17 @@ def test_edit_a_coding_of_the_turn_in_focus(opened) -> None:  # type: ignore[no-
     assert not at.exception
     [(code, coder, text)] = _stored(url, ids)
     assert (code, coder) == ("vc.realised", "Sanne") and text.startswith("kreeg een tip")
+
+
+def test_a_link_with_a_turn_but_no_document_keeps_the_turn(monkeypatch, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    with write_session(get_engine(sqlite_url)) as s:
+        project = create_project(s, "Positie")
+        adopt_codebook(s, project, "value-creation")
+        store_import(s, project, preview_import("p.txt", TEXT.encode()), cases=[])
+        guid = str(project.guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Sanne")
+    at.query_params["turn"] = "1"
+    at.run()
+    at.switch_page("pages/coding.py").run()
+    assert not at.exception
+    assert at.query_params["turn"] == "1" and at.query_params["document"]
