@@ -128,6 +128,8 @@ class Document(Base):
     original_bytes: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     document_date: Mapped[date | None] = mapped_column(Date)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Whose codings count in matrices by default; NULL = the coder who coded the document first.
+    primary_coder_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cases: Mapped[list[Case]] = relationship(secondary="case_document", back_populates="documents")
     __table_args__ = (
@@ -415,3 +417,133 @@ class LemmaPair(Base):
     form: Mapped[str] = mapped_column(String(200))
     lemma: Mapped[str] = mapped_column(String(200))
     __table_args__ = (UniqueConstraint("project_id", "language", "form"), UniqueConstraint("guid"))
+
+
+CELL_STATES = ("assessed", "not_assessed", "no_data", "absent", "not_applicable")
+VALIDATION_STATUSES = ("proposed", "discussed", "confirmed", "amended", "disputed")
+FEEDBACK_STANCES = ("agree", "disagree", "amend", "add", "recognised", "not_recognised", "missing")
+MASK_KINDS = ("person", "organisation", "place", "other")
+SESSION_PURPOSES = ("codebook", "validation")
+
+
+class RatingLevel(Base):
+    """One step of a project's ordinal rating scale (1 weak ... 4 very strong) with its decision rule."""
+
+    __tablename__ = "rating_level"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        UniqueConstraint("project_id", "level"),
+        UniqueConstraint("guid"),
+        CheckConstraint("level BETWEEN 1 AND 4", name="level"),
+    )
+
+
+class FrameworkCell(Base):
+    """What the analyst wrote on one case x code cell of the framework matrix (counts stay derived)."""
+
+    __tablename__ = "framework_cell"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="not_assessed")
+    rating: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    validation: Mapped[str] = mapped_column(String(20), default="proposed")
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    quotes: Mapped[list[CellQuote]] = relationship(
+        back_populates="cell", order_by="CellQuote.position", cascade="all, delete-orphan"
+    )
+    __table_args__ = (
+        UniqueConstraint("case_id", "code_id"),
+        UniqueConstraint("guid"),
+        CheckConstraint(
+            "state IN ('assessed', 'not_assessed', 'no_data', 'absent', 'not_applicable')", name="state"
+        ),
+        CheckConstraint(
+            "validation IN ('proposed', 'discussed', 'confirmed', 'amended', 'disputed')", name="validation"
+        ),
+        CheckConstraint("rating IS NULL OR (state = 'assessed' AND rating BETWEEN 1 AND 4)", name="rating"),
+    )
+
+
+class CellQuote(Base):
+    """An exemplar quote pinned to a framework cell: one of the cell's segments; position 0 is the headline."""
+
+    __tablename__ = "cell_quote"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    cell_id: Mapped[int] = mapped_column(ForeignKey("framework_cell.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    cell: Mapped[FrameworkCell] = relationship(back_populates="quotes")
+    __table_args__ = (UniqueConstraint("cell_id", "segment_id"), UniqueConstraint("guid"))
+
+
+class FocusGroupSession(Base):
+    """A member-validation meeting: session 1 walks the codebooks, session 2 validates the matrices."""
+
+    __tablename__ = "focus_group_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    purpose: Mapped[str] = mapped_column(String(20), default="validation")
+    attendees: Mapped[dict] = mapped_column(JSON, default=dict)  # participant role -> how many attended
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        UniqueConstraint("guid"),
+        CheckConstraint("purpose IN ('codebook', 'validation')", name="purpose"),
+    )
+
+
+class Feedback(Base):
+    """What a participant said about a cell (case + code), a code, or a concept the codebook misses."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    session_id: Mapped[int] = mapped_column(ForeignKey("focus_group_session.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    stance: Mapped[str] = mapped_column(String(20))
+    participant_role: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    promoted_code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="SET NULL"))
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        CheckConstraint(
+            "stance IN ('agree', 'disagree', 'amend', 'add', 'recognised', 'not_recognised', 'missing')",
+            name="stance",
+        ),
+        CheckConstraint("case_id IS NULL OR code_id IS NOT NULL", name="cell_has_code"),
+    )
+
+
+class MaskTerm(Base):
+    """A name masked in anonymised quotes (person, organisation, place), with what replaces it."""
+
+    __tablename__ = "mask_term"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    term: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    replacement: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (
+        UniqueConstraint("project_id", "term"),
+        UniqueConstraint("guid"),
+        CheckConstraint("kind IN ('person', 'organisation', 'place', 'other')", name="kind"),
+    )
