@@ -158,8 +158,13 @@ def list_project_codebooks(session: Session, project: Project) -> list[Codebook]
 def get_codebook(session: Session, project: Project | None, key: str) -> Codebook:
     if project is None:
         raise Refused("a project is needed")
+    """A project's codebook by key ("value-creation") or by its code prefix ("vc")."""
     codebook = session.scalar(select(Codebook).where(Codebook.project_id == project.id, Codebook.key == key))
     if codebook is None:
+        by_prefix = list(session.scalars(select(Codebook).where(Codebook.project_id == project.id,
+                                                                Codebook.prefix == key, Codebook.prefix != "")))
+        if len(by_prefix) == 1:
+            return by_prefix[0]
         raise Refused(f"project '{project.name}' has no codebook '{key}'")
     return codebook
 

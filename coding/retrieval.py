@@ -16,9 +16,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -157,7 +158,9 @@ def _resolve_codes(codes: list[_CodeInfo], project: Project, keys: list[str], in
 
 # --- filters --------------------------------------------------------------------------------------
 
-def _attribute_condition(session: Session, project: Project, attribute: AttributeFilter) -> ColumnElement[bool]:
+def attribute_match(session: Session, project: Project, attribute: AttributeFilter) -> tuple[str, Select]:
+    """("document", SELECT of matching document ids) for a case or document attribute, or
+    ("person", SELECT of matching person ids) for a person attribute; the value is read as the attribute's type."""
     target, name, raw = attribute
     if target not in ATTRIBUTE_TARGETS:
         raise Refused(f"attributes belong to a case, document or person, not '{target}'")
@@ -170,12 +173,17 @@ def _attribute_condition(session: Session, project: Project, attribute: Attribut
     column = _VALUE_COLUMN[definition.type]
     matching = and_(AttributeValue.definition_id == definition.id, column == value)
     if target == "case":
-        docs = (select(CaseDocument.document_id)
-                .join(AttributeValue, AttributeValue.case_id == CaseDocument.case_id).where(matching))
-        return Segment.document_id.in_(docs)
+        return "document", (select(CaseDocument.document_id)
+                            .join(AttributeValue, AttributeValue.case_id == CaseDocument.case_id).where(matching))
     if target == "document":
-        return Segment.document_id.in_(select(AttributeValue.document_id).where(matching))
-    return Speaker.person_id.in_(select(AttributeValue.person_id).where(matching))
+        return "document", select(AttributeValue.document_id).where(matching)
+    return "person", select(AttributeValue.person_id).where(matching)
+
+
+def attribute_condition(session: Session, project: Project, attribute: AttributeFilter) -> ColumnElement[bool]:
+    """The filter over Segment (case/document attributes) or the segment's Speaker (person attributes)."""
+    kind, ids = attribute_match(session, project, attribute)
+    return Segment.document_id.in_(ids) if kind == "document" else Speaker.person_id.in_(ids)
 
 
 def _find_person(session: Session, project: Project, ref: str) -> Person:
@@ -204,6 +212,7 @@ def retrieve_segments(
     speaker_role: str | None = None,
     person: str | None = None,
     coder: str | None = None,
+    segment_ids: Collection[int] | None = None,
 ) -> list[RetrievedSegment]:
     """Coded segments for the codes (all coded segments when `code_keys` is empty), in document and text order.
 
@@ -220,6 +229,8 @@ def retrieve_segments(
     turn_join = and_(Turn.text_version_id == Segment.text_version_id, Turn.start <= Segment.start,
                      Segment.start < Turn.end)
     conditions = [Document.project_id == project.id, Segment.id.in_(coded)]
+    if segment_ids is not None:
+        conditions.append(Segment.id.in_(sorted(segment_ids)))
     if case is not None:
         found_case = find_case(session, project, case)
         if found_case is None:
@@ -240,7 +251,7 @@ def retrieve_segments(
     if person is not None:
         conditions.append(Speaker.person_id == _find_person(session, project, person).id)
     if attribute is not None:
-        conditions.append(_attribute_condition(session, project, attribute))
+        conditions.append(attribute_condition(session, project, attribute))
 
     # Code points on both databases: SQLite's and PostgreSQL's substr count characters, not bytes.
     seg_text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
@@ -265,11 +276,11 @@ def retrieve_segments(
         return []
 
     # The codes on these segments: the same filtered set of segment ids, reused as a subquery.
-    segment_ids = stmt.with_only_columns(Segment.id)
+    filtered_ids = stmt.with_only_columns(Segment.id)
     by_id = {c.id: c for c in codes}
     codes_of: dict[int, list[_CodeInfo]] = {}
     for segment_id, code_id in session.execute(
-        select(Coding.segment_id, Coding.code_id).where(Coding.segment_id.in_(segment_ids))
+        select(Coding.segment_id, Coding.code_id).where(Coding.segment_id.in_(filtered_ids))
     ):
         codes_of.setdefault(segment_id, []).append(by_id[code_id])
     case_names = document_case_names(session, project)

@@ -1,0 +1,397 @@
+"""Cross-case matrices derived on demand from the codings: rows x the codes of one codebook.
+
+Counts come from one SQL GROUP BY (segments, documents and interviewees per row and column); coded text is
+read only for coverage, quotes and drill-down. Columns are every codable code of the codebook, or the codes
+rolled up to a depth (a column at the deepest level counts distinct segments with any code of its subtree).
+Nothing here is stored: the stored part of a cell (state, rating, summary) lives in `coding.framework` and is
+laid over case rows so that a cell marked "no data" never reads as 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session
+
+from codebooks.service import code_label, code_tree, get_codebook
+from coding.matrix_rows import SPEAKER_KEY, TURN_OF_SEGMENT, Row, RowDimension, row_dimension
+from coding.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
+from coding.retrieval import RetrievedSegment, retrieve_segments
+from store.errors import Refused
+from store.models import Coder, Coding, Document, FrameworkCell, Person, Project, Segment, Speaker, TextVersion, Turn
+
+MEASURES = ("count", "documents", "persons", "coverage", "presence", "row_pct", "col_pct", "quotes")
+STATE_LABELS = {"not_assessed": "not assessed", "no_data": "no data", "absent": "absent",
+                "not_applicable": "n/a", "assessed": "assessed"}
+SHOWN_STATES = ("not_assessed", "no_data", "not_applicable", "absent")  # shown instead of a zero
+
+
+@dataclass(frozen=True)
+class MatrixSpec:
+    rows: str = "cases"
+    codebook: str = "vc"
+    depth: int | None = None
+    measure: str = "count"
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    code_id: int
+    depth: int
+    members: frozenset[int]  # the code ids this column counts (itself, or its subtree when rolled up)
+    rank: float | None = None
+    horizon: str | None = None
+    colour: str = "#999999"
+
+
+@dataclass
+class Quote:
+    segment: str
+    document: str
+    document_guid: str
+    start: int
+    end: int
+    text: str
+    turn: int | None
+    role: str
+    speaker: str | None  # the label as written (anonymise before showing to participants)
+    pseudonym: str | None
+    speaker_key: int | None
+    coder: str
+
+    def as_dict(self) -> dict:
+        return {"document": self.document, "start": self.start, "end": self.end, "text": self.text,
+                "turn": self.turn, "role": self.role, "speaker": self.pseudonym or self.speaker,
+                "coder": self.coder, "segment": self.segment}
+
+
+@dataclass
+class Matrix:
+    spec: MatrixSpec
+    codebook: str
+    codebook_version: str
+    rows: list[Row]
+    columns: list[Column]
+    counts: list[list[int]]
+    documents: list[list[int]]
+    persons: list[list[int]] | None
+    pooled: list[list[bool]]
+    states: list[list[str | None]]
+    scope_note: str
+    coverage: list[list[float]] | None = None
+    quotes: list[list[list[Quote]]] | None = None
+    speaker_based: bool = False
+
+    # --- reading values -------------------------------------------------------------------------
+
+    def values(self, measure: str | None = None) -> list[list[Any]]:
+        """Numbers for a measure (row-major); quotes as lists; presence as 0/1; percentages to one decimal."""
+        measure = measure or self.spec.measure
+        if measure == "count":
+            return self.counts
+        if measure == "documents":
+            return self.documents
+        if measure == "presence":
+            return [[1 if v else 0 for v in row] for row in self.counts]
+        if measure == "persons":
+            if self.persons is None:
+                raise Refused("this matrix was built without interviewee counts; build it with measure 'persons'")
+            return self.persons
+        if measure == "coverage":
+            if self.coverage is None:
+                raise Refused("this matrix was built without coverage; build it with measure 'coverage'")
+            return self.coverage
+        if measure == "quotes":
+            if self.quotes is None:
+                raise Refused("this matrix was built without quotes; build it with measure 'quotes'")
+            return self.quotes
+        if measure == "row_pct":
+            return [[_pct(v, sum(row)) for v in row] for row in self.counts]
+        if measure == "col_pct":
+            totals = [sum(col) for col in zip(*self.counts)] if self.counts else []
+            return [[_pct(v, totals[j]) for j, v in enumerate(row)] for row in self.counts]
+        raise Refused(f"unknown cell measure '{measure}' (use one of: {', '.join(MEASURES)})")
+
+    def interviewees(self, i: int) -> int:
+        return len(self.rows[i].interviewees)
+
+    def cell_text(self, i: int, j: int, measure: str | None = None) -> str:
+        """What a reader sees in a cell: the number, "k of n", or the stored state where nothing is coded."""
+        measure = measure or self.spec.measure
+        state = self.states[i][j]
+        if self.counts[i][j] == 0 and state in SHOWN_STATES:
+            return STATE_LABELS[state]
+        value = self.values(measure)[i][j]
+        if measure == "persons":
+            text = f"{value} of {self.interviewees(i)}"
+        elif measure == "coverage":
+            text = f"{value:.1f}%"
+        elif measure in ("row_pct", "col_pct"):
+            text = f"{value:.1f}%"
+        elif measure == "quotes":
+            text = f"{len(value)} quote{'s' if len(value) != 1 else ''}"
+        else:
+            text = str(value)
+        return text + (" ⧉" if self.pooled[i][j] else "")
+
+    def column_keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    def as_json(self, measure: str | None = None) -> dict:
+        """{"rows", "columns", "values"} row-major, plus what a reader needs to trust the numbers."""
+        measure = measure or self.spec.measure
+        values = self.values(measure)
+        if measure == "quotes":
+            values = [[[q.as_dict() for q in cell] for cell in row] for row in values]
+        out: dict[str, Any] = {
+            "rows": [r.label for r in self.rows], "columns": self.column_keys(), "values": values,
+            "measure": measure, "codebook": self.codebook, "scope": self.scope_note,
+            "states": self.states, "pooled": self.pooled,
+        }
+        if measure == "persons":
+            out["n"] = [self.interviewees(i) for i in range(len(self.rows))]
+        return out
+
+    def as_csv(self, measure: str | None = None) -> str:
+        """Row label first, code keys as the header; cells as a reader sees them (states, "k of n")."""
+        measure = measure or self.spec.measure
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([self.spec.rows, *self.column_keys()])
+        for i, row in enumerate(self.rows):
+            if measure == "quotes":
+                cells = [" | ".join(f"{q.document} {q.start}-{q.end}: {q.text}" for q in cell)
+                         for cell in self.quotes[i]] if self.quotes else []
+            else:
+                cells = [self.cell_text(i, j, measure).replace(" ⧉", "") for j in range(len(self.columns))]
+            writer.writerow([row.label, *cells])
+        return buffer.getvalue()
+
+    def to_frame(self, measure: str | None = None):  # -> pandas.DataFrame (imported lazily: CLI start-up)
+        import pandas as pd
+
+        measure = measure or self.spec.measure
+        data = [[self.cell_text(i, j, measure) for j in range(len(self.columns))] for i in range(len(self.rows))]
+        return pd.DataFrame(data, index=[r.label for r in self.rows], columns=[c.label for c in self.columns])
+
+
+def _pct(value: int, total: int) -> float:
+    return round(100.0 * value / total, 1) if total else 0.0
+
+
+# --- columns ---------------------------------------------------------------------------------------
+
+def matrix_columns(session: Session, project: Project, codebook_key: str, depth: int | None = None,
+                   *, language: str = "en") -> list[Column]:
+    """Codable codes in codebook order, or codes down to `depth` with the deepest level rolled up."""
+    codebook = get_codebook(session, project, codebook_key)
+    tree = code_tree(codebook)
+    if depth is not None and depth < 1:
+        raise Refused(f"depth must be 1 or more (1 = the top codes of '{codebook_key}'), not {depth}")
+    children: dict[int | None, list[int]] = {}
+    for row in tree:
+        children.setdefault(row.code.parent_id, []).append(row.code.id)
+
+    def subtree(code_id: int) -> frozenset[int]:
+        ids, stack = {code_id}, [code_id]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                ids.add(child)
+                stack.append(child)
+        return frozenset(ids)
+
+    # A codebook whose codes hang under one folder named after it (vc -> vc.immediate ...) starts below it.
+    roots = [row for row in tree if row.depth == 0]
+    base = 1 if len(roots) == 1 and not roots[0].code.codable else 0
+    columns = []
+    for row in tree:
+        code = row.code
+        level = row.depth - base
+        if level < 0:
+            continue
+        if depth is None or level < depth - 1:
+            if not (code.codable and code.enabled):
+                continue
+            members = frozenset({code.id})
+        elif level == depth - 1:
+            if not code.enabled:
+                continue
+            members = subtree(code.id)
+        else:
+            continue
+        columns.append(Column(key=code.key, label=code_label(code, language), code_id=code.id, depth=level,
+                              members=members, rank=code.rank, horizon=code.horizon, colour=code.colour))
+    if not columns:
+        raise Refused(f"codebook '{codebook_key}' has no codes to show as columns")
+    return columns
+
+
+# --- the matrix ------------------------------------------------------------------------------------
+
+def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension, columns: list[Column],
+                  *cols: Any, with_speaker: bool = False):
+    """SELECT cols FROM the in-scope codings of the columns' codes, joined for the row key."""
+    column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
+    col_expr = sql_case(column_of, value=Coding.code_id)
+    stmt = (select(*[col_expr if c == "column" else c for c in cols])
+            .select_from(Coding)
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(Document, Segment.document_id == Document.id))
+    if with_speaker or dim.speaker_based or spec.scope.needs_speaker():
+        stmt = stmt.outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
+    stmt = dim.join(stmt)
+    return stmt.where(Document.project_id == project.id, Coding.code_id.in_(sorted(column_of)),
+                      *scope_conditions(session, project, spec.scope)), col_expr
+
+
+def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, language: str = "en",
+                 with_persons: bool = False) -> Matrix:
+    """The matrix for `spec`: every row (coded or not) x the codebook's columns, with the measure's values."""
+    if spec.rows == "coders" and spec.scope.coders == PRIMARY:
+        spec = replace(spec, scope=replace(spec.scope, coders=ALL))  # rows per coder need every coder's codings
+    if spec.measure not in MEASURES:
+        raise Refused(f"unknown cell measure '{spec.measure}' (use one of: {', '.join(MEASURES)})")
+    codebook = get_codebook(session, project, spec.codebook)
+    columns = matrix_columns(session, project, spec.codebook, spec.depth, language=language)
+    dim = row_dimension(session, project, spec.rows, spec.scope)
+    index = dim.index()
+    n_rows, n_cols = len(dim.rows), len(columns)
+
+    def grid(value: Any) -> list[list[Any]]:
+        return [[value] * n_cols for _ in range(n_rows)]
+
+    counts, documents, pooled = grid(0), grid(0), grid(False)
+    want_persons = with_persons or spec.measure == "persons"
+    persons = grid(0) if want_persons else None
+    aggregates = [func.count(func.distinct(Segment.id)), func.count(func.distinct(Segment.document_id))]
+    if want_persons:
+        person_key = SPEAKER_KEY if dim.speaker_based else sql_case(
+            (Speaker.role.in_(INTERVIEWEE_ROLES), SPEAKER_KEY), else_=None)
+        aggregates.append(func.count(func.distinct(person_key)))
+    stmt, col_expr = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", *aggregates,
+                                   with_speaker=want_persons)
+    for key, j, n_segments, n_docs, *rest in session.execute(stmt.group_by(dim.key_expr, col_expr)):
+        i = index.get(key)
+        if i is None:
+            continue
+        counts[i][j], documents[i][j] = n_segments, n_docs
+        if persons is not None:
+            persons[i][j] = rest[0]
+
+    if spec.scope.pools():
+        per_doc = (_coding_query(session, project, spec, dim, columns, dim.key_expr, "column")[0]
+                   .add_columns(Segment.document_id)
+                   .group_by(dim.key_expr, col_expr, Segment.document_id)
+                   .having(func.count(func.distinct(Segment.coder_id)) > 1))
+        for key, j, _ in session.execute(per_doc):
+            if key in index:
+                pooled[index[key]][j] = True
+
+    states: list[list[str | None]] = grid(None)
+    if dim.kind == "cases":
+        col_of = {c.code_id: j for j, c in enumerate(columns)}
+        for case_id, code_id, state in session.execute(
+                select(FrameworkCell.case_id, FrameworkCell.code_id, FrameworkCell.state)
+                .where(FrameworkCell.project_id == project.id, FrameworkCell.code_id.in_(col_of))):
+            if case_id in index:
+                states[index[case_id]][col_of[code_id]] = state
+
+    matrix = Matrix(spec=spec, codebook=codebook.key, codebook_version=codebook.version, rows=dim.rows,
+                    columns=columns, counts=counts, documents=documents, persons=persons, pooled=pooled,
+                    states=states, scope_note=spec.scope.describe(), speaker_based=dim.speaker_based)
+    if spec.measure == "coverage":
+        matrix.coverage = _coverage(session, project, spec, dim, columns)
+    if spec.measure == "quotes":
+        matrix.quotes = _quotes(session, project, spec, dim, columns)
+    return matrix
+
+
+def _union_length(spans: list[tuple[int, int]], regions: list[tuple[int, int]] | None) -> int:
+    """Characters covered by the spans (overlaps once), clipped to the regions when given."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if regions is None:
+        return sum(e - s for s, e in merged)
+    total = 0
+    for s, e in merged:
+        for rs, re_ in regions:
+            total += max(0, min(e, re_) - max(s, rs))
+    return total
+
+
+def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
+              columns: list[Column]) -> list[list[float]]:
+    stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column",
+                            Segment.text_version_id, Segment.start, Segment.end)
+    spans: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    index = dim.index()
+    for key, j, version_id, start, end in session.execute(stmt.distinct()):
+        i = index.get(key)
+        if i is not None:
+            spans.setdefault((i, j, version_id), []).append((start, end))
+    covered: dict[tuple[int, int], int] = {}
+    for (i, j, version_id), found in spans.items():
+        regions = dim.rows[i].regions.get(version_id, []) if dim.speaker_based else None
+        covered[(i, j)] = covered.get((i, j), 0) + _union_length(found, regions)
+    return [[round(100.0 * covered.get((i, j), 0) / row.chars, 1) if row.chars else 0.0
+             for j in range(len(columns))] for i, row in enumerate(dim.rows)]
+
+
+def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
+            columns: list[Column]) -> list[list[list[Quote]]]:
+    text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
+    stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", Segment.guid,
+                            Document.title, Document.guid, Segment.start, Segment.end, text, Turn.ordinal,
+                            Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, Coder.name,
+                            with_speaker=True)
+    stmt = (stmt.join(TextVersion, TextVersion.id == Segment.text_version_id)
+            .join(Coder, Coder.id == Segment.coder_id)
+            .outerjoin(Person, Person.id == Speaker.person_id))
+    index = dim.index()
+    out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
+    seen: set[tuple[int, int, Any]] = set()
+    for key, j, guid, title, doc_guid, start, end, quote, turn, role, label, pseudonym, skey, coder in \
+            session.execute(stmt):
+        i = index.get(key)
+        if i is None or (i, j, guid) in seen:
+            continue
+        seen.add((i, j, guid))
+        out[i][j].append(Quote(segment=str(guid), document=title, document_guid=str(doc_guid), start=start,
+                               end=end, text=quote, turn=turn, role=role or "unknown", speaker=label,
+                               pseudonym=pseudonym or None, speaker_key=skey, coder=coder))
+    for row in out:
+        for cell in row:
+            cell.sort(key=lambda q: (q.document.casefold(), q.document, q.start, q.end, q.segment))
+    return out
+
+
+# --- drill-down ------------------------------------------------------------------------------------
+
+def cell_segment_ids(session: Session, project: Project, matrix: Matrix, i: int, j: int) -> list[int]:
+    """The in-scope segments behind cell (i, j)."""
+    dim = row_dimension(session, project, matrix.spec.rows, matrix.spec.scope)
+    stmt, _ = _coding_query(session, project, matrix.spec, dim, matrix.columns, Segment.id)
+    key = matrix.rows[i].sql_key
+    condition = dim.key_expr.is_(None) if key is None else dim.key_expr == key
+    stmt = stmt.where(condition, Coding.code_id.in_(sorted(matrix.columns[j].members))).distinct()
+    return list(session.scalars(stmt))
+
+
+def cell_segments(session: Session, project: Project, matrix: Matrix, i: int, j: int) -> list[RetrievedSegment]:
+    """The segments behind a cell, each with its turn as context, in document and text order."""
+    ids = cell_segment_ids(session, project, matrix, i, j)
+    if not ids:
+        return []
+    return retrieve_segments(session, project, code_keys=[], segment_ids=ids)
