@@ -1,0 +1,105 @@
+"""Anonymised quotes for participants and shared reports: speakers as role + number, names masked.
+
+Masked are the project's mask list (persons, organisations, places, each with an optional replacement)
+and every person's registered name. Numbers are stable: speakers are numbered per role in document-title
+order, so "Respondent 3" is the same person on every screen and in every export of the project.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.errors import Refused
+from store.events import record_event
+from store.models import MASK_KINDS, Document, MaskTerm, Person, Project, Speaker
+
+ROLE_NAMES = {"respondent": "Respondent", "interviewer": "Interviewer", "co-interviewer": "Co-interviewer",
+              "facilitator": "Facilitator", "participant": "Participant", "observer": "Observer",
+              "unknown": "Speaker"}
+
+
+@dataclass
+class Anonymiser:
+    aliases: dict[int, str]  # speaker key (person id, or -speaker id) -> "Respondent 3"
+    pattern: re.Pattern[str] | None
+    replacements: dict[str, str]  # casefolded term -> replacement
+
+    def speaker(self, speaker_key: int | None, role: str) -> str:
+        if speaker_key is not None and speaker_key in self.aliases:
+            return self.aliases[speaker_key]
+        return ROLE_NAMES.get(role, role.capitalize() or "Speaker")
+
+    def mask(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.replacements[m.group(0).casefold()], text)
+
+    def mask_name(self, name: str) -> str:
+        return self.mask(name)
+
+
+def build_anonymiser(session: Session, project: Project) -> Anonymiser:
+    speakers = session.execute(
+        select(func.coalesce(Speaker.person_id, -Speaker.id), Speaker.role, Document.title, Speaker.label)
+        .join(Document, Speaker.document_id == Document.id).where(Document.project_id == project.id)).all()
+    speakers.sort(key=lambda s: (s[2].casefold(), s[2], s[3]))
+    aliases: dict[int, str] = {}
+    numbers: dict[str, int] = {}
+    for key, role, _, _ in speakers:
+        if key in aliases:
+            continue
+        role = role or "unknown"
+        numbers[role] = numbers.get(role, 0) + 1
+        aliases[key] = f"{ROLE_NAMES.get(role, role.capitalize())} {numbers[role]}"
+    replacements: dict[str, str] = {}
+    for term, kind, replacement in session.execute(
+            select(MaskTerm.term, MaskTerm.kind, MaskTerm.replacement).where(MaskTerm.project_id == project.id)):
+        replacements[term.casefold()] = replacement or f"[{kind}]"
+    for name, in session.execute(select(Person.name).where(Person.project_id == project.id)):
+        replacements.setdefault(name.casefold(), "[person]")
+    terms = sorted((t for t in replacements if t.strip()), key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)", re.IGNORECASE) \
+        if terms else None
+    # Matches are looked up casefolded; make sure every casefold variant of a match maps back.
+    return Anonymiser(aliases=aliases, pattern=pattern, replacements=_CaseFoldedDict(replacements))
+
+
+class _CaseFoldedDict(dict):
+    def __missing__(self, key: str) -> str:
+        return super().get(key.casefold(), "[masked]")
+
+
+def add_mask_term(session: Session, project: Project, term: str, kind: str = "other", replacement: str = "",
+                  *, actor: str = "system") -> MaskTerm:
+    term = " ".join(term.split())
+    if not term or len(term) > 200:
+        raise Refused("a masked name needs 1 to 200 characters")
+    if kind not in MASK_KINDS:
+        raise Refused(f"a masked name is one of {', '.join(MASK_KINDS)}, not '{kind}'")
+    if session.scalar(select(MaskTerm.id).where(MaskTerm.project_id == project.id, MaskTerm.term == term)):
+        raise Refused(f"'{term}' is already on the mask list")
+    row = MaskTerm(project_id=project.id, term=term, kind=kind, replacement=" ".join(replacement.split())[:200])
+    session.add(row)
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="create", entity="mask_term",
+                 entity_guid=row.guid, after={"kind": kind, "replacement": row.replacement})
+    return row
+
+
+def list_mask_terms(session: Session, project: Project) -> list[MaskTerm]:
+    return sorted(session.scalars(select(MaskTerm).where(MaskTerm.project_id == project.id)),
+                  key=lambda t: (t.kind, t.term.casefold()))
+
+
+def delete_mask_term(session: Session, project: Project, term: str, *, actor: str = "system") -> None:
+    row = session.scalar(select(MaskTerm).where(MaskTerm.project_id == project.id,
+                                                MaskTerm.term == " ".join(term.split())))
+    if row is None:
+        raise Refused(f"'{term}' is not on the mask list")
+    record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="mask_term",
+                 entity_guid=row.guid, before={"kind": row.kind})
+    session.delete(row)

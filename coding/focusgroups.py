@@ -1,0 +1,222 @@
+"""Focus-group sessions and what participants say back: member validation of codebooks and matrices.
+
+Session 1 ("codebook") walks the codebooks and records per code: recognised, not recognised, or a concept
+the codebook is missing. Session 2 ("validation") presents the matrices and records stances on cells
+(case + code) and codes: agree, disagree, amend, add. A note can be promoted to a new code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cases.projects import clean_name, get_case
+from codebooks.service import add_code, find_code, get_codebook
+from store.errors import Refused
+from store.events import record_event
+from store.models import SESSION_PURPOSES, Case, Code, Feedback, FocusGroupSession, Project
+
+STANCES_BY_PURPOSE = {
+    "validation": ("agree", "disagree", "amend", "add"),
+    "codebook": ("recognised", "not_recognised", "missing"),
+}
+MAX_NOTE = 4000
+
+
+@dataclass
+class FeedbackRecord:
+    guid: str
+    session: str
+    held_on: date
+    case: str | None
+    code: str | None
+    stance: str
+    participant_role: str
+    note: str
+    recorded_by: str
+    created_at: datetime
+    promoted_to: str | None
+
+    def as_dict(self) -> dict:
+        return {"guid": self.guid, "session": self.session, "held_on": self.held_on.isoformat(), "case": self.case,
+                "code": self.code, "stance": self.stance, "participant_role": self.participant_role,
+                "note": self.note, "recorded_by": self.recorded_by, "created_at": self.created_at.isoformat(),
+                "promoted_to": self.promoted_to}
+
+
+def _attendees(attendees: dict[str, int] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for role, count in (attendees or {}).items():
+        role = " ".join(str(role).split())
+        if not role:
+            raise Refused("an attendee role needs a name (e.g. network representative, researcher)")
+        try:
+            number = int(count)
+        except (TypeError, ValueError):
+            raise Refused(f"attendees for '{role}' must be a whole number, not '{count}'") from None
+        if number < 0 or number > 500:
+            raise Refused(f"attendees for '{role}' must be between 0 and 500, not {number}")
+        if number:
+            out[role] = number
+    return out
+
+
+def parse_attendees(text: str) -> dict[str, int]:
+    """"6 network representative, 4 researcher" or "network representative=6; researcher=4"."""
+    out: dict[str, int] = {}
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" in part:
+            role, _, number = part.partition("=")
+        else:
+            number, _, role = part.partition(" ")
+        try:
+            out[" ".join(role.split())] = int(number.strip())
+        except ValueError:
+            raise Refused(f"write attendees as '6 network representative, 4 researcher', not '{part}'") from None
+    return _attendees(out)
+
+
+def create_session(session: Session, project: Project, name: str, held_on: date, *, purpose: str = "validation",
+                   attendees: dict[str, int] | None = None, notes: str = "", actor: str = "system"
+                   ) -> FocusGroupSession:
+    name = clean_name(name, "focus-group session")
+    if purpose not in SESSION_PURPOSES:
+        raise Refused(f"a focus-group session is for one of {', '.join(SESSION_PURPOSES)}, not '{purpose}'")
+    if session.scalar(select(FocusGroupSession.id).where(FocusGroupSession.project_id == project.id,
+                                                         FocusGroupSession.name == name)):
+        raise Refused(f"project '{project.name}' already has a focus-group session '{name}'")
+    fg = FocusGroupSession(project_id=project.id, name=name, held_on=held_on, purpose=purpose,
+                           attendees=_attendees(attendees), notes=notes.strip())
+    session.add(fg)
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="create", entity="focus_group_session",
+                 entity_guid=fg.guid, after={"name": name, "held_on": held_on, "purpose": purpose,
+                                             "attendees": fg.attendees})
+    return fg
+
+
+def list_sessions(session: Session, project: Project) -> list[FocusGroupSession]:
+    return list(session.scalars(select(FocusGroupSession).where(FocusGroupSession.project_id == project.id)
+                                .order_by(FocusGroupSession.held_on, FocusGroupSession.name)))
+
+
+def get_session(session: Session, project: Project, ref: str) -> FocusGroupSession:
+    stmt = select(FocusGroupSession).where(FocusGroupSession.project_id == project.id)
+    found = session.scalar(stmt.where(FocusGroupSession.name == " ".join(ref.split())))
+    if found is None:
+        try:
+            found = session.scalar(stmt.where(FocusGroupSession.guid == uuid.UUID(ref)))
+        except ValueError:
+            found = None
+    if found is None:
+        raise Refused(f"project '{project.name}' has no focus-group session '{ref}'")
+    return found
+
+
+def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *, stance: str,
+                    code: str | None = None, case: str | None = None, participant_role: str = "",
+                    note: str = "", actor: str = "system") -> Feedback:
+    """One remark onto a cell (case + code), a code, or (stance "missing") the codebook as a whole."""
+    allowed = STANCES_BY_PURPOSE[fg.purpose]
+    if stance not in allowed:
+        raise Refused(f"in a {fg.purpose} session the stance is one of {', '.join(allowed)}, not '{stance}'")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise Refused(f"a feedback note is at most {MAX_NOTE:,} characters")
+    if stance in ("amend", "add", "missing") and not note:
+        raise Refused(f"a '{stance}' remark needs a note saying what participants proposed")
+    found_code = find_code(session, project, code) if code else None
+    found_case = get_case(session, project, case) if case else None
+    if found_case is not None and found_code is None:
+        raise Refused("feedback on a case is about one of its cells: name the code as well")
+    if found_code is None and stance != "missing":
+        raise Refused(f"a '{stance}' remark is about a code or a cell: name the code")
+    row = Feedback(session_id=fg.id, case_id=found_case.id if found_case else None,
+                   code_id=found_code.id if found_code else None, stance=stance,
+                   participant_role=" ".join(participant_role.split())[:100], note=note, recorded_by=actor)
+    session.add(row)
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="create", entity="feedback",
+                 entity_guid=row.guid, after={"session": fg.name, "case": found_case.name if found_case else None,
+                                              "code": found_code.key if found_code else None, "stance": stance,
+                                              "participant_role": row.participant_role})
+    return row
+
+
+def list_feedback(session: Session, project: Project, *, fg: FocusGroupSession | None = None,
+                  case: str | None = None, code: str | None = None) -> list[FeedbackRecord]:
+    stmt = (select(Feedback, FocusGroupSession.name, FocusGroupSession.held_on)
+            .join(FocusGroupSession, Feedback.session_id == FocusGroupSession.id)
+            .where(FocusGroupSession.project_id == project.id))
+    if fg is not None:
+        stmt = stmt.where(Feedback.session_id == fg.id)
+    if case is not None:
+        stmt = stmt.where(Feedback.case_id == get_case(session, project, case).id)
+    if code is not None:
+        stmt = stmt.where(Feedback.code_id == find_code(session, project, code).id)
+    rows = session.execute(stmt).all()
+    case_names = dict(session.execute(select(Case.id, Case.name).where(Case.project_id == project.id)).all())
+    code_ids = {f.code_id for f, _, _ in rows} | {f.promoted_code_id for f, _, _ in rows}
+    code_ids.discard(None)
+    code_keys = dict(session.execute(select(Code.id, Code.key).where(Code.id.in_(code_ids))).all()) \
+        if code_ids else {}
+    out = [FeedbackRecord(guid=str(f.guid), session=name, held_on=held_on, case=case_names.get(f.case_id),
+                          code=code_keys.get(f.code_id), stance=f.stance, participant_role=f.participant_role,
+                          note=f.note, recorded_by=f.recorded_by, created_at=f.created_at,
+                          promoted_to=code_keys.get(f.promoted_code_id))
+           for f, name, held_on in rows]
+    out.sort(key=lambda r: (r.held_on, r.session, r.created_at, r.guid))
+    return out
+
+
+def promote_to_code(session: Session, project: Project, feedback_guid: str, *, codebook: str, key: str,
+                    label: str, parent: str | None = None, actor: str = "system") -> Code:
+    """Turn a participant's remark into a new code (e.g. trust, leadership), remembering where it came from."""
+    try:
+        row = session.scalar(select(Feedback).join(FocusGroupSession).where(
+            Feedback.guid == uuid.UUID(feedback_guid), FocusGroupSession.project_id == project.id))
+    except ValueError:
+        row = None
+    if row is None:
+        raise Refused(f"project '{project.name}' has no feedback '{feedback_guid}'")
+    if row.promoted_code_id is not None:
+        raise Refused("this remark has already been promoted to a code")
+    book = get_codebook(session, project, codebook)
+    roots = [c for c in book.codes if c.parent_id is None]
+    if parent is None and len(roots) == 1 and not roots[0].codable:
+        parent = roots[0].key  # a codebook kept under one folder (vc -> vc.*) keeps its new code there too
+    code = add_code(session, project, book.key, key, label_en=label, parent_key=parent,
+                    definition=row.note, actor=actor)
+    row.promoted_code_id = code.id
+    record_event(session, project_guid=project.guid, actor=actor, action="promote", entity="feedback",
+                 entity_guid=row.guid, after={"code": code.key, "codebook": book.key})
+    return code
+
+
+@dataclass
+class CodebookWalkLine:
+    code: str | None
+    recognised: int
+    not_recognised: int
+    missing: list[str]
+
+
+def codebook_walk(session: Session, project: Project, fg: FocusGroupSession) -> list[CodebookWalkLine]:
+    """Per code: how often participants recognised it or not; missing concepts (under a code or at large)."""
+    lines: dict[str | None, CodebookWalkLine] = {}
+    for record in list_feedback(session, project, fg=fg):
+        line = lines.setdefault(record.code, CodebookWalkLine(record.code, 0, 0, []))
+        if record.stance == "recognised":
+            line.recognised += 1
+        elif record.stance == "not_recognised":
+            line.not_recognised += 1
+        elif record.stance == "missing":
+            line.missing.append(record.note)
+    return sorted(lines.values(), key=lambda line: (line.code is None, line.code or ""))
