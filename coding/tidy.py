@@ -1,0 +1,87 @@
+"""The tidy coded-segments table: one row per coding, with everything a spreadsheet reader filters on.
+
+Exports put it beside a matrix so every number can be traced to its codings: the same coder scope, document
+kinds, speaker roles and attribute conditions as the matrix (`coding.matrix_scope.Scope`), so the rows are
+exactly the evidence behind the counts. One query; the speaker is the speaker of the turn holding the
+segment's start (as on the Retrieve page and in the matrix), and `speaker_key` is the key the anonymiser
+numbers ("Respondent 3").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases.documents import document_case_names
+from codebooks.service import code_label, get_codebook
+from coding.matrix_rows import SPEAKER_KEY, TURN_OF_SEGMENT
+from coding.matrix_scope import Scope, scope_conditions
+from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
+
+
+@dataclass
+class TidyCoding:
+    cases: list[str]
+    document: str
+    document_guid: str
+    coder: str
+    codebook: str
+    code: str
+    code_label: str
+    start: int
+    end: int
+    turn: int | None
+    role: str
+    speaker: str | None  # the label as written in the transcript (may be a name)
+    pseudonym: str | None
+    speaker_key: int | None  # person id, or -speaker id: what the anonymiser numbers
+    text: str
+    segment: str
+
+    def as_dict(self) -> dict:
+        return {"cases": self.cases, "document": self.document, "coder": self.coder, "codebook": self.codebook,
+                "code": self.code, "code_label": self.code_label, "start": self.start, "end": self.end,
+                "turn": self.turn, "role": self.role, "speaker": self.pseudonym or self.speaker,
+                "text": self.text, "segment": self.segment}
+
+
+def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | None = None,
+                 scope: Scope | None = None, language: str = "en") -> list[TidyCoding]:
+    """Every in-scope coding (of the named codebooks, or all), in document, position and codebook order.
+
+    `scope` None means every coder's codings, unfiltered; pass a matrix's scope to get that matrix's evidence.
+    """
+    book_ids = [get_codebook(session, project, key).id for key in codebooks] if codebooks else None
+    text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
+    stmt = (select(Segment.guid, Segment.document_id, Document.title, Document.guid, Coder.name, Codebook.key,
+                   Codebook.id, Code, Segment.start, Segment.end, Turn.ordinal, Speaker.role, Speaker.label,
+                   Person.pseudonym, SPEAKER_KEY, text)
+            .select_from(Coding)
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(Document, Segment.document_id == Document.id)
+            .join(Code, Coding.code_id == Code.id)
+            .join(Codebook, Code.codebook_id == Codebook.id)
+            .join(Coder, Segment.coder_id == Coder.id)
+            .join(TextVersion, TextVersion.id == Segment.text_version_id)
+            .outerjoin(Turn, TURN_OF_SEGMENT)
+            .outerjoin(Speaker, Turn.speaker_id == Speaker.id)
+            .outerjoin(Person, Speaker.person_id == Person.id)
+            .where(Document.project_id == project.id))
+    if book_ids is not None:
+        stmt = stmt.where(Code.codebook_id.in_(book_ids))
+    if scope is not None:
+        stmt = stmt.where(*scope_conditions(session, project, scope))
+    case_names = document_case_names(session, project)
+    rows = []
+    for (guid, doc_id, title, doc_guid, coder, book_key, book_id, code, start, end, turn, role, label,
+         pseudonym, speaker_key, quote) in session.execute(stmt):
+        rows.append((book_id, code.position, TidyCoding(
+            cases=case_names.get(doc_id, []), document=title, document_guid=str(doc_guid), coder=coder,
+            codebook=book_key, code=code.key, code_label=code_label(code, language), start=start, end=end,
+            turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
+            speaker_key=speaker_key, text=quote, segment=str(guid))))
+    rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
+                             r[2].code, r[2].coder.casefold(), r[2].coder))
+    return [r[2] for r in rows]
