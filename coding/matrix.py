@@ -287,9 +287,9 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
             persons[i][j] = rest[0]
 
     if spec.scope.pools():
-        per_doc = (_coding_query(session, project, spec, dim, columns, dim.key_expr, "column")[0]
-                   .add_columns(Segment.document_id)
-                   .group_by(dim.key_expr, col_expr, Segment.document_id)
+        per_doc, per_doc_col = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column")
+        per_doc = (per_doc.add_columns(Segment.document_id)
+                   .group_by(dim.key_expr, per_doc_col, Segment.document_id)
                    .having(func.count(func.distinct(Segment.coder_id)) > 1))
         for key, j, _ in session.execute(per_doc):
             if key in index:
