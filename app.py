@@ -15,6 +15,9 @@ pages = [
     st.Page("pages/documents.py", title="Documents", url_path="documents"),
     st.Page("pages/coding.py", title="Coding", url_path="coding"),
     st.Page("pages/retrieve.py", title="Retrieve", url_path="retrieve"),
+    st.Page("pages/matrices.py", title="Matrices", url_path="matrices"),
+    st.Page("pages/charts.py", title="Charts", url_path="charts"),
+    st.Page("pages/framework.py", title="Framework matrix", url_path="framework"),
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
     st.Page("pages/memos.py", title="Memos", url_path="memos"),
 ]

@@ -1,0 +1,250 @@
+"""Framework matrix: per case x code cell a state, a rating with its decision rule, a short summary, pinned quotes
+and a validation status, over counts derived from the codings.
+
+Every save goes through coding.framework (one transaction, one event) with the sidebar's coder as actor.
+Transcript text is untrusted: quotes are shown through md_escape, never as HTML.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from coding.anonymise import add_mask_term, delete_mask_term, list_mask_terms
+from coding.cooccurrence import UNITS
+from coding.framework import (
+    MAX_SUMMARY_SENTENCES, VALIDATION_STEPS, build_framework_matrix, learning_by_value_cycle, pin_quote, save_cell,
+    set_rating_level, unpin_quote, value_cycle_profile,
+)
+from coding.matrix import cell_segments
+from coding.matrix_scope import Scope, set_primary_coder
+from coding.matrix_view import (
+    cell_changes, cooccurrence_frame, framework_frame, marked_context, matrix_options, profile_frame, quote_heading,
+    selected_cell, spec_signature,
+)
+from cases.documents import list_documents
+from cases.projects import get_document, list_coders
+from exports.charts import value_cycle_figure
+from store.db import read_session, write_session
+from store.errors import Refused
+from store.events import latest_event_id
+from store.models import CELL_STATES, MASK_KINDS
+from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+
+STATE_NAMES = {"assessed": "assessed", "not_assessed": "not assessed", "no_data": "no data", "absent": "absent",
+               "not_applicable": "not applicable"}
+
+with read_session(engine()) as s:
+    project = project_or_stop(s)
+    options = matrix_options(s, project)
+    revision = latest_event_id(s, project.guid)
+    coder_names = {c.id: c.name for c in list_coders(s, project)}
+    documents = [(str(d.guid), d.title, coder_names.get(d.primary_coder_id)) for d in list_documents(s, project)]
+    masks = [(m.term, m.kind, m.replacement) for m in list_mask_terms(s, project)]
+project_guid = str(project.guid)
+
+st.title("Framework matrix")
+show_flash()
+if not options.codebooks:
+    st.info("This project has no codebooks yet: adopt one on the Codebooks page.")
+    st.stop()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_framework(project_ref: str, revision: int, codebook: str, depth: int | None):  # type: ignore[no-untyped-def]
+    """Cases x codes with the stored cells, at one project revision (a save makes a new key)."""
+    with read_session(engine()) as session:
+        return build_framework_matrix(session, project, codebook, depth=depth, scope=Scope())
+
+
+def write(action, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Run one write in a transaction; a refusal is shown, a success reruns to show the new state."""
+    try:
+        with write_session(engine()) as session:
+            action(session)
+    except Refused as exc:
+        st.error(str(exc))
+    else:
+        flash(message)
+        st.rerun()
+
+
+codebook_names = {c.key: c.name for c in options.codebooks}
+keys = list(codebook_names)
+t1, t2, t3 = st.columns(3)
+codebook = t1.selectbox("Codebook", keys, index=keys.index("vc") if "vc" in keys else 0, key="fw_codebook",
+                        format_func=codebook_names.get)
+option = options.codebook(codebook)
+depth = t2.selectbox("Depth", [1, *range(2, (option.max_depth if option else 1) + 1), None], key="fw_depth",
+                     format_func=lambda d: "all codable codes" if d is None else
+                     ("depth 1 (top codes)" if d == 1 else f"depth {d}"))
+counts = t3.toggle("Show k of n interviewees", value=True, key="fw_counts")
+
+try:
+    framework = load_framework(project_guid, revision, codebook, depth)
+except Refused as exc:
+    st.error(str(exc))
+    st.stop()
+matrix = framework.matrix
+if not matrix.rows:
+    st.info("No cases yet: create cases on the Cases & attributes page.")
+    st.stop()
+
+matrix_tab, profile_tab, learning_tab = st.tabs(["Cells", "Value-cycle profile", "Learning level × value cycle"])
+
+with matrix_tab:
+    st.caption(md_escape(matrix.scope_note) + " Click a cell to edit it, or choose the case and code below.")
+    event = st.dataframe(framework_frame(framework, counts=counts), width="stretch", on_select="rerun",
+                         selection_mode="single-cell",
+                         key=f"fw_table_{spec_signature(project_guid, codebook, depth)}",
+                         column_config={c.key: st.column_config.TextColumn(c.label, help=c.key, width="medium")
+                                        for c in matrix.columns})
+    picked = selected_cell(matrix, event)
+    if picked is not None and st.session_state.get("fw_applied") != picked:
+        st.session_state["fw_applied"] = picked  # a new click chooses the cell; the selects may change it again
+        st.session_state["fw_case"] = picked[0]
+        st.session_state["fw_code"] = picked[1]
+    p1, p2 = st.columns(2)
+    i = p1.selectbox("Case", range(len(matrix.rows)), key="fw_case", format_func=lambda n: matrix.rows[n].label)
+    j = p2.selectbox("Code", range(len(matrix.columns)), key="fw_code",
+                     format_func=lambda n: f"{matrix.columns[n].label} · {matrix.columns[n].key}")
+    cell = framework.cells[i][j]
+    case_name, code_key = matrix.rows[i].label, matrix.columns[j].key
+
+    st.subheader(f"{md_escape(case_name)} × {md_escape(matrix.columns[j].label)}")
+    st.markdown(md_escape(cell.line(counts=True)))
+    if cell.assigned_not_evidenced:
+        st.warning("⚠ Rated without coded evidence: no coded segment of this case backs this cell. "
+                   "Code the evidence, or change the rating.")
+    scale = {step.level: step for step in framework.scale}
+    form_key = f"fw_cell_{spec_signature(project_guid, case_name, code_key)}"
+    with st.form(form_key):
+        state = st.selectbox("State", CELL_STATES, index=CELL_STATES.index(cell.state or "not_assessed"),
+                             format_func=STATE_NAMES.get, key=f"{form_key}_state",
+                             help="A rating makes the cell assessed.")
+        levels = [None, *scale]
+        rating = st.radio("Rating", levels, index=levels.index(cell.rating), key=f"{form_key}_rating",
+                          format_func=lambda v: "no rating" if v is None else f"{v} · {scale[v].label}",
+                          captions=["", *(scale[v].rule for v in scale)], horizontal=False)
+        summary = st.text_area(f"Summary (1–{MAX_SUMMARY_SENTENCES} sentences)", value=cell.summary,
+                               key=f"{form_key}_summary", max_chars=1000)
+        now = cell.validation or "proposed"
+        steps = [now, *sorted(VALIDATION_STEPS[now])]
+        validation = st.selectbox("Validation", steps, key=f"{form_key}_validation",
+                                  help="proposed → discussed → confirmed, amended or disputed")
+        if st.form_submit_button("Save cell", type="primary"):
+            changes = cell_changes(cell, state, rating, summary, validation)
+            if not changes:
+                st.info("Nothing changed.")
+            else:
+                write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(), **changes),
+                      f"Saved {case_name} × {code_key}.")
+    if cell.rating is not None:
+        st.caption(f"Decision rule for {cell.rating} · {md_escape(scale[cell.rating].label)}: "
+                   f"{md_escape(scale[cell.rating].rule)}")
+
+    pinned = [q.segment for q in cell.quotes]
+    with read_session(engine()) as s:
+        segments = cell_segments(s, project, matrix, i, j)
+    st.markdown(f"**Coded segments ({len(segments)})** · pinned quotes come first in reports "
+                "and presentations, the headline first")
+    if not segments:
+        st.caption("No coded segments in this cell.")
+    order = {guid: n for n, guid in enumerate(pinned)}
+    for seg in sorted(segments, key=lambda g: order.get(str(g.segment), len(order))):
+        guid = str(seg.segment)
+        with st.container(border=True):
+            badge = ("📌 headline · " if order.get(guid) == 0 else "📌 pinned · ") if guid in order else ""
+            st.markdown(f"{badge}**{md_escape(quote_heading(seg))}**")
+            st.markdown(marked_context(seg, md_escape))
+            b1, b2, _ = st.columns([1, 1, 3])
+            if guid in order:
+                if b1.button("Unpin", key=f"unpin_{guid}"):
+                    write(lambda s, g=guid: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
+                          "Quote unpinned.")
+                if order[guid] != 0 and b2.button("Make headline", key=f"headline_{guid}"):
+                    write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
+                                                      actor=actor()), "Quote is now the headline.")
+            else:
+                if b1.button("Pin", key=f"pin_{guid}"):
+                    write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, actor=actor()),
+                          "Quote pinned.")
+                if b2.button("Pin as headline", key=f"pinhead_{guid}"):
+                    write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
+                                                      actor=actor()), "Quote pinned as the headline.")
+
+with profile_tab:
+    try:
+        with read_session(engine()) as s:
+            profile, bands = value_cycle_profile(s, project, codebook=codebook)
+    except Refused as exc:
+        st.info(str(exc))
+    else:
+        st.caption("Coded segments per value cycle, in ladder order (immediate → transformative), grouped by "
+                   "horizon: " + ", ".join(f"{b.label} ({len(b.columns)})" for b in bands) + ".")
+        st.dataframe(profile_frame(profile, bands), width="stretch", key="fw_profile")
+        st.plotly_chart(value_cycle_figure(profile, bands), key="fw_profile_chart", width="stretch")
+
+with learning_tab:
+    l1, l2, l3 = st.columns(3)
+    levels = l1.selectbox("Learning levels", keys, index=keys.index("lo") if "lo" in keys else 0, key="fw_levels",
+                          format_func=codebook_names.get)
+    learning_case = l2.selectbox("Case", [None, *options.cases], key="fw_learning_case",
+                                 format_func=lambda c: c or "all cases pooled")
+    learning_unit = l3.selectbox("Together in", UNITS, key="fw_learning_unit")
+    try:
+        with read_session(engine()) as s:
+            learning = learning_by_value_cycle(s, project, levels=levels, cycles=codebook, case=learning_case,
+                                               unit=learning_unit)
+    except Refused as exc:
+        st.info(str(exc))
+    else:
+        st.caption(md_escape(learning.note))
+        st.dataframe(cooccurrence_frame(learning), width="stretch", key="fw_learning")
+
+with st.expander("Settings: rating scale, mask list, primary coders"):
+    st.markdown("**Rating scale**")
+    with st.form("fw_scale"):
+        edits = {}
+        for step in framework.scale:
+            a, b = st.columns([1, 3])
+            edits[step.level] = (a.text_input(f"Label {step.level}", value=step.label, key=f"scale_label_{step.level}"),
+                                 b.text_input(f"Decision rule {step.level}", value=step.rule,
+                                              key=f"scale_rule_{step.level}"))
+        if st.form_submit_button("Save scale"):
+            changed = {lv: v for lv, v in edits.items() if v != (scale[lv].label, scale[lv].rule)}
+
+            def save_scale(s):  # type: ignore[no-untyped-def]
+                for level, (label, rule) in changed.items():
+                    set_rating_level(s, project, level, label, rule, actor=actor())
+
+            write(save_scale, f"Rating scale saved ({len(changed)} level(s) changed).")
+
+    st.markdown("**Mask list** (names masked in anonymised quotes; registered persons are masked anyway)")
+    if masks:
+        st.dataframe(pd.DataFrame(masks, columns=["term", "kind", "replacement"]), hide_index=True, key="fw_masks")
+    with st.form("fw_mask_add", clear_on_submit=True):
+        m1, m2, m3 = st.columns(3)
+        term = m1.text_input("Name to mask", key="mask_term")
+        kind = m2.selectbox("Kind", MASK_KINDS, key="mask_kind")
+        replacement = m3.text_input("Replacement (optional)", key="mask_replacement", placeholder="[organisation]")
+        if st.form_submit_button("Add to mask list"):
+            write(lambda s: add_mask_term(s, project, term, kind, replacement, actor=actor()), f"Masking {term}.")
+    if masks:
+        r1, r2 = st.columns([3, 1])
+        doomed = r1.selectbox("Remove from the mask list", [m[0] for m in masks], key="mask_delete")
+        if r2.button("Remove", key="mask_delete_button"):
+            write(lambda s: delete_mask_term(s, project, doomed, actor=actor()), f"No longer masking {doomed}.")
+
+    st.markdown("**Primary coder per document** (whose codings count by default; others only when pooled)")
+    if documents and options.coders:
+        titles = {g: t for g, t, _ in documents}
+        d1, d2, d3 = st.columns([3, 2, 1])
+        doc = d1.selectbox("Document", list(titles), key="primary_document", format_func=titles.get)
+        current = next(c for g, _, c in documents if g == doc)
+        choices = [None, *options.coders]
+        coder = d2.selectbox("Primary coder", choices, index=choices.index(current) if current in choices else 0,
+                             key=f"primary_coder_{doc}", format_func=lambda c: c or "who coded it first")
+        if d3.button("Set", key="primary_set"):
+            write(lambda s: set_primary_coder(s, project, get_document(s, project, doc), coder, actor=actor()),
+                  "Primary coder set.")
+    else:
+        st.caption("No documents or coders yet.")

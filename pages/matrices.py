@@ -1,0 +1,161 @@
+"""Matrices: rows x codes (or code x code) built on demand; a cell's quotes open the transcript at their turn.
+
+Transcript text is untrusted: quotes are shown through md_escape or in a data grid, never as HTML. Results are
+cached per project revision (the latest event id), so a new coding is seen on the next run.
+"""
+
+import streamlit as st
+
+from coding.cooccurrence import UNITS, CooccurrenceSpec, build_cooccurrence
+from coding.matrix import MEASURES, MatrixSpec, build_matrix, cell_segments
+from coding.matrix_view import (
+    CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, make_scope, marked_context, matrix_frame,
+    matrix_options, quote_heading, selected_cell, spec_signature,
+)
+from exports.charts import cooccurrence_figure, matrix_heatmap
+from store.db import read_session
+from store.errors import Refused
+from store.events import latest_event_id
+from ui.state import actor, engine, md_escape, project_or_stop, show_flash
+
+CODING_PAGE = "pages/coding.py"
+MAX_QUOTES = 100
+
+with read_session(engine()) as s:
+    project = project_or_stop(s)
+    options = matrix_options(s, project)
+    revision = latest_event_id(s, project.guid)
+project_guid = str(project.guid)
+
+st.title("Matrices")
+show_flash()
+if not options.codebooks:
+    st.info("This project has no codebooks yet: adopt one on the Codebooks page.")
+    st.stop()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_matrix(project_ref: str, revision: int, spec: MatrixSpec):  # type: ignore[no-untyped-def]
+    """The matrix of one spec at one project revision (read only by callers; a new event makes a new key)."""
+    with read_session(engine()) as session:
+        return build_matrix(session, project, spec)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_cooccurrence(project_ref: str, revision: int, spec: CooccurrenceSpec):  # type: ignore[no-untyped-def]
+    with read_session(engine()) as session:
+        return build_cooccurrence(session, project, spec)
+
+
+def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
+    params = {"project": project_guid, "document": document_guid}
+    if turn is not None:
+        params["turn"] = str(turn)
+    if actor() != "app":
+        params["coder"] = actor()
+    return params
+
+
+codebook_names = {c.key: c.name for c in options.codebooks}
+
+
+def depth_choice(label: str, codebook: str, key: str, column) -> int | None:  # type: ignore[no-untyped-def]
+    option = options.codebook(codebook)
+    depths = [None, *range(1, (option.max_depth if option else 1) + 1)]
+    return column.selectbox(label, depths, key=key,
+                            format_func=lambda d: "all codable codes" if d is None else
+                            ("depth 1 (top codes)" if d == 1 else f"depth {d}"))
+
+
+mode = st.radio("Matrix", ["rows", "codes"], horizontal=True, key="matrix_mode",
+                format_func={"rows": "rows × codes", "codes": "code × code (co-occurrence)"}.get)
+
+# --- scope (shared by both modes) ----------------------------------------------------------------
+
+s1, s2, s3, s4 = st.columns(4)
+coders = s1.selectbox("Coders", list(CODER_SCOPES), key="matrix_coders", format_func=CODER_SCOPES.get)
+one_coder = None
+if coders == "one":
+    one_coder = s2.selectbox("Coder", options.coders, key="matrix_one_coder")
+kinds = s3.multiselect("Document kinds", options.kinds, key="matrix_kinds", placeholder="all kinds")
+roles = s4.multiselect("Speaker roles", options.roles, key="matrix_roles", placeholder="all speakers")
+scope = make_scope(coders, one_coder, kinds, roles)
+
+if mode == "rows":
+    c1, c2, c3, c4 = st.columns(4)
+    rows = c1.selectbox("Rows", list(options.rows), key="matrix_rows", format_func=options.rows.get)
+    codebook = c2.selectbox("Columns: codebook", list(codebook_names), key="matrix_codebook",
+                            format_func=codebook_names.get)
+    depth = depth_choice("Depth", codebook, "matrix_depth", c3)
+    measure = c4.selectbox("Cell", MEASURES, key="matrix_measure", format_func=MEASURE_LABELS.get)
+    spec = MatrixSpec(rows=rows, codebook=codebook, depth=depth, measure=measure, scope=scope)
+    try:
+        matrix = load_matrix(project_guid, revision, spec)
+    except Refused as exc:
+        st.error(str(exc))
+        st.stop()
+
+    st.caption(md_escape(matrix.scope_note) + (" ⧉ marks cells that pool several coders' codings of one document."
+                                               if any(any(r) for r in matrix.pooled) else ""))
+    table_tab, heatmap_tab = st.tabs(["Table", "Heat map"])
+    with table_tab:
+        labels = column_labels(matrix)
+        event = st.dataframe(
+            matrix_frame(matrix, measure), key=f"matrix_table_{spec_signature(project_guid, spec)}",
+            on_select="rerun", selection_mode="single-cell", width="stretch",
+            column_config={k: st.column_config.TextColumn(label, help=k) for k, label in labels.items()})
+        st.caption("Click a cell to see the coded text behind it.")
+    with heatmap_tab:
+        st.plotly_chart(matrix_heatmap(matrix, measure), key="matrix_heatmap", width="stretch")
+
+    d1, d2 = st.columns(2)
+    d1.download_button("Download CSV", data=("\ufeff" + matrix.as_csv(measure)).encode("utf-8"),
+                       file_name=f"matrix-{matrix.codebook}-{rows.replace(':', '-')}-{measure}.csv",
+                       mime="text/csv", key="matrix_csv")
+
+    cell = selected_cell(matrix, event)
+    if cell is not None:
+        i, j = cell
+        row, column = matrix.rows[i], matrix.columns[j]
+        st.subheader(f"{md_escape(row.label)} × {md_escape(column.label)}")
+        with read_session(engine()) as s:
+            segments = cell_segments(s, project, matrix, i, j)
+        st.caption(f"{matrix.cell_text(i, j, measure)} · {len(segments)} coded segment(s) · "
+                   + md_escape(matrix.scope_note))
+        if not segments:
+            st.info("No coded text behind this cell.")
+        for seg in segments[:MAX_QUOTES]:
+            with st.container(border=True):
+                st.markdown(f"**{md_escape(quote_heading(seg))}**")
+                st.markdown(marked_context(seg, md_escape))
+                st.page_link(CODING_PAGE, label="Open in transcript", icon="↗",
+                             query_params=coding_link(str(seg.document_guid), seg.turn))
+        if len(segments) > MAX_QUOTES:
+            st.caption(f"… and {len(segments) - MAX_QUOTES} more.")
+else:
+    c1, c2, c3, c4 = st.columns(4)
+    codebook = c1.selectbox("Rows: codebook", list(codebook_names), key="co_codebook",
+                            format_func=codebook_names.get)
+    depth = depth_choice("Depth", codebook, "co_depth", c2)
+    codebook2 = c3.selectbox("Columns: codebook", list(codebook_names), key="co_codebook2",
+                             format_func=codebook_names.get)
+    depth2 = depth_choice("Depth ", codebook2, "co_depth2", c4)
+    u1, u2, u3 = st.columns(3)
+    unit = u1.selectbox("Together in", UNITS, key="co_unit",
+                        format_func={"overlap": "overlapping segments", "sentence": "the same sentence",
+                                     "turn": "the same turn", "document": "the same document"}.get)
+    case = u2.selectbox("Case", [None, *options.cases], key="co_case", format_func=lambda c: c or "all cases")
+    pool = u3.checkbox("Pool coders", key="co_pool",
+                       help="Count pairs across coders; otherwise only pairs within one coder's own codings.")
+    spec = CooccurrenceSpec(codebook=codebook, codebook2=codebook2, depth=depth, depth2=depth2, unit=unit,
+                            scope=scope, pool_coders=pool, case=case)
+    try:
+        co = load_cooccurrence(project_guid, revision, spec)
+    except Refused as exc:
+        st.error(str(exc))
+        st.stop()
+    st.caption(md_escape(co.note))
+    st.dataframe(cooccurrence_frame(co), key="co_table", width="stretch")
+    st.caption("Each cell: n12 (pairs or units holding both codes) and c = n12 / (n1 + n2 − n12). "
+               "⚠ the two codes' frequencies differ more than 5×, so c understates the association.")
+    st.plotly_chart(cooccurrence_figure(co), key="co_heatmap", width="stretch")
