@@ -630,6 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", help="coder name")
     p.add_argument("--format", choices=(*FORMATS, "docx"), default="table")
     p.add_argument("--out", help="write to this file (required for docx)")
+    from cli_analysis import register  # matrix, report, framework cells, focus groups (cli_analysis.py)
+    register(command)
     return parser
 
 
