@@ -52,7 +52,7 @@ def load_cooccurrence(project_ref: str, revision: int, spec: CooccurrenceSpec): 
 codebook_names = {c.key: c.name for c in options.codebooks}
 keys = list(codebook_names)
 default_codebook = keys.index("vc") if "vc" in keys else 0
-scope_choice = st.selectbox("Coders", ["primary", "all"], key="charts_coders", format_func=CODER_SCOPES.get)
+scope_choice = st.columns(3)[0].selectbox("Coders", ["primary", "all"], key="charts_coders", format_func=CODER_SCOPES.get)
 scope = Scope(coders=scope_choice)
 
 
@@ -73,8 +73,8 @@ with frequencies:
     f1, f2 = st.columns(2)
     codebook = f1.selectbox("Codebook", keys, index=default_codebook, key="freq_codebook",
                             format_func=codebook_names.get)
-    depth = f2.selectbox("Depth", [1, None], key="freq_depth",
-                         format_func=lambda d: "top codes" if d == 1 else "all codable codes")
+    depth = f2.selectbox("Depth", [1, 0], key="freq_depth",
+                         format_func=lambda d: "top codes" if d == 1 else "all codable codes") or None
     show(lambda: load_matrix(project_guid, revision, MatrixSpec(rows="cases", codebook=codebook, depth=depth,
                                                                 scope=scope)),
          code_frequency_figure, "freq_chart")

@@ -73,9 +73,9 @@ t1, t2, t3 = st.columns(3)
 codebook = t1.selectbox("Codebook", keys, index=keys.index("vc") if "vc" in keys else 0, key="fw_codebook",
                         format_func=codebook_names.get)
 option = options.codebook(codebook)
-depth = t2.selectbox("Depth", [1, *range(2, (option.max_depth if option else 1) + 1), None], key="fw_depth",
-                     format_func=lambda d: "all codable codes" if d is None else
-                     ("depth 1 (top codes)" if d == 1 else f"depth {d}"))
+depth = t2.selectbox("Depth", [*range(1, (option.max_depth if option else 1) + 1), 0], key="fw_depth",
+                     format_func=lambda d: "all codable codes" if d == 0 else
+                     ("depth 1 (top codes)" if d == 1 else f"depth {d}")) or None
 counts = t3.toggle("Show k of n interviewees", value=True, key="fw_counts")
 
 try:
@@ -117,18 +117,19 @@ with matrix_tab:
     scale = {step.level: step for step in framework.scale}
     form_key = f"fw_cell_{spec_signature(project_guid, case_name, code_key)}"
     with st.form(form_key):
-        state = st.selectbox("State", CELL_STATES, index=CELL_STATES.index(cell.state or "not_assessed"),
+        left, right = st.columns(2)
+        state = right.selectbox("State", CELL_STATES, index=CELL_STATES.index(cell.state or "not_assessed"),
                              format_func=STATE_NAMES.get, key=f"{form_key}_state",
                              help="A rating makes the cell assessed.")
         levels = [None, *scale]
-        rating = st.radio("Rating", levels, index=levels.index(cell.rating), key=f"{form_key}_rating",
+        rating = left.radio("Rating", levels, index=levels.index(cell.rating), key=f"{form_key}_rating",
                           format_func=lambda v: "no rating" if v is None else f"{v} · {scale[v].label}",
                           captions=["", *(scale[v].rule for v in scale)], horizontal=False)
-        summary = st.text_area(f"Summary (1–{MAX_SUMMARY_SENTENCES} sentences)", value=cell.summary,
+        summary = right.text_area(f"Summary (1–{MAX_SUMMARY_SENTENCES} sentences)", value=cell.summary,
                                key=f"{form_key}_summary", max_chars=1000)
         now = cell.validation or "proposed"
         steps = [now, *sorted(VALIDATION_STEPS[now])]
-        validation = st.selectbox("Validation", steps, key=f"{form_key}_validation",
+        validation = right.selectbox("Validation", steps, key=f"{form_key}_validation",
                                   help="proposed → discussed → confirmed, amended or disputed")
         if st.form_submit_button("Save cell", type="primary"):
             changes = cell_changes(cell, state, rating, summary, validation)
@@ -187,8 +188,8 @@ with learning_tab:
     l1, l2, l3 = st.columns(3)
     levels = l1.selectbox("Learning levels", keys, index=keys.index("lo") if "lo" in keys else 0, key="fw_levels",
                           format_func=codebook_names.get)
-    learning_case = l2.selectbox("Case", [None, *options.cases], key="fw_learning_case",
-                                 format_func=lambda c: c or "all cases pooled")
+    learning_case = l2.selectbox("Case", ["", *options.cases], key="fw_learning_case",
+                                 format_func=lambda c: c or "all cases pooled") or None
     learning_unit = l3.selectbox("Together in", UNITS, key="fw_learning_unit")
     try:
         with read_session(engine()) as s:

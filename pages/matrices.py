@@ -61,25 +61,28 @@ codebook_names = {c.key: c.name for c in options.codebooks}
 
 def depth_choice(label: str, codebook: str, key: str, column) -> int | None:  # type: ignore[no-untyped-def]
     option = options.codebook(codebook)
-    depths = [None, *range(1, (option.max_depth if option else 1) + 1)]
-    return column.selectbox(label, depths, key=key,
-                            format_func=lambda d: "all codable codes" if d is None else
-                            ("depth 1 (top codes)" if d == 1 else f"depth {d}"))
+    depths = [0, *range(1, (option.max_depth if option else 1) + 1)]  # 0: every codable code
+    depth = column.selectbox(label, depths, key=key,
+                             format_func=lambda d: "all codable codes" if d == 0 else
+                             ("depth 1 (top codes)" if d == 1 else f"depth {d}"))
+    return depth or None
+
+
+
+def scope_choices():  # type: ignore[no-untyped-def]
+    """Whose codings count, and which documents and speakers: shared by both modes."""
+    s1, s2, s3, s4 = st.columns(4)
+    coders = s1.selectbox("Coders", list(CODER_SCOPES), key="matrix_coders", format_func=CODER_SCOPES.get)
+    one_coder = None
+    if coders == "one":
+        one_coder = s2.selectbox("Coder", options.coders, key="matrix_one_coder")
+    kinds = s3.multiselect("Document kinds", options.kinds, key="matrix_kinds", placeholder="all kinds")
+    roles = s4.multiselect("Speaker roles", options.roles, key="matrix_roles", placeholder="all speakers")
+    return make_scope(coders, one_coder, kinds, roles)
 
 
 mode = st.radio("Matrix", ["rows", "codes"], horizontal=True, key="matrix_mode",
                 format_func={"rows": "rows × codes", "codes": "code × code (co-occurrence)"}.get)
-
-# --- scope (shared by both modes) ----------------------------------------------------------------
-
-s1, s2, s3, s4 = st.columns(4)
-coders = s1.selectbox("Coders", list(CODER_SCOPES), key="matrix_coders", format_func=CODER_SCOPES.get)
-one_coder = None
-if coders == "one":
-    one_coder = s2.selectbox("Coder", options.coders, key="matrix_one_coder")
-kinds = s3.multiselect("Document kinds", options.kinds, key="matrix_kinds", placeholder="all kinds")
-roles = s4.multiselect("Speaker roles", options.roles, key="matrix_roles", placeholder="all speakers")
-scope = make_scope(coders, one_coder, kinds, roles)
 
 if mode == "rows":
     c1, c2, c3, c4 = st.columns(4)
@@ -88,6 +91,7 @@ if mode == "rows":
                             format_func=codebook_names.get)
     depth = depth_choice("Depth", codebook, "matrix_depth", c3)
     measure = c4.selectbox("Cell", MEASURES, key="matrix_measure", format_func=MEASURE_LABELS.get)
+    scope = scope_choices()
     spec = MatrixSpec(rows=rows, codebook=codebook, depth=depth, measure=measure, scope=scope)
     try:
         matrix = load_matrix(project_guid, revision, spec)
@@ -144,9 +148,10 @@ else:
     unit = u1.selectbox("Together in", UNITS, key="co_unit",
                         format_func={"overlap": "overlapping segments", "sentence": "the same sentence",
                                      "turn": "the same turn", "document": "the same document"}.get)
-    case = u2.selectbox("Case", [None, *options.cases], key="co_case", format_func=lambda c: c or "all cases")
+    case = u2.selectbox("Case", ["", *options.cases], key="co_case", format_func=lambda c: c or "all cases") or None
     pool = u3.checkbox("Pool coders", key="co_pool",
                        help="Count pairs across coders; otherwise only pairs within one coder's own codings.")
+    scope = scope_choices()
     spec = CooccurrenceSpec(codebook=codebook, codebook2=codebook2, depth=depth, depth2=depth2, unit=unit,
                             scope=scope, pool_coders=pool, case=case)
     try:
