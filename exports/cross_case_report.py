@@ -36,7 +36,7 @@ from coding.focusgroups import FeedbackRecord, list_feedback
 from coding.framework import FrameworkMatrix, build_framework_matrix, value_cycle_profile
 from coding.matrix import Matrix, MatrixSpec, Quote, build_matrix
 from exports.case_report import xml_safe
-from exports.matrix_tables import add_word_table, framework_table, matrix_table
+from exports.matrix_tables import add_word_table, framework_cell_text, framework_table, matrix_table
 from store.errors import Refused
 from store.models import Project
 
@@ -304,11 +304,9 @@ def _exemplars(framework: FrameworkMatrix, quotes: list[list[list[Quote]]], i: i
     return list(quotes[i][j][:EXEMPLARS_PER_CELL]) if quotes else []
 
 
-def _case_cells(doc, framework: FrameworkMatrix, quotes: list[list[list[Quote]]], i: int,  # type: ignore[no-untyped-def]
-                voice: _Voice, writer: _Writer, speaker_keys: dict[str, int | None],
+def _case_cells(doc, framework: FrameworkMatrix, quotes: list[list[list[Quote]]],  # type: ignore[no-untyped-def]
+                i: int, voice: _Voice, writer: _Writer, speaker_keys: dict[str, int | None],
                 feedback: list[FeedbackRecord], column_of_key: dict[str, int]) -> None:
-    from exports.matrix_tables import framework_cell_text
-
     m = framework.matrix
     real_name = m.rows[i].label
     doc.add_heading(writer.text(voice.label, False), level=2)
