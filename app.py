@@ -18,9 +18,11 @@ pages = [
     st.Page("pages/matrices.py", title="Matrices", url_path="matrices"),
     st.Page("pages/charts.py", title="Charts", url_path="charts"),
     st.Page("pages/framework.py", title="Framework matrix", url_path="framework"),
+    st.Page("pages/presentation.py", title="Presentation", url_path="presentation"),
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
     st.Page("pages/memos.py", title="Memos", url_path="memos"),
 ]
 if current_project_guid() is None:
     st.sidebar.caption("Open or create a project to see its cases, documents and codebooks.")
-st.navigation(pages).run()
+# Presentation mode (present=1, set by the Presentation page) hides the page list from the focus group.
+st.navigation(pages, position="hidden" if st.query_params.get("present") == "1" else "sidebar").run()

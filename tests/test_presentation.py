@@ -25,7 +25,7 @@ from store.db import get_engine, read_session, write_session
 from store.errors import Refused
 
 N1 = "I: Hoe begon het?\nAnna: Ik leerde veel van Bert Jansen in Enschede. We hebben een pilot gestart.\n"
-Z1 = "I: Wat is er veranderd?\nDirk: Onze omzet is verdubbeld.\n"
+Z1 = "I: Wat is er veranderd?\nDirk: Onze omzet is verdubbeld. <b>Samen</b> **sterk**\n"
 LADDER = ["vc.expected", "vc.immediate", "vc.potential", "vc.applied", "vc.realised", "vc.transformative"]
 
 
@@ -34,9 +34,8 @@ def span(text: str, phrase: str) -> tuple[int, int]:
     return start, start + len(phrase)
 
 
-@pytest.fixture
-def study(db_url: str) -> tuple[object, str]:
-    engine = get_engine(db_url)
+def build_focus_study(engine) -> str:  # type: ignore[no-untyped-def]
+    """The study above, with two focus-group sessions (1: codebook walk, 2: matrix validation); its guid."""
     with write_session(engine) as s:
         project = create_project(s, "Focusstudie")
         adopt_codebook(s, project, "value-creation")
@@ -65,8 +64,14 @@ def study(db_url: str) -> tuple[object, str]:
                        attendees={"researcher": 4, "network representative": 6})
         create_session(s, project, "Focus group 1", date(2026, 10, 2), purpose="codebook",
                        attendees={"network representative": 5})
-        guid = str(project.guid)
-    return engine, guid
+        apply_coding(s, project, z1, sanne, *span(Z1, "<b>Samen</b> **sterk**"), ["vc.transformative"])
+        return str(project.guid)
+
+
+@pytest.fixture
+def study(db_url: str) -> tuple[object, str]:
+    engine = get_engine(db_url)
+    return engine, build_focus_study(engine)
 
 
 def cell(view, case: str, code: str):  # type: ignore[no-untyped-def]
