@@ -197,11 +197,12 @@ def cell_changes(current: FrameworkCellView, state: str, rating: int | None, sum
                  validation: str) -> dict[str, Any]:
     """Keyword arguments for coding.framework.save_cell from the editor's choices: only what changed.
 
-    A rating with the state left at anything but "assessed" is passed on as it is, so save_cell refuses it
-    with its own message; removing the rating of a rated cell clears it.
+    A rating with the state left as it was makes the cell assessed (save_cell does that); a rating together
+    with a state changed to anything but "assessed" is passed on, so save_cell refuses it with its own message.
+    Removing the rating of a rated cell clears it.
     """
     changes: dict[str, Any] = {}
-    if state != (current.state or "not_assessed") or rating is not None and state != "assessed":
+    if state != (current.state or "not_assessed"):
         changes["state"] = state
     if rating is not None and rating != current.rating:
         changes["rating"] = rating

@@ -115,22 +115,22 @@ with matrix_tab:
         st.warning("⚠ Rated without coded evidence: no coded segment of this case backs this cell. "
                    "Code the evidence, or change the rating.")
     scale = {step.level: step for step in framework.scale}
-    form_key = f"fw_cell_{spec_signature(project_guid, case_name, code_key)}"
+    form_key = f"fw_cell_{spec_signature(project_guid, case_name, code_key, revision)}"  # saved values reload
     with st.form(form_key):
         left, right = st.columns(2)
         state = right.selectbox("State", CELL_STATES, index=CELL_STATES.index(cell.state or "not_assessed"),
-                             format_func=STATE_NAMES.get, key=f"{form_key}_state",
-                             help="A rating makes the cell assessed.")
-        levels = [None, *scale]
-        rating = left.radio("Rating", levels, index=levels.index(cell.rating), key=f"{form_key}_rating",
-                          format_func=lambda v: "no rating" if v is None else f"{v} · {scale[v].label}",
-                          captions=["", *(scale[v].rule for v in scale)], horizontal=False)
+                                format_func=STATE_NAMES.get, key=f"{form_key}_state",
+                                help="A rating makes the cell assessed.")
+        levels = [0, *scale]  # 0: no rating
+        rating = left.radio("Rating", levels, index=levels.index(cell.rating or 0), key=f"{form_key}_rating",
+                            format_func=lambda v: f"{v} · {scale[v].label}" if v else "no rating",
+                            captions=["", *(scale[v].rule for v in scale)]) or None
         summary = right.text_area(f"Summary (1–{MAX_SUMMARY_SENTENCES} sentences)", value=cell.summary,
                                key=f"{form_key}_summary", max_chars=1000)
         now = cell.validation or "proposed"
         steps = [now, *sorted(VALIDATION_STEPS[now])]
         validation = right.selectbox("Validation", steps, key=f"{form_key}_validation",
-                                  help="proposed → discussed → confirmed, amended or disputed")
+                                     help="proposed → discussed → confirmed, amended or disputed")
         if st.form_submit_button("Save cell", type="primary"):
             changes = cell_changes(cell, state, rating, summary, validation)
             if not changes:
