@@ -19,8 +19,10 @@ round is discarded, then the median of ``--repeats``:
                    and its 1,500 highlights, and AppTest's parsing of the result).
   A0  trivial page ``AppTest.from_string`` of ``st.title`` + ``st.write``; timed: ``at.run()``.
   B   apply        ``--per-sample`` codings, each one as the Coding page's Apply button does:
-                   ``with write_session(engine) as s:`` get_project, get_document,
-                   get_or_create_coder, ``apply_coding(..., [key], actor=...)`` (one commit each).
+                   ``coding.codings.code_span(engine, project guid, document guid, coder, start, end,
+                   [key], actor=...)``: one transaction that looks up project, document, text
+                   version, coder and code, checks span, code and duplicates, inserts the segment,
+                   the coding and the event, and commits (one commit each).
   B0  bare insert  the same rows (one segment row, one coding row) with raw SQL through the
                    sqlite3 module on the same database file, same PRAGMAs, ``BEGIN IMMEDIATE``,
                    two INSERTs, ``COMMIT`` (one commit each).
@@ -309,11 +311,10 @@ class ApplyRuns:
     """(B) the Apply button's write path, (B0) the same rows as a bare INSERT + COMMIT via sqlite3."""
 
     def __init__(self, db: dict, per_sample: int) -> None:
-        from cases.projects import get_document, get_or_create_coder, get_project
-        from coding.codings import apply_coding
-        from store.db import SQLITE_BUSY_TIMEOUT_MS, write_session
+        from coding.codings import code_span
+        from store.db import SQLITE_BUSY_TIMEOUT_MS
 
-        self._steps = (write_session, get_project, get_document, get_or_create_coder, apply_coding)
+        self._code_span = code_span
         self.db = db
         self.per_sample = per_sample
         self.engine = db["engine"]
@@ -360,15 +361,16 @@ class ApplyRuns:
         return removed
 
     def apply_rows(self, rows: list[tuple[int, int, str, str]]) -> None:
-        """Each row as the Apply button does it: one write_session (one commit) per coding."""
-        write_session, get_project, get_document, get_or_create_coder, apply_coding = self._steps
-        engine, project_guid, document_guid = self.engine, self.db["project_guid"], self.db["document_guid"]
+        """Each row as the Apply button does it (pages/coding.py): one `code_span` call, one commit, per coding.
+
+        The page holds the project's guid (a uuid.UUID from its read session) and the document's guid as the
+        string in the URL; both are passed the same way here.
+        """
+        code_span = self._code_span
+        engine, document_guid = self.engine, self.db["document_guid"]
+        project_guid = uuid.UUID(self.db["project_guid"])
         for start, end, me, key in rows:
-            with write_session(engine) as s:
-                project = get_project(s, project_guid)
-                document = get_document(s, project, document_guid)
-                coder, _ = get_or_create_coder(s, project, me, actor=me)
-                apply_coding(s, project, document, coder, start, end, [key], actor=me)
+            code_span(engine, project_guid, document_guid, me, start, end, [key], actor=me)
 
     def _sample(self, what: str, rows: list[tuple[int, int, str, str]], write: Callable[[], None]) -> dict:
         """One timed B or B0 sample, framed identically for both so that their ratio is fair.
@@ -611,29 +613,33 @@ def profile_page(pages: PageRuns, runs: int = 3) -> dict:
 
 def profile_apply(applies: ApplyRuns) -> dict:
     """Where one apply goes: unprofiled laps per step, then a cProfile of a whole sample (per coding)."""
-    from cases.projects import get_document, get_or_create_coder, get_project
-    from coding.codings import apply_coding
-    from store.db import write_session
+
+    from coding.codings import _Dialect, _Writer
 
     engine, project_guid, document_guid = applies.engine, applies.db["project_guid"], applies.db["document_guid"]
+    project_hex, document = uuid.UUID(project_guid).hex, uuid.UUID(document_guid)
     rows = applies.plan()
     laps: dict[str, list[float]] = {}
     marks = applies._watermarks()
-    for start, end, me, key in rows:
+    for start, end, me, key in rows:  # code_span's steps, one by one
         t = time.perf_counter()
         steps = []
-        with write_session(engine) as s:
-            steps.append(("write_session: Session + begin (BEGIN IMMEDIATE runs at the first query)",
-                          time.perf_counter()))
-            project = get_project(s, project_guid)
-            steps.append(("get_project (incl. BEGIN IMMEDIATE)", time.perf_counter()))
-            document = get_document(s, project, document_guid)
-            steps.append(("get_document", time.perf_counter()))
-            coder, _ = get_or_create_coder(s, project, me, actor=me)
-            steps.append(("get_or_create_coder", time.perf_counter()))
-            apply_coding(s, project, document, coder, start, end, [key], actor=me)
-            steps.append(("apply_coding (text version, code, 2 flushes, event added)", time.perf_counter()))
-        steps.append(("commit (flushes the event) and close", time.perf_counter()))
+        pooled = engine.raw_connection()
+        steps.append(("pool checkout", time.perf_counter()))
+        writer = _Writer(pooled.cursor(), _Dialect.of(engine.dialect))
+        writer.cursor.execute("BEGIN IMMEDIATE")
+        steps.append(("BEGIN IMMEDIATE", time.perf_counter()))
+        target, codes = writer.target(project_hex, document.hex, me, [key], start, end)
+        steps.append(("lookup: project, document, text version, coder, code, duplicate (one SELECT)",
+                      time.perf_counter()))
+        writer.insert(project_guid=project_hex, document_id=target.document_id, document_guid=str(document),
+                      version_id=target.version_id, version=target.version, coder_id=target.coder_id,
+                      coder_name=me, start=start, end=end, codes=codes, actor=me, origin="manual", matched_term=None)
+        steps.append(("INSERT segment, coding, event", time.perf_counter()))
+        pooled.commit()
+        steps.append(("COMMIT", time.perf_counter()))
+        pooled.close()
+        steps.append(("pool checkin", time.perf_counter()))
         for name, now in steps:
             laps.setdefault(name, []).append(now - t)
             t = now
@@ -655,7 +661,7 @@ def profile_apply(applies: ApplyRuns) -> dict:
     by_self = sorted(all_rows, key=lambda r: r["tottime_s"], reverse=True)
     sql = sum(r["ncalls"] for r in all_rows if "method 'execute' of 'sqlite3.Cursor'" in r["function"])
     callees: dict[str, list[dict]] = {}
-    for parent_name in ("apply_coding", "write_session"):
+    for parent_name in ("code_span", "insert"):
         parent = next((k for k in stats if k[2] == parent_name and _own(k[0])), None)
         found = []
         for key, (_cc, _nc, _tt, _ct, callers) in stats.items():
@@ -818,8 +824,8 @@ def measure(args: argparse.Namespace) -> dict:
             "A": "AppTest.from_file(app.py) (tests/apptest_support.make_app) with project, coder and document in the "
                  "query params, switch_page('pages/coding.py'), one untimed run; timed: at.run()",
             "A0": "AppTest.from_string(st.title + st.write), one untimed run; timed: at.run()",
-            "B": "per coding: with write_session(engine): get_project, get_document, get_or_create_coder, "
-                 "apply_coding(..., [key]) -- one transaction and commit per coding",
+            "B": "per coding: coding.codings.code_span(engine, project guid, document guid, coder, start, end, "
+                 "[key], actor=coder), as the Apply button calls it -- one transaction and commit per coding",
             "B0": "per coding: sqlite3 on the same file, same PRAGMAs, BEGIN IMMEDIATE; INSERT segment; INSERT "
                   "coding; COMMIT",
             "A_cached": "information only: A with one ScriptCache kept across runs (the server compiles each "

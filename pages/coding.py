@@ -4,7 +4,7 @@ import streamlit as st
 
 from cases.documents import document_case_names, document_text, document_turns, list_documents
 from cases.projects import get_document, get_or_create_coder, list_coders
-from coding.codings import apply_coding
+from coding.codings import code_span
 from coding.memos import add_memo
 from coding.offsets import snap_to_words
 from coding.picker import code_choices, pick_order
@@ -160,10 +160,7 @@ def _coding_panel(text: str, choices, recent) -> None:  # type: ignore[no-untype
     b1, b2 = st.columns(2)
     if b1.button("Apply", type="primary", disabled=not picked, key="apply_codes"):
         try:
-            with write_session(engine()) as s:
-                document = get_document(s, project, guid)
-                coder, _ = get_or_create_coder(s, project, me, actor=me)
-                apply_coding(s, project, document, coder, selection["start"], selection["end"], picked, actor=me)
+            code_span(engine(), project.guid, guid, me, selection["start"], selection["end"], picked, actor=me)
         except Refused as exc:
             st.error(str(exc))
         else:
