@@ -23,6 +23,7 @@ from coding.matrix_view import (
 from cases.documents import list_documents
 from cases.projects import get_document, list_coders
 from exports.charts import value_cycle_figure
+from exports.cross_case_report import build_cross_case_report
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.events import latest_event_id
@@ -200,6 +201,25 @@ with learning_tab:
     else:
         st.caption(md_escape(learning.note))
         st.dataframe(cooccurrence_frame(learning), width="stretch", key="fw_learning")
+
+with st.expander("Word report (cross-case)"):
+    st.caption("Title page, method, this codebook's framework and count matrices as Word tables, charts, exemplar "
+               "quotes per cell (pinned first), focus-group feedback and the codebook. Built when you click.")
+    w1, w2, w3 = st.columns(3)
+    network = w1.selectbox("For", ["", *options.cases], key="report_case",
+                           format_func=lambda c: f"{c} (others anonymised)" if c else "all cases") or None
+    anonymise = w2.checkbox("Anonymise", key="report_anonymise", help="Speakers as role + number, names masked.")
+    with_charts = w3.checkbox("Include charts", value=True, key="report_charts")
+    database = engine()
+
+    def report() -> bytes:  # runs on click, in another thread
+        with read_session(database) as session:
+            return build_cross_case_report(session, project, codebook=codebook, depth=depth, case=network,
+                                           anonymise=anonymise, images=with_charts)
+
+    st.download_button("Download Word report", data=report, key="report_docx", icon=":material/download:",
+                       file_name=f"cross-case-{codebook}{'-' + network if network else ''}.docx",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 with st.expander("Settings: rating scale, mask list, primary coders"):
     st.markdown("**Rating scale**")

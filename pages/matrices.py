@@ -12,7 +12,9 @@ from coding.matrix_view import (
     CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, make_scope, marked_context, matrix_frame,
     matrix_options, quote_heading, selected_cell, spec_signature,
 )
+from coding.tidy import tidy_codings
 from exports.charts import cooccurrence_figure, matrix_heatmap
+from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, matrix_table, table_csv
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
@@ -112,10 +114,23 @@ if mode == "rows":
     with heatmap_tab:
         st.plotly_chart(matrix_heatmap(matrix, measure), key="matrix_heatmap", width="stretch")
 
-    d1, d2 = st.columns(2)
-    d1.download_button("Download CSV", data=("\ufeff" + matrix.as_csv(measure)).encode("utf-8"),
-                       file_name=f"matrix-{matrix.codebook}-{rows.replace(':', '-')}-{measure}.csv",
-                       mime="text/csv", key="matrix_csv")
+    table = matrix_table(matrix, measure)
+    stem = f"matrix-{matrix.codebook}-{rows.replace(':', '-')}-{measure}"
+    database = engine()
+
+    def excel() -> bytes:  # built on click (in another thread): the matrix sheet and its coded segments
+        with read_session(database) as session:
+            tidy = tidy_codings(session, project, codebooks=[matrix.codebook], scope=matrix.spec.scope)
+        return build_xlsx([table], tidy, project=project.name)
+
+    d1, d2, d3, _ = st.columns([1, 1, 1, 3])
+    d1.download_button("CSV", data=("\ufeff" + table_csv(table)).encode("utf-8"), file_name=f"{stem}.csv",
+                       mime="text/csv", key="matrix_csv", icon=":material/download:")
+    d2.download_button("Excel", data=excel, file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="matrix_xlsx",
+                       icon=":material/download:")
+    d3.download_button("Word", data=lambda: build_matrix_docx(table, project=project.name),
+                       file_name=f"{stem}.docx", key="matrix_docx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
     cell = selected_cell(matrix, event)
     if cell is not None:

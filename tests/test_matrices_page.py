@@ -86,6 +86,7 @@ def test_the_table_shows_the_engines_cells(monkeypatch, study):
     assert cell(frame, "Zuid", "vc.realised") == "1"
     assert cell(frame, "Leeg", "vc.immediate") == "0"  # a row without codings is there, with zeros
     assert "Codings of each document's primary coder" in " ".join(c.value for c in at.caption)
+    assert [b.proto.label for b in at.get("download_button")] == ["CSV", "Excel", "Word"]
 
     # All coders pooled: Tom's segment in N1 (his own segment) joins, and the cell says it pools.
     at.selectbox(key="matrix_coders").set_value("all")
