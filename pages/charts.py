@@ -114,4 +114,4 @@ with groups:
                    "size compare.")
         show(lambda: load_matrix(project_guid, revision, MatrixSpec(rows=f"attribute:case:{attribute}",
                                                                     codebook=codebook, depth=1, scope=scope)),
-             attribute_comparison_figure, "groups_chart")
+             lambda m: attribute_comparison_figure(m, title=f"{attribute} groups compared"), "groups_chart")
