@@ -43,6 +43,8 @@ header[data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.6rem !important; }
 [data-testid="stMainBlockContainer"] h2 { font-size: 2.1rem !important; }
 [data-testid="stMainBlockContainer"] h3 { font-size: 1.7rem !important; }
+[data-testid="stMainBlockContainer"] [data-baseweb="select"] div,
+[data-testid="stMainBlockContainer"] textarea { font-size: 1.2rem !important; }
 </style>"""
 
 with read_session(engine()) as s:
@@ -147,7 +149,6 @@ def header(fg_name: str, held_on: date, attendees: dict[str, int]) -> None:
     people = ", ".join(f"{n} {role}" for role, n in attendees.items())
     left.caption(md_escape(f"{fg_name} · {held_on.isoformat()}" + (f" · {people}" if people else "")))
     right.button("Exit presentation", on_click=exit_presentation, key="pres_exit", width="stretch")
-    show_flash()
 
 
 def choose_cell(case: str, code: str) -> None:
@@ -267,6 +268,7 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
     cases = [CODE_ONLY, *[c.name for c in view.cases]]
     codes = {c.key: c.label for c in view.columns}
     with st.expander("Feedback drawer", expanded=bool(selected)):
+        show_flash()  # where the facilitator is looking, not at the top of a long page
         d1, d2 = st.columns(2)
         if st.session_state.get("fb_code") not in codes:
             st.session_state["fb_code"] = next(iter(codes))
@@ -354,7 +356,8 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
     n3.button("Next ▶", disabled=step >= len(codes) - 1, on_click=walk_to, args=(step + 1,), key="walk_next",
               width="stretch")
     with st.container(border=True):
-        st.header(md_escape(code.label_nl or code.label_en or code.key))
+        label = getattr(code, f"label_{shown_setting('language')}", "")
+        st.header(md_escape(label or code.label_en or code.label_nl or code.key))
         labels = [f"NL: {code.label_nl}" if code.label_nl else "", f"EN: {code.label_en}" if code.label_en else "",
                   f"DE: {code.label_de}" if code.label_de else ""]
         st.markdown(md_escape(" · ".join(x for x in labels if x)))
@@ -370,6 +373,7 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
         st.caption(md_escape(" · ".join(facts)))
     roles = [NO_ROLE, *attendee_roles(fg)]
     with st.expander("Feedback drawer", expanded=True):
+        show_flash()
         with st.form("walk_form", clear_on_submit=True):
             w1, w2, w3 = st.columns(3)
             stance = w1.radio("Participants", STANCES_BY_PURPOSE["codebook"], horizontal=True, key="walk_stance",

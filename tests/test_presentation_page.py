@@ -39,8 +39,9 @@ def open_page(monkeypatch, url: str, guid: str):  # type: ignore[no-untyped-def]
     return at
 
 
-def start(at, session_guid: str):  # type: ignore[no-untyped-def]
-    at.selectbox(key="pres_session_pick").set_value(session_guid).run()
+def start(at, session_guid: str, language: str = "en"):  # type: ignore[no-untyped-def]
+    at.selectbox(key="pres_session_pick").set_value(session_guid)
+    at.selectbox(key="pres_language_pick").set_value(language).run()
     at.button(key="pres_start").click().run()
     assert not at.exception, at.exception
     return at
@@ -132,9 +133,10 @@ def test_clicking_a_cell_reveals_its_quotes_anonymised(monkeypatch, study) -> No
 
 def test_quotes_open_under_a_card_when_stepping_case_by_case(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
     url, guid, sessions = study
-    at = start(open_page(monkeypatch, url, guid), sessions["Focus group 2"])
+    at = start(open_page(monkeypatch, url, guid), sessions["Focus group 2"], language="nl")
+    assert "**Toegepaste waarde**" in texts(at)  # code labels in the chosen language
     at.button(key="pres_card_0_3").click().run()
-    assert "Quotes · Noord × Applied value" in [str(s.value) for s in at.subheader]
+    assert "Quotes · Noord × Toegepaste waarde" in [str(s.value) for s in at.subheader]
     assert "een pilot gestart" in texts(at)
 
 
@@ -188,7 +190,7 @@ def test_feedback_on_a_code_can_become_a_new_code(monkeypatch, study) -> None:  
 
 def test_session_one_walks_the_codebook(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
     url, guid, sessions = study
-    at = start(open_page(monkeypatch, url, guid), sessions["Focus group 1"])
+    at = start(open_page(monkeypatch, url, guid), sessions["Focus group 1"], language="nl")
     assert [t.value for t in at.title] == ["Codebook walk · Value creation cycles"]
     assert "Verwachte waarde" in headers(at)
     assert "**Code 1 of 11**" in texts(at)
