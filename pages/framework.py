@@ -56,6 +56,19 @@ def load_framework(project_ref: str, revision: int, codebook: str, depth: int | 
         return build_framework_matrix(session, project, codebook, depth=depth, scope=Scope())
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_profile(project_ref: str, revision: int, codebook: str):  # type: ignore[no-untyped-def]
+    with read_session(engine()) as session:
+        return value_cycle_profile(session, project, codebook=codebook)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_learning(project_ref: str, revision: int, levels: str, cycles: str, case: str | None,
+                  unit: str):  # type: ignore[no-untyped-def]
+    with read_session(engine()) as session:
+        return learning_by_value_cycle(session, project, levels=levels, cycles=cycles, case=case, unit=unit)
+
+
 def write(action, message: str) -> None:  # type: ignore[no-untyped-def]
     """Run one write in a transaction; a refusal is shown, a success reruns to show the new state."""
     try:
@@ -151,13 +164,14 @@ with matrix_tab:
     if not segments:
         st.caption("No coded segments in this cell.")
     order = {guid: n for n, guid in enumerate(pinned)}
+    listing = st.container(height=640 if len(segments) > 4 else "content", border=False)  # a long cell scrolls
     for seg in sorted(segments, key=lambda g: order.get(str(g.segment), len(order))):
         guid = str(seg.segment)
-        with st.container(border=True):
-            badge = ("📌 headline · " if order.get(guid) == 0 else "📌 pinned · ") if guid in order else ""
+        with listing.container(border=True):
+            badge = ("Headline quote · " if order.get(guid) == 0 else "Pinned · ") if guid in order else ""
             st.markdown(f"{badge}**{md_escape(quote_heading(seg))}**")
             st.markdown(marked_context(seg, md_escape))
-            b1, b2, _ = st.columns([1, 1, 3])
+            b1, b2, _ = st.columns([1, 2, 5])
             if guid in order:
                 if b1.button("Unpin", key=f"unpin_{guid}"):
                     write(lambda s, g=guid: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
@@ -175,8 +189,7 @@ with matrix_tab:
 
 with profile_tab:
     try:
-        with read_session(engine()) as s:
-            profile, bands = value_cycle_profile(s, project, codebook=codebook)
+        profile, bands = load_profile(project_guid, revision, codebook)
     except Refused as exc:
         st.info(str(exc))
     else:
@@ -193,13 +206,13 @@ with learning_tab:
                                  format_func=lambda c: c or "all cases pooled") or None
     learning_unit = l3.selectbox("Together in", UNITS, key="fw_learning_unit")
     try:
-        with read_session(engine()) as s:
-            learning = learning_by_value_cycle(s, project, levels=levels, cycles=codebook, case=learning_case,
-                                               unit=learning_unit)
+        learning = load_learning(project_guid, revision, levels, codebook, learning_case, learning_unit)
     except Refused as exc:
         st.info(str(exc))
     else:
         st.caption(md_escape(learning.note))
+        if not any(learning.n_rows):
+            st.info(f"Nothing is coded with '{levels}' in this scope yet.")
         st.dataframe(cooccurrence_frame(learning), width="stretch", key="fw_learning")
 
 with st.expander("Word report (cross-case)"):

@@ -175,7 +175,7 @@ def test_pin_quotes_from_the_cells_own_segments(monkeypatch, study):
     assert [q.segment for q in cell.quotes] == [guid_second]
     # The pinned quote comes first, marked as the headline; the other can be pinned as the new headline.
     texts = [str(m.value) for m in at.markdown]
-    headline = next(t for t in texts if t.startswith("📌 headline"))
+    headline = next(t for t in texts if t.startswith("Headline quote · "))
     assert "Gezellige avond" in texts[texts.index(headline) + 1]
     by_label(at.button, "Pin as headline").click()
     at.run()
