@@ -125,7 +125,8 @@ def _cells(selection: Any) -> list:
 
 
 def cooccurrence_frame(co: Cooccurrence) -> pd.DataFrame:
-    """n12 and c per pair ("3 · c=0.25"), "⚠" where the two codes' frequencies differ more than 5x, "—" on the diagonal."""
+    """n12 and c per pair ("3 · c=0.25", or "0"), "⚠" where the two codes' frequencies differ more than 5x,
+    "—" on the diagonal."""
     data = []
     for i in range(len(co.rows)):
         line = []
@@ -134,7 +135,7 @@ def cooccurrence_frame(co: Cooccurrence) -> pd.DataFrame:
             if n12 is None:
                 line.append("—")
                 continue
-            text = f"{n12} · c={co.c(i, j):.2f}"
+            text = f"{n12} · c={co.c(i, j):.2f}" if n12 else "0"  # zeros stay quiet
             if co.frequency_gap(i, j):
                 text += " ⚠"
             line.append(text)

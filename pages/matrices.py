@@ -109,6 +109,7 @@ if mode == "rows":
         event = st.dataframe(
             matrix_frame(matrix, measure), key=f"matrix_table_{spec_signature(project_guid, spec)}",
             on_select="rerun", selection_mode="single-cell", width="stretch",
+            height="content" if len(matrix.rows) <= 30 else "auto",
             column_config={k: st.column_config.TextColumn(label, help=k) for k, label in labels.items()})
         st.caption("Click a cell to see the coded text behind it.")
     with heatmap_tab:
@@ -175,7 +176,8 @@ else:
         st.error(str(exc))
         st.stop()
     st.caption(md_escape(co.note))
-    st.dataframe(cooccurrence_frame(co), key="co_table", width="stretch")
+    st.dataframe(cooccurrence_frame(co), key="co_table", width="stretch",
+                 height="content" if len(co.rows) <= 30 else "auto")
     st.caption("Each cell: n12 (pairs or units holding both codes) and c = n12 / (n1 + n2 − n12). "
                "⚠ the two codes' frequencies differ more than 5×, so c understates the association.")
     st.plotly_chart(cooccurrence_figure(co), key="co_heatmap", width="stretch")

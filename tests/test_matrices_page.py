@@ -21,9 +21,10 @@ from matrix_fixture import Z1, build_study, span  # noqa: E402
 from cases.importer import SpeakerDecision, preview_import, store_import  # noqa: E402
 from cases.projects import get_case, get_document, get_or_create_coder, get_project  # noqa: E402
 from coding.codings import apply_coding  # noqa: E402
-from coding.cooccurrence import CooccurrenceSpec, build_cooccurrence  # noqa: E402
+from coding.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence  # noqa: E402
 from coding.framework import save_cell  # noqa: E402
-from coding.matrix import MatrixSpec, build_matrix  # noqa: E402
+from coding.matrix import Column, MatrixSpec, build_matrix  # noqa: E402
+from coding.matrix_view import cooccurrence_frame  # noqa: E402
 from store.db import get_engine, read_session, write_session  # noqa: E402
 from ui.state import md_escape  # noqa: E402
 
@@ -181,3 +182,15 @@ def test_code_by_code_cooccurrence(monkeypatch, study):
     at.selectbox(key="matrix_coders").set_value("all")
     at.run()
     assert "pooled across coders" in " ".join(c.value for c in at.caption)
+
+
+def test_cooccurrence_cells_flag_a_frequency_gap():
+    """A pair whose codes' frequencies differ more than 5x carries ⚠ (c understates it); zero pairs read 0."""
+    rare = Column(key="a", label="Rare", code_id=1, depth=0, members=frozenset({1}))
+    common = Column(key="b", label="Common", code_id=2, depth=0, members=frozenset({2}))
+    other = Column(key="c", label="Other", code_id=3, depth=0, members=frozenset({3}))
+    co = Cooccurrence(spec=CooccurrenceSpec(), rows=[rare], columns=[common, other], n12=[[1, 0]], n_rows=[1],
+                      n_columns=[12, 2], note="")
+    frame = cooccurrence_frame(co)
+    assert frame.loc["Rare (n=1)", "Common (n=12)"] == "1 · c=0.08 ⚠"  # 1 / (1 + 12 - 1)
+    assert frame.loc["Rare (n=1)", "Other (n=2)"] == "0"
