@@ -29,6 +29,7 @@ from store.models import FocusGroupSession, Project, Segment, Speaker, Turn
 MODES = ("summary", "rating", "k_of_n", "quote")
 MODE_LABELS = {"summary": "Summary", "rating": "Rating", "k_of_n": "k of n", "quote": "Quote"}
 CARD_QUOTE_CHARS = 180
+GRID_CHARS = 80  # a cell of the side-by-side matrix is narrow
 NOT_STORED = "not yet assessed"
 
 
@@ -55,7 +56,9 @@ class PresentedCell:
     code: str
     code_label: str
     text: str  # what the cell shows in the chosen mode
+    short: str  # the same, shortened for the side-by-side matrix (a quote keeps its speaker)
     counts: str  # coded segments, documents, k of n, feedback: shown only when the facilitator asks
+    counts_short: str  # the same in a few words, for the side-by-side matrix
     state: str | None
 
 
@@ -117,7 +120,9 @@ def build_presentation(session: Session, project: Project, *, codebook: str = "v
             if mode == "quote":
                 quote = _card_quote(view, headline.get((row.label, column.key)), anonymiser, pinned_keys)
             cells.append(PresentedCell(case=row.label, code=column.key, code_label=column.label,
-                                       text=cell_display(view, mode, quote), counts=counts_line(view),
+                                       text=cell_display(view, mode, quote),
+                                       short=cell_display(view, mode, quote, limit=GRID_CHARS),
+                                       counts=counts_line(view), counts_short=counts_line(view, short=True),
                                        state=view.state))
         cases.append(PresentedCase(row.label, cells))
     return Presentation(codebook=codebook, mode=mode, show_counts=show_counts, ladder=ladder, columns=columns,
@@ -133,12 +138,18 @@ def _state_word(view: FrameworkCellView) -> str | None:
     return STATE_LABELS.get(view.state, view.state.replace("_", " "))
 
 
-def cell_display(view: FrameworkCellView, mode: str, quote: PresentedQuote | None = None) -> str:
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def cell_display(view: FrameworkCellView, mode: str, quote: PresentedQuote | None = None, *,
+                 limit: int | None = None) -> str:
     """The text a cell shows in a mode: the analyst's summary, the rating, k of n, or its headline quote."""
     state = _state_word(view)
     if mode == "summary":
         if view.summary:
-            return view.summary
+            return _shorten(view.summary, limit) if limit else view.summary
         return state or ("no summary yet" if view.state == "assessed" else NOT_STORED)
     if mode == "rating":
         if view.rating is not None:
@@ -151,18 +162,18 @@ def cell_display(view: FrameworkCellView, mode: str, quote: PresentedQuote | Non
     if mode == "quote":
         if quote is None:
             return state or "no quote"
-        text = " ".join(quote.text.split())
-        if len(text) > CARD_QUOTE_CHARS:
-            text = text[:CARD_QUOTE_CHARS - 1].rstrip() + "…"
-        return f"“{text}” — {quote.speaker}"
+        return f"“{_shorten(quote.text, limit or CARD_QUOTE_CHARS)}” — {quote.speaker}"
     raise Refused(f"a cell shows one of {', '.join(MODES)}, not '{mode}'")
 
 
-def counts_line(view: FrameworkCellView) -> str:
+def counts_line(view: FrameworkCellView, *, short: bool = False) -> str:
     """The derived numbers behind a cell (hidden unless the facilitator shows counts)."""
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
+    if short:
+        return " · ".join([f"{view.count} coded", f"{view.k} of {view.n}"]
+                          + ([plural(view.feedback, "remark")] if view.feedback else []))
     parts = [plural(view.count, "coded segment"), plural(view.documents, "document"),
              f"{view.k} of {view.n} interviewees"]
     if view.feedback:

@@ -26,7 +26,6 @@ from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flas
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
 SESSION_PARAM = "fg"
-GRID_LABEL_CHARS = 90
 STANCE_LABELS = {"agree": "agree", "disagree": "disagree", "amend": "amend", "add": "add",
                  "recognised": "recognised", "not_recognised": "not recognised", "missing": "missing"}
 NO_ROLE = ""
@@ -236,13 +235,12 @@ def side_by_side(view, selected) -> None:  # type: ignore[no-untyped-def]
         line = st.columns(widths, vertical_alignment="center")
         line[0].markdown(f"**{md_escape(case.name)}**")
         for j, cell in enumerate(case.cells):
-            text = cell.text if len(cell.text) <= GRID_LABEL_CHARS else cell.text[:GRID_LABEL_CHARS - 1] + "…"
             chosen = selected == (case.name, cell.code)
-            line[j + 1].button(md_escape(text), key=f"pres_cell_{i}_{j}", on_click=choose_cell,
+            line[j + 1].button(md_escape(cell.short), key=f"pres_cell_{i}_{j}", on_click=choose_cell,
                                args=(case.name, cell.code), width="stretch", wrap=True,
                                type="primary" if chosen else "secondary")
             if view.show_counts:
-                line[j + 1].caption(md_escape(cell.counts))
+                line[j + 1].caption(md_escape(cell.counts_short))
 
 
 def quotes_panel(view, case: str, code: str, *, show_names: bool) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from coding.codings import apply_coding
 from coding.focusgroups import create_session, get_session, record_feedback
 from coding.framework import pin_quote, save_cell
 from coding.presentation import (
-    attendee_roles, build_presentation, cell_display, cell_quotes, feedback_on, walk_codes, walk_summary,
+    PresentedQuote, attendee_roles, build_presentation, cell_display, cell_quotes, feedback_on, walk_codes, walk_summary,
 )
 from store.db import get_engine, read_session, write_session
 from store.errors import Refused
@@ -123,6 +123,7 @@ def test_counts_are_hidden_by_default_and_say_what_lies_behind_a_cell(study) -> 
     assert hidden.show_counts is False and shown.show_counts is True
     assert cell(hidden, "Noord", "vc.potential").counts == "1 coded segment · 1 document · 1 of 1 interviewees"
     assert cell(hidden, "Zuid", "vc.expected").counts == "0 coded segments · 0 documents · 0 of 1 interviewees"
+    assert cell(hidden, "Noord", "vc.potential").counts_short == "1 coded · 1 of 1"
     # Summary and rating text carry no numbers of their own.
     assert "of" not in cell(hidden, "Noord", "vc.potential").text
 
@@ -225,3 +226,14 @@ def test_an_unknown_mode_is_refused(study) -> None:  # type: ignore[no-untyped-d
         view = build_presentation(s, project)
         with pytest.raises(Refused, match="not 'heatmap'"):
             cell_display(view.framework.cells[0][0], "heatmap")
+
+
+def test_a_shortened_quote_keeps_its_speaker(study) -> None:  # type: ignore[no-untyped-def]
+    engine, guid = study
+    with read_session(engine) as s:
+        view = build_presentation(s, get_project(s, guid), mode="quote")
+    i, j = view.position("Noord", "vc.potential")
+    quote = PresentedQuote(segment="x", text="Ik leerde veel van [person] in [place].", speaker="Respondent 1",
+                           where="", pinned=True)
+    assert cell_display(view.framework.cells[i][j], "quote", quote, limit=12) == "“Ik leerde v…” — Respondent 1"
+    assert view.cases[i].cells[j].short == view.cases[i].cells[j].text  # short enough already

@@ -56,7 +56,7 @@ def main_text(page) -> str:  # type: ignore[no-untyped-def]
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-def test_present_the_matrix_click_a_cell_see_anonymised_quotes_and_record_feedback(demo_server) -> None:  # type: ignore[no-untyped-def]
+def test_present_click_a_cell_see_anonymised_quotes_and_feedback(demo_server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
     base, guid, url, (i, j, case_name, code_label, k_of_n, anonymised), names = demo_server
@@ -91,7 +91,8 @@ def test_present_the_matrix_click_a_cell_see_anonymised_quotes_and_record_feedba
             timeout=15_000)
         first = anonymised[0]
         expect(page.get_by_text(first.text, exact=True).first).to_be_visible()
-        expect(page.get_by_text(first.speaker + (" · pinned" if first.pinned else ""), exact=True).first).to_be_visible()
+        caption = first.speaker + (" · pinned" if first.pinned else "")
+        expect(page.get_by_text(caption, exact=True).first).to_be_visible()
         assert first.speaker.startswith("Respondent")
         shown = main_text(page)
         assert "Respondent" in shown

@@ -131,7 +131,7 @@ def test_clicking_a_cell_reveals_its_quotes_anonymised(monkeypatch, study) -> No
     assert "Respondent 2" in [c.value for c in at.caption]
 
 
-def test_quotes_open_under_a_card_when_stepping_case_by_case(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
+def test_quotes_open_under_the_card_case_by_case(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
     url, guid, sessions = study
     at = start(open_page(monkeypatch, url, guid), sessions["Focus group 2"], language="nl")
     assert "**Toegepaste waarde**" in texts(at)  # code labels in the chosen language
@@ -140,7 +140,7 @@ def test_quotes_open_under_a_card_when_stepping_case_by_case(monkeypatch, study)
     assert "een pilot gestart" in texts(at)
 
 
-def test_feedback_from_the_drawer_is_stored_on_the_chosen_cell(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
+def test_drawer_feedback_is_stored_on_the_chosen_cell(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
     url, guid, sessions = study
     at = start(open_page(monkeypatch, url, guid), sessions["Focus group 2"])
     at.button(key="pres_all").click().run()
