@@ -53,6 +53,10 @@ with read_session(engine()) as s:
                  for b in list_project_codebooks(s, project)}
 
 presenting = st.query_params.get(PRESENT) == "1" and st.query_params.get(SESSION_PARAM) in sessions
+if st.query_params.get(PRESENT) == "1" and not presenting:
+    # A link to a session that is gone (or none): back to choosing one, with the page list shown again.
+    st.query_params.pop(PRESENT, None)
+    st.rerun()
 
 
 def session_label(guid: str) -> str:

@@ -216,3 +216,26 @@ def test_session_one_walks_the_codebook(monkeypatch, study) -> None:  # type: ig
     row = summary[summary["code"] == "vc.immediate"].iloc[0]
     assert (row["recognised"], row["not recognised"]) == (1, 0)
     assert summary.iloc[-1]["missing"] == "trust between members"
+
+
+def test_a_link_to_a_missing_session_falls_back_to_choosing_one(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
+    url, guid, _ = study
+    at = make_app(monkeypatch, url, project_guid=guid, coder=FACILITATOR)
+    at.query_params["present"] = "1"
+    at.query_params["fg"] = "00000000-0000-0000-0000-000000000000"
+    at.run()
+    at.switch_page("pages/presentation.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert "present" not in at.query_params
+    assert [t.value for t in at.title] == ["Presentation"]
+
+
+def test_without_an_open_project_the_page_says_so(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
+    url, _, _ = study
+    at = make_app(monkeypatch, url)
+    at.run()
+    at.switch_page("pages/presentation.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert [str(i.value) for i in at.info] == ["Open or create a project on the Projects page first."]
