@@ -70,7 +70,6 @@ def depth_choice(label: str, codebook: str, key: str, column) -> int | None:  # 
     return depth or None
 
 
-
 def scope_choices():  # type: ignore[no-untyped-def]
     """Whose codings count, and which documents and speakers: shared by both modes."""
     s1, s2, s3, s4 = st.columns(4)
@@ -78,6 +77,8 @@ def scope_choices():  # type: ignore[no-untyped-def]
     one_coder = None
     if coders == "one":
         one_coder = s2.selectbox("Coder", options.coders, key="matrix_one_coder")
+        if one_coder is None:
+            s2.caption("Nobody has coded yet: showing each document's primary coder.")
     kinds = s3.multiselect("Document kinds", options.kinds, key="matrix_kinds", placeholder="all kinds")
     roles = s4.multiselect("Speaker roles", options.roles, key="matrix_roles", placeholder="all speakers")
     return make_scope(coders, one_coder, kinds, roles)
@@ -156,10 +157,10 @@ else:
     c1, c2, c3, c4 = st.columns(4)
     codebook = c1.selectbox("Rows: codebook", list(codebook_names), key="co_codebook",
                             format_func=codebook_names.get)
-    depth = depth_choice("Depth", codebook, "co_depth", c2)
+    depth = depth_choice("Row depth", codebook, "co_depth", c2)
     codebook2 = c3.selectbox("Columns: codebook", list(codebook_names), key="co_codebook2",
                              format_func=codebook_names.get)
-    depth2 = depth_choice("Depth ", codebook2, "co_depth2", c4)
+    depth2 = depth_choice("Column depth", codebook2, "co_depth2", c4)
     u1, u2, u3 = st.columns(3)
     unit = u1.selectbox("Together in", UNITS, key="co_unit",
                         format_func={"overlap": "overlapping segments", "sentence": "the same sentence",
