@@ -2,7 +2,9 @@
 
 Codings are anchored to phrases that are looked up in the stored text at load
 time; a phrase that is missing, or that falls outside a speaker's words, stops
-the load (in one transaction, so nothing half-loaded remains).
+the load (in one transaction, so nothing half-loaded remains). Framework cells
+pin quotes by phrase too: a pin must be the primary coder's coded segment of
+that cell, or the load stops. Mask terms must occur in the case's documents.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document as DocxDocument
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from cases.attributes import set_attribute
 from cases.documents import document_turns, document_text
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_person, create_project, get_or_create_coder
 from codebooks.service import adopt_codebook, find_code
+from coding.anonymise import add_mask_term
 from coding.codings import apply_coding
+from coding.framework import cell_segment_candidates, pin_quote, save_cell
 from coding.memos import add_memo
 from store.db import write_session
 from store.errors import Refused
-from store.models import Case, Document, Project
+from store.models import Case, Document, Project, Segment
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PROJECT = "Demo: lerende regionale netwerken"
@@ -85,7 +90,8 @@ def case_specs() -> list[tuple[Path, dict[str, Any]]]:
 
 def load_demo(engine: Engine, *, project_name: str = DEMO_PROJECT, actor: str = "demo") -> dict[str, Any]:
     """Create the demo project in one transaction and return what it holds."""
-    summary = {"project": project_name, "cases": 0, "documents": 0, "persons": 0, "codings": 0, "memos": 0}
+    summary = {"project": project_name, "cases": 0, "documents": 0, "persons": 0, "codings": 0, "memos": 0,
+               "framework_cells": 0, "pinned_quotes": 0, "masks": 0}
     with write_session(engine) as session:
         project = create_project(
             session, project_name, actor=actor,
@@ -98,7 +104,14 @@ def load_demo(engine: Engine, *, project_name: str = DEMO_PROJECT, actor: str = 
             case, documents = _load_case(session, project, folder, spec, actor, summary)
             _load_codings(session, project, spec, documents, actor, summary)
             _load_memos(session, project, spec, case, documents, actor, summary)
+            _load_framework(session, project, spec, case, documents, actor, summary)
+            _load_masks(session, project, spec, case, documents, actor, summary)
     return summary
+
+
+def document_title(file_name: str) -> str:
+    """The title a demo source file is stored under: its name without extension ('x.docx.txt' -> 'x')."""
+    return Path(file_name.removesuffix(".txt") if file_name.endswith(".docx.txt") else file_name).stem
 
 
 def _load_case(session, project: Project, folder: Path, spec: dict, actor: str, summary: dict):  # type: ignore[no-untyped-def]
@@ -179,3 +192,61 @@ def _load_memos(session, project: Project, spec: dict, case: Case, documents: di
             raise DemoDataError(f"memo on unknown target kind {on!r}")
         add_memo(session, project, item["text"], target=target, author=author, actor=actor)
         summary["memos"] += 1
+
+
+def _load_framework(session: Session, project: Project, spec: dict, case: Case, documents: dict[str, Document],
+                    actor: str, summary: dict) -> None:
+    """Each [[framework]] entry is one case x cycle cell: state, rating, summary, validation, then its pins in order."""
+    primary = {document_title(d["file"]): d["coders"][0] for d in spec.get("documents", []) if d.get("coders")}
+    sources = [(document, get_or_create_coder(session, project, primary[title])[0].id,
+                document_text(session, document)) for title, document in documents.items() if title in primary]
+    for item in spec.get("framework", []):
+        code = item["code"]
+        try:
+            save_cell(session, project, case.name, code, state=item["state"], rating=item.get("rating"),
+                      summary=item.get("summary", ""), validation=item.get("validation"), actor=actor)
+        except Refused as exc:
+            raise DemoDataError(f"{case.name}: framework cell {code}: {exc}") from exc
+        summary["framework_cells"] += 1
+        candidates = cell_segment_candidates(session, project, case.id, find_code(session, project, code))
+        for phrase in item.get("pins", []):
+            segment = _pinned_segment(session, sources, candidates, phrase)
+            if segment is None:
+                raise DemoDataError(f"{case.name}: framework cell {code}: pin phrase is not a segment coded {code} "
+                                    f"(or below) by the primary coder in this case: {phrase[:60]!r}")
+            pin_quote(session, project, case.name, code, str(segment.guid), actor=actor)
+            summary["pinned_quotes"] += 1
+
+
+def _pinned_segment(session: Session, sources: list[tuple[Document, int, str]], candidates: set[int],
+                    phrase: str) -> Segment | None:
+    """The primary coder's segment spanning exactly `phrase` among the cell's own segments (code or one below it)."""
+    for document, coder_id, text in sources:
+        occurrence = 1
+        while True:
+            try:
+                start, end = find_phrase(text, phrase, occurrence)
+            except DemoDataError:
+                break
+            segment = session.scalar(select(Segment).where(
+                Segment.document_id == document.id, Segment.coder_id == coder_id,
+                Segment.start == start, Segment.end == end))
+            if segment is not None and segment.id in candidates:
+                return segment
+            occurrence += 1
+    return None
+
+
+def _load_masks(session: Session, project: Project, spec: dict, case: Case, documents: dict[str, Document],
+                actor: str, summary: dict) -> None:
+    """[[masks]] go on the project's mask list; a term must occur in one of this case's documents."""
+    texts = [document_text(session, d).casefold() for d in documents.values()]
+    for item in spec.get("masks", []):
+        term = item["term"]
+        if not any(term.casefold() in text for text in texts):
+            raise DemoDataError(f"{case.name}: masked name {term!r} does not occur in any of the case's documents")
+        try:
+            add_mask_term(session, project, term, item.get("kind", "other"), item.get("replacement", ""), actor=actor)
+        except Refused as exc:
+            raise DemoDataError(f"{case.name}: masked name {term!r}: {exc}") from exc
+        summary["masks"] += 1
