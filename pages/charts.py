@@ -52,7 +52,8 @@ def load_cooccurrence(project_ref: str, revision: int, spec: CooccurrenceSpec): 
 codebook_names = {c.key: c.name for c in options.codebooks}
 keys = list(codebook_names)
 default_codebook = keys.index("vc") if "vc" in keys else 0
-scope_choice = st.columns(3)[0].selectbox("Coders", ["primary", "all"], key="charts_coders", format_func=CODER_SCOPES.get)
+scope_choice = st.columns(3)[0].selectbox("Coders", ["primary", "all"], key="charts_coders",
+                                         format_func=CODER_SCOPES.get)
 scope = Scope(coders=scope_choice)
 
 

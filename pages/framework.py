@@ -140,7 +140,7 @@ with matrix_tab:
                             format_func=lambda v: f"{v} · {scale[v].label}" if v else "no rating",
                             captions=["", *(scale[v].rule for v in scale)]) or None
         summary = right.text_area(f"Summary (1–{MAX_SUMMARY_SENTENCES} sentences)", value=cell.summary,
-                               key=f"{form_key}_summary", max_chars=1000)
+                                  key=f"{form_key}_summary", max_chars=1000)
         now = cell.validation or "proposed"
         steps = [now, *sorted(VALIDATION_STEPS[now])]
         validation = right.selectbox("Validation", steps, key=f"{form_key}_validation",
@@ -186,6 +186,17 @@ with matrix_tab:
                 if b2.button("Pin as headline", key=f"pinhead_{guid}"):
                     write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
                                                       actor=actor()), "Quote pinned as the headline.")
+
+    shown = {str(seg.segment) for seg in segments}
+    for quote in (q for q in cell.quotes if q.segment not in shown):  # pinned from a coder outside this scope
+        with st.container(border=True):
+            who = quote.role + (f" ({quote.pseudonym})" if quote.pseudonym else "")
+            heading = f"{quote.document} · turn {quote.turn} · {who} · coded by {quote.coder}"
+            st.markdown(f"Pinned · **{md_escape(heading)}**")
+            st.markdown(md_escape(quote.text))
+            if st.button("Unpin", key=f"unpin_{quote.segment}"):
+                write(lambda s, g=quote.segment: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
+                      "Quote unpinned.")
 
 with profile_tab:
     try:

@@ -21,8 +21,8 @@ from matrix_fixture import N1, build_study, span  # noqa: E402
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders  # noqa: E402
 from codebooks.service import adopt_codebook  # noqa: E402
 from coding.anonymise import list_mask_terms  # noqa: E402
-from coding.codings import apply_coding  # noqa: E402
-from coding.framework import build_framework_matrix, learning_by_value_cycle, rating_scale  # noqa: E402
+from coding.codings import apply_coding, list_codings  # noqa: E402
+from coding.framework import build_framework_matrix, learning_by_value_cycle, pin_quote, rating_scale  # noqa: E402
 from store.db import get_engine, read_session, write_session  # noqa: E402
 from store.events import list_events  # noqa: E402
 from store.models import FrameworkCell  # noqa: E402
@@ -209,8 +209,8 @@ def test_profile_and_learning_levels_are_one_click_away(monkeypatch, study):
     (profile,) = [f for f in frames if all(" · " in str(c) for c in f.columns)]
     columns = list(profile.columns)
     # Ladder order (immediate -> transformative), each named with its horizon band.
-    assert columns == ["before · Expected value (opt.)", "short term · Immediate value", "medium term · Potential value",
-                       "medium term · Applied value", "medium term · Realised value",
+    assert columns == ["before · Expected value (opt.)", "short term · Immediate value",
+                       "medium term · Potential value", "medium term · Applied value", "medium term · Realised value",
                        "long term · Transformative value"]
     assert profile.loc["Noord", next(c for c in columns if c.endswith("Potential value"))] == "3"
 
@@ -262,3 +262,20 @@ def test_settings_rating_scale_mask_list_and_primary_coder(monkeypatch, study):
         tom = next(c for c in list_coders(s, project) if c.name == "Tom")
         assert get_document(s, project, "N1").primary_coder_id == tom.id
         assert s.scalar(select(FrameworkCell.id)) is None  # settings write no cells
+
+
+def test_a_quote_pinned_from_outside_the_scope_is_listed_and_can_be_unpinned(monkeypatch, study):
+    url, guid = study
+    with write_session(get_engine(url)) as s:
+        project = get_project(s, guid)
+        (toms,) = [c.segment for c in list_codings(s, project) if c.coder == "Tom" and c.document == "N1"]
+        pin_quote(s, project, "Noord", "vc.potential", str(toms), actor="Tom")  # Tom is not N1's primary coder
+    at = open_framework(monkeypatch, url, guid)
+    choose(at, "Noord", "vc.potential")
+    texts = [str(m.value) for m in at.markdown]
+    assert f"Pinned · **{md_escape('N1 · turn 1 · respondent (R1) · coded by Tom')}**" in texts
+    at.button(key=f"unpin_{toms}").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "Quote unpinned." in [s.value for s in at.success]
+    assert stored(url, guid, "Noord", "vc.potential").quotes == []
