@@ -112,7 +112,9 @@ with matrix_tab:
                          column_config={c.key: st.column_config.TextColumn(c.label, help=c.key, width="medium")
                                         for c in matrix.columns})
     picked = selected_cell(matrix, event)
-    if picked is not None and st.session_state.get("fw_applied") != picked:
+    if picked is None:
+        st.session_state.pop("fw_applied", None)  # a cleared selection: the next click counts again
+    elif st.session_state.get("fw_applied") != picked:
         st.session_state["fw_applied"] = picked  # a new click chooses the cell; the selects may change it again
         st.session_state["fw_case"] = picked[0]
         st.session_state["fw_code"] = picked[1]
