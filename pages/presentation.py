@@ -94,6 +94,8 @@ def setup() -> None:
                "side by side, and record what participants say.")
     if "pres_pending_session" in st.session_state:
         st.session_state["pres_session_pick"] = st.session_state.pop("pres_pending_session")
+    elif "pres_session_pick" not in st.session_state and st.query_params.get(SESSION_PARAM) in sessions:
+        st.session_state["pres_session_pick"] = st.query_params[SESSION_PARAM]  # the one just presented
     if sessions:
         guid = st.selectbox("Focus-group session", list(sessions), format_func=session_label,
                             key="pres_session_pick")

@@ -108,6 +108,7 @@ def test_step_through_the_cases_then_all_side_by_side(monkeypatch, study) -> Non
     at.button(key="pres_exit").click().run()
     assert "present" not in at.query_params
     assert [t.value for t in at.title] == ["Presentation"]
+    assert at.selectbox(key="pres_session_pick").value == sessions["Focus group 2"]  # not the first in the list
 
 
 def test_clicking_a_cell_reveals_its_quotes_anonymised(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
