@@ -1,6 +1,6 @@
 """Matrix benchmark: cross-case matrices, quotes and co-occurrence on a large project, each against bare SQL.
 
-    .venv/bin/python bench/matrix_bench.py [--repeats 5] [--seed 7] [--db URL] [--no-profile] [--no-report]
+    .venv/bin/python bench/matrix_bench.py [--repeats 5] [--seed 7] [--db URL [--keep]] [--no-profile] [--no-report]
 
 Setup (untimed): a seeded synthetic project "Matrix Bench" built straight into the database
 (``store.bulk.insert_rows``/``new_guids`` for turns, sentences, segments and codings; the ORM only
@@ -28,7 +28,8 @@ Kinds (default coder scope everywhere: each document's primary coder):
               ``build_cooccurrence(s, project, CooccurrenceSpec(codebook="bench-a", unit=...))``
   report_images / report_plain
               ``exports.cross_case_report.build_cross_case_report(s, project20, codebook="bench-r",
-              depth=None, images=True/False)`` (20 cases x 20 codes); skipped with a note while that module does not exist
+              depth=None, images=True/False)`` (20 cases x 20 codes); skipped with a note while that
+              module does not exist
 
 Warm: one long-lived worker subprocess opens the engine, runs every kind once (warm-up, discarded,
 checks the numbers), then ``--repeats`` rounds with the kinds interleaved (count, count_sql, quotes,
@@ -39,8 +40,9 @@ read only the project row; timed: the first call. The OS file cache stays warm.
 
 Targets (issue 4): count <= 3x count_sql and < 0.3 s; quotes <= 5x quotes_sql; co-occurrence < 2 s
 (medians, warm and cold each judged). Results go to stdout and bench/results/matrix_bench[_postgresql].json
-(git-ignored); ``--profile`` (on by default) adds a cProfile of each target kind to
-bench/results/matrix_profile_<kind>.txt and the JSON.
+(git-ignored); unless ``--no-profile``, a cProfile of each kind (warm, after the timed rounds) goes to
+bench/results/matrix_profile[_postgresql]_<kind>.txt and the JSON. ``--db URL`` takes an empty database
+(PostgreSQL or SQLite); the benchmark removes its projects from it at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -515,7 +517,8 @@ def _open(url: str, ids: dict):  # noqa: ANN202
     return get_engine(url), Kinds(ids)
 
 
-def _call(engine, kinds: Kinds, kind: str, ids: dict, profiler: cProfile.Profile | None = None) -> tuple:  # noqa: ANN001
+def _call(engine, kinds: Kinds, kind: str, ids: dict,  # noqa: ANN001
+          profiler: cProfile.Profile | None = None) -> tuple:
     """One timed call in a new session; the project rows are read before the clock starts."""
     from store.db import read_session
     from store.models import Project
