@@ -264,11 +264,20 @@ class PageRuns:
         raw = comps[0].proto.json
         data = json.loads(raw)
         highlights = sum(len(t["highlights"]) for t in data["turns"])
-        if highlights < db["stored"]["coding"]:
-            raise SystemExit(f"the transcript shows {highlights} highlights, expected {db['stored']['coding']}")
+        # The page sends one part of a long transcript (ui.coding_view.TRANSCRIPT_PAGE_CHARS): every coding inside
+        # the turns it sends must be there (each benchmark coding lies inside one respondent turn).
+        sent = {t["ordinal"] for t in data["turns"]}
+        ranges = [(t.content_start, t.end) for t in db["respondent_turns"] if t.ordinal in sent]
+        with sqlite3.connect(db["path"]) as conn:
+            spans = conn.execute("SELECT segment.start, segment.\"end\" FROM segment JOIN coding "
+                                 "ON coding.segment_id = segment.id").fetchall()
+        expected = sum(1 for a, b in spans if any(lo <= a and b <= hi for lo, hi in ranges))
+        if not data["turns"] or highlights != expected:
+            raise SystemExit(f"the transcript shows {highlights} highlights in {len(sent)} turns, expected {expected}")
         if at.query_params.get("document") != db["document_guid"]:
             raise SystemExit("the Coding page did not open the benchmark document")
-        return {"title": titles[0], "turns_sent": len(data["turns"]), "highlights_sent": highlights,
+        return {"title": titles[0], "turns_sent": len(data["turns"]), "turns_in_document": db["stored"]["turn"],
+                "highlights_sent": highlights, "codings_in_document": db["stored"]["coding"],
                 "component_json_bytes": len(raw.encode("utf-8")), "elements": len(list(at.main))}
 
     def run_coding(self) -> dict:
@@ -757,8 +766,9 @@ def measure(args: argparse.Namespace) -> dict:
               f"{db['stored']['segment']:,} segments / {db['stored']['coding']:,} codings over "
               f"{c['codable_codes']} codable codes; setup {db['setup_s']:.1f} s", flush=True)
         pages = PageRuns(db)
-        print(f"  Coding page: first run {pages.first_coding_run_s:.2f} s; sends {pages.rendered['turns_sent']} turns "
-              f"with {pages.rendered['highlights_sent']:,} highlights "
+        print(f"  Coding page: first run {pages.first_coding_run_s:.2f} s; sends {pages.rendered['turns_sent']} of "
+              f"{pages.rendered['turns_in_document']} turns (the first part) with {pages.rendered['highlights_sent']:,} "
+              f"of {pages.rendered['codings_in_document']:,} highlights "
               f"({pages.rendered['component_json_bytes'] / 1e6:.2f} MB of component JSON)", flush=True)
         rendered, first_run = pages.rendered, pages.first_coding_run_s
         gc.collect()

@@ -1,18 +1,55 @@
-"""Shapes the open document for the transcript component, and keeps the Coding page's selection state.
+"""The Coding page: shapes the open document for the transcript component, keeps the selection state, draws the page.
 
 A selection arrives once from the browser with a client-side id (the component
 returns each id once); it becomes the pending selection until codes are applied
 to it or it is cancelled.
+
+The page itself (`coding_page`, called by pages/coding.py) lives in this module: an imported module is compiled
+once per process, whereas a page file is read, rewritten for Streamlit's "magic" and compiled again on every
+AppTest run (22 ms for this page). Long transcripts are sent to the browser one page of turns at a time
+(`TRANSCRIPT_PAGE_CHARS`), the page that holds the turn in the URL, with buttons to the previous and next page.
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from cases.documents import TurnView
-from coding.workspace import SegmentView
+import streamlit as st
+from sqlalchemy import func, select
+
+from cases.documents import TurnView, document_case_names, document_text, document_turns, list_documents
+from cases.projects import get_document, get_or_create_coder, get_project, list_coders
+from coding.codings import code_span
+from coding.memos import add_memo
+from coding.offsets import snap_to_words
+from coding.picker import code_choices, pick_order
+from coding.suggest import accept_suggestions, suggest_codings
+from coding.workspace import (
+    SegmentView,
+    describe,
+    document_segments,
+    last_undoable,
+    recent_code_keys,
+    recode,
+    remove_coding,
+    resize_segment,
+    segment_by_guid,
+    sentence_span,
+    turn_span,
+    undo_last,
+)
+from store.db import read_session, write_session
+from store.errors import Refused
+from store.models import Document, Event, Project
+from ui.state import (
+    actor, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash,
+)
+from ui.transcript_component import highlights_for_turns, transcript_view
 
 PENDING_KEY = "coding_pending_selection"
+TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript page (about 2,000 words)
 
 
 def who(turn: TurnView) -> str:
@@ -37,6 +74,21 @@ def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentV
     return turn_rows, highlights
 
 
+def transcript_pages(turn_rows: list[dict], budget: int = TRANSCRIPT_PAGE_CHARS) -> list[tuple[int, int]]:
+    """[(first index, end index)] into `turn_rows`: consecutive turns up to `budget` characters, at least one each."""
+    pages: list[tuple[int, int]] = []
+    first, size = 0, 0
+    for i, row in enumerate(turn_rows):
+        length = len(row["content"])
+        if i > first and size + length > budget:
+            pages.append((first, i))
+            first, size = i, 0
+        size += length
+    if turn_rows:
+        pages.append((first, len(turn_rows)))
+    return pages
+
+
 def take_new_selection(result: dict | None) -> dict | None:
     """Make a selection the browser just reported the pending one."""
     if result:
@@ -50,3 +102,360 @@ def pending_selection() -> dict | None:
 
 def clear_selection() -> None:
     st.session_state.pop(PENDING_KEY, None)
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Open:
+    """What the fragment works on; fixed for one full run of the page."""
+    project: Any  # store.models.Project, detached
+    guid: str  # the open document
+    me: str
+    only_mine: bool
+    snap: bool
+    language: str
+
+
+@dataclass
+class _Codings:
+    """Everything the transcript panel shows for one revision of the project (read-only once cached)."""
+    segments: list[SegmentView]
+    codings: int  # how many codings the segments carry
+    choices: list
+    recent: list[str]
+    undoable: Any  # store.models.Event | None
+    pages: list[tuple[int, int]]
+    turn_rows: list[dict]
+    per_turn: dict[int, list[dict]]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _project_lists(project_guid: str, revision: int):  # type: ignore[no-untyped-def]
+    """The project, its documents (guids, titles with their cases) and coder names; keyed on the latest event.
+
+    Imports, case links, new coders and project changes all log an event, so the key changes with them. A resource
+    cache: no copy per rerun; callers only read.
+    """
+    with read_session(engine()) as session:
+        project = get_project(session, project_guid)
+        documents = list_documents(session, project)
+        case_names = document_case_names(session, project)
+        coders = [c.name for c in list_coders(session, project)]
+    titles = {str(d.guid): f"{d.title} ({', '.join(case_names.get(d.id, [])) or 'no case'})" for d in documents}
+    return project, [str(d.guid) for d in documents], titles, coders
+
+
+def _revision(session, project_guid: uuid.UUID, document_guid: str | None = None):  # type: ignore[no-untyped-def]
+    """The project's latest event id (0 without events) and, when asked, the document's current version (None when
+    the project has no such document), in one statement."""
+    latest = select(func.max(Event.id)).where(Event.project_guid == project_guid).scalar_subquery()
+    if document_guid is None:
+        return session.scalar(select(latest)) or 0, None
+    version = (select(Document.current_version).join(Project, Project.id == Document.project_id)
+               .where(Project.guid == project_guid, Document.guid == _as_uuid(document_guid)).scalar_subquery())
+    revision, current = session.execute(select(latest, version)).one()
+    return revision or 0, current
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _load_document(project_guid: str, document_guid: str, version: int):  # type: ignore[no-untyped-def]
+    """Text and turns of one text version (immutable, so the cache key makes it correct; read-only for callers)."""
+    with read_session(engine()) as session:
+        document = get_document(session, get_project(session, project_guid), document_guid)
+        return document_text(session, document), document_turns(session, document)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _load_codings(project_guid: str, document_guid: str, version: int, revision: int, me: str, only_mine: bool,
+                  language: str) -> _Codings:
+    """Segments, picker choices, recent codes, the undoable change and the component's payload.
+
+    Keyed on the project's latest event id (every change logs one), so never stale. A resource cache (no copy per
+    rerun: a long transcript's payload is half a megabyte); callers only read it.
+    """
+    text, turns = _load_document(project_guid, document_guid, version)
+    with read_session(engine()) as session:
+        project = get_project(session, project_guid)
+        document = get_document(session, project, document_guid)
+        coder = next((c for c in list_coders(session, project) if c.name == me), None)
+        if only_mine and coder is None:
+            segments = []  # this coder has coded nothing yet
+        else:
+            segments = document_segments(session, document, coder=coder if only_mine else None, language=language)
+        choices = code_choices(session, project, language=language)
+        recent = recent_code_keys(session, project, coder)
+        undoable = last_undoable(session, project, me)
+    turn_rows, highlights = transcript_payload(text, turns, segments)
+    return _Codings(segments, sum(len(s.codings) for s in segments), choices, recent, undoable, transcript_pages(turn_rows), turn_rows,
+                    highlights_for_turns(highlights, turn_rows))
+
+
+def coding_page() -> None:
+    """Read a transcript, select a span, apply codes; edit, delete and undo; memos beside the text."""
+    project_guid = current_project_guid()
+    if not project_guid:
+        with read_session(engine()) as s:
+            project_or_stop(s)  # says what to do, and stops
+    project_guid = uuid.UUID(project_guid)
+    with read_session(engine()) as s:
+        revision, _ = _revision(s, project_guid)
+    project, guids, titles, coders = _project_lists(str(project_guid), revision)
+
+    st.title("Coding")
+    if not guids:
+        st.info("No documents yet: import transcripts on the Documents page.")
+        st.stop()
+
+    me = actor()
+    if me == "app":
+        st.warning("Type your name under **You are** in the sidebar: every segment records its coder.")
+
+    wanted = st.query_params.get("document")
+    c1, c2, c3, c4 = st.columns([4, 1.3, 1.3, 1])
+    guid = c1.selectbox("Document", guids, index=guids.index(wanted) if wanted in guids else 0,
+                        format_func=titles.get, key="coding_document")
+    if guid != wanted:
+        st.query_params["document"] = guid
+        if wanted is not None:  # another document was chosen: the old position means nothing there
+            st.query_params.pop("turn", None)
+    only_mine = c2.toggle("Only my codings", key="only_mine", help="For blind double coding.")
+    snap = c3.toggle("Snap to words", value=True, key="snap_words")
+    language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
+
+    _workspace(_Open(project, guid, me, only_mine, snap, language))
+    st.caption(f"Coders in this project: {', '.join(coders) or 'none yet'}")
+
+
+def _focus_turn() -> int | None:
+    focus = st.query_params.get("turn")
+    return int(focus) if focus and focus.isdigit() else None
+
+
+@st.fragment
+def _workspace(o: _Open) -> None:
+    show_flash()
+    project = o.project
+    with read_session(engine()) as s:
+        revision, version = _revision(s, project.guid, o.guid)
+    if version is None:
+        st.error("This document is no longer in the project.")
+        return
+    text, turns = _load_document(str(project.guid), o.guid, version)
+    cached = _load_codings(str(project.guid), o.guid, version, revision, o.me, o.only_mine, o.language)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        focus = _focus_turn()
+        first, end = _transcript_page(cached, focus)
+        rows = cached.turn_rows[first:end]
+        result = transcript_view(rows, [], per_turn=cached.per_turn, key=f"transcript_{o.guid}", focus_turn=focus)
+    new = take_new_selection(result)
+    if new is not None:
+        st.query_params["turn"] = str(new["turn"])
+        try:
+            if new["action"] == "turn":
+                with read_session(engine()) as s:
+                    new["start"], new["end"] = turn_span(s, get_document(s, project, o.guid), new["turn"])
+            elif new["action"] == "sentence":
+                with read_session(engine()) as s:
+                    new["start"], new["end"] = sentence_span(s, get_document(s, project, o.guid), new["start"])
+            elif o.snap:
+                new["start"], new["end"] = snap_to_words(text, new["start"], new["end"])
+            new["text"] = text[new["start"]:new["end"]]
+        except Refused as exc:
+            st.error(str(exc))
+            clear_selection()
+    with right:
+        _coding_panel(o, cached.choices, cached.recent)
+        _segments_panel(o, cached, turns)
+        st.divider()
+        if cached.undoable is not None and st.button(f"↶ Undo {describe(cached.undoable)}", key="undo"):
+            try:
+                with write_session(engine()) as s:
+                    flash(f"Undone: {undo_last(s, project, actor=o.me)}.")
+            except Refused as exc:
+                flash(str(exc), "error")
+            rerun_fragment()
+        _suggestions_panel(o)
+        _memo_panel(o)
+
+
+def _as_uuid(guid: str) -> uuid.UUID:
+    return uuid.UUID(guid)
+
+
+def _transcript_page(cached: _Codings, focus: int | None) -> tuple[int, int]:
+    """The transcript page with the turn in focus (else the first), and buttons to the pages before and after it."""
+    pages, rows = cached.pages, cached.turn_rows
+    if len(pages) <= 1:
+        return pages[0] if pages else (0, 0)
+    index = 0
+    if focus is not None:
+        index = next((k for k, (a, b) in enumerate(pages) if any(r["ordinal"] == focus for r in rows[a:b])), 0)
+    first, end = pages[index]
+    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Earlier", key="transcript_earlier", disabled=index == 0, width="stretch",
+                on_click=_go_to_turn, args=(rows[pages[index - 1][0]]["ordinal"] if index else None,))
+    where.caption(f"Turns ¶{rows[first]['ordinal']}–¶{rows[end - 1]['ordinal']} of {len(rows)} "
+                  f"(part {index + 1} of {len(pages)})")
+    later = rows[pages[index + 1][0]]["ordinal"] if index + 1 < len(pages) else None
+    forward.button("Later ▶", key="transcript_later", disabled=later is None, width="stretch",
+                   on_click=_go_to_turn, args=(later,))
+    return first, end
+
+
+def _go_to_turn(ordinal: int | None) -> None:
+    """A paging button's callback: the position is the turn in the URL, so a reload or a link keeps the page."""
+    if ordinal is not None:
+        st.query_params["turn"] = str(ordinal)
+
+
+def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped-def]
+    selection = pending_selection()
+    if not selection or selection.get("document") not in (None, o.guid):
+        st.caption("Select text in the transcript to code it; **code turn** codes a whole turn; "
+                   "Alt+click codes a sentence.")
+        return
+    selection["document"] = o.guid
+    st.markdown(f"**Selected** ({selection['start']}–{selection['end']}):  \n> {md_escape(selection['text'])}")
+    query = st.text_input("Find a code", key="code_filter", placeholder="key, label (en/nl/de) or definition")
+    ordered = pick_order(choices, query=query, recent=recent)
+    by_key = {c.key: c for c in ordered}
+    picked = st.multiselect("Codes", list(by_key), key="codes_to_apply", select_all=False,
+                            format_func=lambda k: f"{by_key[k].label} · {k}" if k in by_key else k)
+    for key in picked:
+        choice = by_key.get(key)
+        if choice:
+            with st.expander(f"{choice.label} · {key}", expanded=len(picked) == 1):
+                st.markdown(md_escape(choice.definition or "(no definition)"))
+                if choice.include:
+                    st.caption(f"Use when: {choice.include}")
+                if choice.exclude:
+                    st.caption(f"Not when: {choice.exclude}")
+    b1, b2 = st.columns(2)
+    if b1.button("Apply", type="primary", disabled=not picked, key="apply_codes"):
+        try:
+            code_span(engine(), o.project.guid, o.guid, o.me, selection["start"], selection["end"], picked,
+                      actor=o.me)
+        except Refused as exc:
+            st.error(str(exc))
+        else:
+            clear_selection()
+            st.session_state.pop("codes_to_apply", None)
+            flash(f"Coded with {', '.join(picked)}.")
+            rerun_fragment()
+    if b2.button("Cancel", key="cancel_selection"):
+        clear_selection()
+        rerun_fragment()
+
+
+def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[no-untyped-def]
+    """Edit the codings of the turn in focus (the last one clicked or coded; the `turn` in the URL)."""
+    segments, choices = cached.segments, cached.choices
+    project, me = o.project, o.me
+    focus = st.query_params.get("turn")
+    turn = next((t for t in turns if focus and str(t.ordinal) == focus), None)
+    with st.expander(f"Codings in this document ({cached.codings})"):
+        if turn is None:
+            st.caption("Select text or click a turn to edit the codings there.")
+            return
+        here = [s for s in segments if s.start < turn.end and s.end > turn.start]
+        st.caption(f"In turn {turn.ordinal}: {len(here)} segment(s).")
+        if not here:
+            return
+        labels = {f"{s.start}–{s.end} · {', '.join(c.key for c in s.codings)} · {s.coder}": s for s in here}
+        chosen = st.selectbox("Segment", list(labels), key="edit_segment")
+        segment = labels[chosen]
+        st.markdown(f"> {md_escape(segment.text)}")
+        with st.form("edit_segment_form"):
+            coding_key = st.selectbox("Code", [c.key for c in segment.codings], key="edit_coding")
+            new_code = st.selectbox("Change to", ["(keep)", *[c.key for c in choices]], key="edit_new_code")
+            start = st.number_input("Start", 0, value=segment.start, key="edit_start")
+            end = st.number_input("End", 1, value=segment.end, key="edit_end")
+            save, remove = st.columns(2)
+            do_save = save.form_submit_button("Save")
+            do_remove = remove.form_submit_button("Remove this code")
+        with st.form("segment_memo", clear_on_submit=True):
+            memo_text = st.text_area("Memo on this segment", key="segment_memo_text", height=80)
+            if st.form_submit_button("Save segment memo"):
+                try:
+                    with write_session(engine()) as s:
+                        author, _ = get_or_create_coder(s, project, me, actor=me)
+                        add_memo(s, project, memo_text, target=segment_by_guid(s, project, segment.guid),
+                                 author=author, actor=me)
+                except Refused as exc:
+                    st.error(str(exc))
+                else:
+                    st.success("Memo saved beside the segment (see the Memos page).")
+        if do_save or do_remove:
+            coding = next(c for c in segment.codings if c.key == coding_key)
+            try:
+                with write_session(engine()) as s:
+                    if do_remove:
+                        remove_coding(s, project, coding.guid, actor=me)
+                    else:
+                        if (start, end) != (segment.start, segment.end):
+                            resize_segment(s, project, segment.guid, int(start), int(end), actor=me)
+                        if new_code != "(keep)":
+                            recode(s, project, coding.guid, new_code, actor=me)
+            except Refused as exc:
+                flash(str(exc), "error")
+            else:
+                flash("Removed." if do_remove else "Saved.")
+            rerun_fragment()
+
+
+def _suggestions_panel(o: _Open) -> None:
+    """Auto-code suggestions: nothing is coded until a person accepts it."""
+    project, guid, me = o.project, o.guid, o.me
+    stored_key, rejected_key = f"suggestions_{guid}", f"rejected_{guid}"
+    with st.expander("Suggestions from indicator terms"):
+        if st.button("Suggest codes for this document", key="make_suggestions"):
+            with read_session(engine()) as s:
+                document = get_document(s, project, guid)
+                coder = next((c for c in list_coders(s, project) if c.name == me), None)
+                st.session_state[stored_key] = suggest_codings(s, project, document, coder=coder)
+        rejected: set[str] = st.session_state.setdefault(rejected_key, set())
+        open_ones = [x for x in st.session_state.get(stored_key, []) if x.key not in rejected]
+        if stored_key not in st.session_state:
+            st.caption("Suggestions come from each code's indicator terms, matched on lemmas; you accept or reject "
+                       "them one by one or all at once.")
+            return
+        if not open_ones:
+            st.caption("No open suggestions.")
+            return
+        ticked = [x for x in open_ones
+                  if st.checkbox(f"**{x.code}** — {md_escape(x.text[:160])} (term: {md_escape(x.matched_term)})",
+                                 value=True, key=f"sugg_{guid}_{x.key}")]
+        accept, reject = st.columns(2)
+        if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked):
+            try:
+                with write_session(engine()) as s:
+                    document = get_document(s, project, guid)
+                    coder, _ = get_or_create_coder(s, project, me, actor=me)
+                    accept_suggestions(s, project, document, coder, ticked, actor=me)
+            except Refused as exc:
+                flash(str(exc), "error")
+            else:
+                rejected.update(x.key for x in ticked)  # accepted ones leave the list too
+                flash(f"Accepted {len(ticked)} suggestion(s) as codings by {me}.")
+            rerun_fragment()
+        if reject.button(f"Reject {len(ticked)} ticked", key="reject_suggestions", disabled=not ticked):
+            rejected.update(x.key for x in ticked)
+            rerun_fragment()
+
+
+def _memo_panel(o: _Open) -> None:
+    with st.expander("Memo on this document"):
+        with st.form("document_memo", clear_on_submit=True):
+            text = st.text_area("Memo", key="document_memo_text", height=100)
+            if st.form_submit_button("Save memo"):
+                try:
+                    with write_session(engine()) as s:
+                        document = get_document(s, o.project, o.guid)
+                        author, _ = get_or_create_coder(s, o.project, o.me, actor=o.me)
+                        add_memo(s, o.project, text, target=document, author=author, actor=o.me)
+                except Refused as exc:
+                    st.error(str(exc))
+                else:
+                    st.success("Memo saved.")

@@ -7,6 +7,7 @@ to `st.query_params`, so a reload or a shared link opens the same place.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import streamlit as st
@@ -23,26 +24,36 @@ CODER_KEY = "coder_name"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
-@st.cache_resource
-def _engine(url: str) -> Engine:
-    return get_engine(url)
-
-
 def engine() -> Engine:
-    return _engine(database_url())
+    """The process's engine for the configured database (store.db.get_engine keeps one per URL)."""
+    return get_engine(database_url())
+
+
+SCHEMA_RECHECK_S = 30.0
+_AT_HEAD: dict[str, float] = {}  # database URL -> when it was last found at the current schema (time.monotonic)
 
 
 def engine_or_stop() -> Engine:
-    """The engine, or a clear stop when the database has not been migrated (`make run` migrates)."""
+    """The engine, or a clear stop when the database has not been migrated (`make run` migrates).
+
+    A database found at the current schema is checked again after `SCHEMA_RECHECK_S` seconds, not on every rerun
+    (the check opens a connection and runs alembic; migrations only move forward).
+    """
     eng = engine()
+    url = str(eng.url)
+    checked = _AT_HEAD.get(url)
+    if checked is not None and time.monotonic() - checked < SCHEMA_RECHECK_S:
+        return eng
     try:
         revision = current_revision(eng)
     except Exception as exc:  # connection errors of any driver
         st.error(f"Cannot open the database: {exc}")
         st.stop()
     if revision != head_revision():
+        _AT_HEAD.pop(url, None)
         st.error("The database is not at the current schema. Run `make migrate` (or `python -m store`) first.")
         st.stop()
+    _AT_HEAD[url] = time.monotonic()
     return eng
 
 
