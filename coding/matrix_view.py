@@ -7,7 +7,7 @@ back to exactly one column) with the readable labels kept beside them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -145,10 +145,12 @@ def cooccurrence_frame(co: Cooccurrence) -> pd.DataFrame:
     return frame
 
 
-def framework_frame(framework: FrameworkMatrix, *, counts: bool = True) -> pd.DataFrame:
-    """One line per cell (state or rating, summary, quotes, k of n, validation, warnings)."""
+def framework_frame(framework: FrameworkMatrix, *, counts: bool = True, summaries: bool = True) -> pd.DataFrame:
+    """One line per cell (state or rating, summary, quotes, k of n, validation, warnings); without summaries
+    the grid stays readable at a glance (the chosen cell shows its summary in full)."""
     m = framework.matrix
-    data = [[cell.line(counts=counts) for cell in row] for row in framework.cells]
+    data = [[(cell if summaries else replace(cell, summary="")).line(counts=counts) for cell in row]
+            for row in framework.cells]
     frame = pd.DataFrame(data, index=[r.label for r in m.rows], columns=m.column_keys())
     frame.index.name = "case"
     return frame

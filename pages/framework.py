@@ -83,7 +83,7 @@ def write(action, message: str) -> None:  # type: ignore[no-untyped-def]
 
 codebook_names = {c.key: c.name for c in options.codebooks}
 keys = list(codebook_names)
-t1, t2, t3 = st.columns(3)
+t1, t2, t3, t4 = st.columns(4)
 codebook = t1.selectbox("Codebook", keys, index=keys.index("vc") if "vc" in keys else 0, key="fw_codebook",
                         format_func=codebook_names.get)
 option = options.codebook(codebook)
@@ -91,6 +91,7 @@ depth = t2.selectbox("Depth", [*range(1, (option.max_depth if option else 1) + 1
                      format_func=lambda d: "all codable codes" if d == 0 else
                      ("depth 1 (top codes)" if d == 1 else f"depth {d}")) or None
 counts = t3.toggle("Show k of n interviewees", value=True, key="fw_counts")
+summaries = t4.toggle("Show summaries in the table", value=False, key="fw_summaries")
 
 try:
     framework = load_framework(project_guid, revision, codebook, depth)
@@ -106,8 +107,8 @@ matrix_tab, profile_tab, learning_tab = st.tabs(["Cells", "Value-cycle profile",
 
 with matrix_tab:
     st.caption(md_escape(matrix.scope_note) + " Click a cell to edit it, or choose the case and code below.")
-    event = st.dataframe(framework_frame(framework, counts=counts), width="stretch", on_select="rerun",
-                         selection_mode="single-cell",
+    event = st.dataframe(framework_frame(framework, counts=counts, summaries=summaries), width="stretch",
+                         on_select="rerun", selection_mode="single-cell",
                          key=f"fw_table_{spec_signature(project_guid, codebook, depth)}",
                          column_config={c.key: st.column_config.TextColumn(c.label, help=c.key, width="medium")
                                         for c in matrix.columns})

@@ -110,6 +110,9 @@ def test_save_a_rated_cell_with_a_summary_and_see_it_in_the_matrix(monkeypatch, 
     fill_cell(at, rating=3, summary="Members pick up usable tips. Bert names a customs contact.",
               validation="discussed")
     assert "Saved Noord × vc.immediate." in [s.value for s in at.success]
+    assert cells_grid(at).value.loc["Noord", "vc.immediate"] == "strong (3) · 2 of 3 interviewees · discussed"
+    at.toggle(key="fw_summaries").set_value(True)
+    at.run()
     assert cells_grid(at).value.loc["Noord", "vc.immediate"] == (
         "strong (3) · Members pick up usable tips. Bert names a customs contact. · 2 of 3 interviewees · discussed")
     cell = stored(url, guid, "Noord", "vc.immediate")
