@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from cases.documents import current_text_version, document_sentences, document_turns
@@ -66,6 +66,34 @@ def document_segments(
     for view in segments.values():
         view.codings.sort(key=lambda c: c.key)
     return sorted(segments.values(), key=lambda v: (v.start, v.end, v.coder, str(v.guid)))
+
+
+_REVISION_SQL = "SELECT (SELECT max(id) FROM event WHERE project_guid = ?), {version}"
+_VERSION_SQL = ("(SELECT document.current_version FROM document JOIN project ON project.id = document.project_id "
+                "WHERE project.guid = ? AND document.guid = ?)")
+
+
+def project_revision(engine: Engine, project_guid: uuid.UUID,
+                     document_guid: uuid.UUID | None = None) -> tuple[int, int | None]:
+    """The project's latest event id (0 without events; every change logs one, so it keys caches of what the page
+    shows) and, when asked, the document's current text version (None when the project has no such document).
+
+    One statement on the pool's connection: it runs on every rerun of the Coding page, where a session, its
+    transaction and a compiled select cost ten times the query.
+    """
+    pooled = engine.raw_connection()
+    try:
+        cursor = pooled.cursor()
+        sql = _REVISION_SQL.format(version=_VERSION_SQL if document_guid is not None else "NULL")
+        params = (project_guid.hex,) + ((project_guid.hex, document_guid.hex) if document_guid is not None else ())
+        if engine.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        cursor.execute(sql, params)
+        revision, version = cursor.fetchone()
+        cursor.close()
+    finally:
+        pooled.close()  # ends the read transaction (the pool rolls back on return)
+    return revision or 0, version
 
 
 def recent_code_keys(session: Session, project: Project, coder: Coder | None, limit: int = 8) -> list[str]:

@@ -136,6 +136,9 @@ def test_memo_on_a_segment_beside_the_text(opened) -> None:  # type: ignore[no-u
 
 def test_suggestions_are_accepted_or_rejected_by_a_person(opened) -> None:  # type: ignore[no-untyped-def]
     at, ids, url = opened
+    assert not [b for b in at.button if b.key == "make_suggestions"]  # drawn only once its expander is open
+    at.session_state["coding_suggestions_open"] = True  # the researcher opens "Suggestions from indicator terms"
+    at.run()
     at.button(key="make_suggestions").click()
     at.run()
     assert not at.exception
@@ -200,3 +203,20 @@ def test_a_link_with_a_turn_but_no_document_keeps_the_turn(monkeypatch, sqlite_u
     at.switch_page("pages/coding.py").run()
     assert not at.exception
     assert at.query_params["turn"] == "1" and at.query_params["document"]
+
+
+def test_a_memo_on_the_document_from_its_expander(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    assert not [t for t in at.text_area if t.key == "document_memo_text"]  # drawn only once opened
+    at.session_state["coding_memo_open"] = True
+    at.run()
+    at.text_area(key="document_memo_text").input("Het gesprek ging vooral over tips.")
+    next(b for b in at.button if b.label == "Save memo").click()
+    at.run()
+    assert not at.exception
+    assert any(s.value == "Memo saved." for s in at.success)
+    from coding.memos import list_memos
+
+    with read_session(get_engine(url)) as s:
+        memos = list_memos(s, get_project(s, ids[0]), "document")
+    assert [m.text for m in memos] == ["Het gesprek ging vooral over tips."]

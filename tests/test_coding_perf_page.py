@@ -47,9 +47,20 @@ def long_document(monkeypatch, sqlite_url):  # type: ignore[no-untyped-def]
     return at, ids
 
 
-def _sent(at) -> list[dict]:  # type: ignore[no-untyped-def]
+def _data(at) -> dict:  # type: ignore[no-untyped-def]
     (component,) = at.get("bidi_component")
-    return json.loads(component.proto.json)["turns"]
+    return json.loads(component.proto.json)
+
+
+def _sent(at) -> list[dict]:  # type: ignore[no-untyped-def]
+    return _data(at)["turns"]
+
+
+def _page(at, ids, ident: str, turn: int) -> None:  # type: ignore[no-untyped-def]
+    """What the component's "Earlier turns" / "Later turns" buttons report."""
+    at.session_state[f"transcript_{ids[1]}"] = {"selection": {"id": ident, "action": "page", "turn": turn}}
+    at.run()
+    assert not at.exception
 
 
 def test_a_long_transcript_goes_to_the_browser_one_part_at_a_time(long_document) -> None:  # type: ignore[no-untyped-def]
@@ -61,17 +72,21 @@ def test_a_long_transcript_goes_to_the_browser_one_part_at_a_time(long_document)
     # every coding inside the sent turns is highlighted there
     answers = [t for t in first if t["content"].startswith("Wij")]
     assert answers and all(len(t["highlights"]) == 1 for t in answers)
-    assert any(c.value.startswith(f"Turns ¶0–¶{ordinals[-1]} of {TURNS}") for c in at.caption)
-    assert at.button(key="transcript_earlier").disabled
+    part = _data(at)["part"]
+    assert part["label"].startswith(f"Turns ¶0–¶{ordinals[-1]} of {TURNS} (part 1 of ")
+    assert part["before"] is None and part["after"] == ordinals[-1] + 1
     # the next part: its first turn becomes the position in the URL (a reload or link keeps the part)
-    at.button(key="transcript_later").click()
-    at.run()
-    assert not at.exception
+    _page(at, ids, "page-1", part["after"])
     second = [t["ordinal"] for t in _sent(at)]
     assert second[0] == ordinals[-1] + 1 and at.query_params["turn"] == str(second[0])
-    at.button(key="transcript_earlier").click()
-    at.run()
+    assert _data(at)["part"]["before"] == 0
+    _page(at, ids, "page-1", 0)  # the same click again (a rerun) moves nothing
+    assert [t["ordinal"] for t in _sent(at)] == second
+    _page(at, ids, "page-2", TURNS - 1)  # a turn the component did not offer is ignored
+    assert [t["ordinal"] for t in _sent(at)] == second
+    _page(at, ids, "page-3", 0)
     assert [t["ordinal"] for t in _sent(at)] == ordinals
+    assert not any(m.value.startswith("**Selected**") for m in at.markdown)  # paging selects nothing
 
 
 def test_a_link_to_a_turn_opens_the_part_that_holds_it(long_document) -> None:  # type: ignore[no-untyped-def]
@@ -79,10 +94,9 @@ def test_a_link_to_a_turn_opens_the_part_that_holds_it(long_document) -> None:  
     last = TURNS - 1
     at.query_params["turn"] = str(last)
     at.run()
-    sent = _sent(at)
-    assert sent[-1]["ordinal"] == last and at.button(key="transcript_later").disabled
-    (component,) = at.get("bidi_component")
-    assert json.loads(component.proto.json)["focus_turn"] == last
+    data = _data(at)
+    assert data["turns"][-1]["ordinal"] == last and data["part"]["after"] is None
+    assert data["focus_turn"] == last
     # coding a turn in that part works as anywhere else
     at.session_state[f"transcript_{ids[1]}"] = {"selection": {"id": "far-1", "turn": last, "action": "turn"}}
     at.run()
@@ -107,5 +121,38 @@ def test_a_short_transcript_has_no_parts(monkeypatch, sqlite_url) -> None:  # ty
     at.run()
     at.switch_page("pages/coding.py").run()
     assert not at.exception
-    assert len(_sent(at)) == 2
-    assert not [b for b in at.button if b.key in ("transcript_earlier", "transcript_later")]
+    assert len(_sent(at)) == 2 and "part" not in _data(at)
+
+
+@pytest.mark.browser
+def test_the_browser_pages_through_a_long_transcript(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import ARTIFACTS, launch, streamlit_server
+
+    engine = get_engine(sqlite_url)
+    with write_session(engine) as s:
+        project = create_project(s, "Lang")
+        document = store_import(s, project, preview_import("lang.txt", TEXT.encode()), cases=[], speakers={
+            "I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        ids = str(project.guid), str(document.guid)
+    engine.dispose()
+    first_turn = """() => { const h = document.querySelector('[data-testid="stBidiComponentIsolated"]');
+        const t = h && h.shadowRoot && h.shadowRoot.querySelector('.kp-turn');
+        return t ? Number(t.dataset.ordinal) : -1; }"""
+    with streamlit_server(db_url=sqlite_url) as base, sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/coding?project={ids[0]}&document={ids[1]}&coder=Sanne")
+        page.wait_for_function(f"() => ({first_turn})() === 0", timeout=30_000)
+        host = page.locator('[data-testid="stBidiComponentIsolated"]')
+        label = host.locator(".kp-part-label")
+        assert label.inner_text().startswith(f"Turns ¶0–¶")
+        host.get_by_role("button", name="Later turns ▶").click()
+        page.wait_for_function(f"() => ({first_turn})() > 0", timeout=30_000)
+        moved = page.evaluate(first_turn)
+        assert f"turn={moved}" in page.url
+        page.screenshot(path=str(ARTIFACTS / "coding-long-transcript-part-2.png"))
+        host.get_by_role("button", name="◀ Earlier turns").click()
+        page.wait_for_function(f"() => ({first_turn})() === 0", timeout=30_000)
+        browser.close()

@@ -185,3 +185,21 @@ def test_each_path_refuses_the_other_paths_duplicate(engine, doc) -> None:  # ty
     with write_session(engine) as s, pytest.raises(Refused, match="Lieke already coded 12–20"):
         lieke = s.scalars(select(Coder).where(Coder.name == "Lieke")).one()
         apply_coding(s, project, document, lieke, 12, 20, ["vc.applied"])
+
+
+def test_project_revision_follows_every_change(engine, doc) -> None:  # type: ignore[no-untyped-def]
+    from coding.workspace import project_revision
+    from store.events import latest_event_id
+
+    project, document = doc
+    with read_session(engine) as s:
+        before = latest_event_id(s, project.guid)
+    assert before > 0
+    assert project_revision(engine, project.guid) == (before, None)
+    assert project_revision(engine, project.guid, document.guid) == (before, 1)
+    code_span(engine, project.guid, document.guid, "Sanne", 3, 10, ["vc.immediate"])
+    with read_session(engine) as s:
+        after = latest_event_id(s, project.guid)
+    assert after > before and project_revision(engine, project.guid, document.guid) == (after, 1)
+    assert project_revision(engine, project.guid, uuid.uuid4()) == (after, None)  # no such document here
+    assert project_revision(engine, uuid.uuid4()) == (0, None)

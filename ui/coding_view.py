@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from sqlalchemy import func, select
 
 from cases.documents import TurnView, document_case_names, document_text, document_turns, list_documents
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders
@@ -31,6 +30,7 @@ from coding.workspace import (
     describe,
     document_segments,
     last_undoable,
+    project_revision,
     recent_code_keys,
     recode,
     remove_coding,
@@ -42,7 +42,6 @@ from coding.workspace import (
 )
 from store.db import read_session, write_session
 from store.errors import Refused
-from store.models import Document, Event, Project
 from ui.state import (
     actor, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash,
 )
@@ -146,18 +145,6 @@ def _project_lists(project_guid: str, revision: int):  # type: ignore[no-untyped
     return project, [str(d.guid) for d in documents], titles, coders
 
 
-def _revision(session, project_guid: uuid.UUID, document_guid: str | None = None):  # type: ignore[no-untyped-def]
-    """The project's latest event id (0 without events) and, when asked, the document's current version (None when
-    the project has no such document), in one statement."""
-    latest = select(func.max(Event.id)).where(Event.project_guid == project_guid).scalar_subquery()
-    if document_guid is None:
-        return session.scalar(select(latest)) or 0, None
-    version = (select(Document.current_version).join(Project, Project.id == Document.project_id)
-               .where(Project.guid == project_guid, Document.guid == _as_uuid(document_guid)).scalar_subquery())
-    revision, current = session.execute(select(latest, version)).one()
-    return revision or 0, current
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _load_document(project_guid: str, document_guid: str, version: int):  # type: ignore[no-untyped-def]
     """Text and turns of one text version (immutable, so the cache key makes it correct; read-only for callers)."""
@@ -198,8 +185,7 @@ def coding_page() -> None:
         with read_session(engine()) as s:
             project_or_stop(s)  # says what to do, and stops
     project_guid = uuid.UUID(project_guid)
-    with read_session(engine()) as s:
-        revision, _ = _revision(s, project_guid)
+    revision, _ = project_revision(engine(), project_guid)
     project, guids, titles, coders = _project_lists(str(project_guid), revision)
 
     st.title("Coding")
@@ -236,8 +222,7 @@ def _focus_turn() -> int | None:
 def _workspace(o: _Open) -> None:
     show_flash()
     project = o.project
-    with read_session(engine()) as s:
-        revision, version = _revision(s, project.guid, o.guid)
+    revision, version = project_revision(engine(), project.guid, _as_uuid(o.guid))
     if version is None:
         st.error("This document is no longer in the project.")
         return
@@ -246,9 +231,12 @@ def _workspace(o: _Open) -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         focus = _focus_turn()
-        first, end = _transcript_page(cached, focus)
-        rows = cached.turn_rows[first:end]
-        result = transcript_view(rows, [], per_turn=cached.per_turn, key=f"transcript_{o.guid}", focus_turn=focus)
+        first, end, part = _transcript_part(cached, focus)
+        result = transcript_view(cached.turn_rows[first:end], [], per_turn=cached.per_turn,
+                                 key=f"transcript_{o.guid}", focus_turn=focus, part=part)
+    if result is not None and result["action"] == "page":  # the position is the turn in the URL: a reload keeps it
+        st.query_params["turn"] = str(result["turn"])
+        rerun_fragment()
     new = take_new_selection(result)
     if new is not None:
         st.query_params["turn"] = str(new["turn"])
@@ -284,30 +272,22 @@ def _as_uuid(guid: str) -> uuid.UUID:
     return uuid.UUID(guid)
 
 
-def _transcript_page(cached: _Codings, focus: int | None) -> tuple[int, int]:
-    """The transcript page with the turn in focus (else the first), and buttons to the pages before and after it."""
+def _transcript_part(cached: _Codings, focus: int | None) -> tuple[int, int, dict | None]:
+    """The part of the transcript with the turn in focus (else the first): (first, end) into the turn rows, and
+    the component's `part` (label, first turns of the parts before and after), None for a one-part transcript."""
     pages, rows = cached.pages, cached.turn_rows
     if len(pages) <= 1:
-        return pages[0] if pages else (0, 0)
+        return (*(pages[0] if pages else (0, 0)), None)
     index = 0
     if focus is not None:
         index = next((k for k, (a, b) in enumerate(pages) if any(r["ordinal"] == focus for r in rows[a:b])), 0)
     first, end = pages[index]
-    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
-    back.button("◀ Earlier", key="transcript_earlier", disabled=index == 0, width="stretch",
-                on_click=_go_to_turn, args=(rows[pages[index - 1][0]]["ordinal"] if index else None,))
-    where.caption(f"Turns ¶{rows[first]['ordinal']}–¶{rows[end - 1]['ordinal']} of {len(rows)} "
-                  f"(part {index + 1} of {len(pages)})")
-    later = rows[pages[index + 1][0]]["ordinal"] if index + 1 < len(pages) else None
-    forward.button("Later ▶", key="transcript_later", disabled=later is None, width="stretch",
-                   on_click=_go_to_turn, args=(later,))
-    return first, end
-
-
-def _go_to_turn(ordinal: int | None) -> None:
-    """A paging button's callback: the position is the turn in the URL, so a reload or a link keeps the page."""
-    if ordinal is not None:
-        st.query_params["turn"] = str(ordinal)
+    return first, end, {
+        "label": f"Turns ¶{rows[first]['ordinal']}–¶{rows[end - 1]['ordinal']} of {len(rows)} "
+                 f"(part {index + 1} of {len(pages)})",
+        "before": rows[pages[index - 1][0]]["ordinal"] if index else None,
+        "after": rows[pages[index + 1][0]]["ordinal"] if index + 1 < len(pages) else None,
+    }
 
 
 def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped-def]
@@ -409,7 +389,9 @@ def _suggestions_panel(o: _Open) -> None:
     """Auto-code suggestions: nothing is coded until a person accepts it."""
     project, guid, me = o.project, o.guid, o.me
     stored_key, rejected_key = f"suggestions_{guid}", f"rejected_{guid}"
-    with st.expander("Suggestions from indicator terms"):
+    with st.expander("Suggestions from indicator terms", key="coding_suggestions_open", on_change="rerun") as panel:
+        if not panel.open:  # drawn only while open (a rerun opens it)
+            return
         if st.button("Suggest codes for this document", key="make_suggestions"):
             with read_session(engine()) as s:
                 document = get_document(s, project, guid)
@@ -446,7 +428,9 @@ def _suggestions_panel(o: _Open) -> None:
 
 
 def _memo_panel(o: _Open) -> None:
-    with st.expander("Memo on this document"):
+    with st.expander("Memo on this document", key="coding_memo_open", on_change="rerun") as panel:
+        if not panel.open:  # drawn only while open (a rerun opens it)
+            return
         with st.form("document_memo", clear_on_submit=True):
             text = st.text_area("Memo", key="document_memo_text", height=100)
             if st.form_submit_button("Save memo"):

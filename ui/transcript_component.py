@@ -131,6 +131,18 @@ CSS = """
 }
 .kp-content::selection, .kp-content ::selection { background: rgba(38, 110, 240, 0.32); }
 .kp-empty { padding: 1rem; opacity: 0.6; font-style: italic; }
+.kp-part {
+  display: flex;
+  align-items: center;
+  gap: 0.5rem;
+  margin: 0 0 0.35rem 0;
+  font-size: 0.85em;
+  user-select: none;
+  -webkit-user-select: none;
+}
+.kp-part[hidden] { display: none; }
+.kp-part-label { flex: 1 1 auto; text-align: center; opacity: 0.7; }
+.kp-btn:disabled { opacity: 0.3; cursor: default; pointer-events: none; }
 """
 
 JS = r"""
@@ -198,6 +210,16 @@ class TranscriptView {
     this.host = host;
     this.root = document.createElement("div");
     this.root.className = "kp-root";
+    // A long transcript arrives one part at a time: earlier / later part, and which turns this part holds.
+    this.partBar = document.createElement("div");
+    this.partBar.className = "kp-part";
+    this.partBar.hidden = true;
+    this.earlier = this.partButton("\u25c0 Earlier turns", "Show the part of the transcript before this one");
+    this.partLabel = document.createElement("span");
+    this.partLabel.className = "kp-part-label";
+    this.later = this.partButton("Later turns \u25b6", "Show the part of the transcript after this one");
+    this.partBar.append(this.earlier, this.partLabel, this.later);
+    this.root.appendChild(this.partBar);
     this.scroller = document.createElement("div");
     this.scroller.className = "kp-scroll";
     this.root.appendChild(this.scroller);
@@ -240,6 +262,27 @@ class TranscriptView {
     this.cleanup = () => this.destroy();
   }
 
+  partButton(text, title) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "kp-btn";
+    button.dataset.action = "page";
+    button.textContent = text;
+    button.title = title;
+    return button;
+  }
+
+  renderPart(part) {
+    const valid = part && typeof part === "object";
+    this.partBar.hidden = !valid;
+    if (!valid) { return; }
+    this.partLabel.textContent = typeof part.label === "string" ? part.label : "";
+    for (const [button, target] of [[this.earlier, part.before], [this.later, part.after]]) {
+      button.disabled = !isInt(target);
+      button.dataset.turn = isInt(target) ? String(target) : "";
+    }
+  }
+
   attach() {
     if (this.root.parentNode !== this.host) { this.host.appendChild(this.root); }
   }
@@ -272,6 +315,7 @@ class TranscriptView {
       this.lastReported = null;
       this.build(Array.isArray(data.turns) ? data.turns : []);
     }
+    this.renderPart(data.part);
     const focus = isInt(data.focus_turn) ? data.focus_turn : null;
     if (focus !== this.focused) {
       this.focused = focus;
@@ -520,6 +564,12 @@ class TranscriptView {
     const target = event.target;
     if (!(target instanceof Element)) { return; }
     const button = target.closest("button[data-action]");
+    if (button && button.dataset.action === "page") {
+      event.preventDefault();
+      const turn = Number.parseInt(button.dataset.turn || "", 10);
+      if (!button.disabled && Number.isInteger(turn)) { this.send({ id: newId(), action: "page", turn }); }
+      return;
+    }
     if (button) {
       const turn = this.turnOf(button);
       if (turn && button.dataset.action === "turn") {
@@ -663,8 +713,8 @@ def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> 
 
 
 def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list[dict[str, Any]]],
-                    focus_turn: int | None, height: int) -> dict[str, Any]:
-    return {
+                    focus_turn: int | None, height: int, part: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    data = {
         "turns": [
             {
                 "ordinal": int(t["ordinal"]),
@@ -679,6 +729,10 @@ def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list
         "focus_turn": focus_turn,
         "height": int(height),
     }
+    if part is not None:
+        data["part"] = {"label": str(part.get("label") or ""), "before": part.get("before"),
+                        "after": part.get("after")}
+    return data
 
 
 # --- the Streamlit wrapper -----------------------------------------------------------------------
@@ -691,17 +745,26 @@ def transcript_view(
     focus_turn: int | None = None,
     height: int = 640,
     per_turn: dict[int, list[dict[str, Any]]] | None = None,
+    part: Mapping[str, Any] | None = None,
 ) -> dict | None:
     """Show a transcript for coding; return the researcher's new selection once, else None.
 
     See the module docstring for the shapes of `turns`, `highlights` and the result. A caller that
     caches `highlights_for_turns(highlights, turns)` passes it as `per_turn` (then `highlights` is unused).
+
+    `turns` may be one part of a long transcript: then `part` is {"label": str, "before": ordinal or None,
+    "after": ordinal or None}, shown above the text with buttons to the parts before and after, and a click
+    on one returns {"id", "action": "page", "turn": that ordinal} once.
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    data = _component_data(turns, per_turn, focus_turn, height)
+    data = _component_data(turns, per_turn, focus_turn, height, part)
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
-    selection = selection_from_payload(result.get(TRIGGER), turns)
+    payload = result.get(TRIGGER)
+    if isinstance(payload, Mapping) and payload.get("action") == "page":
+        selection = _page_request(payload, part)
+    else:
+        selection = selection_from_payload(payload, turns)
     if selection is None:
         return None
     seen_key = f"_kp_transcript_seen::{key}"
@@ -710,6 +773,16 @@ def transcript_view(
         return None
     st.session_state[seen_key] = [*seen, selection["id"]][-_SEEN_LIMIT:]
     return selection
+
+
+def _page_request(payload: Mapping[str, Any], part: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A click on "earlier" or "later": only to a part this component offered."""
+    ident, turn = payload.get("id"), _int(payload.get("turn"))
+    if not isinstance(ident, str) or not ident or len(ident) > 200 or part is None or turn is None:
+        return None
+    if turn not in (part.get("before"), part.get("after")):
+        return None
+    return {"id": ident, "action": "page", "turn": turn}
 
 
 def _ignore() -> None:
