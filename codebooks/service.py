@@ -156,9 +156,9 @@ def list_project_codebooks(session: Session, project: Project) -> list[Codebook]
 
 
 def get_codebook(session: Session, project: Project | None, key: str) -> Codebook:
+    """A project's codebook by key ("value-creation") or by its code prefix ("vc")."""
     if project is None:
         raise Refused("a project is needed")
-    """A project's codebook by key ("value-creation") or by its code prefix ("vc")."""
     codebook = session.scalar(select(Codebook).where(Codebook.project_id == project.id, Codebook.key == key))
     if codebook is None:
         by_prefix = list(session.scalars(select(Codebook).where(Codebook.project_id == project.id,

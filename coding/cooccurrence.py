@@ -82,7 +82,7 @@ def _coded_segments(session: Session, project: Project, spec: CooccurrenceSpec, 
                    Segment.end, sql_case(column_of, value=Coding.code_id))
             .select_from(Coding).join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id)
-            .where(Document.project_id == project.id, Coding.code_id.in_(sorted(column_of)),
+            .where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(column_of)),  # see matrix
                    *scope_conditions(session, project, spec.scope)))
     if spec.scope.needs_speaker():
         stmt = stmt.outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)

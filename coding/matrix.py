@@ -9,8 +9,6 @@ laid over case rows so that a cell marked "no data" never reads as 0.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -160,21 +158,6 @@ class Matrix:
             out["n"] = [self.interviewees(i) for i in range(len(self.rows))]
         return out
 
-    def as_csv(self, measure: str | None = None) -> str:
-        """Row label first, code keys as the header; cells as a reader sees them (states, "k of n")."""
-        measure = measure or self.spec.measure
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([self.spec.rows, *self.column_keys()])
-        for i, row in enumerate(self.rows):
-            if measure == "quotes":
-                cells = [" | ".join(f"{q.document} {q.start}-{q.end}: {q.text}" for q in cell)
-                         for cell in self.quotes[i]] if self.quotes else []
-            else:
-                cells = [self.cell_text(i, j, measure).replace(" ⧉", "") for j in range(len(self.columns))]
-            writer.writerow([row.label, *cells])
-        return buffer.getvalue()
-
     def to_frame(self, measure: str | None = None):  # -> pandas.DataFrame (imported lazily: CLI start-up)
         import pandas as pd
 
@@ -248,7 +231,8 @@ def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: Row
     if with_speaker or dim.speaker_based or spec.scope.needs_speaker():
         stmt = stmt.outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
     stmt = dim.join(stmt)
-    return stmt.where(Document.project_id == project.id, Coding.code_id.in_(sorted(column_of)),
+    # "+ 0" keeps SQLite from probing the (segment_id, code_id) index once per listed code for every segment.
+    return stmt.where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(column_of)),
                       *scope_conditions(session, project, spec.scope)), col_expr
 
 
@@ -351,25 +335,29 @@ def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDime
 
 def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
             columns: list[Column]) -> list[list[list[Quote]]]:
-    text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
     stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", Segment.guid,
-                            Document.title, Document.guid, Segment.start, Segment.end, text, Turn.ordinal,
-                            Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, Coder.name,
+                            Document.title, Document.guid, Segment.start, Segment.end, Segment.text_version_id,
+                            Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, Coder.name,
                             with_speaker=True)
-    stmt = (stmt.join(TextVersion, TextVersion.id == Segment.text_version_id)
-            .join(Coder, Coder.id == Segment.coder_id)
-            .outerjoin(Person, Person.id == Speaker.person_id))
+    stmt = stmt.join(Coder, Coder.id == Segment.coder_id).outerjoin(Person, Person.id == Speaker.person_id)
+    rows = session.execute(stmt).all()
+    # Each text once, sliced here: a substr per quote would make PostgreSQL decompress the whole text each time.
+    version_ids = sorted({r[7] for r in rows})
+    texts: dict[int, str] = {}
+    for chunk in range(0, len(version_ids), 500):
+        texts.update(session.execute(select(TextVersion.id, TextVersion.text)
+                                     .where(TextVersion.id.in_(version_ids[chunk:chunk + 500]))).all())
     index = dim.index()
     out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
     seen: set[tuple[int, int, Any]] = set()
-    for key, j, guid, title, doc_guid, start, end, quote, turn, role, label, pseudonym, skey, coder in \
-            session.execute(stmt):
+    for key, j, guid, title, doc_guid, start, end, version_id, turn, role, label, pseudonym, skey, coder in rows:
         i = index.get(key)
         if i is None or (i, j, guid) in seen:
             continue
         seen.add((i, j, guid))
         out[i][j].append(Quote(segment=str(guid), document=title, document_guid=str(doc_guid), start=start,
-                               end=end, text=quote, turn=turn, role=role or "unknown", speaker=label,
+                               end=end, text=texts[version_id][start:end], turn=turn, role=role or "unknown",
+                               speaker=label,
                                pseudonym=pseudonym or None, speaker_key=skey, coder=coder))
     for row in out:
         for cell in row:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
-from sqlalchemy import case as sql_case
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from cases.projects import list_coders
@@ -105,7 +104,8 @@ def scope_conditions(session: Session, project: Project, scope: Scope) -> list[C
         if not primary:
             conditions.append(literal(False))
         else:
-            conditions.append(Segment.coder_id == sql_case(primary, value=Segment.document_id))
+            # A row-value IN is planned as a lookup; a CASE over every document would be evaluated per row.
+            conditions.append(tuple_(Segment.document_id, Segment.coder_id).in_(sorted(primary.items())))
     elif scope.coders != ALL:
         by_name = {c.name: c.id for c in list_coders(session, project)}
         missing = [n for n in scope.coders if n not in by_name]

@@ -74,6 +74,7 @@ class RetrievedSegment:
     role: str
     pseudonym: str | None
     text_version: int = 0
+    speaker_key: int | None = None  # the person, or (negated) an unlinked speaker: who said it, for anonymising
 
     @property
     def case(self) -> str | None:
@@ -262,7 +263,8 @@ def retrieve_segments(
     stmt = (
         select(Segment.id, Segment.guid, Segment.start, Segment.end, Document.id, Document.title, Document.guid,
                Coder.name, TextVersion.version, Turn.ordinal, ctx_start, ctx_end, Speaker.label, Speaker.role,
-               Person.pseudonym, seg_text, func.substr(TextVersion.text, ctx_start + 1, ctx_end - ctx_start))
+               Person.pseudonym, seg_text, func.substr(TextVersion.text, ctx_start + 1, ctx_end - ctx_start),
+               func.coalesce(Speaker.person_id, -Speaker.id))
         .join(Document, Segment.document_id == Document.id)
         .join(Coder, Segment.coder_id == Coder.id)
         .join(TextVersion, Segment.text_version_id == TextVersion.id)
@@ -287,7 +289,7 @@ def retrieve_segments(
 
     out: list[RetrievedSegment] = []
     for (seg_id, guid, start, end, doc_id, title, doc_guid, coder_name, version, ordinal, c_start, c_end,
-         label, role, pseudonym, text, context) in rows:
+         label, role, pseudonym, text, context, speaker_key) in rows:
         on_segment = sorted(codes_of.get(seg_id, []), key=lambda c: (c.codebook_id, c.position, c.key))
         ids = {c.id for c in on_segment}
         out.append(RetrievedSegment(
@@ -295,7 +297,7 @@ def retrieve_segments(
             codes=[c.key for c in on_segment], matched=[k for k, want in wanted.items() if ids & want],
             coder=coder_name, start=start, end=end, text=text, context=context,
             context_start=c_start, context_end=c_end, turn=ordinal, speaker=label,
-            role=role or "unknown", pseudonym=pseudonym or None, text_version=version,
+            role=role or "unknown", pseudonym=pseudonym or None, text_version=version, speaker_key=speaker_key,
         ))
     out.sort(key=lambda r: (r.document.casefold(), r.document, r.start, r.end, r.coder.casefold(), r.coder,
                             str(r.segment)))

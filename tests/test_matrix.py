@@ -16,6 +16,7 @@ from cases.projects import get_document, get_project  # noqa: E402
 from coding.framework import save_cell  # noqa: E402
 from coding.matrix import MatrixSpec, build_matrix, cell_segments, matrix_columns  # noqa: E402
 from coding.matrix_scope import Scope, set_primary_coder  # noqa: E402
+from exports.matrix_tables import matrix_table, table_csv  # noqa: E402
 from store.db import read_session, write_session  # noqa: E402
 from store.errors import Refused  # noqa: E402
 
@@ -145,7 +146,7 @@ def test_stored_states_never_render_as_zero(study):
     # Coded evidence wins over a stored "absent": the count shows, the state stays available.
     k = m.column_keys().index("vc.realised")
     assert m.cell_text(rows.index("Zuid"), k) == "1" and m.states[rows.index("Zuid")][k] == "absent"
-    assert "no data" in m.as_csv().splitlines()[1]
+    assert "no data" in table_csv(matrix_table(m)).splitlines()[1]
 
 
 def test_other_row_kinds(study):
@@ -195,7 +196,7 @@ def test_json_and_csv_shapes(study):
     assert out["rows"] == ["Leeg", "Noord", "Zuid"]
     assert out["columns"][:3] == ["vc.expected", "vc.immediate", "vc.potential"]
     assert out["values"][1][:3] == [1, 1, 1] and out["values"][0] == [0] * 6
-    header, *lines = m.as_csv().splitlines()
+    header, *lines = table_csv(matrix_table(m)).splitlines()
     assert header.split(",")[:2] == ["cases", "vc.expected"]
     assert lines[1].startswith("Noord,1,1,1,1,0,0")
 
