@@ -56,12 +56,15 @@ def build_anonymiser(session: Session, project: Project) -> Anonymiser:
         numbers[role] = numbers.get(role, 0) + 1
         aliases[key] = f"{ROLE_NAMES.get(role, role.capitalize())} {numbers[role]}"
     replacements: dict[str, str] = {}
+    originals: dict[str, str] = {}  # the pattern uses the terms as written: casefold turns "ß" into "ss"
     for term, kind, replacement in session.execute(
             select(MaskTerm.term, MaskTerm.kind, MaskTerm.replacement).where(MaskTerm.project_id == project.id)):
         replacements[term.casefold()] = replacement or f"[{kind}]"
+        originals[term.casefold()] = term
     for name, in session.execute(select(Person.name).where(Person.project_id == project.id)):
         replacements.setdefault(name.casefold(), "[person]")
-    terms = sorted((t for t in replacements if t.strip()), key=len, reverse=True)
+        originals.setdefault(name.casefold(), name)
+    terms = sorted((t for t in originals.values() if t.strip()), key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)", re.IGNORECASE) \
         if terms else None
     # Matches are looked up casefolded; make sure every casefold variant of a match maps back.
@@ -80,8 +83,9 @@ def add_mask_term(session: Session, project: Project, term: str, kind: str = "ot
         raise Refused("a masked name needs 1 to 200 characters")
     if kind not in MASK_KINDS:
         raise Refused(f"a masked name is one of {', '.join(MASK_KINDS)}, not '{kind}'")
-    if session.scalar(select(MaskTerm.id).where(MaskTerm.project_id == project.id, MaskTerm.term == term)):
-        raise Refused(f"'{term}' is already on the mask list")
+    if any(t.casefold() == term.casefold() for t in session.scalars(
+            select(MaskTerm.term).where(MaskTerm.project_id == project.id))):
+        raise Refused(f"'{term}' is already on the mask list (masking ignores case)")
     row = MaskTerm(project_id=project.id, term=term, kind=kind, replacement=" ".join(replacement.split())[:200])
     session.add(row)
     session.flush()

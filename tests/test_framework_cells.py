@@ -211,8 +211,9 @@ def test_anonymised_speakers_and_masked_names(study):
         project = get_project(s, study.guid)
         add_mask_term(s, project, "Duitsland", "place")
         add_mask_term(s, project, "douane", "organisation", "[instantie]")
+        add_mask_term(s, project, "Hauptstraße", "place")
         with pytest.raises(Refused, match="already on the mask list"):
-            add_mask_term(s, project, "Duitsland", "place")
+            add_mask_term(s, project, "duitsland", "place")
     with read_session(study.engine) as s:
         project = get_project(s, study.guid)
         anonymiser = build_anonymiser(s, project)
@@ -225,3 +226,4 @@ def test_anonymised_speakers_and_masked_names(study):
     assert anonymiser.mask("In duitsland bij de Douane") == "In [place] bij de [instantie]"
     assert anonymiser.mask("Bert Jansen zei het") == "[person] zei het"  # registered person names
     assert anonymiser.mask("Duitslandweg") == "Duitslandweg"  # whole words only
+    assert anonymiser.mask("an der hauptstraße und Hauptstraße") == "an der [place] und [place]"
