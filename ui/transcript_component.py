@@ -715,7 +715,9 @@ def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> 
 def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list[dict[str, Any]]],
                     focus_turn: int | None, height: int, part: Mapping[str, Any] | None = None) -> dict[str, Any]:
     data = {
-        "turns": [
+        # A tuple, not a list: Streamlit checks every top-level list of a component's data for a dataframe (a
+        # scan of all turns on every rerun); a tuple is never one, and JSON writes it as the same array.
+        "turns": tuple(
             {
                 "ordinal": int(t["ordinal"]),
                 "label": t.get("label"),
@@ -725,7 +727,7 @@ def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list
                 "highlights": per_turn.get(int(t["ordinal"]), []),
             }
             for t in turns
-        ],
+        ),
         "focus_turn": focus_turn,
         "height": int(height),
     }
