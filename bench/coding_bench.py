@@ -16,7 +16,8 @@ round is discarded, then the median of ``--repeats``:
   A   Coding page  ``AppTest(app.py)`` with project, document and coder in the query
                    params, switched to ``pages/coding.py`` and run once; timed: ``at.run()``
                    (a full rerun: app.py, the sidebar, the page with the 20k-word transcript
-                   and its 1,500 highlights, and AppTest's parsing of the result).
+                   -- sent to the component one part of turns at a time, the first part here,
+                   with the highlights of its codings -- and AppTest's parsing of the result).
   A0  trivial page ``AppTest.from_string`` of ``st.title`` + ``st.write``; timed: ``at.run()``.
   B   apply        ``--per-sample`` codings, each one as the Coding page's Apply button does:
                    ``coding.codings.code_span(engine, project guid, document guid, coder, start, end,
@@ -431,22 +432,23 @@ class ApplyRuns:
 def page_stages(db: dict, repeats: int = 5) -> dict[str, float]:
     """Unprofiled wall time of what the Coding page computes, through the same functions, outside Streamlit.
 
-    Mirrors pages/coding.py top to bottom (minus widgets); load_document is st.cache_data on the page,
-    so it is listed but not part of a rerun after the first.
+    Mirrors ui/coding_view.coding_page (minus widgets). What a rerun runs is listed plainly; what the page keeps in
+    resource caches keyed on the project's latest event id (recomputed only after a change) is bracketed.
     """
     from cases.documents import document_case_names, document_text, document_turns, list_documents
     from cases.projects import get_document, get_project, list_coders
     from coding.picker import code_choices
-    from coding.workspace import document_segments, last_undoable, recent_code_keys
+    from coding.workspace import document_segments, last_undoable, project_revision, recent_code_keys
     from store.db import read_session
-    from ui.coding_view import transcript_payload
+    from ui.coding_view import _Codings, _transcript_part, transcript_pages, transcript_payload
     from ui.transcript_component import _component_data, highlights_for_turns
 
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
-    from store.migrate import current_revision, head_revision
+    from store.migrate import current_revision
 
     engine = db["engine"]
+    project_guid, document_guid = uuid.UUID(db["project_guid"]), uuid.UUID(db["document_guid"])
     raw = sqlite3.connect(db["path"])
 
     def once() -> dict[str, float]:
@@ -463,50 +465,44 @@ def page_stages(db: dict, repeats: int = 5) -> dict[str, float]:
         cache.get_bytecode(str(ROOT / "pages" / "coding.py"))
         t = lap("AppTest only: compile + Streamlit magic of app.py and pages/coding.py (a new ScriptCache per "
                 "AppTest run; the server keeps its cache)", t)
-        head_revision()
-        t = lap("app.py engine_or_stop: store.migrate.head_revision (alembic reads the migration scripts)", t)
         current_revision(engine)
-        t = lap("app.py engine_or_stop: current_revision (connection + alembic_version)", t)
+        t = lap("(every 30 s) app.py engine_or_stop: current_revision (connection + alembic_version)", t)
+        project_revision(engine, project_guid)
+        project_revision(engine, project_guid, document_guid)
+        t = lap("page top and fragment: coding.workspace.project_revision, twice (one driver statement each)", t)
         with read_session(engine) as s:
             project = get_project(s, db["project_guid"])
             list_documents(s, project)
             document_case_names(s, project)
             coders = list_coders(s, project)
-        t = lap("page top: project, documents, case names, coders (read session)", t)
-        with read_session(engine) as s:
-            document = get_document(s, project, db["document_guid"])
-            coder = next(c for c in coders if c.name == PAGE_CODER)
-            t = lap("workspace: get_document", t)
-            segments = document_segments(s, document, coder=None, language="en")
-            t = lap("workspace: document_segments (1,500 codings)", t)
-            raw.execute(SEGMENTS_SQL, (db["document_id"], db["text_version_id"])).fetchall()
-            t = lap("(reference, not on the page) the same join in raw sqlite3, all Code columns as the ORM "
-                    "loads them", t)
-            raw.execute(SEGMENTS_SQL.replace("code.*", "code.key, code.label_en, code.colour"),
-                        (db["document_id"], db["text_version_id"])).fetchall()
-            t = lap("(reference, not on the page) the same join in raw sqlite3, only key, label and colour", t)
-            choices = code_choices(s, project, language="en")
-            t = lap("workspace: code_choices", t)
-            recent_code_keys(s, project, coder)
-            t = lap("workspace: recent_code_keys", t)
-            last_undoable(s, project, PAGE_CODER)
-            t = lap("workspace: last_undoable", t)
+        t = lap("(cached on the revision) project, documents, case names, coders", t)
         with read_session(engine) as s:
             document = get_document(s, project, db["document_guid"])
             text, turns = document_text(s, document), document_turns(s, document)
-        t = lap("(cached on the page) load_document: text + turns", t)
+        t = lap("(cached on the text version) text + turns", t)
+        with read_session(engine) as s:
+            coder = next(c for c in coders if c.name == PAGE_CODER)
+            segments = document_segments(s, document, coder=None, language="en")
+            t = lap("(cached on the revision) document_segments (1,500 codings)", t)
+            raw.execute(SEGMENTS_SQL, (db["document_id"], db["text_version_id"])).fetchall()
+            t = lap("(reference, not on the page) the same join in raw sqlite3, all Code columns as the ORM "
+                    "loads them", t)
+            choices = code_choices(s, project, language="en")
+            recent = recent_code_keys(s, project, coder)
+            undoable = last_undoable(s, project, PAGE_CODER)
+            t = lap("(cached on the revision) code_choices, recent_code_keys, last_undoable", t)
         turn_rows, highlights = transcript_payload(text, turns, segments)
-        t = lap("transcript_payload", t)
         per_turn = highlights_for_turns(highlights, turn_rows)
-        t = lap("highlights_for_turns (code points -> UTF-16 per turn)", t)
-        data = _component_data(turn_rows, per_turn, None, 640)
-        t = lap("_component_data", t)
+        pages = transcript_pages(turn_rows)
+        t = lap("(cached on the revision) transcript_payload, highlights_for_turns, transcript_pages", t)
+        cached = _Codings(text, turns, segments, 0, choices, recent, undoable, pages, turn_rows, per_turn)
+        first, end, part = _transcript_part(cached, None)
+        data = _component_data(turn_rows[first:end], per_turn, None, 640, part)
+        t = lap("the first part's component data (_transcript_part, _component_data)", t)
         json.dumps(data)
-        t = lap("json.dumps of the component data (Streamlit serialises it)", t)
-        labels = {f"{sg.start}–{sg.end} · {', '.join(c.key for c in sg.codings)} · {sg.coder}": sg
-                  for sg in segments}
-        lap("segments panel: 1,500 selectbox labels", t)
-        out["_choices"] = float(len(choices) + len(labels))  # keep the results alive until here
+        json.dumps(data, sort_keys=True)
+        lap("json.dumps of the component data, twice (Streamlit: payload and element identity)", t)
+        out["_keep"] = float(len(choices) + len(pages))  # keep the results alive until here
         return out
 
     once()
@@ -595,24 +591,21 @@ def profile_page(pages: PageRuns, runs: int = 3) -> dict:
     script = statistics.median(script_wall)
     groups = {
         "app.py, whole script (sidebar, navigation, the page)": cum("app.py:<module>"),
-        "pages/coding.py, whole page": cum("pages/coding.py:<module>"),
-        "pages/coding.workspace (the st.fragment)": cum("pages/coding.py:workspace"),
+        "ui/coding_view.coding_page, whole page": cum("ui/coding_view.py:coding_page"),
+        "ui/coding_view._workspace (the st.fragment)": cum("ui/coding_view.py:_workspace"),
         "AppTest only: compile + Streamlit magic of app.py and the page (ScriptCache is new per AppTest run; "
         "the server caches it)": cum("scriptrunner/script_cache.py:get_bytecode"),
-        "ui/state.engine_or_stop (alembic head_revision reads the migration scripts on every rerun)":
-            cum("ui/state.py:engine_or_stop"),
-        "coding/workspace.document_segments (1,500 codings: ORM rows, Code entities, UUIDs)":
-            cum("coding/workspace.py:document_segments"),
-        "ui/transcript_component.transcript_view (highlights_for_turns + mounting the component)":
+        "ui/state.engine_or_stop": cum("ui/state.py:engine_or_stop"),
+        "ui/state.project_picker (sidebar)": cum("ui/state.py:project_picker"),
+        "coding/workspace.project_revision": cum("coding/workspace.py:project_revision"),
+        "ui/transcript_component.transcript_view (mounting the component with one part)":
             cum("ui/transcript_component.py:transcript_view"),
-        "  of which highlights_for_turns": cum("ui/transcript_component.py:highlights_for_turns"),
-        "  of which the component mount (bidi_component: JSON of the data, proto)":
+        "  of which bidi_component (JSON of the data, identity, proto)":
             cum("bidi_component/main.py:_bidi_component"),
-        "ui/coding_view.transcript_payload": cum("ui/coding_view.py:transcript_payload"),
-        "coding/workspace.last_undoable": cum("coding/workspace.py:last_undoable"),
-        "coding/picker.code_choices": cum("coding/picker.py:code_choices"),
-        "pages/coding._segments_panel (1,500-option selectbox, form)": cum("pages/coding.py:_segments_panel"),
-        "pages/coding._coding_panel": cum("pages/coding.py:_coding_panel"),
+        "ui/coding_view._segments_panel": cum("ui/coding_view.py:_segments_panel"),
+        "ui/coding_view._coding_panel": cum("ui/coding_view.py:_coding_panel"),
+        "ui/coding_view._suggestions_panel": cum("ui/coding_view.py:_suggestions_panel"),
+        "ui/coding_view._memo_panel": cum("ui/coding_view.py:_memo_panel"),
     }
     return {"runs": runs, "rerun_wall_s": statistics.median(total_wall), "script_thread_wall_s": script,
             "apptest_outside_script_s": statistics.median(total_wall) - script,

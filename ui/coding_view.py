@@ -12,7 +12,10 @@ AppTest run (22 ms for this page). Long transcripts are sent to the browser one 
 
 from __future__ import annotations
 
+import functools
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +43,7 @@ from coding.workspace import (
     turn_span,
     undo_last,
 )
-from store.db import read_session, write_session
+from store.db import database_url, read_session, write_session
 from store.errors import Refused
 from ui.state import (
     actor, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash,
@@ -119,6 +122,8 @@ class _Open:
 @dataclass
 class _Codings:
     """Everything the transcript panel shows for one revision of the project (read-only once cached)."""
+    text: str
+    turns: list[TurnView]
     segments: list[SegmentView]
     codings: int  # how many codings the segments carry
     choices: list
@@ -129,12 +134,45 @@ class _Codings:
     per_turn: dict[int, list[dict]]
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+class _RevisionCache:
+    """A small LRU of values that are immutable once made, for the page's per-rerun lookups.
+
+    Every key holds the database URL and the project's latest event id (or an immutable text version), so an entry
+    is never stale; st.cache_resource would do the same but hashes its arguments through `inspect` on every call,
+    which cost more than the rest of the lookup (bench/README.md). Shared by all sessions, like a resource cache;
+    two sessions missing at once both compute, and one result is kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, function):  # type: ignore[no-untyped-def]
+        @functools.wraps(function)
+        def cached(*args):  # type: ignore[no-untyped-def]
+            key = (database_url(), *args)
+            with self.lock:
+                if key in self.entries:
+                    self.entries.move_to_end(key)
+                    return self.entries[key]
+            value = function(*args)
+            with self.lock:
+                self.entries[key] = value
+                while len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+            return value
+
+        cached.clear = self.entries.clear  # type: ignore[attr-defined]
+        return cached
+
+
+@_RevisionCache(8)
 def _project_lists(project_guid: str, revision: int):  # type: ignore[no-untyped-def]
     """The project, its documents (guids, titles with their cases) and coder names; keyed on the latest event.
 
-    Imports, case links, new coders and project changes all log an event, so the key changes with them. A resource
-    cache: no copy per rerun; callers only read.
+    Imports, case links, new coders and project changes all log an event, so the key changes with them. Shared, never
+    copied; callers only read.
     """
     with read_session(engine()) as session:
         project = get_project(session, project_guid)
@@ -153,13 +191,13 @@ def _load_document(project_guid: str, document_guid: str, version: int):  # type
         return document_text(session, document), document_turns(session, document)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@_RevisionCache(32)
 def _load_codings(project_guid: str, document_guid: str, version: int, revision: int, me: str, only_mine: bool,
                   language: str) -> _Codings:
     """Segments, picker choices, recent codes, the undoable change and the component's payload.
 
-    Keyed on the project's latest event id (every change logs one), so never stale. A resource cache (no copy per
-    rerun: a long transcript's payload is half a megabyte); callers only read it.
+    Keyed on the project's latest event id (every change logs one), so never stale. Shared, never copied (a long
+    transcript's payload is half a megabyte); callers only read it.
     """
     text, turns = _load_document(project_guid, document_guid, version)
     with read_session(engine()) as session:
@@ -174,7 +212,7 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
         recent = recent_code_keys(session, project, coder)
         undoable = last_undoable(session, project, me)
     turn_rows, highlights = transcript_payload(text, turns, segments)
-    return _Codings(segments, sum(len(s.codings) for s in segments), choices, recent, undoable, transcript_pages(turn_rows), turn_rows,
+    return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable, transcript_pages(turn_rows), turn_rows,
                     highlights_for_turns(highlights, turn_rows))
 
 
@@ -226,8 +264,8 @@ def _workspace(o: _Open) -> None:
     if version is None:
         st.error("This document is no longer in the project.")
         return
-    text, turns = _load_document(str(project.guid), o.guid, version)
     cached = _load_codings(str(project.guid), o.guid, version, revision, o.me, o.only_mine, o.language)
+    text, turns = cached.text, cached.turns
     left, right = st.columns([3, 2], gap="medium")
     with left:
         focus = _focus_turn()

@@ -91,18 +91,20 @@ def project_picker() -> None:
     st.session_state[PROJECT_KEY] = wanted
     options = [None, *names]
     st.sidebar.selectbox("Project", options, format_func=lambda g: names.get(g, "— none —"), key=PROJECT_KEY)
-    chosen = st.session_state.get(PROJECT_KEY)
-    if chosen:
-        st.query_params["project"] = chosen
-    else:
-        st.query_params.pop("project", None)
+    _set_query_param("project", st.session_state.get(PROJECT_KEY))
     if CODER_KEY not in st.session_state:
         st.session_state[CODER_KEY] = st.query_params.get("coder", "")
     coder = st.sidebar.text_input("You are (coder name)", key=CODER_KEY, help="Recorded with everything you change.")
-    if coder.strip():
-        st.query_params["coder"] = coder.strip()
-    else:
-        st.query_params.pop("coder", None)
+    _set_query_param("coder", coder.strip())
+
+
+def _set_query_param(key: str, value: str | None) -> None:
+    """Set (or, when empty, remove) a URL parameter; unchanged ones are left alone (each change is a message)."""
+    if value:
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    elif key in st.query_params:
+        st.query_params.pop(key)
 
 
 def actor() -> str:
