@@ -131,7 +131,7 @@ def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *
     if len(note) > MAX_NOTE:
         raise Refused(f"a feedback note is at most {MAX_NOTE:,} characters")
     if stance in ("amend", "add", "missing") and not note:
-        raise Refused(f"a '{stance}' remark needs a note saying what participants proposed")
+        raise Refused(f"a remark with stance '{stance}' needs a note saying what participants proposed")
     found_code = find_code(session, project, code) if code else None
     found_case = get_case(session, project, case) if case else None
     if found_case is not None and found_code is None:

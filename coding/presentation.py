@@ -9,10 +9,8 @@ page only lays these values out.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from codebooks.service import code_tree, get_codebook
@@ -22,9 +20,8 @@ from coding.framework import (
     FrameworkCellView, FrameworkMatrix, ProfileBand, build_framework_matrix, value_cycle_profile,
 )
 from coding.matrix import STATE_LABELS, MatrixSpec, Quote, build_matrix, cell_segments
-from coding.matrix_rows import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.errors import Refused
-from store.models import FocusGroupSession, Project, Segment, Speaker, Turn
+from store.models import FocusGroupSession, Project
 
 MODES = ("summary", "rating", "k_of_n", "quote")
 MODE_LABELS = {"summary": "Summary", "rating": "Rating", "k_of_n": "k of n", "quote": "Quote"}
@@ -109,8 +106,6 @@ def build_presentation(session: Session, project: Project, *, codebook: str = "v
     columns = [PresentedColumn(c.key, c.label, c.horizon, band_of.get(j)) for j, c in enumerate(matrix.columns)]
     headline = _headline_quotes(session, project, framework, codebook, depth, language) if mode == "quote" else {}
     anonymiser = build_anonymiser(session, project) if mode == "quote" else None
-    headline_pins = [c.quotes[0].segment for line in framework.cells for c in line if c.quotes]
-    pinned_keys = speaker_keys(session, headline_pins) if mode == "quote" else {}
     cases = []
     for i, row in enumerate(matrix.rows):
         cells = []
@@ -118,7 +113,7 @@ def build_presentation(session: Session, project: Project, *, codebook: str = "v
             view = framework.cells[i][j]
             quote = None
             if mode == "quote":
-                quote = _card_quote(view, headline.get((row.label, column.key)), anonymiser, pinned_keys)
+                quote = _card_quote(view, headline.get((row.label, column.key)), anonymiser)
             cells.append(PresentedCell(case=row.label, code=column.key, code_label=column.label,
                                        text=cell_display(view, mode, quote),
                                        short=cell_display(view, mode, quote, limit=GRID_CHARS),
@@ -199,8 +194,8 @@ def _headline_quotes(session: Session, project: Project, framework: FrameworkMat
     return out
 
 
-def _card_quote(view: FrameworkCellView, fallback: Quote | None, anonymiser: Anonymiser | None,
-                keys: dict[str, tuple[int | None, str]]) -> PresentedQuote | None:
+def _card_quote(view: FrameworkCellView, fallback: Quote | None, anonymiser: Anonymiser | None
+                ) -> PresentedQuote | None:
     """The headline pinned quote, else the cell's first respondent segment."""
     if view.quotes:
         quote, pinned = view.quotes[0], True
@@ -208,9 +203,8 @@ def _card_quote(view: FrameworkCellView, fallback: Quote | None, anonymiser: Ano
         quote, pinned = fallback, False
     else:
         return None
-    key, role = keys.get(quote.segment, (quote.speaker_key, quote.role))
-    return _present(quote.segment, quote.text, quote.speaker, quote.pseudonym, role, key, quote.document,
-                    quote.turn, pinned, anonymiser)
+    return _present(quote.segment, quote.text, quote.speaker, quote.pseudonym, quote.role, quote.speaker_key,
+                    quote.document, quote.turn, pinned, anonymiser)
 
 
 def _present(segment: str, text: str, speaker: str | None, pseudonym: str | None, role: str,
@@ -227,17 +221,6 @@ def _present(segment: str, text: str, speaker: str | None, pseudonym: str | None
     return PresentedQuote(segment=segment, text=text, speaker=who, where=where, pinned=pinned)
 
 
-def speaker_keys(session: Session, segment_guids: list[str]) -> dict[str, tuple[int | None, str]]:
-    """Segment guid -> (speaker key, role) of the turn it starts in: the anonymiser numbers speakers by key."""
-    if not segment_guids:
-        return {}
-    ids = [uuid.UUID(str(g)) for g in segment_guids]
-    stmt = (select(Segment.guid, SPEAKER_KEY, Speaker.role).select_from(Segment)
-            .outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
-            .where(Segment.guid.in_(ids)))
-    return {str(guid): (key, role or "unknown") for guid, key, role in session.execute(stmt)}
-
-
 def cell_quotes(session: Session, project: Project, presentation: Presentation, case: str, code: str, *,
                 show_names: bool = False) -> list[PresentedQuote]:
     """A cell's quotes as participants see them: the pinned exemplars (headline first), else its segments."""
@@ -245,21 +228,11 @@ def cell_quotes(session: Session, project: Project, presentation: Presentation, 
     view = presentation.framework.cells[i][j]
     anonymiser = None if show_names else build_anonymiser(session, project)
     if view.quotes:
-        keys = speaker_keys(session, [q.segment for q in view.quotes])
-        out = []
-        for q in view.quotes:
-            key, role = keys.get(q.segment, (q.speaker_key, q.role))
-            out.append(_present(q.segment, q.text, q.speaker, q.pseudonym, role, key, q.document, q.turn, True,
-                                anonymiser))
-        return out
-    segments = cell_segments(session, project, presentation.framework.matrix, i, j)
-    keys = speaker_keys(session, [str(r.segment) for r in segments])
-    out = []
-    for r in segments:
-        key, role = keys.get(str(r.segment), (None, r.role))
-        out.append(_present(str(r.segment), r.text, r.speaker, r.pseudonym, role, key, r.document,
-                            r.turn, False, anonymiser))
-    return out
+        return [_present(q.segment, q.text, q.speaker, q.pseudonym, q.role, q.speaker_key, q.document, q.turn,
+                         True, anonymiser) for q in view.quotes]
+    return [_present(str(r.segment), r.text, r.speaker, r.pseudonym, r.role, r.speaker_key, r.document, r.turn,
+                     False, anonymiser)
+            for r in cell_segments(session, project, presentation.framework.matrix, i, j)]
 
 
 # --- feedback in the drawer ---------------------------------------------------------------------

@@ -72,12 +72,11 @@ class _Writer:
             value = self.anonymiser.mask(value)
         return xml_safe(value)
 
-    def reference(self, quote: Quote, anonymised: bool, speaker_keys: dict[str, int | None]) -> str:
+    def reference(self, quote: Quote, anonymised: bool) -> str:
         """'interview 2 · Respondent 3 · turn 4 · characters 120–180' (or the title and role (pseudonym))."""
         if anonymised and self.anonymiser is not None:
             document = self.document_aliases.get(quote.document_guid, "document")
-            who = self.anonymiser.speaker(quote.speaker_key if quote.speaker_key is not None
-                                          else speaker_keys.get(quote.segment), quote.role)
+            who = self.anonymiser.speaker(quote.speaker_key, quote.role)
         else:
             document = quote.document
             name = quote.pseudonym or quote.speaker
@@ -172,7 +171,6 @@ def build_cross_case_report(session: Session, project: Project, *, codebook: str
     hidden = {counts.rows[i].label: letters[i] for i in others} if case is not None else {}
     anonymiser = build_anonymiser(session, project) if (anonymise or case is not None) else None
     writer = _Writer(anonymiser, hidden, _document_aliases(session, project) if anonymiser else {})
-    speaker_keys = {q.segment: q.speaker_key for row in quotes for cell in row for q in cell}
     tree = code_tree(book)
     key_of = {row.code.id: row.code.key for row in tree}
     column_of_key = {key_of[m]: j for j, c in enumerate(counts.columns) for m in c.members if m in key_of}
@@ -209,12 +207,12 @@ def build_cross_case_report(session: Session, project: Project, *, codebook: str
     else:
         doc.add_heading("Cells and exemplar quotes", level=1)
     for i in own_rows:
-        _case_cells(doc, framework, quotes, i, voices[i], writer, speaker_keys, feedback, column_of_key)
+        _case_cells(doc, framework, quotes, i, voices[i], writer, feedback, column_of_key)
     if own_row is not None:
         doc.add_heading("Comparison with the other cases (anonymised)", level=1)
         for i in range(len(counts.rows)):
             if i != own_row:
-                _case_cells(doc, framework, quotes, i, voices[i], writer, speaker_keys, feedback, column_of_key)
+                _case_cells(doc, framework, quotes, i, voices[i], writer, feedback, column_of_key)
     _code_feedback(doc, counts, feedback, column_of_key, writer, anonymise or own_row is not None)
     _appendix(doc, book, tree, language, writer)
     buffer = io.BytesIO()
@@ -305,8 +303,8 @@ def _exemplars(framework: FrameworkMatrix, quotes: list[list[list[Quote]]], i: i
 
 
 def _case_cells(doc, framework: FrameworkMatrix, quotes: list[list[list[Quote]]],  # type: ignore[no-untyped-def]
-                i: int, voice: _Voice, writer: _Writer, speaker_keys: dict[str, int | None],
-                feedback: list[FeedbackRecord], column_of_key: dict[str, int]) -> None:
+                i: int, voice: _Voice, writer: _Writer, feedback: list[FeedbackRecord],
+                column_of_key: dict[str, int]) -> None:
     m = framework.matrix
     real_name = m.rows[i].label
     doc.add_heading(writer.text(voice.label, False), level=2)
@@ -323,7 +321,7 @@ def _case_cells(doc, framework: FrameworkMatrix, quotes: list[list[list[Quote]]]
             _small(doc, "No coded quotes.")
         for quote in exemplars:
             doc.add_paragraph(writer.text(quote.text, voice.anonymised), style="Quote")
-            _small(doc, writer.reference(quote, voice.anonymised, speaker_keys))
+            _small(doc, writer.reference(quote, voice.anonymised))
         remarks = [f for f in feedback if f.case == real_name and f.code in column_of_key
                    and column_of_key[f.code] == j]
         if remarks:

@@ -166,7 +166,7 @@ def test_drawer_feedback_is_stored_on_the_chosen_cell(monkeypatch, study) -> Non
     # An 'add' without a note is refused with the reason, nothing stored.
     at.radio(key="fb_stance").set_value("add")
     at.button(key="FormSubmitter:fb_form-Record feedback").click().run()
-    assert "a 'add' remark needs a note saying what participants proposed" in [str(e.value) for e in at.error]
+    assert "a remark with stance 'add' needs a note saying what participants proposed" in [str(e.value) for e in at.error]
 
 
 def test_feedback_on_a_code_can_become_a_new_code(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
