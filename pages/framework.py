@@ -194,7 +194,8 @@ with matrix_tab:
     for quote in (q for q in cell.quotes if q.segment not in shown):  # pinned from a coder outside this scope
         with st.container(border=True):
             who = quote.role + (f" ({quote.pseudonym})" if quote.pseudonym else "")
-            heading = f"{quote.document} · turn {quote.turn} · {who} · coded by {quote.coder}"
+            turn = f"turn {quote.turn}" if quote.turn is not None else "outside turns"
+            heading = f"{quote.document} · {turn} · {who} · coded by {quote.coder}"
             st.markdown(f"Pinned · **{md_escape(heading)}**")
             st.markdown(md_escape(quote.text))
             if st.button("Unpin", key=f"unpin_{quote.segment}"):
