@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Event
@@ -40,6 +40,24 @@ def record_event(
 def latest_event_id(session: Session, project_guid: uuid.UUID) -> int:
     """The project's revision: every change logs an event, so a cache keyed on this is never stale."""
     return session.scalar(select(func.max(Event.id)).where(Event.project_guid == project_guid)) or 0
+
+
+def last_event(engine: Engine) -> tuple[int, object]:
+    """The newest event's id and time in the whole database ((0, None) when none), straight from the driver.
+
+    Every change logs an event and the log is append-only, so a value cached under this key (such as the sidebar's
+    project list, read on every rerun of every page) cannot be stale; the time tells a database whose log was
+    emptied and refilled (ids restarted) from the one it was.
+    """
+    pooled = engine.raw_connection()
+    try:
+        cursor = pooled.cursor()
+        cursor.execute("SELECT id, at FROM event ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        pooled.close()
+    return (row[0], row[1]) if row is not None else (0, None)
 
 
 def list_events(session: Session, project_guid: uuid.UUID, limit: int = 100) -> list[Event]:

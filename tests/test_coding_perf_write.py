@@ -203,3 +203,15 @@ def test_project_revision_follows_every_change(engine, doc) -> None:  # type: ig
     assert after > before and project_revision(engine, project.guid, document.guid) == (after, 1)
     assert project_revision(engine, project.guid, uuid.uuid4()) == (after, None)  # no such document here
     assert project_revision(engine, uuid.uuid4()) == (0, None)
+
+
+def test_last_event_names_the_newest_event(engine, doc) -> None:  # type: ignore[no-untyped-def]
+    from store.events import last_event
+
+    project, document = doc
+    before = last_event(engine)
+    code_span(engine, project.guid, document.guid, "Sanne", 3, 10, ["vc.immediate"])
+    after = last_event(engine)
+    with read_session(engine) as s:
+        newest = s.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
+    assert after[0] == newest.id > before[0] and after[1] is not None

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from cases.projects import get_project, list_projects
 from store.db import database_url, get_engine, read_session
+from store.events import last_event
 from store.migrate import current_revision, head_revision
 from store.models import Project
 
@@ -79,9 +80,23 @@ def open_project(guid: str | None) -> None:
         st.query_params.pop("project", None)
 
 
-def project_picker() -> None:
-    with read_session(engine()) as session:
+_PROJECT_NAMES: dict[str, tuple[tuple, dict[str, str]]] = {}  # database URL -> (newest event, {guid: name})
+
+
+def _project_names(eng: Engine) -> dict[str, str]:
+    """Every project's name by guid, read again only after a change (creating a project logs an event)."""
+    latest, url = last_event(eng), str(eng.url)
+    cached = _PROJECT_NAMES.get(url)
+    if cached is not None and cached[0] == latest:
+        return cached[1]
+    with read_session(eng) as session:
         names = {str(p.guid): p.name for p in list_projects(session)}
+    _PROJECT_NAMES[url] = (latest, names)
+    return names
+
+
+def project_picker() -> None:
+    names = _project_names(engine())
     if PENDING_PROJECT_KEY in st.session_state:
         st.session_state[PROJECT_KEY] = st.session_state.pop(PENDING_PROJECT_KEY)
     # The URL decides only on a fresh session (a reload or a shared link); afterwards the selectbox does.
