@@ -92,7 +92,8 @@ def _cell(session: Session, project: Project, case_ref: str, code_ref: str, *, c
     cell = session.scalar(select(FrameworkCell).where(FrameworkCell.case_id == case.id,
                                                       FrameworkCell.code_id == code.id))
     if cell is None and create:
-        cell = FrameworkCell(project_id=project.id, case_id=case.id, code_id=code.id, state="not_assessed",
+        # Writing a summary or pinning a quote is assessing the cell; "not assessed" is chosen explicitly.
+        cell = FrameworkCell(project_id=project.id, case_id=case.id, code_id=code.id, state="assessed",
                              summary="", validation="proposed")
         session.add(cell)
         session.flush()

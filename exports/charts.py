@@ -83,7 +83,8 @@ def cooccurrence_figure(co: Cooccurrence, title: str = "") -> go.Figure:
     text = [["—" if co.n12[i][j] is None else f"{co.n12[i][j]} (c={z[i][j]:.2f})"
              for j in range(len(co.columns))] for i in range(len(co.rows))]
     fig = go.Figure(go.Heatmap(z=z, x=[c.label for c in co.columns], y=[c.label for c in co.rows], text=text,
-                               texttemplate="%{text}", colorscale="Purples", zmin=0, zmax=1, hoverongaps=False,
+                               texttemplate="%{text}", colorscale="Purples", zmin=0, hoverongaps=False,
+                               zmax=max([v for row in z for v in row if v is not None] + [0.05]),
                                colorbar=dict(title="c")))
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title or "Code co-occurrence (c-coefficient)", height=max(320, 80 + 40 * len(co.rows)))
@@ -95,7 +96,7 @@ def attribute_comparison_figure(matrix: Matrix, title: str = "") -> go.Figure:
     fig = go.Figure([go.Bar(name=row.label, x=[c.label for c in matrix.columns], y=values[i])
                      for i, row in enumerate(matrix.rows)])
     fig.update_layout(barmode="group", yaxis_title="% of the group's coded segments")
-    return _layout(fig, title or f"{matrix.spec.rows.split(':', 1)[-1]} groups compared")
+    return _layout(fig, title or f"{matrix.spec.rows.split(':')[-1]} groups compared")
 
 
 # --- images ----------------------------------------------------------------------------------------

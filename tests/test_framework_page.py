@@ -173,7 +173,7 @@ def test_pin_quotes_from_the_cells_own_segments(monkeypatch, study):
     at.run()
     assert "Quote pinned." in [s.value for s in at.success]
     # Pinning on a cell nobody assessed yet stores it as not assessed.
-    assert cells_grid(at).value.loc["Noord", "vc.immediate"] == "not assessed · 1 quote · 2 of 3 interviewees"
+    assert cells_grid(at).value.loc["Noord", "vc.immediate"] == "not rated · 1 quote · 2 of 3 interviewees"  # pinning assesses the cell
     cell = stored(url, guid, "Noord", "vc.immediate")
     assert [q.segment for q in cell.quotes] == [guid_second]
     # The pinned quote comes first, marked as the headline; the other can be pinned as the new headline.
