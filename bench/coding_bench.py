@@ -615,7 +615,6 @@ def profile_page(pages: PageRuns, runs: int = 3) -> dict:
 
 def profile_apply(applies: ApplyRuns) -> dict:
     """Where one apply goes: unprofiled laps per step, then a cProfile of a whole sample (per coding)."""
-
     from coding.codings import _Dialect, _Writer
 
     engine, project_guid, document_guid = applies.engine, applies.db["project_guid"], applies.db["document_guid"]
@@ -759,9 +758,10 @@ def measure(args: argparse.Namespace) -> dict:
               f"{db['stored']['segment']:,} segments / {db['stored']['coding']:,} codings over "
               f"{c['codable_codes']} codable codes; setup {db['setup_s']:.1f} s", flush=True)
         pages = PageRuns(db)
-        print(f"  Coding page: first run {pages.first_coding_run_s:.2f} s; sends {pages.rendered['turns_sent']} of "
-              f"{pages.rendered['turns_in_document']} turns (the first part) with {pages.rendered['highlights_sent']:,} "
-              f"of {pages.rendered['codings_in_document']:,} highlights "
+        shown = pages.rendered
+        print(f"  Coding page: first run {pages.first_coding_run_s:.2f} s; sends {shown['turns_sent']} of "
+              f"{shown['turns_in_document']} turns (the first part) with {shown['highlights_sent']:,} "
+              f"of {shown['codings_in_document']:,} highlights "
               f"({pages.rendered['component_json_bytes'] / 1e6:.2f} MB of component JSON)", flush=True)
         rendered, first_run = pages.rendered, pages.first_coding_run_s
         gc.collect()

@@ -201,7 +201,8 @@ _TARGET_SQL = (
 _VERSION_SQL = "SELECT id, version, length FROM text_version WHERE document_id = ? AND version = ?"
 # The same per-key facts for `apply_coding`, whose project, document and coder are known.
 _CODES_SQL = (
-    "SELECT code.id, code.key, codebook.key, code.codable, code.enabled, " + _DONE_SQL.format(document="?", version="?", coder="?")
+    "SELECT code.id, code.key, codebook.key, code.codable, code.enabled, "
+    + _DONE_SQL.format(document="?", version="?", coder="?")
     + " FROM code JOIN codebook ON codebook.id = code.codebook_id WHERE codebook.project_id = ? "
     "AND code.key IN ({keys})"
 )

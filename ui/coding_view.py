@@ -6,8 +6,9 @@ to it or it is cancelled.
 
 The page itself (`coding_page`, called by pages/coding.py) lives in this module: an imported module is compiled
 once per process, whereas a page file is read, rewritten for Streamlit's "magic" and compiled again on every
-AppTest run (22 ms for this page). Long transcripts are sent to the browser one page of turns at a time
-(`TRANSCRIPT_PAGE_CHARS`), the page that holds the turn in the URL, with buttons to the previous and next page.
+AppTest run (22 ms for this page). Long transcripts are sent to the browser one part of turns at a time
+(`TRANSCRIPT_PAGE_CHARS`), the part that holds the turn in the URL; the component has buttons to the parts before
+and after it (bench/README.md, coding section, says why and what it saved).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from ui.state import (
 from ui.transcript_component import highlights_for_turns, transcript_view
 
 PENDING_KEY = "coding_pending_selection"
-TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript page (about 2,000 words)
+TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript part (about 2,000 words)
 
 
 def who(turn: TurnView) -> str:
@@ -111,6 +112,7 @@ def clear_selection() -> None:
 @dataclass(frozen=True)
 class _Open:
     """What the fragment works on; fixed for one full run of the page."""
+
     project: Any  # store.models.Project, detached
     guid: str  # the open document
     me: str
@@ -122,6 +124,7 @@ class _Open:
 @dataclass
 class _Codings:
     """Everything the transcript panel shows for one revision of the project (read-only once cached)."""
+
     text: str
     turns: list[TurnView]
     segments: list[SegmentView]
@@ -212,8 +215,8 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
         recent = recent_code_keys(session, project, coder)
         undoable = last_undoable(session, project, me)
     turn_rows, highlights = transcript_payload(text, turns, segments)
-    return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable, transcript_pages(turn_rows), turn_rows,
-                    highlights_for_turns(highlights, turn_rows))
+    return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable,
+                    transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows))
 
 
 def coding_page() -> None:

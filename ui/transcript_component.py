@@ -10,7 +10,9 @@ offsets into the document:
     {"id": str, "action": "select" | "turn" | "sentence", "turn": int,
      "start": int, "end": int, "text": str}
 
-"text" is the Python slice of the turn's content, never the browser's string. A
+"text" is the Python slice of the turn's content, never the browser's string. When `turns` is one
+part of a long transcript (`part=` given), the component also shows buttons to the parts before and
+after it, and a click returns {"id", "action": "page", "turn": first turn of that part} once. A
 "sentence" result is a click position (start == end, text ""); the caller expands it
 to the sentence around it. Selections are not snapped: call
 `coding.offsets.snap_to_words(content, start - turn_start, end - turn_start)` on the
