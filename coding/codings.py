@@ -10,6 +10,7 @@ the coder has not coded exactly this span with these codes yet; then the segment
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Dialect, Engine, select
@@ -236,13 +237,12 @@ class _Dialect:
         self.timestamp = table.c.at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         self.json = table.c.after.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         self._sql = sql
-        self.dialect = dialect
 
     @classmethod
     def of(cls, dialect: Dialect) -> _Dialect:
-        d = _DIALECTS.get(id(dialect))
-        if d is None or d.dialect is not dialect:
-            d = _DIALECTS[id(dialect)] = cls(dialect)
+        d = _DIALECTS.get(dialect)
+        if d is None:
+            d = _DIALECTS[dialect] = cls(dialect)
         return d
 
     def with_keys(self, statement: str, count: int) -> str:
@@ -253,7 +253,7 @@ class _Dialect:
         return found
 
 
-_DIALECTS: dict[int, _Dialect] = {}
+_DIALECTS: weakref.WeakKeyDictionary[Dialect, _Dialect] = weakref.WeakKeyDictionary()  # one per engine
 
 
 class _Writer:
