@@ -198,3 +198,10 @@ def save_document_meta(session: Session, project: Project, document: Document, c
         unlink_document_from_case(session, project, document, session.get(Case, case_id), actor=actor)
     if when != document.document_date:
         set_document_date(session, project, document, when, actor=actor)
+
+
+def turn_label(ordinal: int | None) -> str:
+    """How a turn is named to people: counted from 1, like the ¶ numbers beside the transcript.
+
+    Turns are stored (and linked in URLs) by their 0-based ordinal; only what people read adds one."""
+    return "outside turns" if ordinal is None else f"turn {ordinal + 1}"

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.documents import turn_label
 from cases.projects import list_cases, list_coders
 from codebooks.service import code_tree, list_project_codebooks
 from coding.cooccurrence import Cooccurrence
@@ -170,8 +171,7 @@ def profile_frame(framework: FrameworkMatrix, bands: list[ProfileBand]) -> pd.Da
 def quote_heading(seg: RetrievedSegment) -> str:
     """Where a quote comes from: document · turn · speaker role (pseudonym) · coder (plain text: escape it)."""
     who = seg.role + (f" ({seg.pseudonym})" if seg.pseudonym else "")
-    turn = f"turn {seg.turn}" if seg.turn is not None else "outside turns"
-    return f"{seg.document} · {turn} · {who} · coded by {seg.coder}"
+    return f"{seg.document} · {turn_label(seg.turn)} · {who} · coded by {seg.coder}"
 
 
 def spec_signature(*parts: Any) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from cases.documents import turn_label
 from codebooks.service import code_tree, get_codebook
 from coding.anonymise import Anonymiser, build_anonymiser
 from coding.focusgroups import FeedbackRecord, codebook_walk, list_feedback
@@ -217,7 +218,7 @@ def _present(segment: str, text: str, speaker: str | None, pseudonym: str | None
     who = speaker or role
     if pseudonym:
         who = f"{who} ({pseudonym})"
-    where = document + (f" · turn {turn}" if turn is not None else "")
+    where = document + (f" · {turn_label(turn)}" if turn is not None else "")
     return PresentedQuote(segment=segment, text=text, speaker=who, where=where, pinned=pinned)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from cases.documents import current_text_version, document_sentences, document_turns
+from cases.documents import current_text_version, document_sentences, document_turns, turn_label
 from codebooks.service import code_label, find_code
 from store.errors import Refused
 from store.events import record_event
@@ -117,9 +117,9 @@ def turn_span(session: Session, document: Document, ordinal: int) -> tuple[int, 
     for turn in document_turns(session, document):
         if turn.ordinal == ordinal:
             if turn.content_start >= turn.end:
-                raise Refused(f"turn {ordinal} has no words after its speaker label")
+                raise Refused(f"{turn_label(ordinal)} has no words after its speaker label")
             return turn.content_start, turn.end
-    raise Refused(f"document '{document.title}' has no turn {ordinal}")
+    raise Refused(f"document '{document.title}' has no {turn_label(ordinal)}")
 
 
 def sentence_span(session: Session, document: Document, offset: int) -> tuple[int, int]:

@@ -172,7 +172,7 @@ def _reference(turns: list[_TurnRow], starts: list[int], title: str, start: int,
     parts.append(title)
     if hit:
         unit = "turn" if speakers else "paragraph"
-        lo, hi = hit[0].ordinal + 1, hit[-1].ordinal + 1
+        lo, hi = hit[0].ordinal + 1, hit[-1].ordinal + 1  # counted from 1, as turn_label does
         parts.append(f"{unit} {lo}" if lo == hi else f"{unit}s {lo}–{hi}")
     parts.append(f"characters {start}–{end}")
     return " · ".join(parts)

@@ -28,7 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from sqlalchemy.orm import Session
 
-from cases.documents import list_documents
+from cases.documents import list_documents, turn_label
 from cases.projects import get_case, list_coders, list_persons
 from codebooks.service import code_label, code_tree, get_codebook, list_project_codebooks
 from coding.anonymise import Anonymiser, build_anonymiser
@@ -83,7 +83,7 @@ class _Writer:
             who = f"{quote.role} ({name})" if name else quote.role
         parts = [document, who]
         if quote.turn is not None:
-            parts.append(f"turn {quote.turn}")
+            parts.append(turn_label(quote.turn))
         parts.append(f"characters {quote.start}–{quote.end}")
         parts.append(f"coded by {quote.coder}")
         return self.text(" · ".join(parts), anonymised)

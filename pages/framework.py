@@ -20,7 +20,7 @@ from coding.matrix_view import (
     cell_changes, cooccurrence_frame, framework_frame, marked_context, matrix_options, profile_frame, quote_heading,
     selected_cell, spec_signature,
 )
-from cases.documents import list_documents
+from cases.documents import list_documents, turn_label
 from cases.projects import get_document, list_coders
 from exports.charts import value_cycle_figure
 from exports.cross_case_report import build_cross_case_report
@@ -194,8 +194,7 @@ with matrix_tab:
     for quote in (q for q in cell.quotes if q.segment not in shown):  # pinned from a coder outside this scope
         with st.container(border=True):
             who = quote.role + (f" ({quote.pseudonym})" if quote.pseudonym else "")
-            turn = f"turn {quote.turn}" if quote.turn is not None else "outside turns"
-            heading = f"{quote.document} · {turn} · {who} · coded by {quote.coder}"
+            heading = f"{quote.document} · {turn_label(quote.turn)} · {who} · coded by {quote.coder}"
             st.markdown(f"Pinned · **{md_escape(heading)}**")
             st.markdown(md_escape(quote.text))
             if st.button("Unpin", key=f"unpin_{quote.segment}"):

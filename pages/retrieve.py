@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from cases.documents import turn_label
 from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
 from store.db import read_session, write_session
@@ -112,8 +113,7 @@ else:
                     who = md_escape(row.speaker or "—") + f" · {row.role}"
                     if row.pseudonym:
                         who += f" ({md_escape(row.pseudonym)})"
-                    turn = f"turn {row.turn}" if row.turn is not None else "outside turns"
-                    st.markdown(f"**{md_escape(row.document)}** · {turn} · {who} · coded by {md_escape(row.coder)} · "
+                    st.markdown(f"**{md_escape(row.document)}** · {turn_label(row.turn)} · {who} · coded by {md_escape(row.coder)} · "
                                 f"{row.start}–{row.end} · {md_escape(', '.join(row.codes))}")
                     st.markdown(marked(row.context, row.context_start, row.start, row.end))
                     show_link(coding_link(str(row.document_guid), row.turn))
@@ -154,7 +154,7 @@ if query.strip():
             st.markdown("**Code hits**")
             picked = st.multiselect("Hits to code", list(by_ref), key="code_hits_pick",
                                     format_func=lambda r: f"#{by_ref[r][0]} {by_ref[r][1].document} · "
-                                                          f"turn {by_ref[r][1].turn}: {by_ref[r][1].text}")
+                                                          f"{turn_label(by_ref[r][1].turn)}: {by_ref[r][1].text}")
             every = st.checkbox(f"All {len(hits)} hit(s) shown", key="code_hits_all")
             f1, f2 = st.columns(2)
             hit_codes = f1.multiselect("Codes to apply", codable, format_func=code_name, key="code_hits_codes")

@@ -73,7 +73,7 @@ def test_a_long_transcript_goes_to_the_browser_one_part_at_a_time(long_document)
     answers = [t for t in first if t["content"].startswith("Wij")]
     assert answers and all(len(t["highlights"]) == 1 for t in answers)
     part = _data(at)["part"]
-    assert part["label"].startswith(f"Turns ¶0–¶{ordinals[-1]} of {TURNS} (part 1 of ")
+    assert part["label"].startswith(f"Turns ¶1–¶{ordinals[-1] + 1} of {TURNS} (part 1 of ")
     assert part["before"] is None and part["after"] == ordinals[-1] + 1
     # the next part: its first turn becomes the position in the URL (a reload or link keeps the part)
     _page(at, ids, "page-1", part["after"])
@@ -147,7 +147,7 @@ def test_the_browser_pages_through_a_long_transcript(sqlite_url) -> None:  # typ
         page.wait_for_function(f"() => ({first_turn})() === 0", timeout=30_000)
         host = page.locator('[data-testid="stBidiComponentIsolated"]')
         label = host.locator(".kp-part-label")
-        assert label.inner_text().startswith(f"Turns ¶0–¶")
+        assert label.inner_text().startswith(f"Turns ¶1–¶")
         host.get_by_role("button", name="Later turns ▶").click()
         page.wait_for_function(f"() => ({first_turn})() > 0", timeout=30_000)
         moved = page.evaluate(first_turn)

@@ -96,7 +96,7 @@ def test_headings_toc_quotes_and_feedback(study):
     quote = "een pilot gestart met de gemeente Westerzand"
     paragraphs = [p for p in doc.paragraphs if p.text == quote]
     assert paragraphs and paragraphs[0].style.name == "Quote"
-    assert following(doc, quote)[0] == (f"gesprek noord · respondent (R1) · turn 1 · characters {start}–{end} · "
+    assert following(doc, quote)[0] == (f"gesprek noord · respondent (R1) · turn 2 · characters {start}–{end} · "
                                         "coded by Sanne")
     assert "Rule for present (2): Described with a concrete example by at least one source." in text
     # Unpinned cells show up to two of their quotes: Zuid's potential value has both of its segments.
@@ -118,7 +118,7 @@ def test_anonymised_report_has_no_names(study):
     assert "een pilot gestart met de gemeente [place]" in text
     assert "[person] hat geholfen" in text
     start, end = study["pilot_span"]
-    assert f"interview 1 · Respondent 1 · turn 1 · characters {start}–{end} · coded by Sanne" in text
+    assert f"interview 1 · Respondent 1 · turn 2 · characters {start}–{end} · coded by Sanne" in text
     assert "Noord" in text and "Zuid" in text  # the cases themselves keep their names
 
 
@@ -138,7 +138,7 @@ def test_per_network_report_names_only_its_own_case(study):
     # Its own quotes in full, the others' anonymised.
     assert "een pilot gestart met de gemeente Westerzand" in text
     assert "[person] hat geholfen" in text
-    assert any(p.text.startswith("interview 2 · Respondent 2 · turn 1") for p in doc.paragraphs)
+    assert any(p.text.startswith("interview 2 · Respondent 2 · turn 2") for p in doc.paragraphs)
 
 
 def test_hostile_text_cannot_break_the_file(study):

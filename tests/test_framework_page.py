@@ -167,7 +167,7 @@ def test_pin_quotes_from_the_cells_own_segments(monkeypatch, study):
     pins = [b for b in at.button if b.label == "Pin"]
     assert len(pins) == 2  # N2: "Een goede tip", "Gezellige avond"
     texts = [str(m.value) for m in at.markdown]
-    assert f"**{md_escape('N2 · turn 1 · respondent (R2) · coded by Sanne')}**" in texts
+    assert f"**{md_escape('N2 · turn 2 · respondent (R2) · coded by Sanne')}**" in texts
     guid_second = pins[1].key.removeprefix("pin_")
     pins[1].click()
     at.run()
@@ -276,7 +276,7 @@ def test_a_quote_pinned_from_outside_the_scope_is_listed_and_can_be_unpinned(mon
     at = open_framework(monkeypatch, url, guid)
     choose(at, "Noord", "vc.potential")
     texts = [str(m.value) for m in at.markdown]
-    assert f"Pinned · **{md_escape('N1 · turn 1 · respondent (R1) · coded by Tom')}**" in texts
+    assert f"Pinned · **{md_escape('N1 · turn 2 · respondent (R1) · coded by Tom')}**" in texts
     at.button(key=f"unpin_{toms}").click()
     at.run()
     assert not at.exception, at.exception

@@ -120,7 +120,7 @@ def test_a_clicked_cell_lists_its_quotes_as_text_with_links(monkeypatch, study):
     assert not at.exception, at.exception
     assert "Zuid × Immediate value" in [h.value for h in at.subheader]
     texts = [str(m.value) for m in at.markdown]
-    assert "**S1 · turn 1 · respondent · coded by Tom**" in texts
+    assert "**S1 · turn 2 · respondent · coded by Tom**" in texts
     quote = next(t for t in texts if "alert" in t)
     assert quote == "Wij schreven **\\<script\\>alert\\(1\\)\\</script\\> in de \\*\\*nieuwsbrief\\*\\*** \\& meer\\."
     assert "<script>" not in "".join(texts)

@@ -142,7 +142,7 @@ def test_quotes_are_anonymised_by_default_and_named_only_on_request(study) -> No
     assert [(q.text, q.speaker, q.where, q.pinned) for q in derived] == [
         ("Onze omzet is verdubbeld.", "Respondent 2", "", False)]
     assert [(q.text, q.speaker, q.where) for q in named] == [
-        ("Ik leerde veel van Bert Jansen in Enschede.", "Anna (R1)", "N1 · turn 1")]
+        ("Ik leerde veel van Bert Jansen in Enschede.", "Anna (R1)", "N1 · turn 2")]
     assert empty == []
 
 

@@ -124,7 +124,7 @@ def test_clicking_a_cell_reveals_its_quotes_anonymised(monkeypatch, study) -> No
     assert at.button(key="pres_cell_0_2").proto.type == "primary"  # the chosen cell stands out
     at.toggle(key="pres_names").set_value(True).run()
     assert "Ik leerde veel van Bert Jansen in Enschede\\." in texts(at)
-    assert "Anna \\(R1\\) · N1 · turn 1 · pinned" in [c.value for c in at.caption]
+    assert "Anna \\(R1\\) · N1 · turn 2 · pinned" in [c.value for c in at.caption]
     # Transcript text is escaped, never rendered as HTML or Markdown.
     at.toggle(key="pres_names").set_value(False).run()
     at.button(key="pres_cell_1_5").click().run()

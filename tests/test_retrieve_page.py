@@ -110,7 +110,7 @@ def test_choose_codes_and_see_segments_with_context_and_links(monkeypatch, study
                        "\\& regels\\.")
     assert "<script>" not in "".join(texts)
     header = next(t for t in texts if t.startswith("**gesprek noord**"))
-    assert "turn 1" in header and "respondent" in header and "R1" in header and "Sanne" in header
+    assert "turn 2" in header and "respondent" in header and "R1" in header and "Sanne" in header
     links = link_targets(at)
     assert {"project": [guid], "document": [docs["Noord"]], "turn": ["1"], "coder": ["Sanne"]} in links
     assert {"project": [guid], "document": [docs["Zuid"]], "turn": ["1"], "coder": ["Sanne"]} in links

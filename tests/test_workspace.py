@@ -54,7 +54,7 @@ def test_quick_spans_exclude_the_label_and_follow_sentences(engine, doc) -> None
         assert TEXT[start:end] == "Ik kreeg een tip. Die heb ik meteen gebruikt."
         s1 = sentence_span(s, document, TEXT.index("meteen"))
         assert TEXT[s1[0]:s1[1]] == "Die heb ik meteen gebruikt."
-        with pytest.raises(Refused, match="no turn 7"):
+        with pytest.raises(Refused, match="no turn 8"):
             turn_span(s, document, 7)
 
 

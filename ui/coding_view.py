@@ -22,7 +22,9 @@ from typing import Any
 
 import streamlit as st
 
-from cases.documents import TurnView, document_case_names, document_text, document_turns, list_documents
+from cases.documents import (
+    TurnView, document_case_names, document_text, document_turns, list_documents, turn_label,
+)
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders
 from coding.codings import code_span
 from coding.memos import add_memo
@@ -324,7 +326,7 @@ def _transcript_part(cached: _Codings, focus: int | None) -> tuple[int, int, dic
         index = next((k for k, (a, b) in enumerate(pages) if any(r["ordinal"] == focus for r in rows[a:b])), 0)
     first, end = pages[index]
     return first, end, {
-        "label": f"Turns ¶{rows[first]['ordinal']}–¶{rows[end - 1]['ordinal']} of {len(rows)} "
+        "label": f"Turns ¶{rows[first]['ordinal'] + 1}–¶{rows[end - 1]['ordinal'] + 1} of {len(rows)} "
                  f"(part {index + 1} of {len(pages)})",
         "before": rows[pages[index - 1][0]]["ordinal"] if index else None,
         "after": rows[pages[index + 1][0]]["ordinal"] if index + 1 < len(pages) else None,
@@ -381,7 +383,7 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
             st.caption("Select text or click a turn to edit the codings there.")
             return
         here = [s for s in segments if s.start < turn.end and s.end > turn.start]
-        st.caption(f"In turn {turn.ordinal}: {len(here)} segment(s).")
+        st.caption(f"In {turn_label(turn.ordinal)}: {len(here)} segment(s).")
         if not here:
             return
         labels = {f"{s.start}–{s.end} · {', '.join(c.key for c in s.codings)} · {s.coder}": s for s in here}

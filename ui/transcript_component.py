@@ -363,7 +363,7 @@ class TranscriptView {
     who.textContent = typeof turn.who === "string" ? turn.who : "";
     const num = document.createElement("span");
     num.className = "kp-num";
-    num.textContent = "\u00b6" + ordinal;
+    num.textContent = "\u00b6" + (ordinal + 1);  // people count turns from 1
     const spacer = document.createElement("span");
     spacer.className = "kp-spacer";
     const button = document.createElement("button");
