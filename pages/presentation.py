@@ -26,6 +26,7 @@ from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flas
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
 SESSION_PARAM = "fg"
+SHOW_PARAMS = {"codebook": "book", "depth": "depth", "language": "lang"}  # what is presented, kept in the URL
 STANCE_LABELS = {"agree": "agree", "disagree": "disagree", "amend": "amend", "add": "add",
                  "recognised": "recognised", "not_recognised": "not recognised", "missing": "missing"}
 NO_ROLE = ""
@@ -68,21 +69,36 @@ def start(guid: str) -> None:
     """Button callback: keeps the setup choices in plain keys (widget state ends when the setup is not drawn)."""
     st.query_params[PRESENT] = "1"
     st.query_params[SESSION_PARAM] = guid
-    st.session_state["pres_show"] = {"codebook": st.session_state.get("pres_codebook_pick", "vc"),
-                                     "depth": int(st.session_state.get("pres_depth_pick", 1)),
-                                     "language": st.session_state.get("pres_language_pick", "en")}
+    shown = {"codebook": st.session_state.get("pres_codebook_pick", "vc"),
+             "depth": int(st.session_state.get("pres_depth_pick", 1)),
+             "language": st.session_state.get("pres_language_pick", "en")}
+    st.session_state["pres_show"] = shown
+    for name, param in SHOW_PARAMS.items():  # a reload or a shared link presents the same matrix
+        st.query_params[param] = str(shown[name])
     for key in ("pres_step", "pres_walk_step"):
         st.session_state[key] = 0
     st.session_state["pres_cell"] = None
 
 
 def shown_setting(name: str):  # noqa: ANN201
-    """What the facilitator chose to show (codebook, depth, language), or the value-cycle default."""
-    return st.session_state.get("pres_show", {}).get(name, {"codebook": "vc", "depth": 1, "language": "en"}[name])
+    """What the facilitator chose to show (codebook, depth, language): this session's choice, else the URL's
+    (after a reload), else the value-cycle default; a URL value that makes no sense falls back to the default."""
+    default = {"codebook": "vc", "depth": 1, "language": "en"}[name]
+    if "pres_show" in st.session_state:
+        return st.session_state["pres_show"].get(name, default)
+    raw = st.query_params.get(SHOW_PARAMS[name])
+    if name == "codebook" and (raw in codebooks or raw in {prefix for prefix, _ in codebooks.values()}):
+        return raw
+    if name == "depth" and raw is not None and raw.isdigit() and 1 <= int(raw) <= 6:
+        return int(raw)
+    if name == "language" and raw in ("en", "nl", "de"):
+        return raw
+    return default
 
 
 def exit_presentation() -> None:
-    st.query_params.pop(PRESENT, None)
+    for param in (PRESENT, *SHOW_PARAMS.values()):
+        st.query_params.pop(param, None)
 
 
 # --- choosing or creating a session ----------------------------------------------------------------

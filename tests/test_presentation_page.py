@@ -219,6 +219,29 @@ def test_session_one_walks_the_codebook(monkeypatch, study) -> None:  # type: ig
     assert summary.iloc[-1]["missing"] == "trust between members"
 
 
+def test_a_reload_presents_the_same_matrix_from_the_url(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
+    url, guid, sessions = study
+    at = start(open_page(monkeypatch, url, guid), sessions["Focus group 2"], language="nl")
+    assert (at.query_params["book"], at.query_params["depth"], at.query_params["lang"]) == ("value-creation", "1",
+                                                                                           "nl")
+    dutch = texts(at) + headers(at)
+    assert any("Onmiddellijke waarde" in t for t in dutch)
+    # A new browser session with the same URL (a reload): no session state, the URL says what to show.
+    again = make_app(monkeypatch, url, project_guid=guid, coder=FACILITATOR)
+    for key in ("present", "fg", "book", "depth", "lang"):
+        again.query_params[key] = at.query_params[key]
+    again.run()
+    again.switch_page("pages/presentation.py")
+    again.run()
+    assert not again.exception, again.exception
+    assert texts(again) + headers(again) == dutch
+    again.query_params["lang"] = "xx"  # nonsense falls back to English labels
+    again.run()
+    assert not again.exception
+    again.button(key="pres_exit").click().run()
+    assert not {"present", "book", "depth", "lang"} & set(again.query_params)
+
+
 def test_a_link_to_a_missing_session_falls_back_to_choosing_one(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
     url, guid, _ = study
     at = make_app(monkeypatch, url, project_guid=guid, coder=FACILITATOR)
