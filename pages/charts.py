@@ -6,9 +6,8 @@ project revision (the latest event id), so a new coding shows on the next run.
 
 import streamlit as st
 
-from coding.cooccurrence import UNITS, CooccurrenceSpec, build_cooccurrence
-from coding.framework import value_cycle_profile
-from coding.matrix import MatrixSpec, build_matrix
+from coding.cooccurrence import UNITS, CooccurrenceSpec
+from coding.matrix import MatrixSpec
 from coding.matrix_scope import Scope
 from coding.matrix_view import CODER_SCOPES, matrix_options
 from exports.charts import (
@@ -17,6 +16,7 @@ from exports.charts import (
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
+from ui.analysis_cache import load_cooccurrence, load_matrix, load_profile
 from ui.state import engine, md_escape, project_or_stop
 
 with read_session(engine()) as s:
@@ -31,22 +31,7 @@ if not options.codebooks:
     st.stop()
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def load_matrix(project_ref: str, revision: int, spec: MatrixSpec):  # type: ignore[no-untyped-def]
-    with read_session(engine()) as session:
-        return build_matrix(session, project, spec)
 
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def load_profile(project_ref: str, revision: int, codebook: str, scope: Scope):  # type: ignore[no-untyped-def]
-    with read_session(engine()) as session:
-        return value_cycle_profile(session, project, codebook=codebook, scope=scope)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def load_cooccurrence(project_ref: str, revision: int, spec: CooccurrenceSpec):  # type: ignore[no-untyped-def]
-    with read_session(engine()) as session:
-        return build_cooccurrence(session, project, spec)
 
 
 codebook_names = {c.key: c.name for c in options.codebooks}

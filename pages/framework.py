@@ -11,16 +11,16 @@ import streamlit as st
 from coding.anonymise import add_mask_term, delete_mask_term, list_mask_terms
 from coding.cooccurrence import UNITS
 from coding.framework import (
-    MAX_SUMMARY_SENTENCES, VALIDATION_STEPS, build_framework_matrix, learning_by_value_cycle, pin_quote, save_cell,
-    set_rating_level, unpin_quote, value_cycle_profile,
+    MAX_SUMMARY_SENTENCES, VALIDATION_STEPS, pin_quote, save_cell, set_rating_level, unpin_quote,
 )
 from coding.matrix import cell_segments
-from coding.matrix_scope import Scope, set_primary_coder
+from coding.matrix_scope import set_primary_coder
 from coding.matrix_view import (
-    cell_changes, cooccurrence_frame, framework_frame, marked_context, matrix_options, profile_frame, quote_heading,
+    cell_changes, cooccurrence_frame, framework_frame, matrix_options, profile_frame, quote_heading,
     selected_cell, spec_signature,
 )
 from cases.documents import list_documents, turn_label
+from coding.retrieval import marked_context
 from cases.projects import get_document, list_coders
 from exports.charts import value_cycle_figure
 from exports.cross_case_report import build_cross_case_report
@@ -28,6 +28,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.events import latest_event_id
 from store.models import CELL_STATES, MASK_KINDS
+from ui.analysis_cache import load_framework, load_learning, load_profile
 from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
 STATE_NAMES = {"assessed": "assessed", "not_assessed": "not assessed", "no_data": "no data", "absent": "absent",
@@ -49,24 +50,7 @@ if not options.codebooks:
     st.stop()
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def load_framework(project_ref: str, revision: int, codebook: str, depth: int | None):  # type: ignore[no-untyped-def]
-    """Cases x codes with the stored cells, at one project revision (a save makes a new key)."""
-    with read_session(engine()) as session:
-        return build_framework_matrix(session, project, codebook, depth=depth, scope=Scope())
 
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def load_profile(project_ref: str, revision: int, codebook: str):  # type: ignore[no-untyped-def]
-    with read_session(engine()) as session:
-        return value_cycle_profile(session, project, codebook=codebook)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def load_learning(project_ref: str, revision: int, levels: str, cycles: str, case: str | None,
-                  unit: str):  # type: ignore[no-untyped-def]
-    with read_session(engine()) as session:
-        return learning_by_value_cycle(session, project, levels=levels, cycles=cycles, case=case, unit=unit)
 
 
 def write(action, message: str) -> None:  # type: ignore[no-untyped-def]

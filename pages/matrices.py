@@ -6,18 +6,20 @@ cached per project revision (the latest event id), so a new coding is seen on th
 
 import streamlit as st
 
-from coding.cooccurrence import UNITS, CooccurrenceSpec, build_cooccurrence
-from coding.matrix import MEASURES, MatrixSpec, build_matrix, cell_segments
+from coding.cooccurrence import UNITS, CooccurrenceSpec
+from coding.matrix import MEASURES, MatrixSpec, cell_segments
 from coding.matrix_view import (
-    CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, make_scope, marked_context, matrix_frame,
+    CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, make_scope, matrix_frame,
     matrix_options, quote_heading, selected_cell, spec_signature,
 )
+from coding.retrieval import marked_context
 from coding.tidy import tidy_codings
 from exports.charts import cooccurrence_figure, matrix_heatmap
 from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, matrix_table, table_csv
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
+from ui.analysis_cache import load_cooccurrence, load_matrix
 from ui.state import actor, engine, md_escape, project_or_stop, show_flash
 
 CODING_PAGE = "pages/coding.py"
@@ -36,17 +38,6 @@ if not options.codebooks:
     st.stop()
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def load_matrix(project_ref: str, revision: int, spec: MatrixSpec):  # type: ignore[no-untyped-def]
-    """The matrix of one spec at one project revision (read only by callers; a new event makes a new key)."""
-    with read_session(engine()) as session:
-        return build_matrix(session, project, spec)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def load_cooccurrence(project_ref: str, revision: int, spec: CooccurrenceSpec):  # type: ignore[no-untyped-def]
-    with read_session(engine()) as session:
-        return build_cooccurrence(session, project, spec)
 
 
 def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:

@@ -18,10 +18,12 @@ from coding.focusgroups import (
     STANCES_BY_PURPOSE, create_session, get_session, list_sessions, parse_attendees, promote_to_code, record_feedback,
 )
 from coding.presentation import (
-    MODE_LABELS, MODES, attendee_roles, build_presentation, cell_quotes, feedback_on, walk_codes, walk_summary,
+    MODE_LABELS, MODES, attendee_roles, cell_quotes, feedback_on, walk_codes, walk_summary,
 )
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.events import latest_event_id
+from ui.analysis_cache import load_presentation
 from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
@@ -52,6 +54,7 @@ with read_session(engine()) as s:
     sessions = {str(fg.guid): (fg.name, fg.held_on, fg.purpose) for fg in list_sessions(s, project)}
     codebooks = {b.key: (b.prefix or b.key, b.name_en or b.name_nl or b.key)
                  for b in list_project_codebooks(s, project)}
+    revision = latest_event_id(s, project.guid)
 
 presenting = st.query_params.get(PRESENT) == "1" and st.query_params.get(SESSION_PARAM) in sessions
 if st.query_params.get(PRESENT) == "1" and not presenting:
@@ -190,11 +193,8 @@ def present_matrix(fg) -> None:  # type: ignore[no-untyped-def]
     show_names = c3.toggle("Show names", value=False, key="pres_names",
                            help="For the facilitator only: speakers and documents by name, nothing masked.")
     try:
-        with read_session(engine()) as s:
-            view = build_presentation(s, project, codebook=shown_setting("codebook"),
-                                      depth=int(shown_setting("depth")), mode=mode,
-                                      show_counts=show_counts,
-                                      language=shown_setting("language"))
+        view = load_presentation(str(project.guid), revision, shown_setting("codebook"),
+                                 int(shown_setting("depth")), mode, show_counts, shown_setting("language"))
     except Refused as exc:
         st.error(str(exc))
         return

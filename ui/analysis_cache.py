@@ -1,0 +1,61 @@
+"""Derived analyses cached per project revision, shared by the Matrices, Charts, Framework and Presentation pages.
+
+Every change writes an event, so a key holding the project's latest event id is never stale; a matrix built on
+one page is reused by the next. Results are read only by callers.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cases.projects import get_project
+from coding.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence
+from coding.framework import (
+    FrameworkMatrix, ProfileBand, build_framework_matrix, learning_by_value_cycle, value_cycle_profile,
+)
+from coding.matrix import Matrix, MatrixSpec, build_matrix
+from coding.matrix_scope import Scope
+from coding.presentation import Presentation, build_presentation
+from store.db import read_session
+from ui.state import engine
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_matrix(project_guid: str, revision: int, spec: MatrixSpec) -> Matrix:
+    with read_session(engine()) as s:
+        return build_matrix(s, get_project(s, project_guid), spec)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_cooccurrence(project_guid: str, revision: int, spec: CooccurrenceSpec) -> Cooccurrence:
+    with read_session(engine()) as s:
+        return build_cooccurrence(s, get_project(s, project_guid), spec)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_framework(project_guid: str, revision: int, codebook: str, depth: int | None) -> FrameworkMatrix:
+    with read_session(engine()) as s:
+        return build_framework_matrix(s, get_project(s, project_guid), codebook, depth=depth, scope=Scope())
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_profile(project_guid: str, revision: int, codebook: str,
+                 scope: Scope = Scope()) -> tuple[FrameworkMatrix, list[ProfileBand]]:
+    with read_session(engine()) as s:
+        return value_cycle_profile(s, get_project(s, project_guid), codebook=codebook, scope=scope)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_learning(project_guid: str, revision: int, levels: str, cycles: str, case: str | None,
+                  unit: str) -> Cooccurrence:
+    with read_session(engine()) as s:
+        return learning_by_value_cycle(s, get_project(s, project_guid), levels=levels, cycles=cycles, case=case,
+                                       unit=unit)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_presentation(project_guid: str, revision: int, codebook: str, depth: int, mode: str,
+                      show_counts: bool, language: str) -> Presentation:
+    with read_session(engine()) as s:
+        return build_presentation(s, get_project(s, project_guid), codebook=codebook, depth=depth, mode=mode,
+                                  show_counts=show_counts, language=language)
