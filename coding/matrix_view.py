@@ -181,21 +181,6 @@ def spec_signature(*parts: Any) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:10]
 
 
-def marked_context(seg: RetrievedSegment, escape: Any) -> str:
-    """The turn as Markdown with the coded part in bold; `escape` makes every piece of transcript text literal.
-
-    Bold cannot cross a line break, so the coded part is bolded line by line.
-    """
-    a, b = seg.start - seg.context_start, seg.end - seg.context_start
-    context = seg.context
-    parts = []
-    for line in context[a:b].split("\n"):
-        core = line.strip()
-        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()):]
-        parts.append(f"{escape(lead)}**{escape(core)}**{escape(trail)}" if core else escape(line))
-    return escape(context[:a]) + "  \n".join(parts) + escape(context[b:])
-
-
 def cell_changes(current: FrameworkCellView, state: str, rating: int | None, summary: str,
                  validation: str) -> dict[str, Any]:
     """Keyword arguments for coding.framework.save_cell from the editor's choices: only what changed.

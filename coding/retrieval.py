@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -302,6 +302,21 @@ def retrieve_segments(
     out.sort(key=lambda r: (r.document.casefold(), r.document, r.start, r.end, r.coder.casefold(), r.coder,
                             str(r.segment)))
     return out
+
+
+def marked_context(seg: RetrievedSegment, escape: Callable[[str], str]) -> str:
+    """The turn as Markdown with the coded part in bold; `escape` makes every piece of transcript text literal.
+
+    Bold cannot cross a line break, so the coded part is bolded line by line.
+    """
+    a, b = seg.start - seg.context_start, seg.end - seg.context_start
+    context = seg.context
+    parts = []
+    for line in context[a:b].split("\n"):
+        core = line.strip()
+        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()):]
+        parts.append(f"{escape(lead)}**{escape(core)}**{escape(trail)}" if core else escape(line))
+    return escape(context[:a]) + "  \n".join(parts) + escape(context[b:])
 
 
 def group_by_code(segments: list[RetrievedSegment], code_keys: list[str]) -> list[tuple[str, list[RetrievedSegment]]]:

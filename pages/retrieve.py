@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cases.documents import turn_label
+from coding.retrieval import marked_context
 from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
 from store.db import read_session, write_session
@@ -47,17 +48,6 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
 
 def show_link(params: dict[str, str], label: str = "Open in transcript") -> None:
     st.page_link(CODING_PAGE, label=label, icon="↗", query_params=params)
-
-
-def marked(context: str, context_start: int, start: int, end: int) -> str:
-    """The context escaped, with the coded part in bold (line by line: bold cannot cross a line break)."""
-    a, b = start - context_start, end - context_start
-    parts = []
-    for line in context[a:b].split("\n"):
-        core = line.strip()
-        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()):]
-        parts.append(f"{md_escape(lead)}**{md_escape(core)}**{md_escape(trail)}" if core else md_escape(line))
-    return md_escape(context[:a]) + "  \n".join(parts) + md_escape(context[b:])
 
 
 # --- coded segments -------------------------------------------------------------------------------
@@ -115,7 +105,7 @@ else:
                         who += f" ({md_escape(row.pseudonym)})"
                     st.markdown(f"**{md_escape(row.document)}** · {turn_label(row.turn)} · {who} · coded by {md_escape(row.coder)} · "
                                 f"{row.start}–{row.end} · {md_escape(', '.join(row.codes))}")
-                    st.markdown(marked(row.context, row.context_start, row.start, row.end))
+                    st.markdown(marked_context(row, md_escape))
                     show_link(coding_link(str(row.document_guid), row.turn))
             if len(members) > MAX_SEGMENTS_PER_CODE:
                 st.caption(f"… and {len(members) - MAX_SEGMENTS_PER_CODE} more: narrow the filters.")
