@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coding.retrieval import SPEAKER_KEY
 from store.errors import Refused
 from store.events import record_event
 from store.models import MASK_KINDS, Document, MaskTerm, Person, Project, Speaker
@@ -44,7 +45,7 @@ class Anonymiser:
 
 def build_anonymiser(session: Session, project: Project) -> Anonymiser:
     speakers = session.execute(
-        select(func.coalesce(Speaker.person_id, -Speaker.id), Speaker.role, Document.title, Speaker.label)
+        select(SPEAKER_KEY, Speaker.role, Document.title, Speaker.label)
         .join(Document, Speaker.document_id == Document.id).where(Document.project_id == project.id)).all()
     speakers.sort(key=lambda s: (s[2].casefold(), s[2], s[3]))
     aliases: dict[int, str] = {}

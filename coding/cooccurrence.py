@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cases.projects import get_case
 from coding.matrix import Column, matrix_columns
 from coding.matrix_scope import Scope, scope_conditions
-from coding.matrix_rows import TURN_OF_SEGMENT
+from coding.retrieval import TURN_OF_SEGMENT
 from store.errors import Refused
 from store.models import CaseDocument, Coding, Document, Project, Segment, Sentence, Speaker, Turn
 

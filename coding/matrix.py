@@ -17,9 +17,9 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from codebooks.service import code_label, code_tree, get_codebook
-from coding.matrix_rows import SPEAKER_KEY, TURN_OF_SEGMENT, Row, RowDimension, row_dimension
+from coding.matrix_rows import Row, RowDimension, row_dimension
 from coding.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
-from coding.retrieval import RetrievedSegment, retrieve_segments
+from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import Coder, Coding, Document, FrameworkCell, Person, Project, Segment, Speaker, TextVersion, Turn
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cases.projects import list_cases, list_coders
 from coding.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope
-from coding.retrieval import _VALUE_COLUMN, _value_key
+from coding.retrieval import _VALUE_COLUMN, SPEAKER_KEY, _value_key
 from store.errors import Refused
 from store.models import (
     SPEAKER_ROLES, AttributeDefinition, AttributeValue, CaseDocument, Document, Person, Project, Segment, Speaker,
@@ -27,12 +27,6 @@ from store.models import (
 ROW_KINDS = ("cases", "documents", "attribute:NAME", "roles", "persons", "coders")
 NO_VALUE = "(no value)"
 NO_CASE = "(no case)"
-
-# A turn-holding-the-start join, shared by every query that attributes a segment to its speaker.
-TURN_OF_SEGMENT = and_(Turn.text_version_id == Segment.text_version_id, Turn.start <= Segment.start,
-                       Segment.start < Turn.end)
-SPEAKER_KEY = func.coalesce(Speaker.person_id, -Speaker.id)  # a person, or an unlinked speaker label
-
 
 @dataclass
 class Row:

@@ -47,6 +47,11 @@ from store.models import (
     Turn,
 )
 
+# The speaker of a segment is the speaker of the turn holding its start (every query that attributes one).
+TURN_OF_SEGMENT = and_(Turn.text_version_id == Segment.text_version_id, Turn.start <= Segment.start,
+                       Segment.start < Turn.end)
+SPEAKER_KEY = func.coalesce(Speaker.person_id, -Speaker.id)  # a person, or an unlinked speaker label
+
 AttributeFilter = tuple[str, str, Any]  # (target: case|document|person, attribute name, value)
 
 _VALUE_COLUMN = {"text": AttributeValue.value_text, "category": AttributeValue.value_text,
@@ -227,8 +232,6 @@ def retrieve_segments(
     if wanted:
         coded = coded.where(Coding.code_id.in_(sorted(set().union(*wanted.values()))))
 
-    turn_join = and_(Turn.text_version_id == Segment.text_version_id, Turn.start <= Segment.start,
-                     Segment.start < Turn.end)
     conditions = [Document.project_id == project.id, Segment.id.in_(coded)]
     if segment_ids is not None:
         conditions.append(Segment.id.in_(sorted(segment_ids)))
@@ -264,11 +267,11 @@ def retrieve_segments(
         select(Segment.id, Segment.guid, Segment.start, Segment.end, Document.id, Document.title, Document.guid,
                Coder.name, TextVersion.version, Turn.ordinal, ctx_start, ctx_end, Speaker.label, Speaker.role,
                Person.pseudonym, seg_text, func.substr(TextVersion.text, ctx_start + 1, ctx_end - ctx_start),
-               func.coalesce(Speaker.person_id, -Speaker.id))
+               SPEAKER_KEY)
         .join(Document, Segment.document_id == Document.id)
         .join(Coder, Segment.coder_id == Coder.id)
         .join(TextVersion, Segment.text_version_id == TextVersion.id)
-        .outerjoin(Turn, turn_join)
+        .outerjoin(Turn, TURN_OF_SEGMENT)
         .outerjoin(Speaker, Turn.speaker_id == Speaker.id)
         .outerjoin(Person, Speaker.person_id == Person.id)
         .where(*conditions)

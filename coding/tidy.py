@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from cases.documents import document_case_names
 from codebooks.service import code_label, get_codebook
-from coding.matrix_rows import SPEAKER_KEY, TURN_OF_SEGMENT
 from coding.matrix_scope import Scope, scope_conditions
+from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
 
 
