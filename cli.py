@@ -61,23 +61,17 @@ from coding.codings import apply_coding, list_codings
 from coding.suggest import suggest_codings
 from coding.memos import memo_views
 from exports.listing import FORMATS, render_records
-from store.db import database_url, read_session, write_session
+from cli_support import emit as _emit
+from cli_support import open_database as _open
+from cli_support import write_out as _write_out
+from store.db import read_session, write_session
 from store.errors import Refused
-from store.migrate import upgrade
 
 ACTOR = "cli"
 
 
 class CliRefused(Exception):
     """A refusal raised by the CLI itself (usage that parses but cannot be carried out)."""
-
-
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    return upgrade(database_url(args.db))
-
-
-def _emit(text: str) -> None:
-    sys.stdout.write(text + ("\n" if not text.endswith("\n") else ""))
 
 
 def _notice(text: str) -> None:
@@ -409,13 +403,6 @@ def cmd_search(args: argparse.Namespace) -> None:
                            limit=args.limit)
     _emit(render_records([h.as_dict() for h in hits], args.format,
                          ["document", "turn", "start", "end", "left", "text", "right"]))
-
-
-def _write_out(path: str, data: bytes) -> None:
-    try:
-        Path(path).write_bytes(data)
-    except OSError as exc:
-        raise CliRefused(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
 def cmd_case_report(args: argparse.Namespace) -> None:

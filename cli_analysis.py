@@ -12,34 +12,20 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 
-from store.db import database_url, read_session, write_session
+from cli_support import emit as _emit
+from cli_support import open_database as _open
+from cli_support import write_out as _write_out
+from store.db import read_session, write_session
 from store.errors import Refused
-from store.migrate import upgrade
 
 ACTOR = "cli"
 ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons"
 MATRIX_FORMATS = ("csv", "json", "xlsx", "docx")
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    return upgrade(database_url(args.db))
-
-
-def _emit(text: str) -> None:
-    sys.stdout.write(text + ("\n" if not text.endswith("\n") else ""))
-
-
 def _note(text: str) -> None:
     sys.stderr.write(f"note: {text}\n")
-
-
-def _write_out(path: str, data: bytes) -> None:
-    try:
-        Path(path).write_bytes(data)
-    except OSError as exc:
-        raise Refused(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
 def _codebook_arg(value: str, option: str) -> str:
