@@ -10,7 +10,6 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-import exports.charts
 from cases.projects import get_project
 from coding.framework import build_framework_matrix
 from coding.matrix import MatrixSpec, build_matrix
@@ -151,8 +150,10 @@ def test_hostile_text_cannot_break_the_file(study):
     assert "Costs fell <w:p> & ]]> sharply." in all_text(doc)
 
 
-def test_without_a_browser_the_report_has_a_note_instead_of_charts(study, monkeypatch):
-    monkeypatch.setattr(exports.charts, "find_browser", lambda: None)
+def test_without_a_browser_the_report_has_a_note_instead_of_charts(study, monkeypatch, tmp_path):
+    # A machine without Chromium: nothing on PATH, no BROWSER_PATH.
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
     doc = report(study["url"], images=True)
     assert len(doc.inline_shapes) == 0
     assert "Charts are not included: no Chromium browser was found on this machine" in all_text(doc)
