@@ -48,7 +48,7 @@ def _attribute_arg(value: str) -> tuple[str, str, str]:
 
 
 def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from coding.matrix_scope import Scope, parse_coders
+    from analysis.matrix_scope import Scope, parse_coders
 
     return Scope(coders=parse_coders(args.coder), kinds=tuple(args.kind or ()), roles=tuple(args.role or ()),
                  attributes=tuple(_attribute_arg(a) for a in args.attribute or ()))
@@ -58,8 +58,8 @@ def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_matrix(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.anonymise import build_anonymiser
-    from coding.tidy import tidy_codings
+    from focusgroups.anonymise import build_anonymiser
+    from analysis.tidy import tidy_codings
     from exports.matrix_tables import build_matrix_docx, build_xlsx, table_csv
 
     if args.format in ("xlsx", "docx") and not args.out:
@@ -93,7 +93,7 @@ def cmd_matrix(args: argparse.Namespace) -> None:
 
 
 def _matrix(s, project, args: argparse.Namespace, codebook: str, scope):  # type: ignore[no-untyped-def]
-    from coding.matrix import MatrixSpec, build_matrix
+    from analysis.matrix import MatrixSpec, build_matrix
     from exports.matrix_tables import matrix_table
 
     if args.unit or args.pool or args.depth2 is not None:
@@ -106,7 +106,7 @@ def _matrix(s, project, args: argparse.Namespace, codebook: str, scope):  # type
 
 
 def _cooccurrence(s, project, args: argparse.Namespace, codebook: str, scope):  # type: ignore[no-untyped-def]
-    from coding.cooccurrence import CooccurrenceSpec, build_cooccurrence
+    from analysis.cooccurrence import CooccurrenceSpec, build_cooccurrence
     from exports.matrix_tables import cooccurrence_table
 
     if args.rows not in (None, "codes"):
@@ -142,7 +142,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def cmd_cell(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.framework import pin_quote, save_cell, unpin_quote
+    from analysis.framework_matrix import pin_quote, save_cell, unpin_quote
 
     edits = (args.state, args.rating, args.summary, args.validation)
     if all(v is None for v in edits) and not (args.clear_rating or args.pin or args.unpin):
@@ -171,7 +171,7 @@ def cmd_cell(args: argparse.Namespace) -> None:
 
 def cmd_cells(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.framework import build_framework_matrix
+    from analysis.framework_matrix import build_framework_matrix
     from exports.matrix_tables import framework_table, table_csv
 
     with read_session(_open(args)) as s:
@@ -194,7 +194,7 @@ def cmd_cells(args: argparse.Namespace) -> None:
 
 def cmd_rating_scale(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.framework import rating_scale, set_rating_level
+    from analysis.framework_matrix import rating_scale, set_rating_level
     from exports.listing import render_records
 
     if args.level is not None:
@@ -215,7 +215,7 @@ def cmd_rating_scale(args: argparse.Namespace) -> None:
 
 def cmd_fg_session_create(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.focusgroups import create_session, parse_attendees
+    from focusgroups.sessions import create_session, parse_attendees
 
     try:
         held_on = date.fromisoformat(args.date.strip())
@@ -231,7 +231,7 @@ def cmd_fg_session_create(args: argparse.Namespace) -> None:
 
 def cmd_fg_sessions(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.focusgroups import list_sessions
+    from focusgroups.sessions import list_sessions
     from exports.listing import render_records
 
     with read_session(_open(args)) as s:
@@ -243,7 +243,8 @@ def cmd_fg_sessions(args: argparse.Namespace) -> None:
 
 def cmd_feedback_add(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.focusgroups import get_session, record_feedback
+    from focusgroups.feedback import record_feedback
+    from focusgroups.sessions import get_session
 
     with write_session(_open(args)) as s:
         project = get_project(s, args.project)
@@ -255,7 +256,8 @@ def cmd_feedback_add(args: argparse.Namespace) -> None:
 
 def cmd_feedback(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.focusgroups import get_session, list_feedback
+    from focusgroups.feedback import list_feedback
+    from focusgroups.sessions import get_session
     from exports.listing import render_records
 
     with read_session(_open(args)) as s:
@@ -268,7 +270,7 @@ def cmd_feedback(args: argparse.Namespace) -> None:
 
 def cmd_feedback_promote(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.focusgroups import promote_to_code
+    from focusgroups.feedback import promote_to_code
 
     with write_session(_open(args)) as s:
         code = promote_to_code(s, get_project(s, args.project), args.feedback, codebook=args.codebook, key=args.key,
@@ -278,7 +280,7 @@ def cmd_feedback_promote(args: argparse.Namespace) -> None:
 
 def cmd_mask_add(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.anonymise import add_mask_term, delete_mask_term
+    from focusgroups.anonymise import add_mask_term, delete_mask_term
 
     with write_session(_open(args)) as s:
         project = get_project(s, args.project)
@@ -292,7 +294,7 @@ def cmd_mask_add(args: argparse.Namespace) -> None:
 
 def cmd_masks(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.anonymise import list_mask_terms
+    from focusgroups.anonymise import list_mask_terms
     from exports.listing import render_records
 
     with read_session(_open(args)) as s:
@@ -303,7 +305,7 @@ def cmd_masks(args: argparse.Namespace) -> None:
 
 def cmd_primary_coder(args: argparse.Namespace) -> None:
     from cases.projects import get_document, get_project
-    from coding.matrix_scope import set_primary_coder
+    from analysis.matrix_scope import set_primary_coder
 
     coder = None if args.coder.strip().lower() == "none" else args.coder
     with write_session(_open(args)) as s:
@@ -325,7 +327,7 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
 
 def register(command) -> None:  # type: ignore[no-untyped-def]
     """Add the analysis commands through cli.build_parser's `command(name, handler, help_, listing=)` helper."""
-    from coding.matrix import MEASURES
+    from analysis.matrix import MEASURES
 
     p = command("matrix", cmd_matrix, "a cross-case matrix (rows x the codes of a codebook), or with --cols2 a "
                 "code x code co-occurrence")

@@ -54,9 +54,10 @@ SPEAKER_KEY = func.coalesce(Speaker.person_id, -Speaker.id)  # a person, or an u
 
 AttributeFilter = tuple[str, str, Any]  # (target: case|document|person, attribute name, value)
 
-_VALUE_COLUMN = {"text": AttributeValue.value_text, "category": AttributeValue.value_text,
-                 "boolean": AttributeValue.value_bool, "integer": AttributeValue.value_int,
-                 "float": AttributeValue.value_float, "date": AttributeValue.value_date}
+# The typed column holding an attribute's value, per attribute type (also the matrix's attribute rows).
+VALUE_COLUMN = {"text": AttributeValue.value_text, "category": AttributeValue.value_text,
+                "boolean": AttributeValue.value_bool, "integer": AttributeValue.value_int,
+                "float": AttributeValue.value_float, "date": AttributeValue.value_date}
 
 
 @dataclass
@@ -176,7 +177,7 @@ def attribute_match(session: Session, project: Project, attribute: AttributeFilt
     if definition is None:
         raise Refused(f"project '{project.name}' has no {target} attribute '{name}'")
     value = parse_value(raw, definition.type)
-    column = _VALUE_COLUMN[definition.type]
+    column = VALUE_COLUMN[definition.type]
     matching = and_(AttributeValue.definition_id == definition.id, column == value)
     if target == "case":
         return "document", (select(CaseDocument.document_id)
@@ -370,15 +371,16 @@ def attribute_choices(session: Session, project: Project) -> dict[str, dict[str,
     )
     found: dict[str, dict[str, set]] = {}
     for target, name, type_, value in session.execute(stmt):
-        v = getattr(value, _VALUE_COLUMN[type_].key)
+        v = getattr(value, VALUE_COLUMN[type_].key)
         if v is not None:
             found.setdefault(target, {}).setdefault(name, set()).add(v)
-    return {target: {name: sorted(values, key=_value_key)
+    return {target: {name: sorted(values, key=attribute_value_order)
                      for name, values in sorted(names.items(), key=lambda kv: (kv[0].casefold(), kv[0]))}
             for target, names in sorted(found.items())}
 
 
-def _value_key(value: Any) -> tuple:
+def attribute_value_order(value: Any) -> tuple:
+    """Sort key of attribute values: dates and numbers by value first, then text without regard to case."""
     if isinstance(value, str):
         return (1, value.casefold(), value)
     if isinstance(value, date):

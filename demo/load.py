@@ -19,15 +19,15 @@ from docx import Document as DocxDocument
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from analysis.framework_matrix import cell_segment_candidates, pin_quote, save_cell
 from cases.attributes import set_attribute
 from cases.documents import document_turns, document_text
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_person, create_project, get_or_create_coder
 from codebooks.service import adopt_codebook, find_code
-from coding.anonymise import add_mask_term
 from coding.codings import apply_coding
-from coding.framework import cell_segment_candidates, pin_quote, save_cell
 from coding.memos import add_memo
+from focusgroups.anonymise import add_mask_term
 from store.db import write_session
 from store.errors import Refused
 from store.models import Case, Document, Project, Segment

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from coding.cooccurrence import Cooccurrence
-from coding.framework import FrameworkMatrix, ProfileBand
-from coding.matrix import Matrix
+from analysis.cooccurrence import Cooccurrence
+from analysis.framework_matrix import FrameworkMatrix, ProfileBand
+from analysis.matrix import Matrix
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)

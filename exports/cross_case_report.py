@@ -28,15 +28,15 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from sqlalchemy.orm import Session
 
+from analysis.framework_matrix import FrameworkMatrix, build_framework_matrix, value_cycle_profile
+from analysis.matrix import Matrix, MatrixSpec, Quote, build_matrix
 from cases.documents import list_documents, turn_label
 from cases.projects import get_case, list_coders, list_persons
 from codebooks.service import code_label, code_tree, get_codebook, list_project_codebooks
-from coding.anonymise import Anonymiser, build_anonymiser
-from coding.focusgroups import FeedbackRecord, list_feedback
-from coding.framework import FrameworkMatrix, build_framework_matrix, value_cycle_profile
-from coding.matrix import Matrix, MatrixSpec, Quote, build_matrix
 from exports.case_report import xml_safe
 from exports.matrix_tables import add_word_table, framework_cell_text, framework_table, matrix_table
+from focusgroups.anonymise import Anonymiser, build_anonymiser
+from focusgroups.feedback import FeedbackRecord, list_feedback
 from store.errors import Refused
 from store.models import Project
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from coding.anonymise import Anonymiser
-from coding.cooccurrence import Cooccurrence
-from coding.framework import FrameworkMatrix
-from coding.matrix import SHOWN_STATES, STATE_LABELS, Matrix
-from coding.tidy import TidyCoding
+from analysis.cooccurrence import Cooccurrence
+from analysis.framework_matrix import FrameworkMatrix
+from analysis.matrix import SHOWN_STATES, STATE_LABELS, Matrix
+from analysis.tidy import TidyCoding
 from exports.case_report import xml_safe
+from focusgroups.anonymise import Anonymiser
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")

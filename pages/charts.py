@@ -6,10 +6,10 @@ project revision (the latest event id), so a new coding shows on the next run.
 
 import streamlit as st
 
-from coding.cooccurrence import UNITS, CooccurrenceSpec
-from coding.matrix import MatrixSpec
-from coding.matrix_scope import Scope
-from coding.matrix_view import CODER_SCOPES, matrix_options
+from analysis.cooccurrence import UNITS, CooccurrenceSpec
+from analysis.matrix import MatrixSpec
+from analysis.matrix_scope import Scope
+from analysis.matrix_view import CODER_SCOPES, matrix_options
 from exports.charts import (
     attribute_comparison_figure, code_frequency_figure, cooccurrence_figure, value_cycle_figure,
 )

@@ -1,29 +1,29 @@
 """Framework matrix: per case x code cell a state, a rating with its decision rule, a short summary, pinned quotes
 and a validation status, over counts derived from the codings.
 
-Every save goes through coding.framework (one transaction, one event) with the sidebar's coder as actor.
+Every save goes through analysis.framework_matrix (one transaction, one event) with the sidebar's coder as actor.
 Transcript text is untrusted: quotes are shown through md_escape, never as HTML.
 """
 
 import pandas as pd
 import streamlit as st
 
-from coding.anonymise import add_mask_term, delete_mask_term, list_mask_terms
-from coding.cooccurrence import UNITS
-from coding.framework import (
+from analysis.cooccurrence import UNITS
+from analysis.framework_matrix import (
     MAX_SUMMARY_SENTENCES, VALIDATION_STEPS, pin_quote, save_cell, set_rating_level, unpin_quote,
 )
-from coding.matrix import cell_segments
-from coding.matrix_scope import set_primary_coder
-from coding.matrix_view import (
+from analysis.matrix import cell_segments
+from analysis.matrix_scope import set_primary_coder
+from analysis.matrix_view import (
     cell_changes, cooccurrence_frame, framework_frame, matrix_options, profile_frame, quote_heading,
     selected_cell, spec_signature,
 )
 from cases.documents import list_documents, turn_label
-from coding.retrieval import marked_context
 from cases.projects import get_document, list_coders
+from coding.retrieval import marked_context
 from exports.charts import value_cycle_figure
 from exports.cross_case_report import build_cross_case_report
+from focusgroups.anonymise import add_mask_term, delete_mask_term, list_mask_terms
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.events import latest_event_id

@@ -6,14 +6,14 @@ cached per project revision (the latest event id), so a new coding is seen on th
 
 import streamlit as st
 
-from coding.cooccurrence import UNITS, CooccurrenceSpec
-from coding.matrix import MEASURES, MatrixSpec, cell_segments
-from coding.matrix_view import (
+from analysis.cooccurrence import UNITS, CooccurrenceSpec
+from analysis.matrix import MEASURES, MatrixSpec, cell_segments
+from analysis.matrix_view import (
     CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, make_scope, matrix_frame,
     matrix_options, quote_heading, selected_cell, spec_signature,
 )
+from analysis.tidy import tidy_codings
 from coding.retrieval import marked_context
-from coding.tidy import tidy_codings
 from exports.charts import cooccurrence_figure, matrix_heatmap
 from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, matrix_table, table_csv
 from store.db import read_session

@@ -14,12 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from codebooks.service import list_project_codebooks
-from coding.focusgroups import (
-    STANCES_BY_PURPOSE, create_session, get_session, list_sessions, parse_attendees, promote_to_code, record_feedback,
-)
-from coding.presentation import (
+from focusgroups.feedback import STANCES_BY_PURPOSE, promote_to_code, record_feedback
+from focusgroups.presentation import (
     MODE_LABELS, MODES, attendee_roles, cell_quotes, feedback_on, walk_codes, walk_summary,
 )
+from focusgroups.sessions import create_session, get_session, list_sessions, parse_attendees
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.events import latest_event_id

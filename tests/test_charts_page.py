@@ -14,10 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apptest_support import make_app  # noqa: E402
 from matrix_fixture import build_study  # noqa: E402
 
+from analysis.cooccurrence import CooccurrenceSpec, build_cooccurrence  # noqa: E402
+from analysis.matrix import MatrixSpec, build_matrix  # noqa: E402
+from analysis.matrix_scope import Scope  # noqa: E402
 from cases.projects import get_project  # noqa: E402
-from coding.cooccurrence import CooccurrenceSpec, build_cooccurrence  # noqa: E402
-from coding.matrix import MatrixSpec, build_matrix  # noqa: E402
-from coding.matrix_scope import Scope  # noqa: E402
 from store.db import get_engine, read_session  # noqa: E402
 
 

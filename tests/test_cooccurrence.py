@@ -11,9 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matrix_fixture import build_study  # noqa: E402
 
+from analysis.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence  # noqa: E402
+from analysis.matrix_scope import Scope  # noqa: E402
 from cases.projects import get_project  # noqa: E402
-from coding.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence  # noqa: E402
-from coding.matrix_scope import Scope  # noqa: E402
 from store.db import read_session  # noqa: E402
 from store.errors import Refused  # noqa: E402
 

@@ -10,9 +10,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from analysis.framework_matrix import build_framework_matrix
+from analysis.matrix import MatrixSpec, build_matrix
 from cases.projects import get_project
-from coding.framework import build_framework_matrix
-from coding.matrix import MatrixSpec, build_matrix
 from exports.cross_case_report import build_cross_case_report
 from store.db import get_engine, read_session, write_session
 from test_matrix_exports import COLUMNS, COUNTS, LABELS, PROJECT, SUMMARY, build_study
@@ -142,7 +142,7 @@ def test_per_network_report_names_only_its_own_case(study):
 
 def test_hostile_text_cannot_break_the_file(study):
     with write_session(get_engine(study["url"])) as s:
-        from coding.framework import save_cell
+        from analysis.framework_matrix import save_cell
 
         save_cell(s, get_project(s, PROJECT), "Zuid", "vc.realised", rating=3,
                   summary="Costs fell\x07 <w:p> & ]]> sharply.")

@@ -113,7 +113,7 @@ def _framework_entries() -> list[tuple[str, dict]]:
 
 
 def test_every_framework_entry_is_stored_with_its_pins_in_order(engine, demo) -> None:  # type: ignore[no-untyped-def]
-    from coding.framework import build_framework_matrix
+    from analysis.framework_matrix import build_framework_matrix
 
     entries = _framework_entries()
     assert len(entries) == 18  # 3 cases x 6 value-creation cycles
@@ -139,7 +139,7 @@ def test_every_framework_entry_is_stored_with_its_pins_in_order(engine, demo) ->
 
 
 def test_no_demo_cell_is_rated_without_coded_evidence(engine, demo) -> None:  # type: ignore[no-untyped-def]
-    from coding.framework import build_framework_matrix
+    from analysis.framework_matrix import build_framework_matrix
 
     with read_session(engine) as s:
         framework = build_framework_matrix(s, get_project(s, DEMO_PROJECT), "vc", depth=1)
@@ -158,7 +158,7 @@ def test_no_demo_cell_is_rated_without_coded_evidence(engine, demo) -> None:  # 
 
 
 def test_demo_masks_are_stored_and_mask_quotes(engine, demo) -> None:  # type: ignore[no-untyped-def]
-    from coding.anonymise import build_anonymiser, list_mask_terms
+    from focusgroups.anonymise import build_anonymiser, list_mask_terms
 
     expected = {(m["term"], m["kind"], m.get("replacement", ""))
                 for _f, spec in case_specs() for m in spec.get("masks", [])}

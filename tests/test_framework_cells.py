@@ -13,18 +13,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matrix_fixture import build_study  # noqa: E402
 
-from cases.projects import get_project  # noqa: E402
-from codebooks.service import adopt_codebook  # noqa: E402
-from coding.anonymise import add_mask_term, build_anonymiser  # noqa: E402
-from coding.focusgroups import (  # noqa: E402
-    codebook_walk, create_session, get_session, list_feedback, parse_attendees, promote_to_code, record_feedback,
-)
-from coding.framework import (  # noqa: E402
+from analysis.framework_matrix import (  # noqa: E402
     build_framework_matrix, learning_by_value_cycle, pin_quote, rating_scale, save_cell, set_rating_level,
     unpin_quote, value_cycle_profile,
 )
-from coding.matrix import MatrixSpec, build_matrix  # noqa: E402
+from analysis.matrix import MatrixSpec, build_matrix  # noqa: E402
+from cases.projects import get_project  # noqa: E402
+from codebooks.service import adopt_codebook  # noqa: E402
 from coding.retrieval import retrieve_segments  # noqa: E402
+from focusgroups.anonymise import add_mask_term, build_anonymiser  # noqa: E402
+from focusgroups.feedback import codebook_walk, list_feedback, promote_to_code, record_feedback  # noqa: E402
+from focusgroups.sessions import create_session, get_session, parse_attendees  # noqa: E402
 from store.db import read_session, write_session  # noqa: E402
 from store.errors import Refused  # noqa: E402
 from store.models import Event  # noqa: E402

@@ -18,11 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apptest_support import make_app  # noqa: E402
 from matrix_fixture import N1, build_study, span  # noqa: E402
 
+from analysis.framework_matrix import build_framework_matrix, learning_by_value_cycle, pin_quote, rating_scale  # noqa: E402
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders  # noqa: E402
 from codebooks.service import adopt_codebook  # noqa: E402
-from coding.anonymise import list_mask_terms  # noqa: E402
 from coding.codings import apply_coding, list_codings  # noqa: E402
-from coding.framework import build_framework_matrix, learning_by_value_cycle, pin_quote, rating_scale  # noqa: E402
+from focusgroups.anonymise import list_mask_terms  # noqa: E402
 from store.db import get_engine, read_session, write_session  # noqa: E402
 from store.events import list_events  # noqa: E402
 from store.models import FrameworkCell  # noqa: E402

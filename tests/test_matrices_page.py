@@ -18,13 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apptest_support import make_app  # noqa: E402
 from matrix_fixture import Z1, build_study, span  # noqa: E402
 
+from analysis.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence  # noqa: E402
+from analysis.framework_matrix import save_cell  # noqa: E402
+from analysis.matrix import Column, MatrixSpec, build_matrix  # noqa: E402
+from analysis.matrix_view import cooccurrence_frame  # noqa: E402
 from cases.importer import SpeakerDecision, preview_import, store_import  # noqa: E402
 from cases.projects import get_case, get_document, get_or_create_coder, get_project  # noqa: E402
 from coding.codings import apply_coding  # noqa: E402
-from coding.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence  # noqa: E402
-from coding.framework import save_cell  # noqa: E402
-from coding.matrix import Column, MatrixSpec, build_matrix  # noqa: E402
-from coding.matrix_view import cooccurrence_frame  # noqa: E402
 from store.db import get_engine, read_session, write_session  # noqa: E402
 from ui.state import md_escape  # noqa: E402
 

@@ -11,11 +11,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matrix_fixture import N1, N2, build_study  # noqa: E402
 
+from analysis.framework_matrix import save_cell  # noqa: E402
+from analysis.matrix import MatrixSpec, build_matrix, cell_segments, matrix_columns  # noqa: E402
+from analysis.matrix_scope import Scope, set_primary_coder  # noqa: E402
 from cases.documents import document_text  # noqa: E402
 from cases.projects import get_document, get_project  # noqa: E402
-from coding.framework import save_cell  # noqa: E402
-from coding.matrix import MatrixSpec, build_matrix, cell_segments, matrix_columns  # noqa: E402
-from coding.matrix_scope import Scope, set_primary_coder  # noqa: E402
 from exports.matrix_tables import matrix_table, table_csv  # noqa: E402
 from store.db import read_session, write_session  # noqa: E402
 from store.errors import Refused  # noqa: E402

@@ -24,19 +24,20 @@ from datetime import date
 import openpyxl
 import pytest
 
+from analysis.framework_matrix import pin_quote, save_cell
+from analysis.matrix import MatrixSpec, build_matrix
+from analysis.matrix_scope import Scope
+from analysis.tidy import tidy_codings
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_person, create_project, get_or_create_coder, get_project
 from codebooks.service import adopt_codebook
-from coding.anonymise import add_mask_term, build_anonymiser
 from coding.codings import apply_coding
-from coding.focusgroups import create_session, record_feedback
-from coding.framework import pin_quote, save_cell
-from coding.matrix import MatrixSpec, build_matrix
-from coding.matrix_scope import Scope
-from coding.tidy import tidy_codings
 from exports.matrix_tables import (
     build_xlsx, matrix_table, safe_text, table_csv, tidy_csv,
 )
+from focusgroups.anonymise import add_mask_term, build_anonymiser
+from focusgroups.feedback import record_feedback
+from focusgroups.sessions import create_session
 from store.db import get_engine, read_session, write_session
 
 PROJECT = "Matrixtest"

@@ -11,16 +11,17 @@ from datetime import date
 
 import pytest
 
+from analysis.framework_matrix import pin_quote, save_cell
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_person, create_project, get_or_create_coder, get_project
 from codebooks.service import adopt_codebook
-from coding.anonymise import add_mask_term
 from coding.codings import apply_coding
-from coding.focusgroups import create_session, get_session, record_feedback
-from coding.framework import pin_quote, save_cell
-from coding.presentation import (
+from focusgroups.anonymise import add_mask_term
+from focusgroups.feedback import record_feedback
+from focusgroups.presentation import (
     PresentedQuote, attendee_roles, build_presentation, cell_display, cell_quotes, feedback_on, walk_codes, walk_summary,
 )
+from focusgroups.sessions import create_session, get_session
 from store.db import get_engine, read_session, write_session
 from store.errors import Refused
 

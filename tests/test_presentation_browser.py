@@ -12,9 +12,10 @@ import pytest
 
 from browser_support import ARTIFACTS, launch, streamlit_server
 from cases.projects import get_project, list_persons
-from coding.focusgroups import get_session, list_feedback
-from coding.presentation import build_presentation, cell_quotes
 from demo.load import DEMO_PROJECT, load_demo
+from focusgroups.feedback import list_feedback
+from focusgroups.presentation import build_presentation, cell_quotes
+from focusgroups.sessions import get_session
 from store.db import get_engine, read_session
 
 FACILITATOR = "Browser Facilitator"

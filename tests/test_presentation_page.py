@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from apptest_support import make_app  # noqa: E402
 from cases.projects import get_project  # noqa: E402
-from coding.focusgroups import get_session, list_feedback, list_sessions  # noqa: E402
+from focusgroups.feedback import list_feedback  # noqa: E402
+from focusgroups.sessions import get_session, list_sessions  # noqa: E402
 from store.db import get_engine, read_session  # noqa: E402
 from test_presentation import build_focus_study  # noqa: E402
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cases.projects import get_project
-from coding.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence
-from coding.framework import (
+from analysis.cooccurrence import Cooccurrence, CooccurrenceSpec, build_cooccurrence
+from analysis.framework_matrix import (
     FrameworkMatrix, ProfileBand, build_framework_matrix, learning_by_value_cycle, value_cycle_profile,
 )
-from coding.matrix import Matrix, MatrixSpec, build_matrix
-from coding.matrix_scope import Scope
-from coding.presentation import Presentation, build_presentation
+from analysis.matrix import Matrix, MatrixSpec, build_matrix
+from analysis.matrix_scope import Scope
+from cases.projects import get_project
+from focusgroups.presentation import Presentation, build_presentation
 from store.db import read_session
 from ui.state import engine
 

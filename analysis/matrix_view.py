@@ -14,13 +14,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.cooccurrence import Cooccurrence
+from analysis.framework_matrix import FrameworkCellView, FrameworkMatrix, ProfileBand
+from analysis.matrix import Matrix
+from analysis.matrix_scope import ALL, PRIMARY, Scope
 from cases.documents import turn_label
 from cases.projects import list_cases, list_coders
 from codebooks.service import code_tree, list_project_codebooks
-from coding.cooccurrence import Cooccurrence
-from coding.framework import FrameworkCellView, FrameworkMatrix, ProfileBand
-from coding.matrix import Matrix
-from coding.matrix_scope import ALL, PRIMARY, Scope
 from coding.retrieval import RetrievedSegment, attribute_choices
 from store.models import DOCUMENT_KINDS, SPEAKER_ROLES, Document, Project
 
@@ -183,7 +183,7 @@ def spec_signature(*parts: Any) -> str:
 
 def cell_changes(current: FrameworkCellView, state: str, rating: int | None, summary: str,
                  validation: str) -> dict[str, Any]:
-    """Keyword arguments for coding.framework.save_cell from the editor's choices: only what changed.
+    """Keyword arguments for analysis.framework_matrix.save_cell from the editor's choices: only what changed.
 
     A rating with the state left as it was makes the cell assessed (save_cell does that); a rating together
     with a state changed to anything but "assessed" is passed on, so save_cell refuses it with its own message.

@@ -17,7 +17,7 @@ from cases.projects import list_coders
 from coding.retrieval import AttributeFilter, attribute_condition, attribute_match
 from store.errors import Refused
 from store.events import record_event
-from store.models import DOCUMENT_KINDS, SPEAKER_ROLES, Coder, Document, Project, Segment, Speaker
+from store.models import DOCUMENT_KINDS, SPEAKER_ROLES, Document, Project, Segment, Speaker
 
 PRIMARY = "primary"
 ALL = "all"

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from analysis.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope
 from cases.projects import list_cases, list_coders
-from coding.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope
-from coding.retrieval import _VALUE_COLUMN, SPEAKER_KEY, _value_key
+from coding.retrieval import SPEAKER_KEY, VALUE_COLUMN, attribute_value_order
 from store.errors import Refused
 from store.models import (
     SPEAKER_ROLES, AttributeDefinition, AttributeValue, CaseDocument, Document, Person, Project, Segment, Speaker,
@@ -228,7 +228,7 @@ def _person_rows(session: Session, project: Project, doc_ids: list[int], docs: d
 def _attribute_rows(session: Session, project: Project, spec: str, doc_ids: list[int], docs: dict,
                     speakers: list) -> RowDimension:
     definition = _attribute_definition(session, project, spec)
-    column = _VALUE_COLUMN[definition.type]
+    column = VALUE_COLUMN[definition.type]
     values = session.execute(select(AttributeValue.case_id, AttributeValue.document_id, AttributeValue.person_id,
                                     column).where(AttributeValue.definition_id == definition.id)).all()
 
@@ -236,7 +236,8 @@ def _attribute_rows(session: Session, project: Project, spec: str, doc_ids: list
         return NO_VALUE if value is None else str(value)
 
     def ordered(found: set) -> list[Any]:
-        return sorted((v for v in found if v is not None), key=_value_key) + ([None] if None in found else [])
+        known = sorted((v for v in found if v is not None), key=attribute_value_order)
+        return known + ([None] if None in found else [])
 
     if definition.target == "person":
         value_of = {p: v for _, _, p, v in values if p is not None}

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from cases.documents import turn_label
-from codebooks.service import code_tree, get_codebook
-from coding.anonymise import Anonymiser, build_anonymiser
-from coding.focusgroups import FeedbackRecord, codebook_walk, list_feedback
-from coding.framework import (
+from analysis.framework_matrix import (
     FrameworkCellView, FrameworkMatrix, ProfileBand, build_framework_matrix, value_cycle_profile,
 )
-from coding.matrix import STATE_LABELS, MatrixSpec, Quote, build_matrix, cell_segments
+from analysis.matrix import STATE_LABELS, MatrixSpec, Quote, build_matrix, cell_segments
+from cases.documents import turn_label
+from codebooks.service import code_tree, get_codebook
+from focusgroups.anonymise import Anonymiser, build_anonymiser
+from focusgroups.feedback import FeedbackRecord, codebook_walk, list_feedback
 from store.errors import Refused
 from store.models import FocusGroupSession, Project
 

@@ -1,4 +1,4 @@
-"""Focus-group sessions and what participants say back: member validation of codebooks and matrices.
+"""What participants say back in a focus-group session: member validation of codebooks and matrices.
 
 Session 1 ("codebook") walks the codebooks and records per code: recognised, not recognised, or a concept
 the codebook is missing. Session 2 ("validation") presents the matrices and records stances on cells
@@ -14,11 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.projects import clean_name, get_case
+from cases.projects import get_case
 from codebooks.service import add_code, find_code, get_codebook
 from store.errors import Refused
 from store.events import record_event
-from store.models import SESSION_PURPOSES, Case, Code, Feedback, FocusGroupSession, Project
+from store.models import Case, Code, Feedback, FocusGroupSession, Project
 
 STANCES_BY_PURPOSE = {
     "validation": ("agree", "disagree", "amend", "add"),
@@ -46,78 +46,6 @@ class FeedbackRecord:
                 "code": self.code, "stance": self.stance, "participant_role": self.participant_role,
                 "note": self.note, "recorded_by": self.recorded_by, "created_at": self.created_at.isoformat(),
                 "promoted_to": self.promoted_to}
-
-
-def _attendees(attendees: dict[str, int] | None) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for role, count in (attendees or {}).items():
-        role = " ".join(str(role).split())
-        if not role:
-            raise Refused("an attendee role needs a name (e.g. network representative, researcher)")
-        try:
-            number = int(count)
-        except (TypeError, ValueError):
-            raise Refused(f"attendees for '{role}' must be a whole number, not '{count}'") from None
-        if number < 0 or number > 500:
-            raise Refused(f"attendees for '{role}' must be between 0 and 500, not {number}")
-        if number:
-            out[role] = number
-    return out
-
-
-def parse_attendees(text: str) -> dict[str, int]:
-    """"6 network representative, 4 researcher" or "network representative=6; researcher=4"."""
-    out: dict[str, int] = {}
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "=" in part:
-            role, _, number = part.partition("=")
-        else:
-            number, _, role = part.partition(" ")
-        try:
-            out[" ".join(role.split())] = int(number.strip())
-        except ValueError:
-            raise Refused(f"write attendees as '6 network representative, 4 researcher', not '{part}'") from None
-    return _attendees(out)
-
-
-def create_session(session: Session, project: Project, name: str, held_on: date, *, purpose: str = "validation",
-                   attendees: dict[str, int] | None = None, notes: str = "", actor: str = "system"
-                   ) -> FocusGroupSession:
-    name = clean_name(name, "focus-group session")
-    if purpose not in SESSION_PURPOSES:
-        raise Refused(f"a focus-group session is for one of {', '.join(SESSION_PURPOSES)}, not '{purpose}'")
-    if session.scalar(select(FocusGroupSession.id).where(FocusGroupSession.project_id == project.id,
-                                                         FocusGroupSession.name == name)):
-        raise Refused(f"project '{project.name}' already has a focus-group session '{name}'")
-    fg = FocusGroupSession(project_id=project.id, name=name, held_on=held_on, purpose=purpose,
-                           attendees=_attendees(attendees), notes=notes.strip())
-    session.add(fg)
-    session.flush()
-    record_event(session, project_guid=project.guid, actor=actor, action="create", entity="focus_group_session",
-                 entity_guid=fg.guid, after={"name": name, "held_on": held_on, "purpose": purpose,
-                                             "attendees": fg.attendees})
-    return fg
-
-
-def list_sessions(session: Session, project: Project) -> list[FocusGroupSession]:
-    return list(session.scalars(select(FocusGroupSession).where(FocusGroupSession.project_id == project.id)
-                                .order_by(FocusGroupSession.held_on, FocusGroupSession.name)))
-
-
-def get_session(session: Session, project: Project, ref: str) -> FocusGroupSession:
-    stmt = select(FocusGroupSession).where(FocusGroupSession.project_id == project.id)
-    found = session.scalar(stmt.where(FocusGroupSession.name == " ".join(ref.split())))
-    if found is None:
-        try:
-            found = session.scalar(stmt.where(FocusGroupSession.guid == uuid.UUID(ref)))
-        except ValueError:
-            found = None
-    if found is None:
-        raise Refused(f"project '{project.name}' has no focus-group session '{ref}'")
-    return found
 
 
 def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *, stance: str,

@@ -1,7 +1,7 @@
 """The tidy coded-segments table: one row per coding, with everything a spreadsheet reader filters on.
 
 Exports put it beside a matrix so every number can be traced to its codings: the same coder scope, document
-kinds, speaker roles and attribute conditions as the matrix (`coding.matrix_scope.Scope`), so the rows are
+kinds, speaker roles and attribute conditions as the matrix (`analysis.matrix_scope.Scope`), so the rows are
 exactly the evidence behind the counts. One query; the speaker is the speaker of the turn holding the
 segment's start (as on the Retrieve page and in the matrix), and `speaker_key` is the key the anonymiser
 numbers ("Respondent 3").
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from analysis.matrix_scope import Scope, scope_conditions
 from cases.documents import document_case_names
 from codebooks.service import code_label, get_codebook
-from coding.matrix_scope import Scope, scope_conditions
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
 

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
+from analysis.matrix import Column, matrix_columns
+from analysis.matrix_scope import Scope, scope_conditions
 from cases.projects import get_case
-from coding.matrix import Column, matrix_columns
-from coding.matrix_scope import Scope, scope_conditions
 from coding.retrieval import TURN_OF_SEGMENT
 from store.errors import Refused
 from store.models import CaseDocument, Coding, Document, Project, Segment, Sentence, Speaker, Turn

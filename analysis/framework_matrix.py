@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.matrix import Matrix, MatrixSpec, Quote, build_matrix
+from analysis.matrix_scope import Scope
 from cases.projects import get_case
 from codebooks.service import find_code
-from coding.matrix import Matrix, MatrixSpec, Quote, build_matrix
-from coding.matrix_scope import Scope
 from store.errors import Refused
 from store.events import record_event
 from store.models import (
@@ -380,7 +380,7 @@ def _reorder(framework: FrameworkMatrix, order: list[int]) -> FrameworkMatrix:
 def learning_by_value_cycle(session: Session, project: Project, *, levels: str = "lo", cycles: str = "vc",
                             case: str | None = None, unit: str = "overlap", scope: Scope | None = None):  # noqa: ANN201
     """Learning level (lo, or ol4i levels) x value cycle co-occurrence, per case or pooled over cases."""
-    from coding.cooccurrence import CooccurrenceSpec, build_cooccurrence
+    from analysis.cooccurrence import CooccurrenceSpec, build_cooccurrence
 
     return build_cooccurrence(session, project, CooccurrenceSpec(
         codebook=levels, codebook2=cycles, depth=1, depth2=1, unit=unit, scope=scope or Scope(), case=case))

@@ -3,7 +3,7 @@
 Counts come from one SQL GROUP BY (segments, documents and interviewees per row and column); coded text is
 read only for coverage, quotes and drill-down. Columns are every codable code of the codebook, or the codes
 rolled up to a depth (a column at the deepest level counts distinct segments with any code of its subtree).
-Nothing here is stored: the stored part of a cell (state, rating, summary) lives in `coding.framework` and is
+Nothing here is stored: the stored part of a cell (state, rating, summary) lives in `analysis.framework_matrix` and is
 laid over case rows so that a cell marked "no data" never reads as 0.
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
+from analysis.matrix_rows import Row, RowDimension, row_dimension
+from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
 from codebooks.service import code_label, code_tree, get_codebook
-from coding.matrix_rows import Row, RowDimension, row_dimension
-from coding.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import Coder, Coding, Document, FrameworkCell, Person, Project, Segment, Speaker, TextVersion, Turn
