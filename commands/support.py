@@ -1,8 +1,5 @@
-"""What every command-line module shares: opening the database, printing, writing an output file.
-
-Kept apart from cli.py so that command modules can import it: `python cli.py` runs cli.py as __main__, and
-importing `cli` from a command module would load it a second time.
-"""
+"""What every command module shares: who the command line is in the event log, opening the database, printing,
+reading an input file and writing an output file."""
 
 from __future__ import annotations
 
@@ -16,6 +13,12 @@ from store.db import database_url
 from store.errors import Refused
 from store.migrate import upgrade
 
+ACTOR = "cli"
+
+
+class CliRefused(Exception):
+    """A refusal raised by the CLI itself (usage that parses but cannot be carried out)."""
+
 
 def open_database(args: argparse.Namespace) -> Engine:
     """The database of --db (or the default), migrated to the current schema."""
@@ -24,6 +27,21 @@ def open_database(args: argparse.Namespace) -> Engine:
 
 def emit(text: str) -> None:
     sys.stdout.write(text + ("\n" if not text.endswith("\n") else ""))
+
+
+def notice(text: str) -> None:
+    sys.stderr.write(f"notice: {text}\n")
+
+
+def note(text: str) -> None:
+    sys.stderr.write(f"note: {text}\n")
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliRefused(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
 def write_out(path: str, data: bytes) -> None:

@@ -1,31 +1,22 @@
-"""Cross-case analysis on the command line: matrices, the cross-case report, framework cells, focus groups.
+"""Cross-case analysis on the command line: matrices and co-occurrence, framework cells, the rating scale, whose
+codings count.
 
-Registered into cli.py's parser by `register(command)`; every handler parses its arguments, calls one package
-function inside a read or write session and prints. Refusals are `store.errors.Refused` (exit 1, one line on
-stderr). Machine-readable output (csv/json) goes to stdout; the note saying whose codings count goes to
-stderr, and into the file for xlsx/docx.
+Every handler parses its arguments, calls one package function inside a read or write session and prints.
+Machine-readable output (csv/json) goes to stdout; the note saying whose codings count goes to stderr, and into
+the file for xlsx/docx.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import date
 
-from cli_support import emit as _emit
-from cli_support import open_database as _open
-from cli_support import write_out as _write_out
+from commands.support import ACTOR, emit, note, open_database, write_out
 from store.db import read_session, write_session
 from store.errors import Refused
 
-ACTOR = "cli"
 ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons"
 MATRIX_FORMATS = ("csv", "json", "xlsx", "docx")
-
-
-def _note(text: str) -> None:
-    sys.stderr.write(f"note: {text}\n")
 
 
 def _codebook_arg(value: str, option: str) -> str:
@@ -54,25 +45,23 @@ def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                  attributes=tuple(_attribute_arg(a) for a in args.attribute or ()))
 
 
-# --- matrix --------------------------------------------------------------------------------------
-
 def cmd_matrix(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.anonymise import build_anonymiser
     from analysis.tidy import tidy_codings
+    from cases.projects import get_project
     from exports.matrix_tables import build_matrix_docx, build_xlsx, table_csv
+    from focusgroups.anonymise import build_anonymiser
 
     if args.format in ("xlsx", "docx") and not args.out:
         raise Refused(f"--format {args.format} needs --out FILE.{args.format}")
     codebook = _codebook_arg(args.cols, "--cols")
     scope = _scope(args)
-    with read_session(_open(args)) as s:
+    with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
         if args.cols2:
             result, tables, books = _cooccurrence(s, project, args, codebook, scope)
         else:
             result, tables, books = _matrix(s, project, args, codebook, scope)
-        note = tables[0].note
+        scope_note = tables[0].note
         if args.format == "xlsx":
             anonymiser = build_anonymiser(s, project) if args.anonymise else None
             data = build_xlsx(tables, tidy_codings(s, project, codebooks=books, scope=scope),
@@ -80,16 +69,16 @@ def cmd_matrix(args: argparse.Namespace) -> None:
         elif args.format == "docx":
             data = build_matrix_docx(tables[0], project=project.name)
     if args.format in ("xlsx", "docx"):
-        _write_out(args.out, data)
-        _emit(f"wrote {tables[0].title} ({len(tables[0].row_labels)} x {len(tables[0].column_keys)}) to {args.out}")
+        write_out(args.out, data)
+        emit(f"wrote {tables[0].title} ({len(tables[0].row_labels)} x {len(tables[0].column_keys)}) to {args.out}")
         return
     text = json.dumps(result, ensure_ascii=False, indent=2) if args.format == "json" else table_csv(tables[0])
-    _note(note)
+    note(scope_note)
     if args.out:
-        _write_out(args.out, (("\ufeff" if args.format == "csv" else "") + text).encode("utf-8"))
-        _emit(f"wrote {tables[0].title} to {args.out}")
+        write_out(args.out, (("\ufeff" if args.format == "csv" else "") + text).encode("utf-8"))
+        emit(f"wrote {tables[0].title} to {args.out}")
     else:
-        _emit(text)
+        emit(text)
 
 
 def _matrix(s, project, args: argparse.Namespace, codebook: str, scope):  # type: ignore[no-untyped-def]
@@ -122,34 +111,16 @@ def _cooccurrence(s, project, args: argparse.Namespace, codebook: str, scope):  
     return co.as_json(), tables, list(dict.fromkeys([codebook, codebook2]))
 
 
-# --- report --------------------------------------------------------------------------------------
-
-def cmd_report(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from exports.cross_case_report import build_cross_case_report
-
-    with read_session(_open(args)) as s:
-        project = get_project(s, args.project)
-        data = build_cross_case_report(s, project, codebook=args.codebook, depth=args.depth, case=args.case,
-                                       anonymise=args.anonymise, images=not args.no_images,
-                                       language=args.language)
-    _write_out(args.out, data)
-    what = f"report for case '{args.case}'" if args.case else "cross-case report"
-    _emit(f"wrote {what} to {args.out}{' (anonymised)' if args.anonymise else ''}")
-
-
-# --- framework cells -----------------------------------------------------------------------------
-
 def cmd_cell(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
     from analysis.framework_matrix import pin_quote, save_cell, unpin_quote
+    from cases.projects import get_project
 
     edits = (args.state, args.rating, args.summary, args.validation)
     if all(v is None for v in edits) and not (args.clear_rating or args.pin or args.unpin):
         raise Refused("give at least one of --state, --rating, --clear-rating, --summary, --validation, --pin, --unpin")
     if args.headline and not args.pin:
         raise Refused("--headline goes with --pin SEGMENT_GUID")
-    with write_session(_open(args)) as s:
+    with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         cell = None
         if any(v is not None for v in edits) or args.clear_rating:
@@ -162,160 +133,66 @@ def cmd_cell(args: argparse.Namespace) -> None:
             unpin_quote(s, project, args.case, args.code, args.unpin, actor=ACTOR)
         if cell is not None:
             s.refresh(cell)
-            _emit(f"cell {args.case} x {args.code}: {cell.state}"
+            emit(f"cell {args.case} x {args.code}: {cell.state}"
                   + (f", rating {cell.rating}" if cell.rating is not None else "")
                   + f", {cell.validation}, {len(cell.quotes)} pinned quote(s)")
         else:
-            _emit(f"cell {args.case} x {args.code}: unpinned {args.unpin}")
+            emit(f"cell {args.case} x {args.code}: unpinned {args.unpin}")
 
 
 def cmd_cells(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
     from analysis.framework_matrix import build_framework_matrix
+    from cases.projects import get_project
     from exports.matrix_tables import framework_table, table_csv
 
-    with read_session(_open(args)) as s:
+    with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
         framework = build_framework_matrix(s, project, _codebook_arg(args.codebook, "--codebook"), depth=args.depth,
                                            scope=_scope(args), language=args.language)
     table = framework_table(framework)
-    _note(framework.matrix.scope_note)
+    note(framework.matrix.scope_note)
     if args.format == "csv":
-        _emit(table_csv(table))
+        emit(table_csv(table))
         return
     cells = [[{"state": c.state, "rating": c.rating, "rating_label": c.rating_label, "summary": c.summary,
                "validation": c.validation, "quotes": [q.segment for q in c.quotes], "count": c.count,
                "documents": c.documents, "k": c.k, "n": c.n, "feedback": c.feedback, "pooled": c.pooled,
                "assigned_not_evidenced": c.assigned_not_evidenced} for c in row] for row in framework.cells]
-    _emit(json.dumps({"rows": framework.rows, "columns": framework.columns, "values": table.cells, "cells": cells,
+    emit(json.dumps({"rows": framework.rows, "columns": framework.columns, "values": table.cells, "cells": cells,
                       "scale": [{"level": r.level, "label": r.label, "rule": r.rule} for r in framework.scale],
                       "scope": framework.matrix.scope_note}, ensure_ascii=False, indent=2))
 
 
 def cmd_rating_scale(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
     from analysis.framework_matrix import rating_scale, set_rating_level
+    from cases.projects import get_project
     from exports.listing import render_records
 
     if args.level is not None:
         if args.label is None:
             raise Refused("setting a rating level needs --label (and usually --rule)")
-        with write_session(_open(args)) as s:
+        with write_session(open_database(args)) as s:
             project = get_project(s, args.project)
             set_rating_level(s, project, args.level, args.label, args.rule or "", actor=ACTOR)
     elif args.label is not None or args.rule is not None:
         raise Refused("--label and --rule need --level N (1-4)")
-    with read_session(_open(args)) as s:
+    with read_session(open_database(args)) as s:
         scale = rating_scale(s, get_project(s, args.project))
-    _emit(render_records([{"level": r.level, "label": r.label, "rule": r.rule} for r in scale], args.format,
+    emit(render_records([{"level": r.level, "label": r.label, "rule": r.rule} for r in scale], args.format,
                          ["level", "label", "rule"]))
 
 
-# --- focus groups --------------------------------------------------------------------------------
-
-def cmd_fg_session_create(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.sessions import create_session, parse_attendees
-
-    try:
-        held_on = date.fromisoformat(args.date.strip())
-    except ValueError:
-        raise Refused(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
-    attendees = parse_attendees(args.attendees) if args.attendees else {}
-    with write_session(_open(args)) as s:
-        fg = create_session(s, get_project(s, args.project), args.name, held_on, purpose=args.purpose,
-                            attendees=attendees, notes=args.notes or "", actor=ACTOR)
-        _emit(f"created focus-group session '{fg.name}' on {fg.held_on.isoformat()} ({fg.purpose}; "
-              f"{sum(fg.attendees.values())} attendees) ({fg.guid})")
-
-
-def cmd_fg_sessions(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.sessions import list_sessions
-    from exports.listing import render_records
-
-    with read_session(_open(args)) as s:
-        records = [{"name": fg.name, "held_on": fg.held_on.isoformat(), "purpose": fg.purpose,
-                    "attendees": fg.attendees, "notes": fg.notes, "guid": str(fg.guid)}
-                   for fg in list_sessions(s, get_project(s, args.project))]
-    _emit(render_records(records, args.format, ["name", "held_on", "purpose", "attendees", "guid"]))
-
-
-def cmd_feedback_add(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.feedback import record_feedback
-    from focusgroups.sessions import get_session
-
-    with write_session(_open(args)) as s:
-        project = get_project(s, args.project)
-        row = record_feedback(s, project, get_session(s, project, args.session), stance=args.stance, code=args.code,
-                              case=args.case, participant_role=args.role or "", note=args.note or "", actor=ACTOR)
-        where = " x ".join(x for x in (args.case, args.code) if x) or "the codebook"
-        _emit(f"recorded '{args.stance}' on {where} ({row.guid})")
-
-
-def cmd_feedback(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.feedback import list_feedback
-    from focusgroups.sessions import get_session
-    from exports.listing import render_records
-
-    with read_session(_open(args)) as s:
-        project = get_project(s, args.project)
-        fg = get_session(s, project, args.session) if args.session else None
-        records = [r.as_dict() for r in list_feedback(s, project, fg=fg, case=args.case, code=args.code)]
-    _emit(render_records(records, args.format,
-                         ["session", "held_on", "case", "code", "stance", "participant_role", "note", "guid"]))
-
-
-def cmd_feedback_promote(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.feedback import promote_to_code
-
-    with write_session(_open(args)) as s:
-        code = promote_to_code(s, get_project(s, args.project), args.feedback, codebook=args.codebook, key=args.key,
-                               label=args.label, parent=args.parent, actor=ACTOR)
-        _emit(f"promoted the remark to code '{code.key}' ({code.guid})")
-
-
-def cmd_mask_add(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.anonymise import add_mask_term, delete_mask_term
-
-    with write_session(_open(args)) as s:
-        project = get_project(s, args.project)
-        if args.remove:
-            delete_mask_term(s, project, args.term, actor=ACTOR)
-            _emit(f"'{args.term}' is no longer masked")
-        else:
-            row = add_mask_term(s, project, args.term, args.kind, args.replacement or "", actor=ACTOR)
-            _emit(f"masking '{row.term}' as {row.replacement or f'[{row.kind}]'}")
-
-
-def cmd_masks(args: argparse.Namespace) -> None:
-    from cases.projects import get_project
-    from focusgroups.anonymise import list_mask_terms
-    from exports.listing import render_records
-
-    with read_session(_open(args)) as s:
-        records = [{"term": t.term, "kind": t.kind, "replacement": t.replacement or f"[{t.kind}]"}
-                   for t in list_mask_terms(s, get_project(s, args.project))]
-    _emit(render_records(records, args.format, ["term", "kind", "replacement"]))
-
-
 def cmd_primary_coder(args: argparse.Namespace) -> None:
-    from cases.projects import get_document, get_project
     from analysis.matrix_scope import set_primary_coder
+    from cases.projects import get_document, get_project
 
     coder = None if args.coder.strip().lower() == "none" else args.coder
-    with write_session(_open(args)) as s:
+    with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
         set_primary_coder(s, project, document, coder, actor=ACTOR)
-        _emit(f"primary coder of '{document.title}': {coder or 'whoever coded it first'}")
+        emit(f"primary coder of '{document.title}': {coder or 'whoever coded it first'}")
 
-
-# --- parser --------------------------------------------------------------------------------------
 
 def _scope_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--coder", help="whose codings: primary (default: each document's primary coder), all, "
@@ -326,7 +203,7 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(command) -> None:  # type: ignore[no-untyped-def]
-    """Add the analysis commands through cli.build_parser's `command(name, handler, help_, listing=)` helper."""
+    """Add this module's commands through `commands.build_parser`'s `command(name, handler, help_, listing=)`."""
     from analysis.matrix import MEASURES
 
     p = command("matrix", cmd_matrix, "a cross-case matrix (rows x the codes of a codebook), or with --cols2 a "
@@ -345,16 +222,6 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--format", choices=MATRIX_FORMATS, default="csv")
     p.add_argument("--out", help="write to this file (required for xlsx and docx)")
     p.add_argument("--anonymise", action="store_true", help="xlsx: speakers as role + number, names masked")
-
-    p = command("report", cmd_report, "write the cross-case report (Word), or with --case one network's own report")
-    p.add_argument("--project", required=True)
-    p.add_argument("--case", help="this case in full, the others as Case A, B, ... anonymised")
-    p.add_argument("--anonymise", action="store_true", help="speakers as role + number, names masked")
-    p.add_argument("--no-images", action="store_true", help="leave the charts out")
-    p.add_argument("--codebook", default="vc", help="codebook key or prefix (default: vc)")
-    p.add_argument("--depth", type=int, default=1, help="roll codes up to this depth (default 1)")
-    p.add_argument("--language", choices=("en", "nl", "de"), default="en", help="code label language")
-    p.add_argument("--out", required=True, metavar="FILE.docx")
 
     p = command("cell", cmd_cell, "write a framework cell (case x code): state, rating, summary, validation, "
                 "pinned quotes")
@@ -384,52 +251,6 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--level", type=int)
     p.add_argument("--label")
     p.add_argument("--rule")
-
-    p = command("fg-session-create", cmd_fg_session_create, "create a focus-group session")
-    p.add_argument("name")
-    p.add_argument("--project", required=True)
-    p.add_argument("--date", required=True, help="YYYY-MM-DD")
-    p.add_argument("--purpose", choices=("validation", "codebook"), default="validation")
-    p.add_argument("--attendees", help='e.g. "6 network representative, 4 researcher"')
-    p.add_argument("--notes")
-
-    p = command("fg-sessions", cmd_fg_sessions, "list focus-group sessions", listing=True)
-    p.add_argument("--project", required=True)
-
-    p = command("feedback-add", cmd_feedback_add, "record a focus-group remark on a cell (case + code) or a code")
-    p.add_argument("--project", required=True)
-    p.add_argument("--session", required=True, help="session name or guid")
-    p.add_argument("--code")
-    p.add_argument("--case")
-    p.add_argument("--stance", required=True,
-                   help="agree, disagree, amend, add (validation); recognised, not_recognised, missing (codebook)")
-    p.add_argument("--role", help="participant role, e.g. network representative")
-    p.add_argument("--note")
-
-    p = command("feedback", cmd_feedback, "list focus-group feedback", listing=True)
-    p.add_argument("--project", required=True)
-    p.add_argument("--session")
-    p.add_argument("--case")
-    p.add_argument("--code")
-
-    p = command("feedback-promote", cmd_feedback_promote, "turn a remark into a new code")
-    p.add_argument("feedback", metavar="FEEDBACK_GUID")
-    p.add_argument("--project", required=True)
-    p.add_argument("--codebook", required=True)
-    p.add_argument("--key", required=True)
-    p.add_argument("--label", required=True)
-    p.add_argument("--parent")
-
-    p = command("mask-add", cmd_mask_add, "mask a person, organisation or place name in anonymised quotes "
-                "(or --remove)")
-    p.add_argument("term")
-    p.add_argument("--project", required=True)
-    p.add_argument("--kind", choices=("person", "organisation", "place", "other"), default="other")
-    p.add_argument("--replacement", help="shown instead (default: [kind])")
-    p.add_argument("--remove", action="store_true")
-
-    p = command("masks", cmd_masks, "list the mask list", listing=True)
-    p.add_argument("--project", required=True)
 
     p = command("primary-coder", cmd_primary_coder, "choose whose codings of a document count by default")
     p.add_argument("--project", required=True)

@@ -1,0 +1,159 @@
+"""Coding on the command line: code a span, suggestions, codings, retrieval, text search, memos."""
+
+from __future__ import annotations
+
+import argparse
+
+from cases.projects import get_case, get_document, get_or_create_coder, get_project, list_coders
+from coding.codings import apply_coding, list_codings
+from coding.memos import memo_views
+from coding.suggest import suggest_codings
+from commands.support import ACTOR, CliRefused, emit, notice, open_database, write_out
+from exports.listing import FORMATS, render_records
+from store.db import read_session, write_session
+from store.errors import Refused
+
+
+def cmd_code(args: argparse.Namespace) -> None:
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document)
+        coder, created = get_or_create_coder(s, project, args.coder, actor=ACTOR)
+        segment = apply_coding(s, project, document, coder, args.start, args.end, args.code, actor=ACTOR)
+    if created:  # only once the transaction has committed
+        notice(f"created coder '{coder.name}' in project '{project.name}'")
+    emit(f"coded {args.start}–{args.end} of '{document.title}' with {', '.join(args.code)} (segment {segment.guid})")
+
+
+def cmd_suggest(args: argparse.Namespace) -> None:
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document)
+        coder = None
+        if args.coder:
+            coder = next((c for c in list_coders(s, project) if c.name == args.coder), None)
+            if coder is None:
+                raise Refused(f"project '{project.name}' has no coder '{args.coder}'")
+        suggestions = suggest_codings(s, project, document, coder=coder, skip_coded=not args.include_coded)
+    records = [x.as_dict() for x in suggestions]
+    emit(render_records(records, args.format, ["code", "start", "end", "term", "text"]))
+
+
+def cmd_codings(args: argparse.Namespace) -> None:
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document) if args.document else None
+        coder = None
+        if args.coder:
+            coder = next((c for c in list_coders(s, project) if c.name == args.coder), None)
+            if coder is None:
+                raise Refused(f"project '{project.name}' has no coder '{args.coder}'")
+        records = [r.as_dict() for r in list_codings(s, project, document=document, coder=coder)]
+    emit(render_records(records, args.format, ["document", "case", "code", "coder", "start", "end", "text"]))
+
+
+def cmd_retrieve(args: argparse.Namespace) -> None:
+    from coding.retrieval import retrieve_segments
+
+    attribute = None
+    if args.attribute:
+        target, sep, rest = args.attribute.partition(":")
+        name, sep2, value = rest.partition("=")
+        if not (sep and sep2):
+            raise CliRefused(f"--attribute '{args.attribute}': write TARGET:NAME=VALUE, e.g. case:country=NL")
+        attribute = (target.strip(), name.strip(), value.strip())
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        rows = retrieve_segments(s, project, code_keys=args.code or [], include_subtrees=not args.no_subcodes,
+                                 case=args.case, document=args.document, attribute=attribute,
+                                 speaker_role=args.role, person=args.person, coder=args.coder)
+    emit(render_records([r.as_dict() for r in rows], args.format,
+                         ["case", "document", "turn", "role", "codes", "coder", "start", "end", "text"]))
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    from coding.search import search_text
+
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        hits = search_text(s, project, args.query, lemma=not args.exact, case=args.case, document=args.document,
+                           limit=args.limit)
+    emit(render_records([h.as_dict() for h in hits], args.format,
+                         ["document", "turn", "start", "end", "left", "text", "right"]))
+
+
+def cmd_memos(args: argparse.Namespace) -> None:
+    if args.format == "docx" and not args.out:
+        raise CliRefused("--format docx needs --out FILE.docx")
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        case = get_case(s, project, args.case) if args.case else None
+        views = memo_views(s, project, target=args.target, case=case, author=args.author)
+        if args.format == "docx":
+            from exports.memos_docx import build_memos_docx
+
+            filters = [f"{name}: {value}" for name, value in
+                       (("on", args.target), ("case", args.case), ("author", args.author)) if value]
+            data = build_memos_docx(s, project, views, subtitle=", ".join(filters) or None)
+    if args.format == "docx":
+        write_out(args.out, data)
+        emit(f"wrote {len(views)} memo(s) to {args.out}")
+        return
+    records = [v.as_dict() for v in views]
+    text = render_records(records, args.format, ["target", "target_name", "author", "created_at", "text"])
+    if args.out:
+        write_out(args.out, (text + "\n").encode("utf-8"))
+        emit(f"wrote {len(views)} memo(s) to {args.out}")
+    else:
+        emit(text)
+
+
+def register(command) -> None:  # type: ignore[no-untyped-def]
+    """Add this module's commands through `commands.build_parser`'s `command(name, handler, help_, listing=)`."""
+    p = command("code", cmd_code, "code a span of a document")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True, help="title or guid")
+    p.add_argument("--code", required=True, action="append", help="code key (repeat for several codes on one span)")
+    p.add_argument("--start", required=True, type=int)
+    p.add_argument("--end", required=True, type=int)
+    p.add_argument("--coder", required=True)
+
+    p = command("suggest", cmd_suggest, "suggest codes for a document's sentences from indicator terms "
+                "(writes nothing)", listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True, help="title or guid")
+    p.add_argument("--coder", help="drop only suggestions this coder has already coded (default: anyone)")
+    p.add_argument("--include-coded", action="store_true", help="keep suggestions for sentences already coded")
+
+    p = command("codings", cmd_codings, "list codings", listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--document")
+    p.add_argument("--coder")
+
+    p = command("retrieve", cmd_retrieve, "coded segments for codes (with sub-codes), with their turns",
+                listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--code", action="append", help="code key (repeat; none = every coded segment)")
+    p.add_argument("--no-subcodes", action="store_true", help="only the codes named, not their sub-codes")
+    p.add_argument("--case")
+    p.add_argument("--document", help="title or guid")
+    p.add_argument("--attribute", help="TARGET:NAME=VALUE, e.g. case:country=NL or person:sector=zorg")
+    p.add_argument("--role", help="speaker role, e.g. respondent")
+    p.add_argument("--person", help="speaker's person: name, pseudonym or guid")
+    p.add_argument("--coder")
+
+    p = command("search", cmd_search, "keyword-in-context text search (lemma-aware for nl/de/en)", listing=True)
+    p.add_argument("query")
+    p.add_argument("--project", required=True)
+    p.add_argument("--case")
+    p.add_argument("--document", help="title or guid")
+    p.add_argument("--exact", action="store_true", help="match word forms, not lemmas")
+    p.add_argument("--limit", type=int)
+
+    p = command("memos", cmd_memos, "list memos, or write them to a Word file")
+    p.add_argument("--project", required=True)
+    p.add_argument("--target", choices=("project", "case", "document", "code", "segment"))
+    p.add_argument("--case", help="memos on this case, its documents and their segments")
+    p.add_argument("--author", help="coder name")
+    p.add_argument("--format", choices=(*FORMATS, "docx"), default="table")
+    p.add_argument("--out", help="write to this file (required for docx)")
