@@ -156,6 +156,36 @@ def test_component_javascript_never_builds_html() -> None:
         assert sink not in tc.JS, sink
 
 
+def test_component_javascript_and_css_are_the_files_beside_the_module() -> None:
+    """The browser side lives in real files a reviewer and an editor see as code; the module sends them as is."""
+    from ui import transcript_component as tc
+
+    folder = Path(tc.__file__).resolve().parent
+    assert tc.JS == (folder / "transcript_component.js").read_text(encoding="utf-8")
+    assert tc.CSS == (folder / "transcript_component.css").read_text(encoding="utf-8")
+    assert "export default function" in tc.JS and ".kp-hl" in tc.CSS
+    assert '"""' not in tc.JS and "CSS = " not in tc.CSS
+
+
+def test_component_javascript_parses_as_an_es_module(tmp_path: Path) -> None:
+    """A syntax error in the component would only show in a browser; Node's parser catches it here."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: the browser tests still load the component")
+    from ui import transcript_component as tc
+
+    module = tmp_path / "transcript_component.mjs"
+    module.write_text(tc.JS, encoding="utf-8")
+    checked = subprocess.run([node, "--check", str(module)], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stderr
+    module.write_text(tc.JS + "\nfunction (\n", encoding="utf-8")
+    broken = subprocess.run([node, "--check", str(module)], capture_output=True, text=True, timeout=120)
+    assert broken.returncode != 0 and "SyntaxError" in broken.stderr
+
+
 # --- AppTest -------------------------------------------------------------------------------------
 
 @pytest.fixture

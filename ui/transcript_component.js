@@ -1,0 +1,453 @@
+const INSTANCES = new WeakMap();
+const HEX = /^#[0-9a-fA-F]{6}$/;
+const FALLBACK_COLOUR = "#8A8F98";
+let counter = 0;
+
+function newId() {
+  counter += 1;
+  try {
+    if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") {
+      return globalThis.crypto.randomUUID();
+    }
+  } catch (e) { /* not a secure context */ }
+  return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12) + "-" + counter;
+}
+
+function rgba(hex, alpha) {
+  const c = (typeof hex === "string" && HEX.test(hex)) ? hex : FALLBACK_COLOUR;
+  const r = parseInt(c.slice(1, 3), 16), g = parseInt(c.slice(3, 5), 16), b = parseInt(c.slice(5, 7), 16);
+  return "rgba(" + r + ", " + g + ", " + b + ", " + alpha + ")";
+}
+
+function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
+
+// UTF-16 offset of the boundary point (node, offset) within the text of `content`,
+// counted by walking the content's text nodes.
+function offsetIn(content, node, offset) {
+  const upto = document.createRange();
+  upto.setStart(content, 0);
+  upto.setEnd(node, offset);
+  let total = 0;
+  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    if (t === node) { return total + offset; }
+    if (!upto.intersectsNode(t)) { break; }
+    total += t.data.length;
+  }
+  return total;
+}
+
+function textLength(content) {
+  let total = 0;
+  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) { total += t.data.length; }
+  return total;
+}
+
+function assignLanes(hls) {
+  // Greedy interval colouring: overlapping highlights get different lanes.
+  const order = hls.slice().sort((a, b) => a.start16 - b.start16 || b.end16 - a.end16);
+  const laneEnds = [];
+  for (const h of order) {
+    let lane = laneEnds.findIndex((end) => end <= h.start16);
+    if (lane < 0) { lane = laneEnds.length; laneEnds.push(0); }
+    laneEnds[lane] = h.end16;
+    h.lane = lane;
+  }
+  return laneEnds.length;
+}
+
+class TranscriptView {
+  constructor(host) {
+    this.host = host;
+    this.root = document.createElement("div");
+    this.root.className = "kp-root";
+    // A long transcript arrives one part at a time: earlier / later part, and which turns this part holds.
+    this.partBar = document.createElement("div");
+    this.partBar.className = "kp-part";
+    this.partBar.hidden = true;
+    this.earlier = this.partButton("\u25c0 Earlier turns", "Show the part of the transcript before this one");
+    this.partLabel = document.createElement("span");
+    this.partLabel.className = "kp-part-label";
+    this.later = this.partButton("Later turns \u25b6", "Show the part of the transcript after this one");
+    this.partBar.append(this.earlier, this.partLabel, this.later);
+    this.root.appendChild(this.partBar);
+    this.scroller = document.createElement("div");
+    this.scroller.className = "kp-scroll";
+    this.root.appendChild(this.scroller);
+    this.signature = null;
+    this.focused = undefined;
+    this.turns = [];           // [{ordinal, section, content, stripes, hls, spans: Map(segment -> [span])}]
+    this.lastReported = null;
+    this.pressed = false;
+    this.pressedOnButton = false;
+    this.altPressed = false;
+    this.settleTimer = null;
+    this.frame = null;
+    this.setTriggerValue = null;
+
+    this.onMouseDown = (e) => {
+      this.pressed = true;
+      this.altPressed = !!e.altKey;
+      this.pressedOnButton = e.target instanceof Element && !!e.target.closest("button");
+    };
+    this.onMouseUp = (e) => {
+      if (!this.pressed) { return; }
+      this.pressed = false;
+      if (e.altKey || this.altPressed || this.pressedOnButton) { return; }
+      setTimeout(() => this.reportSelection(), 0);
+    };
+    this.onSelectionChange = () => {
+      if (this.pressed) { return; }
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => this.reportSelection(), 450);
+    };
+    this.onClick = (e) => this.handleClick(e);
+    this.onResize = () => this.scheduleStripes();
+
+    this.root.addEventListener("mousedown", this.onMouseDown);
+    this.root.addEventListener("click", this.onClick);
+    document.addEventListener("mouseup", this.onMouseUp, true);
+    document.addEventListener("selectionchange", this.onSelectionChange);
+    this.resizeObserver = (typeof ResizeObserver === "function") ? new ResizeObserver(this.onResize) : null;
+    if (this.resizeObserver) { this.resizeObserver.observe(this.scroller); }
+    this.cleanup = () => this.destroy();
+  }
+
+  partButton(text, title) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "kp-btn";
+    button.dataset.action = "page";
+    button.textContent = text;
+    button.title = title;
+    return button;
+  }
+
+  renderPart(part) {
+    const valid = part && typeof part === "object";
+    this.partBar.hidden = !valid;
+    if (!valid) { return; }
+    this.partLabel.textContent = typeof part.label === "string" ? part.label : "";
+    for (const [button, target] of [[this.earlier, part.before], [this.later, part.after]]) {
+      button.disabled = !isInt(target);
+      button.dataset.turn = isInt(target) ? String(target) : "";
+    }
+  }
+
+  attach() {
+    if (this.root.parentNode !== this.host) { this.host.appendChild(this.root); }
+  }
+
+  destroy() {
+    this.root.removeEventListener("mousedown", this.onMouseDown);
+    this.root.removeEventListener("click", this.onClick);
+    document.removeEventListener("mouseup", this.onMouseUp, true);
+    document.removeEventListener("selectionchange", this.onSelectionChange);
+    if (this.resizeObserver) { this.resizeObserver.disconnect(); }
+    clearTimeout(this.settleTimer);
+    if (this.frame) { cancelAnimationFrame(this.frame); }
+    if (this.root.parentNode) { this.root.parentNode.removeChild(this.root); }
+    INSTANCES.delete(this.host);
+  }
+
+  send(payload) {
+    if (typeof this.setTriggerValue === "function") { this.setTriggerValue("selection", payload); }
+  }
+
+  // ----- rendering ---------------------------------------------------------------------------
+
+  render(data) {
+    this.attach();
+    const height = isInt(data.height) && data.height > 0 ? data.height : 640;
+    this.scroller.style.maxHeight = height + "px";
+    const signature = JSON.stringify([data.turns, height]);
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.lastReported = null;
+      this.build(Array.isArray(data.turns) ? data.turns : []);
+    }
+    this.renderPart(data.part);
+    const focus = isInt(data.focus_turn) ? data.focus_turn : null;
+    if (focus !== this.focused) {
+      this.focused = focus;
+      if (focus !== null) { requestAnimationFrame(() => this.scrollToTurn(focus)); }
+    }
+  }
+
+  build(turns) {
+    const keepScroll = this.scroller.scrollTop;
+    const fragment = document.createDocumentFragment();
+    this.turns = [];
+    let lanes = 0;
+    for (const turn of turns) {
+      const built = this.buildTurn(turn);
+      lanes = Math.max(lanes, built.lanes);
+      this.turns.push(built);
+      fragment.appendChild(built.section);
+    }
+    if (!turns.length) {
+      const empty = document.createElement("div");
+      empty.className = "kp-empty";
+      empty.textContent = "This document has no turns.";
+      fragment.appendChild(empty);
+    }
+    this.root.style.setProperty("--kp-stripes-width", (Math.max(lanes, 1) * 5 + 6) + "px");
+    this.scroller.replaceChildren(fragment);
+    this.scroller.scrollTop = keepScroll;
+    this.scheduleStripes();
+  }
+
+  buildTurn(turn) {
+    const content = typeof turn.content === "string" ? turn.content : "";
+    const ordinal = isInt(turn.ordinal) ? turn.ordinal : 0;
+    const section = document.createElement("section");
+    section.className = "kp-turn";
+    section.dataset.ordinal = String(ordinal);
+    section.dataset.role = typeof turn.role === "string" ? turn.role : "";
+
+    const head = document.createElement("header");
+    head.className = "kp-head";
+    const who = document.createElement("span");
+    who.className = "kp-who";
+    who.textContent = typeof turn.who === "string" ? turn.who : "";
+    const num = document.createElement("span");
+    num.className = "kp-num";
+    num.textContent = "\u00b6" + (ordinal + 1);  // people count turns from 1
+    const spacer = document.createElement("span");
+    spacer.className = "kp-spacer";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "kp-btn";
+    button.dataset.action = "turn";
+    button.textContent = "code turn";
+    button.title = "Code this whole turn (without the speaker label)";
+    head.append(who, num, spacer, button);
+
+    const body = document.createElement("div");
+    body.className = "kp-body";
+    const stripes = document.createElement("div");
+    stripes.className = "kp-stripes";
+    stripes.setAttribute("aria-hidden", "true");
+    const text = document.createElement("div");
+    text.className = "kp-content";
+    body.append(stripes, text);
+    section.append(head, body);
+
+    const length = content.length;
+    const hls = (Array.isArray(turn.highlights) ? turn.highlights : [])
+      .filter((h) => h && isInt(h.start16) && isInt(h.end16) && 0 <= h.start16 && h.start16 < h.end16 && h.end16 <= length)
+      .map((h) => ({
+        segment: String(h.segment ?? ""),
+        start16: h.start16,
+        end16: h.end16,
+        colour: (typeof h.colour === "string" && HEX.test(h.colour)) ? h.colour : FALLBACK_COLOUR,
+        title: typeof h.title === "string" ? h.title : "",
+        codes: Array.isArray(h.codes) ? h.codes.map(String) : [],
+      }));
+    const lanes = assignLanes(hls);
+    const byLane = hls.slice().sort((a, b) => a.lane - b.lane);
+    const spans = new Map(hls.map((h) => [h, []]));
+
+    const cuts = new Set([0, length]);
+    for (const h of hls) { cuts.add(h.start16); cuts.add(h.end16); }
+    const points = Array.from(cuts).sort((a, b) => a - b);
+    for (let i = 0; i + 1 < points.length; i += 1) {
+      const a = points[i], b = points[i + 1];
+      const piece = content.slice(a, b);
+      const active = byLane.filter((h) => h.start16 <= a && h.end16 >= b);
+      if (!active.length) {
+        text.appendChild(document.createTextNode(piece));
+        continue;
+      }
+      const span = document.createElement("span");
+      span.className = "kp-hl";
+      span.textContent = piece;
+      span.dataset.segments = active.map((h) => h.segment).join(" ");
+      const titles = [];
+      for (const h of active) {
+        const t = h.title || h.codes.join(", ");
+        if (t && !titles.includes(t)) { titles.push(t); }
+      }
+      span.title = titles.join("\n");
+      // Blended translucent fills, plus one underline per highlight stacked from the baseline up.
+      span.style.backgroundImage = active
+        .map((h) => "linear-gradient(" + rgba(h.colour, 0.2) + ", " + rgba(h.colour, 0.2) + ")").join(", ");
+      span.style.boxShadow = active
+        .map((h, k) => "inset 0 -" + (2 * (k + 1)) + "px 0 " + rgba(h.colour, 0.85)).join(", ");
+      text.appendChild(span);
+      for (const h of active) { spans.get(h).push(span); }
+    }
+    return { ordinal, section, content: text, stripes, hls, spans, lanes };
+  }
+
+  scheduleStripes() {
+    if (this.frame) { cancelAnimationFrame(this.frame); }
+    this.frame = requestAnimationFrame(() => { this.frame = null; this.layoutStripes(); });
+  }
+
+  layoutStripes() {
+    for (const turn of this.turns) {
+      const bars = document.createDocumentFragment();
+      const origin = turn.stripes.getBoundingClientRect();
+      for (const h of turn.hls) {
+        let top = Infinity, bottom = -Infinity;
+        for (const span of turn.spans.get(h)) {
+          for (const rect of span.getClientRects()) {
+            top = Math.min(top, rect.top);
+            bottom = Math.max(bottom, rect.bottom);
+          }
+        }
+        if (!(bottom > top)) { continue; }
+        const bar = document.createElement("div");
+        bar.className = "kp-bar";
+        bar.style.left = (1 + h.lane * 5) + "px";
+        bar.style.top = (top - origin.top) + "px";
+        bar.style.height = (bottom - top) + "px";
+        bar.style.backgroundColor = h.colour;
+        bar.title = h.title || h.codes.join(", ");
+        bar.dataset.segment = h.segment;
+        bars.appendChild(bar);
+      }
+      turn.stripes.replaceChildren(bars);
+    }
+  }
+
+  scrollToTurn(ordinal) {
+    const turn = this.turns.find((t) => t.ordinal === ordinal);
+    if (!turn) { return; }
+    for (const t of this.turns) { t.section.classList.toggle("kp-focus", t === turn); }
+    const top = turn.section.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
+    this.scroller.scrollTop += top - 8;
+  }
+
+  // ----- selection ---------------------------------------------------------------------------
+
+  currentRange() {
+    const host = this.host;
+    let sel = null;
+    if (host && typeof host.getSelection === "function") {
+      sel = host.getSelection();   // Chromium: the selection as seen inside this shadow root
+    }
+    if (!sel) { sel = document.getSelection(); }
+    if (!sel) { return null; }
+    let source = null;
+    if (typeof sel.getComposedRanges === "function" && typeof ShadowRoot !== "undefined" && host instanceof ShadowRoot) {
+      try {
+        const ranges = sel.getComposedRanges({ shadowRoots: [host] });
+        if (ranges && ranges.length) { source = ranges[0]; }
+      } catch (e) {
+        try {
+          const ranges = sel.getComposedRanges(host);
+          if (ranges && ranges.length) { source = ranges[0]; }
+        } catch (e2) { /* older signature missing too */ }
+      }
+    }
+    if (!source && sel.rangeCount) { source = sel.getRangeAt(0); }
+    if (!source || source.collapsed) { return null; }
+    try {
+      const range = document.createRange();
+      range.setStart(source.startContainer, source.startOffset);
+      range.setEnd(source.endContainer, source.endOffset);
+      return range.collapsed ? null : range;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // The selected span in the first turn it touches: {turn, start16, end16, text} or null.
+  selectionInTurn() {
+    const range = this.currentRange();
+    if (!range) { return null; }
+    for (const turn of this.turns) {
+      const content = turn.content;
+      let touches = false;
+      try { touches = range.intersectsNode(content); } catch (e) { touches = false; }
+      if (!touches) { continue; }
+      const length = textLength(content);
+      const start16 = content.contains(range.startContainer)
+        ? offsetIn(content, range.startContainer, range.startOffset) : 0;
+      const end16 = content.contains(range.endContainer)
+        ? offsetIn(content, range.endContainer, range.endOffset) : length;
+      if (end16 > start16) {
+        const whole = content.textContent;
+        return { turn: turn.ordinal, start16, end16, text: whole.slice(start16, end16) };
+      }
+    }
+    return null;
+  }
+
+  reportSelection() {
+    if (this.pressed) { return; }
+    const found = this.selectionInTurn();
+    if (!found) { this.lastReported = null; return; }  // collapsed or elsewhere: the next selection is new
+    const signature = found.turn + ":" + found.start16 + ":" + found.end16;
+    if (signature === this.lastReported) { return; }
+    this.lastReported = signature;
+    this.send({ id: newId(), action: "select", turn: found.turn, start16: found.start16, end16: found.end16, text: found.text });
+  }
+
+  turnOf(node) {
+    return this.turns.find((t) => t.section.contains(node)) || null;
+  }
+
+  caretOffset(turn, event) {
+    const content = turn.content;
+    let node = null, offset = 0;
+    if (typeof document.caretPositionFromPoint === "function") {
+      try {
+        const pos = document.caretPositionFromPoint(event.clientX, event.clientY, { shadowRoots: [this.host] });
+        if (pos) { node = pos.offsetNode; offset = pos.offset; }
+      } catch (e) { node = null; }
+    }
+    if ((!node || !content.contains(node)) && typeof document.caretRangeFromPoint === "function") {
+      const r = document.caretRangeFromPoint(event.clientX, event.clientY);
+      if (r) { node = r.startContainer; offset = r.startOffset; }
+    }
+    if (!node || !content.contains(node)) {
+      const target = event.target;
+      if (target && target !== content && content.contains(target)) { return offsetIn(content, target, 0); }
+      return null;
+    }
+    return offsetIn(content, node, offset);
+  }
+
+  handleClick(event) {
+    const target = event.target;
+    if (!(target instanceof Element)) { return; }
+    const button = target.closest("button[data-action]");
+    if (button && button.dataset.action === "page") {
+      event.preventDefault();
+      const turn = Number.parseInt(button.dataset.turn || "", 10);
+      if (!button.disabled && Number.isInteger(turn)) { this.send({ id: newId(), action: "page", turn }); }
+      return;
+    }
+    if (button) {
+      const turn = this.turnOf(button);
+      if (turn && button.dataset.action === "turn") {
+        event.preventDefault();
+        this.send({ id: newId(), action: "turn", turn: turn.ordinal });
+      }
+      return;
+    }
+    if (!event.altKey) { return; }
+    const turn = this.turnOf(target);
+    if (!turn || !turn.content.contains(target)) { return; }
+    const offset = this.caretOffset(turn, event);
+    if (offset === null) { return; }
+    event.preventDefault();
+    this.send({ id: newId(), action: "sentence", turn: turn.ordinal, start16: offset, end16: offset });
+  }
+}
+
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let view = INSTANCES.get(parentElement);
+  if (!view) {
+    view = new TranscriptView(parentElement);
+    INSTANCES.set(parentElement, view);
+  }
+  view.setTriggerValue = setTriggerValue;
+  view.render(data && typeof data === "object" ? data : {});
+  return view.cleanup;
+}
