@@ -31,224 +31,37 @@ code; written to bench/results/import_profile.{json,txt,prof}.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
-from itertools import accumulate
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.corpus import generate_corpus  # noqa: E402
+from bench.import_profile import profile  # noqa: E402
+from bench.import_runs import BaselineRun, ImportRun  # noqa: E402
 from bench.measure import (  # noqa: E402
-    RESULTS, Sample, describe_machine, load, machine, runqueue_wait_s, summarise, versions, write_json,
+    RESULTS, describe_machine, load, machine, summarise, versions, write_json,
 )
 
 TARGET_RATIO = 0.50           # import words/s >= 50% of the baseline's words/s
 TARGET_PEAK_BYTES = 1_000_000_000  # "peak memory < 1 GB", read strictly as 10^9 bytes
-PROJECT = "Bench"
-CASE = "Bench"
 
 # ---------------------------------------------------------------------------------------------
-# Synthetic transcripts
-# ---------------------------------------------------------------------------------------------
-
-_NL_ONSETS = ["", "b", "d", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "h", "j", "f",
-              "st", "sch", "schr", "kr", "br", "gr", "tr", "pl", "bl", "sl", "sp", "str", "dr", "kl",
-              "sn", "zw", "fl", "ch", "kn", "wr", "gl", "spr"]
-_NL_NUCLEI = ["a", "e", "i", "o", "u", "aa", "ee", "oo", "uu", "ie", "oe", "ij", "ui", "ou", "ei",
-              "eu", "au", "e", "a", "o", "i", "e"]
-_NL_CODAS = ["", "", "", "n", "t", "k", "s", "l", "r", "m", "ng", "cht", "rd", "ts", "nd", "lt",
-             "rk", "ft", "st", "p", "ns", "rt"]
-_NL_SUFFIXES = ["heid", "lijk", "tje", "ing", "en", "er", "isch", "baar", "schap", "ig"]
-
-_DE_ONSETS = ["", "b", "d", "g", "k", "l", "m", "n", "p", "r", "s", "t", "w", "z", "h", "f",
-              "sch", "st", "sp", "kr", "br", "gr", "tr", "pf", "fr", "schl", "zw", "kn"]
-_DE_NUCLEI_SPECIAL = ["ä", "ö", "ü", "äu", "ä", "ö", "ü"]
-_DE_NUCLEI = ["a", "e", "i", "o", "u", "ie", "ei", "au", "eu"] + _DE_NUCLEI_SPECIAL
-_DE_CODAS = ["", "", "n", "t", "ß", "tz", "ck", "sch", "ng", "r", "l", "ch", "rt", "nd", "ft", "ßt"]
-_DE_SPECIAL = set("äöüß")
-
-
-def _nl_word(rng: random.Random) -> str:
-    n = rng.choices((1, 2, 3, 4), weights=(30, 40, 22, 8))[0]
-    word = "".join(rng.choice(_NL_ONSETS) + rng.choice(_NL_NUCLEI) + rng.choice(_NL_CODAS)
-                   for _ in range(n))
-    if n >= 2 and rng.random() < 0.15:
-        word += rng.choice(_NL_SUFFIXES)
-    return word
-
-
-def _de_word(rng: random.Random) -> str:
-    while True:
-        n = rng.choices((1, 2, 3), weights=(30, 45, 25))[0]
-        word = "".join(rng.choice(_DE_ONSETS) + rng.choice(_DE_NUCLEI) + rng.choice(_DE_CODAS)
-                       for _ in range(n))
-        if _DE_SPECIAL.intersection(word) and not word.startswith("ß"):
-            return word.capitalize() if rng.random() < 0.4 else word  # some German nouns
-
-
-def build_vocabulary(rng: random.Random, size: int, german_share: float = 0.12) -> list[str]:
-    """`size` distinct pseudo-words, most frequent (rank 1) first: short words rank high."""
-    seen: dict[str, int] = {}
-    while len(seen) < size:
-        word = _de_word(rng) if rng.random() < german_share else _nl_word(rng)
-        if len(word) >= 2 and word.lower() not in ("i", "r"):
-            seen.setdefault(word, len(seen))
-    # Zipf's law of abbreviation: frequent words are short. Stable, deterministic order.
-    return sorted(seen, key=lambda w: (len(w), seen[w]))
-
-
-def _sentence(rng: random.Random, vocab: list[str], cum: list[float], n: int, end: str) -> str:
-    words = rng.choices(vocab, cum_weights=cum, k=n)
-    words[0] = words[0][:1].upper() + words[0][1:]
-    if n >= 8 and rng.random() < 0.25:
-        k = rng.randrange(2, n - 2)
-        words[k] += ","
-    return " ".join(words) + end
-
-
-def generate_corpus(words: int, files: int, seed: int, vocab_size: int = 25_000,
-                    zipf_s: float = 1.07) -> dict:
-    """Seeded transcripts as [(filename, utf-8 bytes)], with their word counts (labels excluded)."""
-    rng = random.Random(seed)
-    vocab = build_vocabulary(rng, vocab_size)
-    cum = list(accumulate(1.0 / (r ** zipf_s) for r in range(1, len(vocab) + 1)))
-    mean = words / files
-    raw_targets = [rng.uniform(0.5, 1.5) for _ in range(files)]
-    scale = words / sum(t * mean for t in raw_targets)
-    targets = [max(50, round(t * mean * scale)) for t in raw_targets]
-    out: list[tuple[str, bytes]] = []
-    per_file: list[int] = []
-    sentences = turns = 0
-    used: set[str] = set()
-    for index, target in enumerate(targets, start=1):
-        lines: list[str] = []
-        count = 0
-        interviewer = True
-        while count < target:
-            if interviewer:  # short turns: one or two questions
-                parts = []
-                for _ in range(rng.choices((1, 2), weights=(75, 25))[0]):
-                    n = rng.randint(5, 12)
-                    end = rng.choices(("?", ".", "!"), weights=(80, 17, 3))[0]
-                    parts.append(_sentence(rng, vocab, cum, n, end))
-                    count += n
-                lines.append("I: " + " ".join(parts))
-            else:  # long answers
-                parts = []
-                for _ in range(rng.randint(2, 9)):
-                    n = rng.randint(5, 25)
-                    end = rng.choices((".", "?", "!"), weights=(86, 7, 7))[0]
-                    parts.append(_sentence(rng, vocab, cum, n, end))
-                    count += n
-                lines.append("R: " + " ".join(parts))
-            sentences += len(parts)
-            turns += 1
-            interviewer = not interviewer
-        text = "\n".join(lines) + "\n"
-        out.append((f"interview_{index:03d}.txt", text.encode("utf-8")))
-        per_file.append(count)
-    for _, data in out:
-        used.update(w.strip(",.?!").lower() for w in data.decode("utf-8").split() if w not in ("I:", "R:"))
-    digest = hashlib.sha256()
-    for name, data in out:
-        digest.update(name.encode() + b"\0" + data)
-    return {
-        "files": out, "file_count": len(out), "words_per_file": per_file, "words": sum(per_file),
-        "vocabulary": len(vocab),
-        "german_words": sum(1 for w in vocab if _DE_SPECIAL.intersection(w.lower())),
-        "distinct_words_used": len(used), "sentences": sentences, "turns": turns,
-        "bytes": sum(len(d) for _, d in out), "sha256": digest.hexdigest(), "zipf_s": zipf_s,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# The two measurements
+# Workers
 # ---------------------------------------------------------------------------------------------
 
 def _maxrss_bytes() -> int:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return kb * 1024 if sys.platform != "darwin" else kb
-
-
-class ImportRun:
-    """(A) the full import into a fresh, migrated SQLite database."""
-
-    def __init__(self, files: list[tuple[str, bytes]]) -> None:
-        from cases.importer import import_files
-        from cases.projects import create_project
-        from store.db import get_engine, write_session
-        from store.migrate import upgrade
-
-        self.files = files
-        self._import_files, self._create_project = import_files, create_project
-        self._get_engine, self._write_session, self._upgrade = get_engine, write_session, upgrade
-
-    def __call__(self, profiler=None) -> dict:  # type: ignore[no-untyped-def]
-        from sqlalchemy import func, select
-
-        from store.models import Document, Sentence, Turn
-
-        tmp = tempfile.mkdtemp(prefix="kruispunt-bench-")
-        try:
-            url = f"sqlite:///{tmp}/bench.sqlite"
-            t0 = time.perf_counter()
-            engine = self._upgrade(url)
-            with self._write_session(engine) as session:
-                self._create_project(session, PROJECT)
-            setup = time.perf_counter() - t0
-            if profiler is not None:
-                profiler.enable()
-            with Sample(runqueue_wait_s) as sample:
-                outcomes = self._import_files(engine, PROJECT, self.files, case_name=CASE, language="nl")
-            if profiler is not None:
-                profiler.disable()
-            errors = [o.error for o in outcomes if o.error]
-            if errors:
-                raise SystemExit(f"import refused {len(errors)} file(s), e.g. {errors[0]}")
-            with engine.connect() as conn:
-                counts = {name: conn.scalar(select(func.count()).select_from(model))
-                          for name, model in (("documents", Document), ("turns", Turn), ("sentences", Sentence))}
-            engine.dispose()
-            self._get_engine.cache_clear()
-            db_bytes = sum(p.stat().st_size for p in Path(tmp).iterdir())
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return {"seconds": sample.seconds, "cpu_seconds": sample.cpu, "runqueue_wait_seconds": sample.waited,
-                "setup_seconds": setup, "db_bytes": db_bytes, **counts, **sample.gc.as_dict()}
-
-
-class BaselineRun:
-    """(B) the same spaCy pipeline over the whole file texts, sentences consumed."""
-
-    def __init__(self, files: list[tuple[str, bytes]]) -> None:
-        from cases.nlp import sentence_pipeline
-
-        self.texts = [data.decode("utf-8") for _, data in files]
-        self._pipeline = sentence_pipeline
-
-    def __call__(self, profiler=None) -> dict:  # type: ignore[no-untyped-def]
-        with Sample(runqueue_wait_s) as sample:
-            nlp = self._pipeline("nl")  # cached after the first call, as in the product
-            sentences = 0
-            chars = 0
-            for doc in nlp.pipe(self.texts):
-                for sent in doc.sents:
-                    sentences += 1
-                    chars += sent.end_char - sent.start_char
-        return {"seconds": sample.seconds, "cpu_seconds": sample.cpu, "runqueue_wait_seconds": sample.waited,
-                "sentences": sentences, "sentence_chars": chars, **sample.gc.as_dict()}
 
 
 def worker(kind: str, args: argparse.Namespace) -> None:
@@ -432,181 +245,6 @@ def print_report(r: dict) -> None:
           f"{r['ratio_cpu_time']:.1%}")
     print(f"import peak memory = {_mb(imp['peak_rss_bytes'])} (ru_maxrss of the import worker; target < 1 GB)  "
           f"{'PASS' if t['peak_memory']['pass'] else 'FAIL'}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Profile mode
-# ---------------------------------------------------------------------------------------------
-
-def _cython_name(filename: str, line: int, func: str) -> str:
-    """'spacy/tokens/doc.pyx:724(__get__)' -> '... Doc.text' by reading the .pyx source, if installed."""
-    if func not in ("__get__", "genexpr") or not filename.endswith(".pyx"):
-        return ""
-    try:
-        import spacy
-
-        src = Path(spacy.__file__).resolve().parent.parent / filename
-        lines = src.read_text(encoding="utf-8").splitlines()
-    except (ImportError, OSError):
-        return ""
-    if not 0 < line <= len(lines):
-        return ""
-    # Cython reports a property's __get__ at its decorator line; a genexpr inside the body.
-    order = (range(line - 1, min(line + 3, len(lines))) if lines[line - 1].strip().startswith("@")
-             else range(line - 1, max(line - 12, 0), -1))
-    for k in order:
-        stripped = lines[k].strip()
-        if stripped.startswith("def "):
-            name = stripped[4:].split("(")[0]
-            return f" [{Path(filename).stem}.{name}{' genexpr' if func == 'genexpr' else ''}]"
-    return ""
-
-
-def _label(root: str, filename: str, line: int, func: str) -> str:
-    shown = os.path.relpath(filename, ROOT) if filename.startswith(root) else filename
-    return f"{shown}:{line}({func}){_cython_name(filename, line, func)}"
-
-
-def stage_breakdown(files: list[tuple[str, bytes]], repeats: int = 5) -> dict:
-    """Unprofiled CPU time of the import's stages, re-run here through the same public functions.
-
-    Mirrors what import_files/store_import compute, outside the database: the rest of an
-    import's time is SQLAlchemy + SQLite (inserts, flushes, commits) and Python glue.
-    """
-    from cases.importer import preview_import
-    from cases.language import detect_language
-    from cases.nlp import sentence_pipeline, split_sentences
-
-    nlp = sentence_pipeline("nl")
-    previews = [preview_import(name, data, language="nl") for name, data in files]
-
-    def stages() -> dict[str, float]:
-        out: dict[str, float] = {}
-        t = time.process_time()
-        pv = [preview_import(name, data, language="nl") for name, data in files]
-        out["preview_import (read, detect language/labels/damage)"] = time.process_time() - t
-        t = time.process_time()
-        turns = [p.turns(p.default_speakers()) for p in pv]
-        out["turns_for/build_turns (x1; import_files runs it twice)"] = time.process_time() - t
-        t = time.process_time()
-        for p, ts in zip(pv, turns):
-            for tr in ts:
-                detect_language(p.source.text[tr.content_start:tr.end])
-        out["per-turn detect_language (_turn_language)"] = time.process_time() - t
-        spans = [[(tr.content_start, tr.end, "nl") for tr in ts] for ts in turns]
-        t = time.process_time()
-        for p, sp in zip(pv, spans):
-            split_sentences(p.source.text, sp)
-        out["split_sentences (per-turn nlp.pipe + doc.text + trim)"] = time.process_time() - t
-        t = time.process_time()
-        for p, sp in zip(pv, spans):
-            text = p.source.text
-            for doc in nlp.pipe((text[s:e] for s, e, _ in sp), batch_size=256):
-                for sent in doc.sents:
-                    sent.start_char, sent.end_char
-        out["  of which: nlp.pipe per turn + sents only"] = time.process_time() - t
-        return out
-
-    stages()  # warm
-    runs = [stages() for _ in range(repeats)]
-    del previews
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-
-
-def profile(args: argparse.Namespace) -> dict:
-    import cProfile
-    import pstats
-
-    files = max(1, round(args.files * args.profile_words / args.words))
-    corpus = generate_corpus(args.profile_words, files, args.seed)
-    print(f"profile corpus: {corpus['words']:,} words in {files} files (seed {args.seed})", flush=True)
-    imp, base = ImportRun(corpus["files"]), BaselineRun(corpus["files"])
-    imp(), base()  # warm-up: pipeline built, SQLAlchemy statement caches filled
-    plain: dict[str, list[dict]] = {"A": [], "B": []}
-    for _ in range(5):
-        plain["A"].append(imp())
-        plain["B"].append(base())
-    plain_a = statistics.median(r["seconds"] for r in plain["A"])
-    plain_b = statistics.median(r["seconds"] for r in plain["B"])
-    cpu_a = statistics.median(r["cpu_seconds"] for r in plain["A"])
-    cpu_b = statistics.median(r["cpu_seconds"] for r in plain["B"])
-    gc_a = statistics.median(r["gc_seconds"] for r in plain["A"])
-    gc_b = statistics.median(r["gc_seconds"] for r in plain["B"])
-    print(f"cyclic GC inside the timed window (median): import {gc_a:.3f} s, baseline {gc_b:.3f} s", flush=True)
-    print(f"unprofiled, interleaved, median of 5: import {plain_a:.2f} s (cpu {cpu_a:.2f}), baseline {plain_b:.2f} s "
-          f"(cpu {cpu_b:.2f}); import = {plain_b / plain_a:.1%} of baseline throughput ({cpu_b / cpu_a:.1%} on CPU "
-          "time)", flush=True)
-    stages = stage_breakdown(corpus["files"])
-    print("\nunprofiled stage CPU times (median of 5), against the import's median CPU time:")
-    for name, secs in stages.items():
-        print(f"  {secs:7.3f} s {secs / cpu_a:6.1%}  {name}")
-    outside = cpu_a - sum(v for k, v in stages.items() if not k.startswith(" ")) - \
-        stages["turns_for/build_turns (x1; import_files runs it twice)"]
-    print(f"  {outside:7.3f} s {outside / cpu_a:6.1%}  rest: SQLAlchemy/SQLite inserts, flushes, commits, queries, "
-          "glue (by difference)")
-    print(f"  {cpu_b:7.3f} s {cpu_b / cpu_a:6.1%}  (for scale: baseline B, whole-file nlp.pipe, same process)")
-    prof = cProfile.Profile()
-    profiled = imp(profiler=prof)["seconds"]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stats = pstats.Stats(prof)
-    with open(RESULTS / "import_profile.txt", "w") as fh:
-        pstats.Stats(prof, stream=fh).sort_stats("cumulative").print_stats(60)
-        pstats.Stats(prof, stream=fh).sort_stats("tottime").print_stats(40)
-    prof.dump_stats(str(RESULTS / "import_profile.prof"))
-
-    root, venv, bench = str(ROOT) + os.sep, str(ROOT / ".venv"), str(ROOT / "bench")
-    total = stats.total_tt  # type: ignore[attr-defined]
-    own, everything = [], []
-    by_key = {}
-    for key, (cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        row = {"function": _label(root, *key), "ncalls": nc, "tottime_s": tt, "cumtime_s": ct}
-        by_key[key] = row
-        everything.append(row)
-        if key[0].startswith(root) and not key[0].startswith((venv, bench)):
-            own.append(row)
-    own.sort(key=lambda r: r["cumtime_s"], reverse=True)
-    top_self = sorted(everything, key=lambda r: r["tottime_s"], reverse=True)[:15]
-
-    def callees(func_name: str, limit: int = 8) -> list[dict]:
-        """What one project function spends its cumulative time on (direct callees)."""
-        parent = next((k for k in stats.stats if k[2] == func_name and k[0].startswith(root)  # type: ignore
-                       and not k[0].startswith((venv, bench))), None)
-        if parent is None:
-            return []
-        rows = []
-        for key, (_cc, _nc, _tt, _ct, callers) in stats.stats.items():  # type: ignore[attr-defined]
-            if parent in callers:
-                cc, nc, tt, ct = callers[parent]
-                rows.append({"function": _label(root, *key), "ncalls": nc, "cumtime_s": ct})
-        return sorted(rows, key=lambda r: r["cumtime_s"], reverse=True)[:limit]
-
-    print(f"\nprofiled import: {profiled:.2f} s wall (cProfile overhead included), {total:.2f} s profiled\n")
-    print("top 10 project functions by cumulative time:")
-    print(f"  {'cum s':>7} {'% of import':>11} {'self s':>7} {'calls':>8}  function")
-    for row in own[:10]:
-        print(f"  {row['cumtime_s']:7.2f} {row['cumtime_s'] / total:11.1%} {row['tottime_s']:7.2f} "
-              f"{row['ncalls']:8,}  {row['function']}")
-    breakdown = {}
-    for name in ("store_import", "split_sentences", "preview_import", "import_files"):
-        breakdown[name] = callees(name)
-        print(f"\n{name}: direct callees by cumulative time")
-        for row in breakdown[name]:
-            print(f"  {row['cumtime_s']:7.3f} {row['cumtime_s'] / total:6.1%} {row['ncalls']:8,}  {row['function']}")
-    print("\ntop 15 functions by own (self) time, any code:")
-    for row in top_self:
-        print(f"  {row['tottime_s']:7.2f} {row['tottime_s'] / total:6.1%} {row['ncalls']:9,}  {row['function']}")
-    out = {"date": datetime.now(timezone.utc).date().isoformat(), "words": corpus["words"], "files": files,
-           "unprofiled_runs": plain, "unprofiled_import_median_s": plain_a, "unprofiled_baseline_median_s": plain_b,
-           "unprofiled_ratio": plain_b / plain_a, "unprofiled_cpu_ratio": cpu_b / cpu_a,
-           "unprofiled_gc_median_s": {"import": gc_a, "baseline": gc_b},
-           "unprofiled_import_cpu_median_s": cpu_a, "unprofiled_baseline_cpu_median_s": cpu_b,
-           "stage_cpu_median_s": stages, "stage_rest_by_difference_s": outside,
-           "profiled_import_s": profiled, "profiled_total_s": total, "top_project_cumulative": own[:20],
-           "callees": breakdown, "top_self": top_self, "machine": machine(processor=True),
-           "versions": versions("spacy", "sqlalchemy"), "load": load()}
-    write_json(RESULTS / "import_profile.json", out)
-    print(f"\nwrote {RESULTS / 'import_profile.json'}, import_profile.txt and import_profile.prof")
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

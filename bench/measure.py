@@ -1,6 +1,6 @@
-"""Measurement scaffolding shared by the benchmarks (bench/import_bench.py, bench/coding_bench.py).
+"""Measurement scaffolding shared by the benchmarks (bench/import_bench.py, coding_bench.py, matrix_bench.py).
 
-Both benchmarks report the same facts about the machine and its load, time their samples
+All benchmarks report the same facts about the machine and its load, time their samples
 the same way and summarise them the same way. Keeping that in one place means a figure
 called ``cpu_median_s`` or ``load_before`` means the same thing in every result file.
 Only the standard library is imported here, so a benchmark's worker process loads
