@@ -3,6 +3,9 @@
 Offsets on turns, sentences and segments are Unicode code points over the
 normalised text of one text version, end exclusive. Derived things (counts,
 matrices, agreement) are never stored here; what people write is.
+
+Long on purpose: the whole schema is one module, so that every table, constraint and the naming convention
+read together, and Alembic compares the migrations against one metadata.
 """
 
 from __future__ import annotations
