@@ -40,7 +40,8 @@ def page_stages(db: dict, repeats: int = 5) -> dict[str, float]:
     from cases.documents import document_case_names, document_text, document_turns, list_documents
     from cases.projects import get_document, get_project, list_coders
     from coding.picker import code_choices
-    from coding.workspace import document_segments, last_undoable, project_revision, recent_code_keys
+    from coding.undo import redo_offer, undo_offer
+    from coding.workspace import document_segments, project_revision, recent_code_keys
     from store.db import read_session
     from ui.coding_view import _Codings, _transcript_part, transcript_pages, transcript_payload
     from ui.transcript_component import _component_data, highlights_for_turns
@@ -91,13 +92,14 @@ def page_stages(db: dict, repeats: int = 5) -> dict[str, float]:
                     "loads them", t)
             choices = code_choices(s, project, language="en")
             recent = recent_code_keys(s, project, coder)
-            undoable = last_undoable(s, project, PAGE_CODER)
-            t = lap("(cached on the revision) code_choices, recent_code_keys, last_undoable", t)
+            undoable = undo_offer(s, project, PAGE_CODER, document=document)
+            redoable = redo_offer(s, project, PAGE_CODER, document=document)
+            t = lap("(cached on the revision) code_choices, recent_code_keys, undo_offer, redo_offer", t)
         turn_rows, highlights = transcript_payload(text, turns, segments)
         per_turn = highlights_for_turns(highlights, turn_rows)
         pages = transcript_pages(turn_rows)
         t = lap("(cached on the revision) transcript_payload, highlights_for_turns, transcript_pages", t)
-        cached = _Codings(text, turns, segments, 0, choices, recent, undoable, pages, turn_rows, per_turn)
+        cached = _Codings(text, turns, segments, 0, choices, recent, undoable, redoable, pages, turn_rows, per_turn)
         first, end, part = _transcript_part(cached, None)
         data = _component_data(turn_rows[first:end], per_turn, None, 640, part)
         t = lap("the first part's component data (_transcript_part, _component_data)", t)

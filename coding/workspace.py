@@ -1,8 +1,9 @@
-"""Working on one document: its segments, editing and deleting codings, undo from the event log.
+"""Working on one document: its segments, and editing and deleting codings.
 
-Undo reads the event log, not session state, so it survives a rerun, a reload
-and a restart: each undoable event is reversed once, and the reversal is logged
-as an "undo" event that names the event it reverses.
+An edit touches only what the acting person owns: their own codes, on segments nobody else has put a code on.
+Taking away a segment or code that carries a memo, or that a framework cell pins as a quote, is refused with
+what is in the way, so nothing goes without a trace. Every edit is one event that names the document, which is
+what undo and redo (`coding.undo`) read.
 """
 
 from __future__ import annotations
@@ -10,18 +11,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from cases.documents import current_text_version, document_sentences, document_turns, turn_label
 from codebooks.service import code_label, find_code
 from store.errors import Refused
 from store.events import record_event
-from store.models import Code, Coder, Coding, Document, Event, Memo, Project, Segment, TextVersion
-
-UNDOABLE = {("segment", "create"), ("segment", "update"), ("segment", "delete"), ("coding", "create"),
-            ("coding", "update"), ("coding", "delete")}
-
+from coding.ownership import coding_authors, others_codes_on, pins_on, removal_blocker
+from coding.undo import segment_record
+from store.models import Code, Coder, Coding, Document, Project, Segment, TextVersion
 
 @dataclass
 class CodingView:
@@ -153,19 +152,17 @@ def _coding(session: Session, project: Project, guid: uuid.UUID | str) -> Coding
     return coding
 
 
-def _segment_record(session: Session, segment: Segment) -> dict:
-    codings = session.execute(
-        select(Coding.guid, Code.key, Coding.origin, Coding.matched_term).join(Code).where(Coding.segment_id == segment.id)
-    ).all()
-    return {"document_id": segment.document_id, "text_version_id": segment.text_version_id,
-            "coder_id": segment.coder_id, "start": segment.start, "end": segment.end,
-            "codings": [{"guid": str(g), "code": k, "origin": o, "matched_term": t} for g, k, o, t in codings]}
+def _document_guid(session: Session, segment: Segment) -> str:
+    return str(session.scalar(select(Document.guid).where(Document.id == segment.document_id)))
 
 
 def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, start: int, end: int, *,
                    actor: str) -> Segment:
-    """Widen or narrow a segment on its own text version."""
+    """Widen or narrow a segment on its own text version (not while someone else's code is on it)."""
     segment = segment_by_guid(session, project, guid)
+    others = others_codes_on(session, segment, actor)
+    if others:
+        raise Refused("cannot resize this segment: " + "; ".join(f"{who} put {key} on it" for who, key in others))
     length = session.scalar(select(TextVersion.length).where(TextVersion.id == segment.text_version_id))
     if not (0 <= start < end <= length):
         raise Refused(f"span {start}–{end} is outside the text (0–{length}, start before end)")
@@ -173,17 +170,18 @@ def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, st
     segment.start, segment.end = start, end
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="update", entity="segment",
-                 entity_guid=segment.guid, before=before, after={"start": start, "end": end})
+                 entity_guid=segment.guid, before=before,
+                 after={"start": start, "end": end, "document": _document_guid(session, segment)})
     return segment
 
 
 def delete_segment(session: Session, project: Project, guid: uuid.UUID | str, *, actor: str) -> None:
-    """Delete a segment with its codings (memos on it must be moved or deleted first: nothing is lost silently)."""
+    """Delete a segment with its codings: only your own codes, and no memo or pinned quote goes silently."""
     segment = segment_by_guid(session, project, guid)
-    memos = session.scalar(select(func.count()).select_from(Memo).where(Memo.segment_id == segment.id))
-    if memos:
-        raise Refused(f"this segment has {memos} memo(s); delete them on the Memos page first")
-    before = _segment_record(session, segment)
+    blocked = removal_blocker(session, segment, actor)
+    if blocked:
+        raise Refused(f"cannot delete this segment: {blocked}")
+    before = segment_record(session, segment)
     record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="segment",
                  entity_guid=segment.guid, before=before)
     session.delete(segment)
@@ -200,41 +198,62 @@ def add_code_to_segment(session: Session, project: Project, guid: uuid.UUID | st
     session.add(coding)
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="coding",
-                 entity_guid=coding.guid, after={"segment": str(segment.guid), "code": code.key})
+                 entity_guid=coding.guid, after={"segment": str(segment.guid), "code": code.key,
+                                                 "document": _document_guid(session, segment)})
     return coding
 
 
 def recode(session: Session, project: Project, coding_guid: uuid.UUID | str, code_key: str, *, actor: str) -> Coding:
-    """Give a coding another code (same segment, same guid)."""
+    """Give your coding another code (same segment, same guid)."""
     coding = _coding(session, project, coding_guid)
     code = _codable(session, project, code_key)
     old = session.get(Code, coding.code_id)
     if old.id == code.id:
         return coding
+    segment = session.get(Segment, coding.segment_id)
+    _own_coding(session, segment, coding, actor, "recode")
+    pins = pins_on(session, segment, code_id=old.id)
+    if pins:
+        raise Refused(f"cannot recode: the segment is pinned as a {old.key} quote on {', '.join(pins)}; "
+                      "unpin it on the Framework page first")
     if session.scalar(select(Coding.id).where(Coding.segment_id == coding.segment_id, Coding.code_id == code.id)):
         raise Refused(f"this segment already has code '{code.key}'")
     coding.code_id = code.id
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="update", entity="coding",
-                 entity_guid=coding.guid, before={"code": old.key}, after={"code": code.key})
+                 entity_guid=coding.guid, before={"code": old.key},
+                 after={"code": code.key, "segment": str(segment.guid), "document": _document_guid(session, segment)})
     return coding
 
 
 def remove_coding(session: Session, project: Project, coding_guid: uuid.UUID | str, *, actor: str) -> None:
-    """Remove one code from a segment; the segment goes too when it was its last code and has no memos."""
+    """Remove one of your codes from a segment; the segment goes too when it was its last code."""
     coding = _coding(session, project, coding_guid)
     segment = session.get(Segment, coding.segment_id)
+    _own_coding(session, segment, coding, actor, "remove")
     others = session.scalar(select(func.count()).select_from(Coding).where(
         Coding.segment_id == segment.id, Coding.id != coding.id))
     if not others:
         delete_segment(session, project, segment.guid, actor=actor)
         return
     code = session.get(Code, coding.code_id)
+    pins = pins_on(session, segment, code_id=code.id)
+    if pins:
+        raise Refused(f"cannot remove {code.key}: the segment is pinned as a quote on {', '.join(pins)}; "
+                      "unpin it on the Framework page first")
     record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="coding",
                  entity_guid=coding.guid, before={"segment": str(segment.guid), "code": code.key,
-                                                  "origin": coding.origin, "matched_term": coding.matched_term})
+                                                  "origin": coding.origin, "matched_term": coding.matched_term,
+                                                  "document": _document_guid(session, segment)})
     session.delete(coding)
     session.flush()
+
+
+def _own_coding(session: Session, segment: Segment, coding: Coding, actor: str, verb: str) -> None:
+    author = coding_authors(session, segment).get(coding.guid)
+    if author != actor:
+        key = session.scalar(select(Code.key).where(Code.id == coding.code_id))
+        raise Refused(f"cannot {verb} {key}: {author} put it on this segment, and only they can change it")
 
 
 def _codable(session: Session, project: Project, key: str) -> Code:
@@ -242,84 +261,3 @@ def _codable(session: Session, project: Project, key: str) -> Code:
     if not code.codable or not code.enabled:
         raise Refused(f"code '{key}' cannot be applied ({'a folder' if not code.codable else 'switched off'})")
     return code
-
-
-# --- undo --------------------------------------------------------------------------------------------
-
-def last_undoable(session: Session, project: Project, actor: str) -> Event | None:
-    """This person's latest coding change that has not been undone yet."""
-    events = session.scalars(
-        select(Event).where(Event.project_guid == project.guid, Event.actor == actor).order_by(Event.id.desc()).limit(200)
-    ).all()
-    undone = {e.after.get("undoes") for e in events if e.action == "undo" and e.after}
-    for event in events:
-        if event.action == "undo":
-            continue
-        if (event.entity, event.action) in UNDOABLE and event.id not in undone:
-            return event
-    return None
-
-
-def describe(event: Event) -> str:
-    after, before = event.after or {}, event.before or {}
-    if event.entity == "segment" and event.action == "create":
-        return f"coding {after.get('start')}–{after.get('end')} with {', '.join(after.get('codes', []))}"
-    if event.entity == "segment" and event.action == "update":
-        return f"resizing a segment to {after.get('start')}–{after.get('end')}"
-    if event.entity == "segment" and event.action == "delete":
-        return f"deleting the segment {before.get('start')}–{before.get('end')}"
-    if event.entity == "coding" and event.action == "update":
-        return f"recoding {before.get('code')} → {after.get('code')}"
-    if event.entity == "coding" and event.action == "create":
-        return f"adding {after.get('code')} to a segment"
-    return f"removing {before.get('code')} from a segment"
-
-
-def undo_last(session: Session, project: Project, *, actor: str) -> str:
-    """Reverse this person's latest coding change; returns what was undone."""
-    event = last_undoable(session, project, actor)
-    if event is None:
-        raise Refused("nothing to undo")
-    before, after = event.before or {}, event.after or {}
-    if event.entity == "segment" and event.action == "create":
-        segment = session.scalar(select(Segment).where(Segment.guid == event.entity_guid))
-        if segment is not None:
-            if session.scalar(select(func.count()).select_from(Memo).where(Memo.segment_id == segment.id)):
-                raise Refused("cannot undo: the segment has a memo now; delete the memo first")
-            session.delete(segment)
-    elif event.entity == "segment" and event.action == "update":
-        segment = segment_by_guid(session, project, event.entity_guid)
-        segment.start, segment.end = before["start"], before["end"]
-    elif event.entity == "segment" and event.action == "delete":
-        _restore_segment(session, project, event.entity_guid, before)
-    elif event.entity == "coding" and event.action == "create":
-        session.execute(delete(Coding).where(Coding.guid == event.entity_guid))
-    elif event.entity == "coding" and event.action == "update":
-        coding = _coding(session, project, event.entity_guid)
-        coding.code_id = find_code(session, project, before["code"]).id
-    elif event.entity == "coding" and event.action == "delete":
-        segment = segment_by_guid(session, project, before["segment"])
-        coding = Coding(segment_id=segment.id, code_id=find_code(session, project, before["code"]).id,
-                        origin=before.get("origin") or "manual", matched_term=before.get("matched_term"))
-        coding.guid = event.entity_guid
-        session.add(coding)
-    session.flush()
-    what = describe(event)
-    record_event(session, project_guid=project.guid, actor=actor, action="undo", entity=event.entity,
-                 entity_guid=event.entity_guid, after={"undoes": event.id, "what": what})
-    return what
-
-
-def _restore_segment(session: Session, project: Project, guid: uuid.UUID, record: dict) -> None:
-    """Recreate a deleted segment and its codings with their own guids (guids are never re-minted)."""
-    segment = Segment(document_id=record["document_id"], text_version_id=record["text_version_id"],
-                      coder_id=record["coder_id"], start=record["start"], end=record["end"])
-    segment.guid = guid
-    session.add(segment)
-    session.flush()
-    for item in record["codings"]:
-        coding = Coding(segment_id=segment.id, code_id=find_code(session, project, item["code"]).id,
-                        origin=item.get("origin") or "manual", matched_term=item.get("matched_term"))
-        coding.guid = uuid.UUID(item["guid"])
-        session.add(coding)
-

@@ -8,6 +8,7 @@ from cases.projects import get_case, get_document, get_or_create_coder, get_proj
 from coding.codings import apply_coding, list_codings
 from coding.memos import memo_views
 from coding.suggest import suggest_codings
+from coding.undo import redo, redo_offer, undo, undo_offer
 from commands.support import ACTOR, CliRefused, emit, notice, open_database, write_out
 from exports.listing import FORMATS, render_records
 from store.db import read_session, write_session
@@ -19,10 +20,38 @@ def cmd_code(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
         coder, created = get_or_create_coder(s, project, args.coder, actor=ACTOR)
-        segment = apply_coding(s, project, document, coder, args.start, args.end, args.code, actor=ACTOR)
+        # the coder is who did it: undo --coder NAME takes back exactly these changes
+        segment = apply_coding(s, project, document, coder, args.start, args.end, args.code, actor=coder.name)
     if created:  # only once the transaction has committed
         notice(f"created coder '{coder.name}' in project '{project.name}'")
     emit(f"coded {args.start}–{args.end} of '{document.title}' with {', '.join(args.code)} (segment {segment.guid})")
+
+
+def cmd_undo(args: argparse.Namespace) -> None:
+    _undo_or_redo(args, "undo")
+
+
+def cmd_redo(args: argparse.Namespace) -> None:
+    _undo_or_redo(args, "redo")
+
+
+def _undo_or_redo(args: argparse.Namespace, action: str) -> None:
+    """Only this coder's own last change (in --document, else anywhere in the project); --dry-run says which."""
+    offer, run = (undo_offer, undo) if action == "undo" else (redo_offer, redo)
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document) if args.document else None
+        coder = " ".join(args.coder.split())
+        if args.dry_run:
+            found = offer(s, project, coder, document=document)
+            if found is None:
+                raise CliRefused(f"nothing to {action} for {coder}")
+            if found.blocked:
+                raise CliRefused(f"cannot {action} {found.description}: {found.blocked}")
+            emit(f"would {action}: {found.description}")
+            return
+        what = run(s, project, actor=coder, document=document)
+    emit(f"{'undid' if action == 'undo' else 'redid'}: {what}")
 
 
 def cmd_suggest(args: argparse.Namespace) -> None:
@@ -117,6 +146,14 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--start", required=True, type=int)
     p.add_argument("--end", required=True, type=int)
     p.add_argument("--coder", required=True)
+
+    for name, handler, help_ in (("undo", cmd_undo, "take back a coder's own last coding change"),
+                                 ("redo", cmd_redo, "do again the coding change a coder took back last")):
+        p = command(name, handler, help_ + " (in --document, else anywhere in the project)")
+        p.add_argument("--project", required=True)
+        p.add_argument("--coder", required=True, help="whose change: only ever that coder's own")
+        p.add_argument("--document", help="title or guid")
+        p.add_argument("--dry-run", action="store_true", help="say what it would take back, change nothing")
 
     p = command("suggest", cmd_suggest, "suggest codes for a document's sentences from indicator terms "
                 "(writes nothing)", listing=True)

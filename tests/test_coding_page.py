@@ -109,7 +109,8 @@ def test_only_my_codings_and_undo(opened) -> None:  # type: ignore[no-untyped-de
     at.run()
     assert len(_stored(url, ids)) == 2
     undo = at.button(key="undo")
-    assert undo.label.startswith("↶ Undo coding")
+    # the label is Markdown-escaped (transcript text is shown literally): compare what a person reads
+    assert undo.label.replace("\\", "") == "↶ Undo: Immediate value on “Ik kreeg een tip van …” in gesprek, turn 2"
     undo.click()
     at.run()
     assert not at.exception
@@ -220,3 +221,46 @@ def test_a_memo_on_the_document_from_its_expander(opened) -> None:  # type: igno
     with read_session(get_engine(url)) as s:
         memos = list_memos(s, get_project(s, ids[0]), "document")
     assert [m.text for m in memos] == ["Het gesprek ging vooral over tips."]
+
+
+def test_undo_is_not_offered_when_it_would_take_another_coders_code(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    _select(at, ids, {"id": "turn-4", "turn": 1, "action": "turn"})
+    at.multiselect(key="codes_to_apply").select("vc.applied")
+    at.run()
+    at.button(key="apply_codes").click()
+    at.run()
+    from coding.workspace import add_code_to_segment
+
+    with write_session(get_engine(url)) as s:
+        project = get_project(s, ids[0])
+        [coding] = list_codings(s, project)
+        add_code_to_segment(s, project, coding.segment, "vc.realised", actor="Lieke")
+    at.run()
+    assert not at.exception
+    assert not any(b.key == "undo" for b in at.button)
+    reasons = [c.value.replace("\\", "") for c in at.caption if "not offered" in c.value]
+    assert reasons == ["↶ Undo: Applied value on “Ik kreeg een tip van …” in gesprek, turn 2 — not offered: "
+                       "Lieke changed this segment after you (added vc.realised)."]
+    assert len(_stored(url, ids)) == 2
+
+
+def test_without_a_name_nothing_can_be_coded_or_undone(monkeypatch, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    with write_session(get_engine(sqlite_url)) as s:
+        project = create_project(s, "Naamloos")
+        adopt_codebook(s, project, "value-creation")
+        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[], speakers={
+            "I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        coder, _ = get_or_create_coder(s, project, "app")
+        apply_coding(s, project, document, coder, 3, 6, ["vc.immediate"], actor="app")  # an old anonymous coding
+        ids = str(project.guid), str(document.guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0])
+    at.query_params["document"] = ids[1]
+    at.run()
+    at.switch_page("pages/coding.py").run()
+    assert any("before coding" in w.value for w in at.warning)
+    _select(at, ids, {"id": "turn-5", "turn": 1, "action": "turn"})
+    at.multiselect(key="codes_to_apply").select("vc.applied")
+    at.run()
+    assert at.button(key="apply_codes").disabled
+    assert not any(b.key in ("undo", "redo") for b in at.button)  # the shared anonymous name has no history

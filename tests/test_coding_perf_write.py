@@ -16,7 +16,7 @@ from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_project, get_or_create_coder
 from codebooks.service import add_code, adopt_codebook, update_code
 from coding.codings import apply_coding, code_span, list_codings
-from coding.workspace import last_undoable, undo_last
+from coding.undo import undo, undo_offer
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import Coder, Coding, Event, Segment
@@ -83,9 +83,10 @@ def test_code_span_writes_what_apply_coding_writes(engine, doc) -> None:  # type
                                 "coder": "Lieke", "codes": ["vc.immediate", "vc.applied"], "origin": "manual"}
     # undo reads the event log: the fast path's event is undoable like any other
     with read_session(engine) as s:
-        assert last_undoable(s, project, "Lieke").entity_guid == guid
+        offer = undo_offer(s, project, "Lieke")
+        assert offer.change_id == fast_event.id and offer.blocked is None
     with write_session(engine) as s:
-        undo_last(s, project, actor="Lieke")
+        undo(s, project, actor="Lieke")
     assert _counts(engine)[:2] == (1, 2)
 
 

@@ -10,18 +10,17 @@ from cases.projects import create_project, get_or_create_coder
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding
 from coding.memos import add_memo
+from coding.undo import undo, undo_offer
 from coding.workspace import (
     add_code_to_segment,
     delete_segment,
     document_segments,
-    last_undoable,
     recent_code_keys,
     recode,
     remove_coding,
     resize_segment,
     sentence_span,
     turn_span,
-    undo_last,
 )
 from store.db import read_session, write_session
 from store.errors import Refused
@@ -96,22 +95,22 @@ def test_undo_reverses_each_change_once_and_survives_new_sessions(engine, doc) -
         delete_segment(s, project, seg.guid, actor="Sanne")
     assert _codings(engine) == 0
     with write_session(engine) as s:
-        assert undo_last(s, project, actor="Sanne").startswith("deleting the segment")
+        assert undo(s, project, actor="Sanne") == "deleting Immediate value, Applied value on “een” in w, turn 2"
     with read_session(engine) as s:
         [view] = document_segments(s, document)
     assert view.guid == seg.guid and (view.start, view.end) == (tip, tip + 3)
     assert [c.key for c in view.codings] == ["vc.applied", "vc.immediate"]
     with write_session(engine) as s:
-        assert undo_last(s, project, actor="Sanne").startswith("resizing")
+        assert undo(s, project, actor="Sanne") == "resizing “een” in w, turn 2"
     with read_session(engine) as s:
         assert document_segments(s, document)[0].text == "een tip"
     with write_session(engine) as s:
-        assert undo_last(s, project, actor="Sanne").startswith("coding")
+        assert undo(s, project, actor="Sanne") == "Immediate value, Applied value on “een tip” in w, turn 2"
     assert _codings(engine) == 0
     with write_session(engine) as s, pytest.raises(Refused, match="nothing to undo"):
-        undo_last(s, project, actor="Sanne")
+        undo(s, project, actor="Sanne")
     with read_session(engine) as s:
-        assert last_undoable(s, project, "Sanne") is None
+        assert undo_offer(s, project, "Sanne") is None
 
 
 def test_deleting_a_segment_with_a_memo_is_refused(engine, doc) -> None:  # type: ignore[no-untyped-def]

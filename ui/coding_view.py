@@ -13,10 +13,7 @@ and after it (bench/README.md, coding section, says why and what it saved).
 
 from __future__ import annotations
 
-import functools
-import threading
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +28,10 @@ from coding.memos import add_memo
 from coding.offsets import snap_to_words
 from coding.picker import code_choices, pick_order
 from coding.suggest import accept_suggestions, suggest_codings
+from coding.undo import Offer, redo, redo_offer, undo, undo_offer
 from coding.workspace import (
     SegmentView,
-    describe,
     document_segments,
-    last_undoable,
     project_revision,
     recent_code_keys,
     recode,
@@ -44,16 +40,17 @@ from coding.workspace import (
     segment_by_guid,
     sentence_span,
     turn_span,
-    undo_last,
 )
-from store.db import database_url, read_session, write_session
+from store.db import read_session, write_session
 from store.errors import Refused
 from ui.state import (
     actor, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash,
 )
+from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
 
 PENDING_KEY = "coding_pending_selection"
+ANONYMOUS = "app"  # what ui.state.actor() says while no name is typed in the sidebar
 TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript part (about 2,000 words)
 
 
@@ -122,6 +119,11 @@ class _Open:
     snap: bool
     language: str
 
+    @property
+    def named(self) -> bool:
+        """Nobody codes as the anonymous shared name: writes wait for a name in the sidebar."""
+        return self.me != ANONYMOUS
+
 
 @dataclass
 class _Codings:
@@ -133,46 +135,14 @@ class _Codings:
     codings: int  # how many codings the segments carry
     choices: list
     recent: list[str]
-    undoable: Any  # store.models.Event | None
+    undo: Offer | None  # this person's last change in this document, or why it cannot be taken back
+    redo: Offer | None
     pages: list[tuple[int, int]]
     turn_rows: list[dict]
     per_turn: dict[int, list[dict]]
 
 
-class _RevisionCache:
-    """A small LRU of values that are immutable once made, for the page's per-rerun lookups.
-
-    Every key holds the database URL and the project's latest event id (or an immutable text version), so an entry
-    is never stale; st.cache_resource would do the same but hashes its arguments through `inspect` on every call,
-    which cost more than the rest of the lookup (bench/README.md). Shared by all sessions, like a resource cache;
-    two sessions missing at once both compute, and one result is kept.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def __call__(self, function):  # type: ignore[no-untyped-def]
-        @functools.wraps(function)
-        def cached(*args):  # type: ignore[no-untyped-def]
-            key = (database_url(), *args)
-            with self.lock:
-                if key in self.entries:
-                    self.entries.move_to_end(key)
-                    return self.entries[key]
-            value = function(*args)
-            with self.lock:
-                self.entries[key] = value
-                while len(self.entries) > self.size:
-                    self.entries.popitem(last=False)
-            return value
-
-        cached.clear = self.entries.clear  # type: ignore[attr-defined]
-        return cached
-
-
-@_RevisionCache(8)
+@RevisionCache(8)
 def _project_lists(project_guid: str, revision: int):  # type: ignore[no-untyped-def]
     """The project, its documents (guids, titles with their cases) and coder names; keyed on the latest event.
 
@@ -196,7 +166,7 @@ def _load_document(project_guid: str, document_guid: str, version: int):  # type
         return document_text(session, document), document_turns(session, document)
 
 
-@_RevisionCache(32)
+@RevisionCache(32)
 def _load_codings(project_guid: str, document_guid: str, version: int, revision: int, me: str, only_mine: bool,
                   language: str) -> _Codings:
     """Segments, picker choices, recent codes, the undoable change and the component's payload.
@@ -215,9 +185,11 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
             segments = document_segments(session, document, coder=coder if only_mine else None, language=language)
         choices = code_choices(session, project, language=language)
         recent = recent_code_keys(session, project, coder)
-        undoable = last_undoable(session, project, me)
+        named = me != ANONYMOUS
+        undoable = undo_offer(session, project, me, document=document, language=language) if named else None
+        redoable = redo_offer(session, project, me, document=document, language=language) if named else None
     turn_rows, highlights = transcript_payload(text, turns, segments)
-    return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable,
+    return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable, redoable,
                     transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows))
 
 
@@ -237,8 +209,9 @@ def coding_page() -> None:
         st.stop()
 
     me = actor()
-    if me == "app":
-        st.warning("Type your name under **You are** in the sidebar: every segment records its coder.")
+    if me == ANONYMOUS:
+        st.warning("Type your name under **You are** in the sidebar before coding: every segment records its "
+                   "coder, and undo only ever offers your own changes.")
 
     wanted = st.query_params.get("document")
     c1, c2, c3, c4 = st.columns([4, 1.3, 1.3, 1])
@@ -300,13 +273,7 @@ def _workspace(o: _Open) -> None:
         _coding_panel(o, cached.choices, cached.recent)
         _segments_panel(o, cached, turns)
         st.divider()
-        if cached.undoable is not None and st.button(f"↶ Undo {describe(cached.undoable)}", key="undo"):
-            try:
-                with write_session(engine()) as s:
-                    flash(f"Undone: {undo_last(s, project, actor=o.me)}.")
-            except Refused as exc:
-                flash(str(exc), "error")
-            rerun_fragment()
+        _undo_redo(o, cached)
         _suggestions_panel(o)
         _memo_panel(o)
 
@@ -356,7 +323,9 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
                 if choice.exclude:
                     st.caption(f"Not when: {choice.exclude}")
     b1, b2 = st.columns(2)
-    if b1.button("Apply", type="primary", disabled=not picked, key="apply_codes"):
+    if not o.named:
+        st.caption("Type your name under **You are** in the sidebar to apply codes.")
+    if b1.button("Apply", type="primary", disabled=not picked or not o.named, key="apply_codes"):
         try:
             code_span(engine(), o.project.guid, o.guid, o.me, selection["start"], selection["end"], picked,
                       actor=o.me)
@@ -390,6 +359,9 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
         chosen = st.selectbox("Segment", list(labels), key="edit_segment")
         segment = labels[chosen]
         st.markdown(f"> {md_escape(segment.text)}")
+        if not o.named:
+            st.caption("Type your name under **You are** in the sidebar to edit codings or write memos.")
+            return
         with st.form("edit_segment_form"):
             coding_key = st.selectbox("Code", [c.key for c in segment.codings], key="edit_coding")
             new_code = st.selectbox("Change to", ["(keep)", *[c.key for c in choices]], key="edit_new_code")
@@ -428,6 +400,27 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
             rerun_fragment()
 
 
+def _undo_redo(o: _Open, cached: _Codings) -> None:
+    """Undo and redo of this person's own changes in this document, in words; a change that would touch someone
+    else's work is not offered, and the reason says why."""
+    for offer in (cached.undo, cached.redo):
+        if offer is None:
+            continue
+        if offer.blocked:
+            st.caption(md_escape(f"{offer.label} — not offered: {offer.blocked}."))
+            continue
+        if st.button(md_escape(offer.label), key=offer.action, help="Only your own last change in this document."):
+            run = undo if offer.action == "undo" else redo
+            try:
+                with write_session(engine()) as s:
+                    what = run(s, o.project, actor=o.me, document=get_document(s, o.project, o.guid))
+            except Refused as exc:
+                flash(str(exc), "error")
+            else:
+                flash(f"{'Undone' if offer.action == 'undo' else 'Redone'}: {what}.")
+            rerun_fragment()
+
+
 def _suggestions_panel(o: _Open) -> None:
     """Auto-code suggestions: nothing is coded until a person accepts it."""
     project, guid, me = o.project, o.guid, o.me
@@ -453,7 +446,8 @@ def _suggestions_panel(o: _Open) -> None:
                   if st.checkbox(f"**{x.code}** — {md_escape(x.text[:160])} (term: {md_escape(x.matched_term)})",
                                  value=True, key=f"sugg_{guid}_{x.key}")]
         accept, reject = st.columns(2)
-        if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked):
+        if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked or not o.named,
+                         help=None if o.named else "Type your name under You are in the sidebar first."):
             try:
                 with write_session(engine()) as s:
                     document = get_document(s, project, guid)
@@ -473,6 +467,9 @@ def _suggestions_panel(o: _Open) -> None:
 def _memo_panel(o: _Open) -> None:
     with st.expander("Memo on this document", key="coding_memo_open", on_change="rerun") as panel:
         if not panel.open:  # drawn only while open (a rerun opens it)
+            return
+        if not o.named:
+            st.caption("Type your name under **You are** in the sidebar to write memos.")
             return
         with st.form("document_memo", clear_on_submit=True):
             text = st.text_area("Memo", key="document_memo_text", height=100)
