@@ -12,12 +12,12 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from commands import analysis, codebooks, coding, documents, focusgroups, projects, reports
+from commands import analysis, codebooks, coding, corrections, documents, focusgroups, projects, reports
 from commands.support import CliRefused
 from exports.listing import FORMATS
 
 # The order of `cli.py --help`: the research flow, from projects to reports.
-MODULES = (projects, documents, codebooks, coding, analysis, focusgroups, reports)
+MODULES = (projects, documents, corrections, codebooks, coding, analysis, focusgroups, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

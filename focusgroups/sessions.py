@@ -88,3 +88,19 @@ def get_session(session: Session, project: Project, ref: str) -> FocusGroupSessi
     if found is None:
         raise Refused(f"project '{project.name}' has no focus-group session '{ref}'")
     return found
+
+
+def rename_session(session: Session, project: Project, fg: FocusGroupSession, new_name: str, *, actor: str) -> bool:
+    """A session's name (unique per project); its feedback stays with it. True when the name changed."""
+    name = clean_name(new_name, "focus-group session")
+    if name == fg.name:
+        return False
+    if session.scalar(select(FocusGroupSession.id).where(FocusGroupSession.project_id == project.id,
+                                                         FocusGroupSession.name == name)):
+        raise Refused(f"project '{project.name}' already has a focus-group session '{name}'")
+    before = fg.name
+    fg.name = name
+    session.flush()
+    record_event(session, project_guid=project.guid, actor=actor, action="rename", entity="focus_group_session",
+                 entity_guid=fg.guid, before={"name": before}, after={"name": name})
+    return True

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
+from cases.attributes import attribute_values, import_attribute_sheet, list_definitions, set_attribute
 from exports.case_report import build_case_report
 from cases.documents import list_documents
 from cases.projects import (
@@ -16,10 +16,12 @@ from cases.projects import (
     list_cases,
     list_persons,
 )
+from cases.renames import rename_attribute, rename_case, rename_person
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
-from ui.state import actor, engine, project_or_stop
+from ui.corrections import delete_section, rename_form, run_correction
+from ui.state import actor, engine, project_or_stop, show_flash
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -28,8 +30,10 @@ with read_session(engine()) as s:
     documents = list_documents(s, project)
     doc_counts = case_document_counts(s, project)
     values = {target: attribute_values(s, project, target) for target in ("case", "person", "document")}
+    attribute_definitions = list_definitions(s, project)
 
 st.title("Cases & attributes")
+show_flash()
 case_names = {c.id: c.name for c in cases}
 
 st.subheader("Cases")
@@ -73,6 +77,44 @@ with st.form("new_person", clear_on_submit=True):
             st.error(str(exc))
         else:
             st.rerun()
+
+st.subheader("Correct or delete")
+st.caption("Renaming keeps codings, cells, reports and links: only the name changes, and names stay unique in the "
+           "project. Deleting shows first what goes with it; deleted things wait in the bin on the Projects page.")
+fix_case, fix_person, fix_attribute = st.tabs(["Case", "Person", "Attribute"])
+with fix_case:
+    if cases:
+        old_case = st.selectbox("Case", [c.name for c in cases], key="rename_case_pick")
+        rename_form(f"case_{old_case}", f"case '{old_case}'", old_case,
+                    lambda s, new: rename_case(s, project, get_case(s, project, old_case), new, actor=actor()))
+        with st.expander(f"Delete case '{old_case}'"):
+            delete_section(f"case_{old_case}", project, "case", old_case, old_case)
+with fix_person:
+    if persons:
+        old_person = st.selectbox("Person", [p.name for p in persons], key="rename_person_pick")
+        chosen = next(p for p in persons if p.name == old_person)
+        with st.form(f"rename_person_{chosen.guid}"):
+            c1, c2 = st.columns(2)
+            new_name = c1.text_input("Name", value=chosen.name)
+            new_pseudonym = c2.text_input("Pseudonym", value=chosen.pseudonym)
+            if st.form_submit_button("Save"):
+                run_correction(lambda s: (
+                    f"Saved {' '.join(new_name.split())} (pseudonym '{' '.join(new_pseudonym.split())}')."
+                    if rename_person(s, project, get_person(s, project, str(chosen.guid)), name=new_name,
+                                     pseudonym=new_pseudonym, actor=actor())
+                    else "Nothing changed."))
+        with st.expander(f"Delete person '{chosen.name}'"):
+            delete_section(f"person_{chosen.guid}", project, "person", str(chosen.guid), chosen.name)
+with fix_attribute:
+    definitions = attribute_definitions
+    if definitions:
+        labels = {f"{d.target}: {d.name}": d for d in definitions}
+        picked = labels[st.selectbox("Attribute", list(labels), key="rename_attribute_pick")]
+        rename_form(f"attribute_{picked.guid}", f"{picked.target} attribute '{picked.name}'", picked.name,
+                    lambda s, new: rename_attribute(s, project, picked.target, picked.name, new, actor=actor()))
+        with st.expander(f"Delete the {picked.target} attribute '{picked.name}'"):
+            delete_section(f"attribute_{picked.guid}", project, "attribute", f"{picked.target}:{picked.name}",
+                           f"{picked.target}:{picked.name}")
 
 st.subheader("Set an attribute")
 target = st.radio("On", ["case", "document", "person"], horizontal=True, key="attr_target")

@@ -15,10 +15,12 @@ from cases.documents import (
 from cases.importer import SpeakerDecision, import_files, preview_import, store_import
 from cases.projects import create_case, find_case, get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
+from cases.renames import rename_document
 from cases.speakers import ROLES
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
+from ui.corrections import delete_section, rename_form
 from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
 TURNS_PER_PAGE = 40
@@ -153,7 +155,9 @@ with tab_read:
     st.caption(f"{document.kind} · {document.language or 'language unknown'} · from "
                f"{md_escape(document.source_filename)} · {len(text):,} characters · {len(units)} turns · "
                f"{sum(len(x) for _, x in units)} sentences")
-    with st.expander("Cases and date"):
+    with st.expander("Title, cases and date"):
+        rename_form(f"document_{guid}", "the document", document.title,
+                    lambda s, new: rename_document(s, project, get_document(s, project, guid), new, actor=actor()))
         with st.form(f"document_meta_{guid}"):
             member_of = st.multiselect("Belongs to cases", [c.name for c in cases], default=case_names.get(document.id, []),
                                        help="A focus group can span several cases.")
@@ -167,6 +171,8 @@ with tab_read:
                 else:
                     flash("Saved the document's cases and date.")
                     st.rerun()
+    with st.expander("Delete this document"):
+        delete_section(f"document_{guid}", project, "document", guid, document.title)
     if speakers:
         st.dataframe(pd.DataFrame([{"label": sp.label, "role": sp.role, "person": p.name if p else None,
                                     "pseudonym": p.pseudonym if p else None} for sp, p in speakers]),

@@ -18,11 +18,12 @@ from focusgroups.feedback import STANCES_BY_PURPOSE, promote_to_code, record_fee
 from focusgroups.presentation import (
     MODE_LABELS, MODES, attendee_roles, cell_quotes, feedback_on, walk_codes, walk_summary,
 )
-from focusgroups.sessions import create_session, get_session, list_sessions, parse_attendees
+from focusgroups.sessions import create_session, get_session, list_sessions, parse_attendees, rename_session
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_presentation
+from ui.corrections import delete_section, rename_form
 from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
@@ -137,6 +138,13 @@ def setup() -> None:
                  format_func={"en": "English", "nl": "Nederlands", "de": "Deutsch"}.get)
     st.button("Start presentation", type="primary", disabled=guid is None or not books, on_click=start,
               args=(guid,), key="pres_start")
+
+    if guid is not None:
+        with st.expander("Rename this session"):
+            rename_form(f"session_{guid}", "the session", sessions[guid][0],
+                        lambda s, new: rename_session(s, project, get_session(s, project, guid), new, actor=actor()))
+        with st.expander("Delete this session"):
+            delete_section(f"session_{guid}", project, "session", guid, sessions[guid][0])
 
     with st.expander("New focus-group session", expanded=not sessions):
         with st.form("pres_new_session", clear_on_submit=True):

@@ -2,13 +2,35 @@
 
 import streamlit as st
 
+from cases.bin import WHAT, delete_project, empty_bin, list_bin, restore_from_bin
 from cases.documents import project_counts
-from cases.projects import list_projects
+from cases.projects import get_project, list_projects
+from cases.renames import rename_project
 from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates, start_project
 from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session, write_session
 from store.errors import Refused
+from ui.corrections import rename_form, run_correction
 from ui.state import actor, current_project_guid, engine, flash, md_escape, open_project, request_project, show_flash
+
+
+
+def current_in(session):  # type: ignore[no-untyped-def]
+    return get_project(session, current_project_guid())
+
+
+def restore_said(session, guid: str) -> str:  # type: ignore[no-untyped-def]
+    item, left = restore_from_bin(session, current_in(session), guid, actor=actor())
+    return f"Restored {WHAT[item.kind]} '{item.name}'." + (f" Left out: {'; '.join(left)}." if left else "")
+
+
+def deleted_said(session, typed: str) -> str:  # type: ignore[no-untyped-def]
+    project = current_in(session)
+    name = project.name
+    counts = delete_project(session, project, confirm=typed, actor=actor())
+    return (f"Deleted project '{name}' for good ({counts.get('document', 0)} documents, "
+            f"{counts.get('coding', 0)} codings).")
+
 
 st.title("Kruispunt")
 st.caption("Qualitative interview coding and cross-case analysis for multiple-case studies.")
@@ -68,6 +90,9 @@ if current_project_guid():
     with read_session(engine()) as s:
         current = next(p for p, _ in projects if str(p.guid) == current_project_guid())
         adopted = {b.key for b in list_project_codebooks(s, current)}
+    with st.expander(f"Rename '{md_escape(current.name)}'"):
+        rename_form("project", "the project", current.name,
+                    lambda s, new: rename_project(s, get_project(s, str(current.guid)), new, actor=actor()))
     available = [k for k, _ in templates if k not in adopted]
     if available:
         with st.form("adopt"):
@@ -82,3 +107,31 @@ if current_project_guid():
                 else:
                     flash(f"Adopted codebook '{key}'.")
                     st.rerun()
+
+if current_project_guid():
+    with read_session(engine()) as s:
+        current = get_project(s, current_project_guid())
+        binned = list_bin(s, current)
+    st.subheader(f"Bin of '{md_escape(current.name)}'")
+    if not binned:
+        st.caption("Nothing deleted. Deleted documents, cases, persons, attributes and focus-group sessions wait "
+                   "here, whole, until they are restored or the bin is emptied.")
+    for item in binned:
+        cols = st.columns([5, 1])
+        cols[0].markdown(md_escape(f"{WHAT[item.kind].capitalize()} '{item.name}' · deleted by {item.deleted_by} "
+                                   f"on {item.deleted_at:%Y-%m-%d %H:%M} UTC"))
+        cols[0].caption(md_escape("; ".join(item.summary.get("goes", [])) or "nothing else went with it"))
+        if cols[1].button("Restore", key=f"restore_{item.guid}"):
+            run_correction(lambda s, guid=str(item.guid): restore_said(s, guid))
+    if binned:
+        with st.expander("Empty the bin for good"):
+            typed = st.text_input("Type the project's name to confirm", key="empty_bin_confirm")
+            if st.button("Empty the bin", key="empty_bin", disabled=not typed):
+                run_correction(lambda s: f"Emptied the bin: {empty_bin(s, current_in(s), confirm=typed, actor=actor())}"
+                                         " item(s) deleted for good.")
+    with st.expander(f"Delete '{md_escape(current.name)}' for good"):
+        st.caption("A whole project does not go to a bin: its documents, codings, memos and cells are deleted for "
+                   "good. Export what you need first.")
+        typed_name = st.text_input("Type the project's name to confirm", key="delete_project_confirm")
+        if st.button("Delete the project", key="delete_project", disabled=not typed_name):
+            run_correction(lambda s: deleted_said(s, typed_name), then=lambda: open_project(None))

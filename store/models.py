@@ -550,3 +550,30 @@ class MaskTerm(Base):
         UniqueConstraint("guid"),
         CheckConstraint("kind IN ('person', 'organisation', 'place', 'other')", name="kind"),
     )
+
+
+BIN_KINDS = ("document", "case", "person", "attribute", "session")
+
+
+class BinItem(Base):
+    """Something deleted from a project, kept whole until it is restored or the bin is emptied.
+
+    `content` holds every row that went with it (zlib-compressed JSON, `store.snapshot`), so that a restore puts
+    back the same rows with the same guids; `summary` says what went, for the bin listing.
+    """
+
+    __tablename__ = "bin_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    entity_guid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    deleted_by: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    summary: Mapped[dict] = mapped_column(JSON)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        CheckConstraint("kind IN ('document', 'case', 'person', 'attribute', 'session')", name="kind"),
+    )

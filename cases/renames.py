@@ -1,0 +1,138 @@
+"""Correcting names after the fact: a project, a case, a document's title, a person, an attribute, and moving a
+document to another case.
+
+Names stay unique where people pick things by name (projects; cases, document titles, persons, pseudonyms and
+attributes per project), so a rename onto a name in use is refused with what holds it. Guids never change, so
+codings, cells, exports and links keep pointing at the same thing. Each correction is one event with the name
+before and after; renaming to the same name changes and logs nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases.documents import link_document_to_case, unlink_document_from_case
+from cases.projects import clean_name
+from store.errors import Refused
+from store.events import record_event
+from store.models import AttributeDefinition, Case, CaseDocument, Document, Person, Project
+
+MAX_PSEUDONYM = 100
+
+
+def _log(session: Session, project: Project, entity: str, guid, before: dict, after: dict,  # noqa: ANN001
+         actor: str) -> None:
+    record_event(session, project_guid=project.guid, actor=actor, action="rename", entity=entity, entity_guid=guid,
+                 before=before, after=after)
+
+
+def rename_project(session: Session, project: Project, new_name: str, *, actor: str) -> bool:
+    """True when the name changed."""
+    name = clean_name(new_name, "project")
+    if name == project.name:
+        return False
+    if session.scalar(select(Project.id).where(Project.name == name, Project.id != project.id)) is not None:
+        raise Refused(f"a project named '{name}' already exists")
+    before = project.name
+    project.name = name
+    session.flush()
+    _log(session, project, "project", project.guid, {"name": before}, {"name": name}, actor)
+    return True
+
+
+def rename_case(session: Session, project: Project, case: Case, new_name: str, *, actor: str) -> bool:
+    name = clean_name(new_name, "case")
+    if name == case.name:
+        return False
+    if session.scalar(select(Case.id).where(Case.project_id == project.id, Case.name == name)) is not None:
+        raise Refused(f"project '{project.name}' already has a case named '{name}'")
+    before = case.name
+    case.name = name
+    session.flush()
+    _log(session, project, "case", case.guid, {"name": before}, {"name": name}, actor)
+    return True
+
+
+def rename_document(session: Session, project: Project, document: Document, new_title: str, *, actor: str) -> bool:
+    title = clean_name(new_title, "document")
+    if title == document.title:
+        return False
+    if session.scalar(select(Document.id).where(Document.project_id == project.id, Document.title == title)):
+        raise Refused(f"project '{project.name}' already has a document titled '{title}'")
+    before = document.title
+    document.title = title
+    session.flush()
+    _log(session, project, "document", document.guid, {"title": before}, {"title": title}, actor)
+    return True
+
+
+def rename_person(session: Session, project: Project, person: Person, *, name: str | None = None,
+                  pseudonym: str | None = None, actor: str) -> bool:
+    """A person's name, pseudonym, or both; a pseudonym names one person only (anonymised quotes rely on it)."""
+    changes: dict[str, str] = {}
+    if name is not None:
+        new = clean_name(name, "person")
+        if new != person.name:
+            if session.scalar(select(Person.id).where(Person.project_id == project.id, Person.name == new)):
+                raise Refused(f"project '{project.name}' already has a person named '{new}'")
+            changes["name"] = new
+    if pseudonym is not None:
+        new = " ".join(pseudonym.split())
+        if len(new) > MAX_PSEUDONYM:
+            raise Refused(f"a pseudonym is at most {MAX_PSEUDONYM} characters")
+        if new != person.pseudonym:
+            taken = new and session.scalar(select(Person.name).where(
+                Person.project_id == project.id, Person.id != person.id,
+                func.lower(Person.pseudonym) == new.lower()))
+            if taken:
+                raise Refused(f"the pseudonym '{new}' already stands for {taken}")
+            changes["pseudonym"] = new
+    if not changes:
+        return False
+    before = {key: getattr(person, key) for key in changes}
+    for key, value in changes.items():
+        setattr(person, key, value)
+    session.flush()
+    _log(session, project, "person", person.guid, before, changes, actor)
+    return True
+
+
+def rename_attribute(session: Session, project: Project, target: str, old_name: str, new_name: str, *,
+                     actor: str) -> bool:
+    """An attribute definition of cases, documents or persons; its values stay with it."""
+    definition = session.scalar(select(AttributeDefinition).where(
+        AttributeDefinition.project_id == project.id, AttributeDefinition.target == target,
+        AttributeDefinition.name == " ".join(old_name.split())))
+    if definition is None:
+        raise Refused(f"project '{project.name}' has no {target} attribute '{old_name}'")
+    name = clean_name(new_name, "attribute")
+    if name == definition.name:
+        return False
+    if session.scalar(select(AttributeDefinition.id).where(
+            AttributeDefinition.project_id == project.id, AttributeDefinition.target == target,
+            AttributeDefinition.name == name)):
+        raise Refused(f"project '{project.name}' already has a {target} attribute '{name}'")
+    before = definition.name
+    definition.name = name
+    session.flush()
+    _log(session, project, "attribute_definition", definition.guid, {"name": before, "target": target},
+         {"name": name, "target": target}, actor)
+    return True
+
+
+def move_document(session: Session, project: Project, document: Document, case: Case, *, add: bool = False,
+                  actor: str) -> list[str]:
+    """Put the document in `case`, taking it out of every other case unless `add`; returns the cases it left.
+
+    Each link and unlink is its own logged event, in this one transaction."""
+    current = list(session.scalars(select(Case).join(CaseDocument, CaseDocument.case_id == Case.id)
+                                   .where(CaseDocument.document_id == document.id).order_by(Case.name)))
+    link_document_to_case(session, project, document, case, actor=actor)
+    left = []
+    if not add:
+        for other in current:
+            if other.id != case.id:
+                unlink_document_from_case(session, project, document, other, actor=actor)
+                left.append(other.name)
+    return left

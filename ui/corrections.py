@@ -1,0 +1,61 @@
+"""Correcting a name from any page: one small form, one transaction, the refusal or the result in one line.
+
+Names are typed by people, so every message shows them literally (escaped), never as Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from store.db import write_session
+from store.errors import Refused
+from ui.state import engine, flash, md_escape
+
+
+def rename_form(key: str, what: str, current: str, rename: Callable[[Session, str], bool]) -> None:
+    """A form to rename `what` (currently `current`); `rename(session, new)` says whether anything changed."""
+    with st.form(f"rename_{key}", clear_on_submit=False):
+        new = st.text_input(f"New name for {what}", value=current, key=f"rename_{key}_name")
+        if st.form_submit_button("Rename"):
+            run_correction(lambda s: (f"Renamed {what} to '{' '.join(new.split())}'." if rename(s, new)
+                                      else f"{what.capitalize()} is already called that; nothing changed."))
+
+
+def run_correction(change: Callable[[Session], str], *, then: Callable[[], None] | None = None) -> None:
+    """Run one correction in its own transaction; on success run `then`, and say what changed after the rerun."""
+    try:
+        with write_session(engine()) as s:
+            said = change(s)
+    except Refused as exc:
+        st.error(md_escape(str(exc)))
+    else:
+        if then is not None:
+            then()
+        flash(md_escape(said))
+        st.rerun()
+
+
+def delete_section(key: str, project, kind: str, ref: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Delete into the bin: first what goes with it, then a tick and a button; restorable from the Projects page."""
+    from cases.bin import WHAT, delete_to_bin, preview_deletion
+    from store.db import read_session
+    from ui.state import actor
+
+    if not st.toggle(f"Show what deleting this {WHAT[kind]} takes along", key=f"delete_{key}_open"):
+        return  # read only on request: the preview reads every row under it
+    with read_session(engine()) as s:
+        preview = preview_deletion(s, project, kind, ref)
+    st.markdown(md_escape(f"Deleting {WHAT[kind]} '{name}' takes along:"))
+    st.text("\n".join(f"• {line}" for line in preview.goes) or "• nothing else")
+    if preview.unlinks:
+        st.text("and unlinks:\n" + "\n".join(f"• {line}" for line in preview.unlinks))
+    sure = st.checkbox("I have read what goes with it", key=f"delete_{key}_sure")
+    if st.button(f"Delete this {WHAT[kind]} into the bin", key=f"delete_{key}", disabled=not sure):
+        def delete(session: Session) -> str:
+            delete_to_bin(session, project, kind, ref, actor=actor())
+            return f"Deleted {WHAT[kind]} '{name}' into the bin (restore it from the Projects page)."
+
+        run_correction(delete)
