@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases.projects import get_case, get_document, get_person
+from cases.projects import find_by_name_or_guid, get_case, get_document, get_person
 from store import snapshot as snap
 from store.errors import Refused
 from store.events import record_event
@@ -67,13 +67,7 @@ def _target(session: Session, project: Project, kind: str, ref: str) -> tuple[An
             raise Refused(f"project '{project.name}' has no attribute '{ref}' (write TARGET:NAME, e.g. case:land)")
         return row, f"{row.target}:{row.name}"
     if kind == "session":
-        stmt = select(FocusGroupSession).where(FocusGroupSession.project_id == project.id)
-        row = session.scalar(stmt.where(FocusGroupSession.name == " ".join(ref.split())))
-        if row is None:
-            try:
-                row = session.scalar(stmt.where(FocusGroupSession.guid == uuid.UUID(ref)))
-            except ValueError:
-                row = None
+        row = find_by_name_or_guid(session, project, FocusGroupSession, FocusGroupSession.name, ref)
         if row is None:
             raise Refused(f"project '{project.name}' has no focus-group session '{ref}'")
         return row, row.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,14 @@ def _as_guid(ref: str) -> uuid.UUID | None:
         return uuid.UUID(ref.strip().strip("{}"))
     except (ValueError, AttributeError):
         return None
+
+
+def find_by_name_or_guid(session: Session, project: Project, model: Any, name_column: Any, ref: str) -> Any:
+    """A row of `model` in the project by its exact name (spaces folded) or, failing that, its guid; else None."""
+    stmt = select(model).where(model.project_id == project.id)
+    found = session.scalar(stmt.where(name_column == " ".join(ref.split())))
+    guid = _as_guid(ref) if found is None else None
+    return session.scalar(stmt.where(model.guid == guid)) if guid else found
 
 
 def create_project(session: Session, name: str, *, description: str = "", actor: str = "system") -> Project:

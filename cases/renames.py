@@ -9,6 +9,8 @@ before and after; renaming to the same name changes and logs nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,8 +23,7 @@ from store.models import AttributeDefinition, Case, CaseDocument, Document, Pers
 MAX_PSEUDONYM = 100
 
 
-def _log(session: Session, project: Project, entity: str, guid, before: dict, after: dict,  # noqa: ANN001
-         actor: str) -> None:
+def _log(session: Session, project: Project, entity: str, guid: Any, before: dict, after: dict, actor: str) -> None:
     record_event(session, project_guid=project.guid, actor=actor, action="rename", entity=entity, entity_guid=guid,
                  before=before, after=after)
 
@@ -41,30 +42,31 @@ def rename_project(session: Session, project: Project, new_name: str, *, actor: 
     return True
 
 
-def rename_case(session: Session, project: Project, case: Case, new_name: str, *, actor: str) -> bool:
-    name = clean_name(new_name, "case")
-    if name == case.name:
+def rename_unique(session: Session, project: Project, row: Any, new: str, *, attribute: str, what: str,
+                  taken: str, entity: str, actor: str) -> bool:
+    """Set a name unique in the project (`attribute` of `row`); `taken` words the refusal ("a case named")."""
+    value = clean_name(new, what)
+    if value == getattr(row, attribute):
         return False
-    if session.scalar(select(Case.id).where(Case.project_id == project.id, Case.name == name)) is not None:
-        raise Refused(f"project '{project.name}' already has a case named '{name}'")
-    before = case.name
-    case.name = name
+    model = type(row)
+    if session.scalar(select(model.id).where(model.project_id == project.id, getattr(model, attribute) == value,
+                                             model.id != row.id)) is not None:
+        raise Refused(f"project '{project.name}' already has {taken} '{value}'")
+    before = getattr(row, attribute)
+    setattr(row, attribute, value)
     session.flush()
-    _log(session, project, "case", case.guid, {"name": before}, {"name": name}, actor)
+    _log(session, project, entity, row.guid, {attribute: before}, {attribute: value}, actor)
     return True
+
+
+def rename_case(session: Session, project: Project, case: Case, new_name: str, *, actor: str) -> bool:
+    return rename_unique(session, project, case, new_name, attribute="name", what="case", taken="a case named",
+                         entity="case", actor=actor)
 
 
 def rename_document(session: Session, project: Project, document: Document, new_title: str, *, actor: str) -> bool:
-    title = clean_name(new_title, "document")
-    if title == document.title:
-        return False
-    if session.scalar(select(Document.id).where(Document.project_id == project.id, Document.title == title)):
-        raise Refused(f"project '{project.name}' already has a document titled '{title}'")
-    before = document.title
-    document.title = title
-    session.flush()
-    _log(session, project, "document", document.guid, {"title": before}, {"title": title}, actor)
-    return True
+    return rename_unique(session, project, document, new_title, attribute="title", what="document",
+                         taken="a document titled", entity="document", actor=actor)
 
 
 def rename_person(session: Session, project: Project, person: Person, *, name: str | None = None,

@@ -6,13 +6,13 @@ the codebooks, session 2 ("validation") presents the matrices. Attendees are cou
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.projects import clean_name
+from cases.projects import clean_name, find_by_name_or_guid
+from cases.renames import rename_unique
 from store.errors import Refused
 from store.events import record_event
 from store.models import SESSION_PURPOSES, FocusGroupSession, Project
@@ -78,13 +78,7 @@ def list_sessions(session: Session, project: Project) -> list[FocusGroupSession]
 
 
 def get_session(session: Session, project: Project, ref: str) -> FocusGroupSession:
-    stmt = select(FocusGroupSession).where(FocusGroupSession.project_id == project.id)
-    found = session.scalar(stmt.where(FocusGroupSession.name == " ".join(ref.split())))
-    if found is None:
-        try:
-            found = session.scalar(stmt.where(FocusGroupSession.guid == uuid.UUID(ref)))
-        except ValueError:
-            found = None
+    found = find_by_name_or_guid(session, project, FocusGroupSession, FocusGroupSession.name, ref)
     if found is None:
         raise Refused(f"project '{project.name}' has no focus-group session '{ref}'")
     return found
@@ -92,15 +86,5 @@ def get_session(session: Session, project: Project, ref: str) -> FocusGroupSessi
 
 def rename_session(session: Session, project: Project, fg: FocusGroupSession, new_name: str, *, actor: str) -> bool:
     """A session's name (unique per project); its feedback stays with it. True when the name changed."""
-    name = clean_name(new_name, "focus-group session")
-    if name == fg.name:
-        return False
-    if session.scalar(select(FocusGroupSession.id).where(FocusGroupSession.project_id == project.id,
-                                                         FocusGroupSession.name == name)):
-        raise Refused(f"project '{project.name}' already has a focus-group session '{name}'")
-    before = fg.name
-    fg.name = name
-    session.flush()
-    record_event(session, project_guid=project.guid, actor=actor, action="rename", entity="focus_group_session",
-                 entity_guid=fg.guid, before={"name": before}, after={"name": name})
-    return True
+    return rename_unique(session, project, fg, new_name, attribute="name", what="focus-group session",
+                         taken="a focus-group session", entity="focus_group_session", actor=actor)
