@@ -11,7 +11,10 @@ from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session, write_session
 from store.errors import Refused
 from ui.corrections import rename_form, run_correction
-from ui.state import actor, current_project_guid, engine, flash, md_escape, open_project, request_project, show_flash
+from ui.state import (
+    actor, close_project_on_next_run, current_project_guid, engine, flash, md_escape, open_project, request_project,
+    show_flash,
+)
 
 
 
@@ -134,4 +137,4 @@ if current_project_guid():
                    "good. Export what you need first.")
         typed_name = st.text_input("Type the project's name to confirm", key="delete_project_confirm")
         if st.button("Delete the project", key="delete_project", disabled=not typed_name):
-            run_correction(lambda s: deleted_said(s, typed_name), then=lambda: open_project(None))
+            run_correction(lambda s: deleted_said(s, typed_name), then=close_project_on_next_run)

@@ -13,7 +13,9 @@ from apptest_support import make_app
 from cases.attributes import list_definitions, set_attribute
 from cases.documents import document_case_names
 from cases.importer import SpeakerDecision, preview_import, store_import
-from cases.projects import create_case, create_person, create_project, get_case, get_or_create_coder, get_project
+from cases.projects import (
+    create_case, create_person, create_project, get_case, get_or_create_coder, get_project, list_projects,
+)
 from cases.renames import (
     move_document, rename_attribute, rename_case, rename_document, rename_person, rename_project,
 )
@@ -181,3 +183,31 @@ def test_renaming_a_case_in_the_app(monkeypatch, sqlite_url) -> None:  # type: i
     assert [m.value.replace("\\", "") for m in at.success] == ["Renamed case 'Netwerk Oost' to 'Netwerk <b>Noord</b>'."]
     with read_session(engine) as s:
         assert get_case(s, get_project(s, guid), "Netwerk <b>Noord</b>").name == "Netwerk <b>Noord</b>"
+
+
+def test_the_projects_page_renames_and_deletes_the_open_project(monkeypatch, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    engine = get_engine(sqlite_url)
+    _study(engine)
+    with read_session(engine) as s:
+        guid = str(get_project(s, "Grensregio").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Sanne")
+    at.run()
+    assert not at.exception
+    at.text_input(key="rename_project_name").input("Grensregio NL-DE")
+    next(b for b in at.button if b.label == "Rename").click()
+    at.run()
+    assert not at.exception
+    assert [m.value.replace("\\", "") for m in at.success] == ["Renamed the project to 'Grensregio NL-DE'."]
+    at.text_input(key="delete_project_confirm").input("Grensregio").run()
+    at.button(key="delete_project").click()
+    at.run()
+    assert [e.value.replace("\\", "") for e in at.error] == \
+        ["to delete project 'Grensregio NL-DE' for good, type its name"]
+    at.text_input(key="delete_project_confirm").input("Grensregio NL-DE").run()
+    at.button(key="delete_project").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.replace("\\", "").startswith("Deleted project 'Grensregio NL-DE' for good (2 documents")
+    with read_session(engine) as s:
+        assert [p.name for p in list_projects(s)] == ["Andere studie"]
+    assert at.sidebar.selectbox[0].value is None  # the sidebar no longer offers the deleted project as open

@@ -71,6 +71,11 @@ def request_project(guid: str) -> None:
     st.rerun()
 
 
+def close_project_on_next_run() -> None:
+    """After the open project was deleted: the sidebar opens none on the next run (page code may call this)."""
+    st.session_state[PENDING_PROJECT_KEY] = None
+
+
 def open_project(guid: str | None) -> None:
     """Use as a button callback: selects the project before the sidebar is drawn."""
     st.session_state[PROJECT_KEY] = guid
