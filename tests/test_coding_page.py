@@ -109,12 +109,17 @@ def test_only_my_codings_and_undo(opened) -> None:  # type: ignore[no-untyped-de
     at.run()
     assert len(_stored(url, ids)) == 2
     undo = at.button(key="undo")
-    # the label is Markdown-escaped (transcript text is shown literally): compare what a person reads
-    assert undo.label.replace("\\", "") == "↶ Undo: Immediate value on “Ik kreeg een tip van …” in gesprek, turn 2"
+    # the description is Markdown-escaped (transcript text is shown literally): compare what a person reads
+    assert "↶ Undo: Immediate value on “Ik kreeg een tip van …” in gesprek, turn 2" in \
+        [c.value.replace("\\", "") for c in at.caption]
+    assert undo.label == "↶ Undo"
     undo.click()
     at.run()
     assert not at.exception
     assert _stored(url, ids) == [("vc.potential.human", "Lieke", "een tip")]
+    assert [m.value.replace("\\", "") for m in at.success] == [
+        "Undone: Immediate value on “Ik kreeg een tip van …” in gesprek, turn 2."]
+    assert at.button(key="redo").label == "↷ Redo"
 
 
 def test_memo_on_a_segment_beside_the_text(opened) -> None:  # type: ignore[no-untyped-def]

@@ -409,15 +409,18 @@ def _undo_redo(o: _Open, cached: _Codings) -> None:
         if offer.blocked:
             st.caption(md_escape(f"{offer.label} — not offered: {offer.blocked}."))
             continue
-        if st.button(md_escape(offer.label), key=offer.action, help="Only your own last change in this document."):
+        words, button = st.columns([4, 1], vertical_alignment="center")
+        words.caption(md_escape(offer.label))  # the whole description, which a button label would cut off
+        if button.button("↶ Undo" if offer.action == "undo" else "↷ Redo", key=offer.action,
+                         help="Only your own last change in this document."):
             run = undo if offer.action == "undo" else redo
             try:
                 with write_session(engine()) as s:
                     what = run(s, o.project, actor=o.me, document=get_document(s, o.project, o.guid))
             except Refused as exc:
-                flash(str(exc), "error")
+                flash(md_escape(str(exc)), "error")
             else:
-                flash(f"{'Undone' if offer.action == 'undo' else 'Redone'}: {what}.")
+                flash(md_escape(f"{'Undone' if offer.action == 'undo' else 'Redone'}: {what}."))
             rerun_fragment()
 
 
