@@ -1,6 +1,7 @@
 """Correcting mistakes on the command line: renaming projects, cases, documents, persons, attributes and
-focus-group sessions, moving a document to another case, deleting into the project's bin (with --dry-run to see
-what would go), restoring from it, emptying it, and deleting a whole project. Each is one transaction."""
+focus-group sessions, moving a document to another case, merging two cases, deleting into the project's bin
+(--dry-run says what would go), restoring from it, emptying it, and deleting a whole project. Each is one
+transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import argparse
 from cases.bin import (
     WHAT, DeletionPreview, delete_project, delete_to_bin, empty_bin, list_bin, preview_deletion, restore_from_bin,
 )
+from cases.merge import merge_cases, merge_plan
 from cases.projects import get_case, get_document, get_person, get_project
 from cases.renames import (
     move_document, rename_attribute, rename_case, rename_document, rename_person, rename_project,
@@ -55,6 +57,27 @@ def cmd_document_move(args: argparse.Namespace) -> None:
         emit(f"'{document.title}' is in case '{case.name}'" + (f", no longer in {', '.join(left)}" if left else ""))
 
 
+def cmd_case_merge(args: argparse.Namespace) -> None:
+    keep = {}
+    for item in args.keep or ():
+        key, sep, side = item.partition("=")
+        if not sep:
+            raise CliRefused(f"--keep '{item}': write KEY=from or KEY=into, e.g. cell:vc.immediate=into")
+        keep[key.strip()] = side.strip()
+    with (read_session if args.dry_run else write_session)(open_database(args)) as s:
+        project = get_project(s, args.project)
+        source, target = get_case(s, project, args.source), get_case(s, project, args.target)
+        if args.dry_run:
+            plan = merge_plan(s, project, source, target)
+        else:
+            plan = merge_cases(s, project, source, target, keep=keep, actor=ACTOR)
+    lines = [f"{'would merge' if args.dry_run else 'merged'} case '{plan.source}' into '{plan.target}':"]
+    lines += [f"  moves {line}" for line in plan.moves]
+    lines += [f"  conflict {c.key}: from '{plan.source}': {c.source} | into '{plan.target}': {c.target}"
+              + (f" -> kept {keep[c.key]}" if c.key in keep else "") for c in plan.conflicts]
+    emit("\n".join(lines))
+
+
 def cmd_person_rename(args: argparse.Namespace) -> None:
     if args.name is None and args.pseudonym is None:
         raise CliRefused("give --name NEW, --pseudonym NEW, or both")
@@ -95,6 +118,15 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
         p.add_argument("--project", required=True)
         p.add_argument("old", metavar="OLD")
         p.add_argument("new", metavar="NEW")
+
+    p = command("case-merge", cmd_case_merge, "merge a case into another: documents, attributes, cells, feedback, "
+                "memos and persons move; conflicts must be resolved with --keep")
+    p.add_argument("--project", required=True)
+    p.add_argument("source", metavar="FROM")
+    p.add_argument("target", metavar="INTO")
+    p.add_argument("--keep", action="append", metavar="KEY=from|into",
+                   help="resolve one conflict, e.g. cell:vc.immediate=into or attribute:country=from (repeat)")
+    p.add_argument("--dry-run", action="store_true", help="list what moves and the conflicts, change nothing")
 
     p = command("document-rename", cmd_document_rename, "change a document's title")
     p.add_argument("--project", required=True)

@@ -20,7 +20,7 @@ from cases.renames import rename_attribute, rename_case, rename_person
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
-from ui.corrections import delete_section, rename_form, run_correction
+from ui.corrections import delete_section, merge_section, rename_form, run_correction
 from ui.state import actor, engine, project_or_stop, show_flash
 
 with read_session(engine()) as s:
@@ -87,6 +87,8 @@ with fix_case:
         old_case = st.selectbox("Case", [c.name for c in cases], key="rename_case_pick")
         rename_form(f"case_{old_case}", f"case '{old_case}'", old_case,
                     lambda s, new: rename_case(s, project, get_case(s, project, old_case), new, actor=actor()))
+        with st.expander(f"Merge case '{old_case}' into another"):
+            merge_section(project, old_case, [c.name for c in cases if c.name != old_case])
         with st.expander(f"Delete case '{old_case}'"):
             delete_section(f"case_{old_case}", project, "case", old_case, old_case)
 with fix_person:

@@ -59,3 +59,38 @@ def delete_section(key: str, project, kind: str, ref: str, name: str) -> None:  
             return f"Deleted {WHAT[kind]} '{name}' into the bin (restore it from the Projects page)."
 
         run_correction(delete)
+
+
+def merge_section(project, source: str, others: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Merge a case into another: what moves, each conflict with both sides and a choice, then one button."""
+    from cases.merge import merge_cases, merge_plan
+    from cases.projects import get_case
+    from store.db import read_session
+    from ui.state import actor
+
+    if not others:
+        st.caption("There is no other case to merge into.")
+        return
+    target = st.selectbox(f"Merge '{source}' into", others, key=f"merge_{source}_into")
+    with read_session(engine()) as s:
+        plan = merge_plan(s, project, get_case(s, project, source), get_case(s, project, target))
+    st.text("Moves:\n" + "\n".join(f"• {line}" for line in plan.moves) if plan.moves else "Nothing to move.")
+    keep: dict[str, str] = {}
+    for conflict in plan.conflicts:
+        choice = st.radio(
+            md_escape(f"Conflict, {conflict.what}: keep which?"), ["from", "into"], index=None, horizontal=True,
+            key=f"merge_{source}_{target}_{conflict.key}",
+            format_func=lambda side, c=conflict: md_escape(f"'{source}': {c.source}" if side == "from"
+                                                            else f"'{target}': {c.target}"))
+        if choice:
+            keep[conflict.key] = choice
+    unresolved = len(plan.conflicts) - len(keep)
+    if unresolved:
+        st.caption(f"{unresolved} conflict(s) still to resolve: nothing is overwritten without a choice.")
+    if st.button(f"Merge '{source}' into '{target}'", key=f"merge_{source}_go", disabled=bool(unresolved)):
+        def merge(session: Session) -> str:
+            merge_cases(session, project, get_case(session, project, source), get_case(session, project, target),
+                        keep=keep, actor=actor())
+            return f"Merged case '{source}' into '{target}'."
+
+        run_correction(merge)
