@@ -21,7 +21,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
 from ui.corrections import delete_section, rename_form
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
 
 TURNS_PER_PAGE = 40
 
@@ -124,6 +124,8 @@ with tab_import:
                                           key="import_all"):
             if not case_name:
                 st.error("Choose a case or type a new case name.")
+            elif typed_name() is None:
+                st.error("Type your name under 'You are' in the sidebar first: every change records who made it.")
             else:
                 bar = st.progress(0.0, text="Importing…")
                 outcomes = import_files(

@@ -20,7 +20,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix
-from ui.state import actor, engine, md_escape, project_or_stop, show_flash
+from ui.state import engine, md_escape, project_or_stop, show_flash, typed_name
 
 CODING_PAGE = "pages/coding.py"
 MAX_QUOTES = 100
@@ -44,8 +44,8 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
     params = {"project": project_guid, "document": document_guid}
     if turn is not None:
         params["turn"] = str(turn)
-    if actor() != "app":
-        params["coder"] = actor()
+    if typed_name():
+        params["coder"] = typed_name()
     return params
 
 

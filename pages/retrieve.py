@@ -14,7 +14,7 @@ from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
 
 MAX_SEGMENTS_PER_CODE = 200
 MAX_HITS = 500
@@ -41,8 +41,8 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
     params = {"project": str(project.guid), "document": document_guid}
     if turn is not None:
         params["turn"] = str(turn)
-    if actor() != "app":
-        params["coder"] = actor()
+    if typed_name():
+        params["coder"] = typed_name()
     return params
 
 
@@ -153,8 +153,6 @@ if query.strip():
             if st.form_submit_button("Code selected hits", type="primary"):
                 selected = hits if every else [by_ref[r][1] for r in picked if r in by_ref]
                 try:
-                    if actor() == "app":
-                        raise Refused("type your name as coder in the sidebar first")
                     with write_session(engine()) as s:
                         result = code_hits(s, project, selected, hit_codes, coder=actor(), unit=unit, actor=actor())
                 except Refused as exc:

@@ -29,8 +29,9 @@ def fix_pages_directory_detection(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_app(monkeypatch: pytest.MonkeyPatch, db_url: str, *, project_guid: str | None = None,
-             coder: str | None = None) -> AppTest:
-    """An AppTest of app.py on `db_url`, optionally with a project open and a coder set (as a shared link would)."""
+             coder: str | None = "Tester") -> AppTest:
+    """An AppTest of app.py on `db_url`, optionally with a project open, and a coder set (as a shared link would;
+    pages write only with a name, so tests have one unless they pass coder=None)."""
     fix_pages_directory_detection(monkeypatch)
     monkeypatch.setenv("KRUISPUNT_DB_URL", db_url)
     st.cache_data.clear()

@@ -259,7 +259,7 @@ def test_without_a_name_nothing_can_be_coded_or_undone(monkeypatch, sqlite_url) 
         coder, _ = get_or_create_coder(s, project, "app")
         apply_coding(s, project, document, coder, 3, 6, ["vc.immediate"], actor="app")  # an old anonymous coding
         ids = str(project.guid), str(document.guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0])
+    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0], coder=None)
     at.query_params["document"] = ids[1]
     at.run()
     at.switch_page("pages/coding.py").run()

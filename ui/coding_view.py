@@ -44,13 +44,12 @@ from coding.workspace import (
 from store.db import read_session, write_session
 from store.errors import Refused
 from ui.state import (
-    actor, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash,
+    ANONYMOUS, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash, typed_name,
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
 
 PENDING_KEY = "coding_pending_selection"
-ANONYMOUS = "app"  # what ui.state.actor() says while no name is typed in the sidebar
 TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript part (about 2,000 words)
 
 
@@ -208,7 +207,7 @@ def coding_page() -> None:
         st.info("No documents yet: import transcripts on the Documents page.")
         st.stop()
 
-    me = actor()
+    me = typed_name() or ANONYMOUS
     if me == ANONYMOUS:
         st.warning("Type your name under **You are** in the sidebar before coding: every segment records its "
                    "coder, and undo only ever offers your own changes.")

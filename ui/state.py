@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from cases.projects import get_project, list_projects
 from store.db import database_url, get_engine, read_session
+from store.errors import Refused
 from store.events import last_event
 from store.migrate import current_revision, head_revision
 from store.models import Project
@@ -127,8 +128,21 @@ def _set_query_param(key: str, value: str | None) -> None:
         st.query_params.pop(key)
 
 
+ANONYMOUS = "app"  # who a page is while no name is typed: it may read, never write
+
+
+def typed_name() -> str | None:
+    """The name typed under 'You are' (spaces folded), or None while there is none."""
+    return " ".join((st.session_state.get(CODER_KEY) or "").split()) or None
+
+
 def actor() -> str:
-    return (st.session_state.get(CODER_KEY) or "").strip() or "app"
+    """Who is changing something: the typed name. Nobody writes as an anonymous shared name (undo offers only your
+    own changes, so a shared name would offer one person another's), so without a name this refuses."""
+    name = typed_name()
+    if name is None:
+        raise Refused("type your name under 'You are' in the sidebar first: every change records who made it")
+    return name
 
 
 def project_or_stop(session) -> Project:  # type: ignore[no-untyped-def]
