@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import cli
 from analysis.matrix import MatrixSpec, build_matrix
@@ -211,3 +211,24 @@ def test_the_projects_page_renames_and_deletes_the_open_project(monkeypatch, sql
     with read_session(engine) as s:
         assert [p.name for p in list_projects(s)] == ["Andere studie"]
     assert at.sidebar.selectbox[0].value is None  # the sidebar no longer offers the deleted project as open
+
+
+def test_without_a_name_nothing_is_written(monkeypatch, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    engine = get_engine(sqlite_url)
+    _study(engine)
+    with read_session(engine) as s:
+        guid = str(get_project(s, "Grensregio").guid)
+        events = s.scalar(select(func.count()).select_from(Event))
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder=None)
+    at.run()
+    at.switch_page("pages/cases.py").run()
+    at.selectbox(key="rename_case_pick").select("Netwerk Oost").run()
+    at.text_input(key="rename_case_Netwerk Oost_name").input("Netwerk Noord")
+    next(b for b in at.button if b.label == "Rename").click()
+    at.run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        "type your name under 'You are' in the sidebar first: every change records who made it"]
+    with read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == events
+        assert get_case(s, get_project(s, guid), "Netwerk Oost").name == "Netwerk Oost"
