@@ -1,4 +1,5 @@
-"""Measurement scaffolding shared by the benchmarks (bench/import_bench.py, coding_bench.py, matrix_bench.py).
+"""Measurement scaffolding shared by the benchmarks (bench/import_bench.py, coding_bench.py, matrix_bench.py,
+bin_bench.py).
 
 All benchmarks report the same facts about the machine and its load, time their samples
 the same way and summarise them the same way. Keeping that in one place means a figure

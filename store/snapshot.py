@@ -77,14 +77,17 @@ def collect(session: Session, table_name: str, row_id: int, *, lock: bool = True
         for child, column, ondelete in children[parent]:
             if ondelete == "CASCADE":
                 kept = rows.setdefault(child.name, {})
+                names = [c.name for c in child.columns]
+                key_at = [names.index(c.name) for c in child.primary_key.columns]
+                has_id = "id" in child.c
                 new_ids = []
                 for part in _chunks(ids):
-                    for row in session.execute(select(child).where(column.in_(part))).mappings():
-                        key = tuple(row[c.name] for c in child.primary_key.columns)
+                    for values in session.execute(select(child).where(column.in_(part))).tuples():
+                        key = tuple(values[i] for i in key_at)
                         if key not in kept:
-                            kept[key] = dict(row)
-                            if "id" in child.c:
-                                new_ids.append(row["id"])
+                            kept[key] = dict(zip(names, values))
+                            if has_id:
+                                new_ids.append(key[0])
                 if new_ids:
                     stack.append((child.name, new_ids))
             elif ondelete == "SET NULL":
@@ -179,15 +182,20 @@ def _insert(session: Session, table: Table, rows: list[dict]) -> dict[int, int]:
 
 # --- stored form -----------------------------------------------------------------------------------------------
 
+_PLAIN = frozenset((int, str, float, bool, type(None)))  # stored as JSON has them, untagged
+
+
 def encode(snapshot: Snapshot) -> bytes:
-    data = {"root_table": snapshot.root_table, "root_id": snapshot.root_id, "nulled": snapshot.nulled,
-            "rows": {t: [{k: _tag(v) for k, v in row.items()} for row in rows] for t, rows in snapshot.rows.items()}}
+    rows = {t: [{k: v if type(v) in _PLAIN else _tag(v) for k, v in row.items()} for row in rows]
+            for t, rows in snapshot.rows.items()}
+    data = {"root_table": snapshot.root_table, "root_id": snapshot.root_id, "nulled": snapshot.nulled, "rows": rows}
     return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
 
 
 def decode(content: bytes) -> Snapshot:
     data = json.loads(zlib.decompress(content).decode("utf-8"))
-    rows = {t: [{k: _untag(v) for k, v in row.items()} for row in rows] for t, rows in data["rows"].items()}
+    rows = {t: [{k: _untag(v) if type(v) is dict else v for k, v in row.items()} for row in rows]
+            for t, rows in data["rows"].items()}
     return Snapshot(data["root_table"], data["root_id"], rows, [tuple(n) for n in data["nulled"]])
 
 
