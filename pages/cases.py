@@ -21,7 +21,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
 from ui.corrections import delete_section, merge_section, rename_form, run_correction
-from ui.state import actor, engine, project_or_stop, show_flash
+from ui.state import actor, engine, md_escape, project_or_stop, show_flash
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -87,9 +87,9 @@ with fix_case:
         old_case = st.selectbox("Case", [c.name for c in cases], key="rename_case_pick")
         rename_form(f"case_{old_case}", f"case '{old_case}'", old_case,
                     lambda s, new: rename_case(s, project, get_case(s, project, old_case), new, actor=actor()))
-        with st.expander(f"Merge case '{old_case}' into another"):
+        with st.expander(md_escape(f"Merge case '{old_case}' into another")):
             merge_section(project, old_case, [c.name for c in cases if c.name != old_case])
-        with st.expander(f"Delete case '{old_case}'"):
+        with st.expander(md_escape(f"Delete case '{old_case}'")):
             delete_section(f"case_{old_case}", project, "case", old_case, old_case)
 with fix_person:
     if persons:
@@ -105,7 +105,7 @@ with fix_person:
                     if rename_person(s, project, get_person(s, project, str(chosen.guid)), name=new_name,
                                      pseudonym=new_pseudonym, actor=actor())
                     else "Nothing changed."))
-        with st.expander(f"Delete person '{chosen.name}'"):
+        with st.expander(md_escape(f"Delete person '{chosen.name}'")):
             delete_section(f"person_{chosen.guid}", project, "person", str(chosen.guid), chosen.name)
 with fix_attribute:
     definitions = attribute_definitions
@@ -114,7 +114,7 @@ with fix_attribute:
         picked = labels[st.selectbox("Attribute", list(labels), key="rename_attribute_pick")]
         rename_form(f"attribute_{picked.guid}", f"{picked.target} attribute '{picked.name}'", picked.name,
                     lambda s, new: rename_attribute(s, project, picked.target, picked.name, new, actor=actor()))
-        with st.expander(f"Delete the {picked.target} attribute '{picked.name}'"):
+        with st.expander(md_escape(f"Delete the {picked.target} attribute '{picked.name}'")):
             delete_section(f"attribute_{picked.guid}", project, "attribute", f"{picked.target}:{picked.name}",
                            f"{picked.target}:{picked.name}")
 

@@ -1,6 +1,7 @@
-"""Correcting a name from any page: one small form, one transaction, the refusal or the result in one line.
+"""Correcting mistakes from any page: renaming, merging, deleting into the bin; one transaction each, the refusal
+or the result in one line.
 
-Names are typed by people, so every message shows them literally (escaped), never as Markdown.
+Names are typed by people, so every label and message shows them literally (escaped), never as Markdown.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ui.state import engine, flash, md_escape
 def rename_form(key: str, what: str, current: str, rename: Callable[[Session, str], bool]) -> None:
     """A form to rename `what` (currently `current`); `rename(session, new)` says whether anything changed."""
     with st.form(f"rename_{key}", clear_on_submit=False):
-        new = st.text_input(f"New name for {what}", value=current, key=f"rename_{key}_name")
+        new = st.text_input(md_escape(f"New name for {what}"), value=current, key=f"rename_{key}_name")
         if st.form_submit_button("Rename"):
             run_correction(lambda s: (f"Renamed {what} to '{' '.join(new.split())}'." if rename(s, new)
                                       else f"{what.capitalize()} is already called that; nothing changed."))
@@ -71,7 +72,7 @@ def merge_section(project, source: str, others: list[str]) -> None:  # type: ign
     if not others:
         st.caption("There is no other case to merge into.")
         return
-    target = st.selectbox(f"Merge '{source}' into", others, key=f"merge_{source}_into")
+    target = st.selectbox(md_escape(f"Merge '{source}' into"), others, key=f"merge_{source}_into")
     with read_session(engine()) as s:
         plan = merge_plan(s, project, get_case(s, project, source), get_case(s, project, target))
     st.text("Moves:\n" + "\n".join(f"• {line}" for line in plan.moves) if plan.moves else "Nothing to move.")
@@ -87,7 +88,7 @@ def merge_section(project, source: str, others: list[str]) -> None:  # type: ign
     unresolved = len(plan.conflicts) - len(keep)
     if unresolved:
         st.caption(f"{unresolved} conflict(s) still to resolve: nothing is overwritten without a choice.")
-    if st.button(f"Merge '{source}' into '{target}'", key=f"merge_{source}_go", disabled=bool(unresolved)):
+    if st.button(md_escape(f"Merge '{source}' into '{target}'"), key=f"merge_{source}_go", disabled=bool(unresolved)):
         def merge(session: Session) -> str:
             merge_cases(session, project, get_case(session, project, source), get_case(session, project, target),
                         keep=keep, actor=actor())
