@@ -232,3 +232,33 @@ def test_without_a_name_nothing_is_written(monkeypatch, sqlite_url) -> None:  # 
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Event)) == events
         assert get_case(s, get_project(s, guid), "Netwerk Oost").name == "Netwerk Oost"
+
+
+def test_a_database_refusal_is_explained_not_a_traceback(monkeypatch, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    """A write that loses a race (here: the unique project name, taken inside the same change) is explained in
+    one line and writes nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    engine = get_engine(sqlite_url)
+    _study(engine)
+    monkeypatch.setenv("KRUISPUNT_DB_URL", sqlite_url)
+
+    def page() -> None:
+        from store.models import Project
+        from ui.corrections import run_correction
+
+        def clash(session) -> str:  # type: ignore[no-untyped-def]
+            session.add(Project(name="Andere studie"))  # the name another project already has
+            session.flush()
+            return "never said"
+
+        run_correction(clash)
+
+    at = AppTest.from_function(page, default_timeout=60)
+    at.run()
+    assert not at.exception
+    [error] = at.error
+    assert error.value.replace("\\", "").startswith("the database refused the change (someone may have changed the "
+                                                     "same thing just now; nothing was written): UNIQUE constraint")
+    with read_session(engine) as s:
+        assert sorted(p.name for p in list_projects(s)) == ["Andere studie", "Grensregio"]

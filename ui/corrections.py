@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from store.db import write_session
@@ -32,6 +33,9 @@ def run_correction(change: Callable[[Session], str], *, then: Callable[[], None]
             said = change(s)
     except Refused as exc:
         st.error(md_escape(str(exc)))
+    except SQLAlchemyError as exc:  # e.g. someone took the same name a moment earlier: nothing was written
+        st.error(md_escape("the database refused the change (someone may have changed the same thing just now; "
+                           f"nothing was written): {' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}"))
     else:
         if then is not None:
             then()
