@@ -79,7 +79,8 @@ def _describe(session: Session, kind: str, taken: snap.Snapshot) -> tuple[list[s
     goes: list[str] = []
     segments = taken.rows.get("segment", [])
     if segments:
-        coders = dict(session.execute(select(Coder.id, Coder.name)).all())
+        coders = dict(session.execute(select(Coder.id, Coder.name).where(
+            Coder.id.in_({s["coder_id"] for s in segments}))).all())
         by_segment = {s["id"]: coders.get(s["coder_id"], "?") for s in segments}
         by_coder = Counter(by_segment[c["segment_id"]] for c in taken.rows.get("coding", []))
         goes.append(f"{len(segments)} coded segment(s) with {sum(by_coder.values())} coding(s): "
@@ -94,7 +95,8 @@ def _describe(session: Session, kind: str, taken: snap.Snapshot) -> tuple[list[s
     if kind == "case" and links:
         unlinks.append(f"{len(links)} document(s) leave this case (the documents stay)")
     if kind == "document" and links:
-        names = dict(session.execute(select(Case.id, Case.name)).all())
+        names = dict(session.execute(select(Case.id, Case.name).where(
+            Case.id.in_({link["case_id"] for link in links}))).all())
         unlinks.append("leaves case(s) " + ", ".join(sorted(names.get(link["case_id"], "?") for link in links)))
     nulled = Counter(table for table, *_ in taken.nulled)
     if nulled.get("person"):
@@ -106,21 +108,23 @@ def _describe(session: Session, kind: str, taken: snap.Snapshot) -> tuple[list[s
     return goes, unlinks, counts
 
 
-def preview_deletion(session: Session, project: Project, kind: str, ref: str) -> DeletionPreview:
-    """What deleting it would take along; changes nothing."""
+def _take(session: Session, project: Project, kind: str, ref: str, *, lock: bool
+          ) -> tuple[snap.Snapshot, DeletionPreview]:
     row, name = _target(session, project, kind, ref)
-    taken = snap.collect(session, TABLES[kind], row.id, lock=False)
-    goes, unlinks, counts = _describe(session, kind, taken)
-    return DeletionPreview(kind, name, row.guid, goes, unlinks, counts)
+    taken = snap.collect(session, TABLES[kind], row.id, lock=lock)
+    return taken, DeletionPreview(kind, name, row.guid, *_describe(session, kind, taken))
+
+
+def preview_deletion(session: Session, project: Project, kind: str, ref: str) -> DeletionPreview:
+    """What deleting it would take along; changes nothing (and locks nothing)."""
+    return _take(session, project, kind, ref, lock=False)[1]
 
 
 def delete_to_bin(session: Session, project: Project, kind: str, ref: str, *, actor: str) -> DeletionPreview:
     """Delete it with everything under it into the bin, in this one transaction; returns what went."""
-    row, name = _target(session, project, kind, ref)
-    taken = snap.collect(session, TABLES[kind], row.id)
-    goes, unlinks, counts = _describe(session, kind, taken)
-    preview = DeletionPreview(kind, name, row.guid, goes, unlinks, counts)
-    item = BinItem(project_id=project.id, kind=kind, entity_guid=row.guid, name=name[:200], deleted_by=actor,
+    taken, preview = _take(session, project, kind, ref, lock=True)
+    name, goes, unlinks, counts = preview.name, preview.goes, preview.unlinks, preview.counts
+    item = BinItem(project_id=project.id, kind=kind, entity_guid=preview.guid, name=name[:200], deleted_by=actor,
                    summary={"goes": goes, "unlinks": unlinks, "counts": counts}, content=snap.encode(taken))
     session.add(item)
     session.flush()
@@ -137,21 +141,30 @@ def _side_effects(session: Session, taken: snap.Snapshot) -> list[tuple[str, uui
     effects: list[tuple[str, uuid.UUID, dict]] = []
     cells_inside = {c["id"] for c in taken.rows.get("framework_cell", [])}
     segment_guids = {s["id"]: s["guid"] for s in taken.rows.get("segment", [])}
-    for quote in taken.rows.get("cell_quote", []):
-        if quote["cell_id"] not in cells_inside:
-            cell = session.get(FrameworkCell, quote["cell_id"])
-            effects.append(("framework_cell", cell.guid, {"unpin": str(segment_guids.get(quote["segment_id"], ""))}))
-    documents = dict(session.execute(select(Document.id, Document.guid)).all())
-    cases = dict(session.execute(select(Case.id, Case.guid)).all())
-    for link in taken.rows.get("case_document", []):
+    outside = [q for q in taken.rows.get("cell_quote", []) if q["cell_id"] not in cells_inside]
+    cells = dict(session.execute(select(FrameworkCell.id, FrameworkCell.guid).where(
+        FrameworkCell.id.in_({q["cell_id"] for q in outside}))).all()) if outside else {}
+    for quote in outside:
+        effects.append(("framework_cell", cells[quote["cell_id"]],
+                        {"unpin": str(segment_guids.get(quote["segment_id"], ""))}))
+    links = taken.rows.get("case_document", [])
+    documents = dict(session.execute(select(Document.id, Document.guid).where(
+        Document.id.in_({link["document_id"] for link in links}))).all()) if links else {}
+    cases = dict(session.execute(select(Case.id, Case.guid).where(
+        Case.id.in_({link["case_id"] for link in links}))).all()) if links else {}
+    for link in links:
         if taken.root_table == "case":
             effects.append(("document", documents[link["document_id"]], {"unlink": str(cases[link["case_id"]])}))
         else:
             effects.append(("case", cases[link["case_id"]], {"unlink": str(documents[link["document_id"]])}))
+    by_table: dict[str, list[tuple[int, str]]] = {}
     for table_name, row_id, column, _value in taken.nulled:
+        by_table.setdefault(table_name, []).append((row_id, column))
+    for table_name, nulled in by_table.items():  # one look-up per table, not per row
         table = Base.metadata.tables[table_name]
-        guid = session.scalar(select(table.c.guid).where(table.c.id == row_id))
-        effects.append((table_name, guid, {"unset": column}))
+        guids = dict(session.execute(select(table.c.id, table.c.guid).where(
+            table.c.id.in_({row_id for row_id, _ in nulled}))).all())
+        effects += [(table_name, guids[row_id], {"unset": column}) for row_id, column in nulled]
     return effects
 
 
