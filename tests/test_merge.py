@@ -124,6 +124,8 @@ def test_merging_in_the_app_waits_for_every_conflict(monkeypatch, sqlite_url) ->
     at.switch_page("pages/cases.py").run()
     at.selectbox(key="rename_case_pick").select(source).run()
     at.selectbox(key=f"merge_{source}_into").select(target).run()
+    assert not any(r.key.startswith(f"merge_{source}_{target}_") for r in at.radio)  # nothing planned unasked
+    at.toggle(key=f"merge_{source}_open").set_value(True).run()
     assert not at.exception
     radios = [r for r in at.radio if r.key.startswith(f"merge_{source}_{target}_")]
     assert radios and at.button(key=f"merge_{source}_go").disabled

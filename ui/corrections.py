@@ -77,6 +77,8 @@ def merge_section(project, source: str, others: list[str]) -> None:  # type: ign
         st.caption("There is no other case to merge into.")
         return
     target = st.selectbox(md_escape(f"Merge '{source}' into"), others, key=f"merge_{source}_into")
+    if not st.toggle("Show what merging moves, and its conflicts", key=f"merge_{source}_open"):
+        return  # planned only on request: expander content runs on every rerun of the page
     with read_session(engine()) as s:
         plan = merge_plan(s, project, get_case(s, project, source), get_case(s, project, target))
     st.text("Moves:\n" + "\n".join(f"• {line}" for line in plan.moves) if plan.moves else "Nothing to move.")
