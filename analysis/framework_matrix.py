@@ -85,24 +85,39 @@ def count_sentences(text: str) -> int:
     return ends if text[-1] in ".!?…" else ends + 1
 
 
+# What a cell that is not stored looks like in the log: the "before" of the change that created it.
+NO_CELL = {"state": None, "rating": None, "summary": "", "validation": None, "quotes": []}
+
+
 def _cell(session: Session, project: Project, case_ref: str, code_ref: str, *, create: bool
-          ) -> tuple[FrameworkCell | None, object, Code]:
+          ) -> tuple[FrameworkCell | None, object, Code, dict]:
+    """The cell, its case and code, and its snapshot before this change (NO_CELL when this creates it)."""
     case = get_case(session, project, case_ref)
     code = find_code(session, project, code_ref)
     cell = session.scalar(select(FrameworkCell).where(FrameworkCell.case_id == case.id,
                                                       FrameworkCell.code_id == code.id))
-    if cell is None and create:
-        # Writing a summary or pinning a quote is assessing the cell; "not assessed" is chosen explicitly.
-        cell = FrameworkCell(project_id=project.id, case_id=case.id, code_id=code.id, state="assessed",
-                             summary="", validation="proposed")
-        session.add(cell)
-        session.flush()
-    return cell, case, code
+    if cell is None:
+        if create:
+            # Writing a summary or pinning a quote is assessing the cell; "not assessed" is chosen explicitly.
+            cell = FrameworkCell(project_id=project.id, case_id=case.id, code_id=code.id, state="assessed",
+                                 summary="", validation="proposed")
+            session.add(cell)
+            session.flush()
+        return cell, case, code, dict(NO_CELL)
+    return cell, case, code, cell_snapshot(cell)
 
 
-def _snapshot(cell: FrameworkCell) -> dict:
+def cell_snapshot(cell: FrameworkCell | None) -> dict:
+    """What the log keeps of a cell before and after each change: enough to put it back exactly."""
+    if cell is None:
+        return dict(NO_CELL)
     return {"state": cell.state, "rating": cell.rating, "summary": cell.summary, "validation": cell.validation,
-            "quotes": [str(q.segment_id) for q in cell.quotes]}
+            "quotes": [str(q.segment_id) for q in sorted(cell.quotes, key=lambda q: q.position)]}
+
+
+def cell_place(case, code: Code) -> dict:  # type: ignore[no-untyped-def]
+    """Which cell an event is about, by name (for people) and by guid (names change)."""
+    return {"case": case.name, "code": code.key, "case_guid": str(case.guid), "code_guid": str(code.guid)}
 
 
 def save_cell(session: Session, project: Project, case_ref: str, code_ref: str, *, state: str | None = None,
@@ -122,8 +137,7 @@ def save_cell(session: Session, project: Project, case_ref: str, code_ref: str, 
                           f"{count_sentences(summary)}")
         if len(summary) > 1000:
             raise Refused("a cell summary is at most 1,000 characters")
-    cell, case, code = _cell(session, project, case_ref, code_ref, create=True)
-    before = _snapshot(cell)
+    cell, case, code, before = _cell(session, project, case_ref, code_ref, create=True)
     if rating is not None and state is None:
         state = "assessed"
     if state is not None:
@@ -146,8 +160,7 @@ def save_cell(session: Session, project: Project, case_ref: str, code_ref: str, 
     cell.updated_by, cell.updated_at = actor, utcnow()
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="update", entity="framework_cell",
-                 entity_guid=cell.guid, before=before,
-                 after={"case": case.name, "code": code.key, **_snapshot(cell)})
+                 entity_guid=cell.guid, before=before, after={**cell_place(case, code), **cell_snapshot(cell)})
     return cell
 
 
@@ -166,12 +179,11 @@ def cell_segment_candidates(session: Session, project: Project, case_id: int, co
 def pin_quote(session: Session, project: Project, case_ref: str, code_ref: str, segment_guid: str, *,
               headline: bool = False, actor: str = "system") -> FrameworkCell:
     """Pin one of the cell's own segments as an exemplar quote (headline = first)."""
-    cell, case, code = _cell(session, project, case_ref, code_ref, create=True)
+    cell, case, code, before = _cell(session, project, case_ref, code_ref, create=True)
     segment = session.scalar(select(Segment).where(Segment.guid == _uuid(segment_guid)))
     if segment is None or segment.id not in cell_segment_candidates(session, project, case.id, code):
         raise Refused(f"segment {segment_guid} is not coded '{code.key}' in case '{case.name}'; pin one of the "
                       "cell's own segments")
-    before = _snapshot(cell)
     pinned = [q for q in cell.quotes if q.segment_id != segment.id]
     if len(pinned) >= MAX_PINNED:
         raise Refused(f"a cell holds at most {MAX_PINNED} exemplar quotes; unpin one first")
@@ -190,26 +202,27 @@ def pin_quote(session: Session, project: Project, case_ref: str, code_ref: str, 
     session.refresh(cell)
     record_event(session, project_guid=project.guid, actor=actor, action="pin", entity="framework_cell",
                  entity_guid=cell.guid, before=before,
-                 after={"case": case.name, "code": code.key, "segment": str(segment.guid), "headline": headline,
-                        **_snapshot(cell)})
+                 after={**cell_place(case, code), "segment": str(segment.guid), "headline": headline,
+                        **cell_snapshot(cell)})
     return cell
 
 
 def unpin_quote(session: Session, project: Project, case_ref: str, code_ref: str, segment_guid: str,
                 *, actor: str = "system") -> None:
-    cell, case, code = _cell(session, project, case_ref, code_ref, create=False)
+    cell, case, code, before = _cell(session, project, case_ref, code_ref, create=False)
     segment = session.scalar(select(Segment).where(Segment.guid == _uuid(segment_guid)))
     quote = next((q for q in cell.quotes if segment and q.segment_id == segment.id), None) if cell else None
     if quote is None:
         raise Refused(f"segment {segment_guid} is not pinned on '{case.name}' x '{code.key}'")
-    before = _snapshot(cell)
     cell.quotes.remove(quote)
     session.flush()
     for position, q in enumerate(cell.quotes):
         q.position = position
+    cell.updated_by, cell.updated_at = actor, utcnow()
+    session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="unpin", entity="framework_cell",
-                 entity_guid=cell.guid, before=before, after={"case": case.name, "code": code.key,
-                                                              "segment": str(segment.guid)})
+                 entity_guid=cell.guid, before=before,
+                 after={**cell_place(case, code), "segment": str(segment.guid), **cell_snapshot(cell)})
 
 
 def _uuid(value: str):  # noqa: ANN202

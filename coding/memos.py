@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import Refused
 from store.events import record_event
+from store.history import Undoable
 from store.models import (
     MEMO_TARGETS,
     Case,
@@ -19,12 +20,14 @@ from store.models import (
     Code,
     Coder,
     Document,
+    Event,
     Memo,
     Project,
     Segment,
     TextVersion,
     utcnow,
 )
+from store.snapshot import parents_present, put_back, take_out
 
 _TARGET_TYPES = {"case": Case, "document": Document, "code": Code, "segment": Segment}
 
@@ -93,7 +96,7 @@ def delete_memo(session: Session, project: Project, memo: Memo, *, actor: str) -
         raise Refused(f"memo {memo.guid} belongs to another project")
     before = {"target": memo.target, "case_id": memo.case_id, "document_id": memo.document_id,
               "code_id": memo.code_id, "segment_id": memo.segment_id, "author_id": memo.author_id,
-              "text": memo.text}
+              "text": memo.text, "created_at": memo.created_at.isoformat()}
     record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="memo",
                  entity_guid=memo.guid, before=before)
     session.delete(memo)
@@ -213,3 +216,88 @@ def memo_views(
             view.target_name = f"{title}, {s_start}–{s_end}: “{view.excerpt}”"
         views.append(view)
     return views
+
+
+# --- undo and redo on the Memos page: the person's own last change to a memo ---------------------------------
+
+MEMO_ACTIONS = frozenset({"create", "update", "delete"})
+MEMO_TARGET_COLUMNS = ("case_id", "document_id", "code_id", "segment_id")
+
+
+def memo_undoable() -> Undoable:
+    """Undo and redo for a person's memo changes anywhere in the project (the Memos page lists them all)."""
+    return Undoable("memo", MEMO_ACTIONS, lambda session, changes: {e.id for e in changes}, _describe_memo_change,
+                    _memo_undo_blocker, _memo_redo_blocker, _reverse_memo_change, _replay_memo_change)
+
+
+def _memo_by_guid(session: Session, guid: uuid.UUID) -> Memo | None:
+    return session.scalar(select(Memo).where(Memo.guid == guid))
+
+
+def _describe_memo_change(session: Session, project: Project, change: Event) -> str:
+    text = (change.after or {}).get("text") or (change.before or {}).get("text") or ""
+    words = text.split()
+    snippet = " ".join(words[:6]) + (" …" if len(words) > 6 else "")
+    verb = {"create": "writing", "update": "editing", "delete": "deleting"}[change.action]
+    return f"{verb} the memo “{snippet}”"
+
+
+def _text_is(session: Session, change: Event, text: str | None) -> str | None:
+    """None when the memo is there with this text (or, for text None, when it is not there); else why not."""
+    memo = _memo_by_guid(session, change.entity_guid)
+    if text is None:
+        return "the memo exists again" if memo is not None else None
+    if memo is None:
+        return "the memo is gone"
+    return None if memo.text == text else "the memo has been edited since"
+
+
+def _targets_present(session: Session, record: dict) -> str | None:
+    for column, model in zip(MEMO_TARGET_COLUMNS, (Case, Document, Code, Segment), strict=True):
+        if record.get(column) is not None and session.get(model, record[column]) is None:
+            return "what the memo was on is gone"
+    return None
+
+
+def _memo_undo_blocker(session: Session, project: Project, change: Event) -> str | None:
+    before, after = change.before or {}, change.after or {}
+    if change.action == "delete":
+        return _text_is(session, change, None) or _targets_present(session, before)
+    return _text_is(session, change, after.get("text"))
+
+
+def _memo_redo_blocker(session: Session, project: Project, change: Event, undo_event: Event) -> str | None:
+    before = change.before or {}
+    if change.action == "create":
+        removed = undo_event.before or {}
+        if _text_is(session, change, None):
+            return "the memo exists again"
+        return None if removed and parents_present(session, removed) else "what the memo was on is gone"
+    return _text_is(session, change, before.get("text"))
+
+
+def _reverse_memo_change(session: Session, project: Project, change: Event) -> dict | None:
+    memo = _memo_by_guid(session, change.entity_guid)
+    if change.action == "create":
+        return take_out(session, "memo", memo.id)
+    if change.action == "update":
+        memo.text, memo.updated_at = (change.before or {})["text"], utcnow()
+    else:
+        before = change.before or {}
+        restored = Memo(project_id=project.id, target=before["target"], author_id=before.get("author_id"),
+                        text=before["text"], **{c: before.get(c) for c in MEMO_TARGET_COLUMNS})
+        restored.guid = change.entity_guid
+        if before.get("created_at"):
+            restored.created_at = datetime.fromisoformat(before["created_at"])
+        session.add(restored)
+    return None
+
+
+def _replay_memo_change(session: Session, project: Project, change: Event, undo_event: Event) -> None:
+    memo = _memo_by_guid(session, change.entity_guid)
+    if change.action == "create":
+        put_back(session, undo_event.before or {})
+    elif change.action == "update":
+        memo.text, memo.updated_at = (change.after or {})["text"], utcnow()
+    else:
+        session.delete(memo)

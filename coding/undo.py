@@ -14,7 +14,6 @@ redo is one event naming the change it takes back, with the state it removed, so
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,68 +21,27 @@ from sqlalchemy.orm import Session
 
 from cases.documents import turn_label
 from codebooks.service import code_label, find_code
+from coding.ownership import pins_on, removal_blocker
 from store.errors import Refused
 from store.events import record_event
-from coding.ownership import pins_on, removal_blocker
+from store.history import History, Offer, person_events, replay_stacks
 from store.models import Code, Coding, Document, Event, Project, Segment, TextVersion, Turn
 
 UNDOABLE = {("segment", "create"), ("segment", "update"), ("segment", "delete"), ("coding", "create"),
             ("coding", "update"), ("coding", "delete")}
-HISTORY = 500  # the person's latest events that are replayed; older changes are no longer offered
 SNIPPET_WORDS = 5
-
-
-@dataclass(frozen=True)
-class Offer:
-    """What the Undo (or Redo) button says, and why it cannot run when it cannot."""
-
-    action: str  # "undo" or "redo"
-    change_id: int  # the event of the change itself
-    description: str  # "Applied value on “Wij werken nu anders …” in interview_oost, turn 6"
-    blocked: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{'↶ Undo' if self.action == 'undo' else '↷ Redo'}: {self.description}"
 
 
 # --- the two stacks ------------------------------------------------------------------------------------------
 
-@dataclass
-class _History:
-    done: list[Event]
-    undone: list[tuple[Event, Event]]  # (the change, the undo event that took it back)
-
-
-def _history(session: Session, project: Project, actor: str, document: Document | None) -> _History:
-    events = list(reversed(session.scalars(
-        select(Event).where(Event.project_guid == project.guid, Event.actor == actor,
-                            Event.entity.in_(("segment", "coding")))
-        .order_by(Event.id.desc()).limit(HISTORY)).all()))
+def _history(session: Session, project: Project, actor: str, document: Document | None) -> History:
+    events = person_events(session, project, actor, ("segment", "coding"))
     changes = {e.id: e for e in events if (e.entity, e.action) in UNDOABLE}
     in_scope = set(changes)
     if document is not None:
         documents = _documents_of(session, list(changes.values()))
         in_scope = {i for i in changes if documents.get(i) == document.guid}
-    done: list[Event] = []
-    undone: list[tuple[Event, Event]] = []
-    for event in events:
-        if event.id in changes:
-            if event.id in in_scope:
-                done.append(event)
-                undone.clear()
-        elif event.action == "undo":
-            change = changes.get((event.after or {}).get("undoes"))
-            if change is not None and change in done:
-                done.remove(change)
-                undone.append((change, event))
-        elif event.action == "redo":
-            undo_id = (event.after or {}).get("redoes")
-            pair = next((p for p in undone if p[1].id == undo_id), None)
-            if pair is not None:
-                undone.remove(pair)
-                done.append(pair[0])
-    return _History(done, undone)
+    return replay_stacks(events, changes, in_scope)
 
 
 def _documents_of(session: Session, changes: list[Event]) -> dict[int, uuid.UUID]:
@@ -440,6 +398,18 @@ def _place(session: Session, project: Project, change: Event) -> str:
         start, end = after["start"], after["end"]
     else:
         return "a segment that is gone"
+    return _words_at(session, version_id, start, end)
+
+
+def segment_place(session: Session, project: Project, guid: uuid.UUID) -> str:
+    """“First words …” in title, turn N, for a segment that exists (or says it is gone)."""
+    segment = _segment(session, project, guid)
+    if segment is None:
+        return "a segment that is gone"
+    return _words_at(session, segment.text_version_id, segment.start, segment.end)
+
+
+def _words_at(session: Session, version_id: int, start: int, end: int) -> str:
     row = session.execute(select(TextVersion.text, Document.title)
                           .join(Document, TextVersion.document_id == Document.id)
                           .where(TextVersion.id == version_id)).first()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.framework_undo import cell_undoable
 from cases.projects import get_case, get_document, get_or_create_coder, get_project, list_coders
 from coding.codings import apply_coding, list_codings
-from coding.memos import memo_views
+from coding.memos import memo_undoable, memo_views
 from coding.suggest import suggest_codings
 from coding.undo import redo, redo_offer, undo, undo_offer
 from commands.support import ACTOR, CliRefused, emit, notice, open_database, write_out
 from exports.listing import FORMATS, render_records
+from focusgroups.feedback import feedback_undoable
+from focusgroups.sessions import get_session
+from store import history
 from store.db import read_session, write_session
 from store.errors import Refused
 
@@ -36,22 +40,44 @@ def cmd_redo(args: argparse.Namespace) -> None:
 
 
 def _undo_or_redo(args: argparse.Namespace, action: str) -> None:
-    """Only this coder's own last change (in --document, else anywhere in the project); --dry-run says which."""
-    offer, run = (undo_offer, undo) if action == "undo" else (redo_offer, redo)
+    """Only this coder's own last change, where they made it: in a document (or anywhere in the project's coding),
+    on a framework cell, in the memos or in a focus-group session; --dry-run says which."""
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        document = get_document(s, project, args.document) if args.document else None
         coder = " ".join(args.coder.split())
+        kind = _page_object(s, project, args)
+        if kind is not None:
+            found = history.offer(s, project, coder, kind, action)
+        else:
+            document = get_document(s, project, args.document) if args.document else None
+            found = (undo_offer if action == "undo" else redo_offer)(s, project, coder, document=document)
         if args.dry_run:
-            found = offer(s, project, coder, document=document)
             if found is None:
                 raise CliRefused(f"nothing to {action} for {coder}")
             if found.blocked:
                 raise CliRefused(f"cannot {action} {found.description}: {found.blocked}")
             emit(f"would {action}: {found.description}")
             return
-        what = run(s, project, actor=coder, document=document)
+        if kind is not None:
+            what = (history.take_back if action == "undo" else history.do_again)(s, project, coder, kind)
+        else:
+            what = (undo if action == "undo" else redo)(s, project, actor=coder, document=document)
     emit(f"{'undid' if action == 'undo' else 'redid'}: {what}")
+
+
+def _page_object(s, project, args: argparse.Namespace) -> history.Undoable | None:  # type: ignore[no-untyped-def]
+    """The object named by --cell, --memos or --session (None: coding changes, by --document or anywhere)."""
+    named = [flag for flag, value in (("--document", args.document), ("--cell", args.cell), ("--memos", args.memos),
+                                      ("--session", args.session)) if value]
+    if len(named) > 1:
+        raise CliRefused(f"name one place to undo in, not {' and '.join(named)}")
+    if args.cell:
+        return cell_undoable(s, project, *args.cell)
+    if args.memos:
+        return memo_undoable()
+    if args.session:
+        return feedback_undoable(s, get_session(s, project, args.session))
+    return None
 
 
 def cmd_suggest(args: argparse.Namespace) -> None:
@@ -147,12 +173,16 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--end", required=True, type=int)
     p.add_argument("--coder", required=True)
 
-    for name, handler, help_ in (("undo", cmd_undo, "take back a coder's own last coding change"),
-                                 ("redo", cmd_redo, "do again the coding change a coder took back last")):
-        p = command(name, handler, help_ + " (in --document, else anywhere in the project)")
+    for name, handler, help_ in (("undo", cmd_undo, "take back a coder's own last change"),
+                                 ("redo", cmd_redo, "do again the change a coder took back last")):
+        p = command(name, handler, help_ + " (in --document, else anywhere in the project's coding; or on a "
+                    "framework cell, in the memos, or in a focus-group session)")
         p.add_argument("--project", required=True)
         p.add_argument("--coder", required=True, help="whose change: only ever that coder's own")
         p.add_argument("--document", help="title or guid")
+        p.add_argument("--cell", nargs=2, metavar=("CASE", "CODE"), help="a framework cell's last change")
+        p.add_argument("--memos", action="store_true", help="the last change to a memo")
+        p.add_argument("--session", help="the last remark recorded in this focus-group session")
         p.add_argument("--dry-run", action="store_true", help="say what it would take back, change nothing")
 
     p = command("suggest", cmd_suggest, "suggest codes for a document's sentences from indicator terms "

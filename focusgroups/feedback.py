@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.projects import get_case
-from codebooks.service import add_code, find_code, get_codebook
+from codebooks.service import add_code, code_label, find_code, get_codebook
 from store.errors import Refused
 from store.events import record_event
-from store.models import Case, Code, Feedback, FocusGroupSession, Project
+from store.history import Undoable
+from store.models import Case, Code, Event, Feedback, FocusGroupSession, Project
+from store.snapshot import parents_present, put_back, take_out
 
 STANCES_BY_PURPOSE = {
     "validation": ("agree", "disagree", "amend", "add"),
@@ -72,7 +74,8 @@ def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *
     session.add(row)
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="feedback",
-                 entity_guid=row.guid, after={"session": fg.name, "case": found_case.name if found_case else None,
+                 entity_guid=row.guid, after={"session": fg.name, "session_guid": str(fg.guid),
+                                              "case": found_case.name if found_case else None,
                                               "code": found_code.key if found_code else None, "stance": stance,
                                               "participant_role": row.participant_role})
     return row
@@ -148,3 +151,60 @@ def codebook_walk(session: Session, project: Project, fg: FocusGroupSession) -> 
         elif record.stance == "missing":
             line.missing.append(record.note)
     return sorted(lines.values(), key=lambda line: (line.code is None, line.code or ""))
+
+
+# --- undo and redo in the presentation: the person's own last remark recorded in this session -----------------
+
+def feedback_undoable(session: Session, fg: FocusGroupSession) -> Undoable:
+    """Undo and redo for the remarks a person recorded in one focus-group session."""
+    fg_guid = str(fg.guid)
+
+    def in_scope(session: Session, changes: list[Event]) -> set[int]:
+        old = [e.entity_guid for e in changes if "session_guid" not in (e.after or {})]  # logged before sessions
+        here = set(session.scalars(select(Feedback.guid).where(Feedback.session_id == fg.id,
+                                                                 Feedback.guid.in_(old)))) if old else set()
+        return {e.id for e in changes if (e.after or {}).get("session_guid") == fg_guid or e.entity_guid in here}
+
+    return Undoable("feedback", frozenset({"create"}), in_scope, _describe_remark, _remark_undo_blocker,
+                    _remark_redo_blocker, _take_remark_back, _record_remark_again)
+
+
+def _remark(session: Session, guid: uuid.UUID) -> Feedback | None:
+    return session.scalar(select(Feedback).where(Feedback.guid == guid))
+
+
+def _describe_remark(session: Session, project: Project, change: Event) -> str:
+    after = change.after or {}
+    code = None
+    if after.get("code"):
+        try:
+            code = code_label(find_code(session, project, after["code"]))
+        except Refused:  # the code is gone since: its key is what is known
+            code = after["code"]
+    on = " × ".join(v for v in (after.get("case"), code) if v) or "the codebook"
+    who = f" ({after['participant_role']})" if after.get("participant_role") else ""
+    return f"recording “{after.get('stance', 'a remark').replace('_', ' ')}”{who} on {on}"
+
+
+def _remark_undo_blocker(session: Session, project: Project, change: Event) -> str | None:
+    row = _remark(session, change.entity_guid)
+    if row is None:
+        return "the remark is gone"
+    if row.promoted_code_id is not None:
+        code = session.get(Code, row.promoted_code_id)
+        return f"it became the code '{code.key if code else '?'}'; that code stays, so the remark stays too"
+    return None
+
+
+def _remark_redo_blocker(session: Session, project: Project, change: Event, undo_event: Event) -> str | None:
+    if _remark(session, change.entity_guid) is not None:
+        return "the remark is there again"
+    return None if parents_present(session, undo_event.before or {}) else "its session, case or code is gone"
+
+
+def _take_remark_back(session: Session, project: Project, change: Event) -> dict:
+    return take_out(session, "feedback", _remark(session, change.entity_guid).id)
+
+
+def _record_remark_again(session: Session, project: Project, change: Event, undo_event: Event) -> None:
+    put_back(session, undo_event.before or {})

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from cases.attributes import attribute_values, import_attribute_sheet, list_definitions, set_attribute
-from exports.case_report import build_case_report
 from cases.documents import list_documents
 from cases.projects import (
     case_document_counts,
@@ -17,11 +16,12 @@ from cases.projects import (
     list_persons,
 )
 from cases.renames import rename_attribute, rename_case, rename_person
+from exports.case_report import build_case_report
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
-from ui.corrections import delete_section, merge_section, rename_form, run_correction
-from ui.state import actor, engine, md_escape, project_or_stop, show_flash
+from ui.corrections import delete_section, merge_section, rename_form
+from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -100,7 +100,7 @@ with fix_person:
             new_name = c1.text_input("Name", value=chosen.name)
             new_pseudonym = c2.text_input("Pseudonym", value=chosen.pseudonym)
             if st.form_submit_button("Save"):
-                run_correction(lambda s: (
+                run_write(lambda s: (
                     f"Saved {' '.join(new_name.split())} (pseudonym '{' '.join(new_pseudonym.split())}')."
                     if rename_person(s, project, get_person(s, project, str(chosen.guid)), name=new_name,
                                      pseudonym=new_pseudonym, actor=actor())

@@ -12,6 +12,7 @@ from analysis.cooccurrence import UNITS
 from analysis.framework_matrix import (
     MAX_SUMMARY_SENTENCES, VALIDATION_STEPS, pin_quote, save_cell, set_rating_level, unpin_quote,
 )
+from analysis.framework_undo import cell_undoable
 from analysis.matrix import cell_segments
 from analysis.matrix_scope import set_primary_coder
 from analysis.matrix_view import (
@@ -24,12 +25,13 @@ from coding.retrieval import marked_context
 from exports.charts import value_cycle_figure
 from exports.cross_case_report import build_cross_case_report
 from focusgroups.anonymise import add_mask_term, delete_mask_term, list_mask_terms
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from store.models import CELL_STATES, MASK_KINDS
 from ui.analysis_cache import load_framework, load_learning, load_profile
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.undo_offers import undo_redo_line
 
 STATE_NAMES = {"assessed": "assessed", "not_assessed": "not assessed", "no_data": "no data", "absent": "absent",
                "not_applicable": "not applicable"}
@@ -55,14 +57,7 @@ if not options.codebooks:
 
 def write(action, message: str) -> None:  # type: ignore[no-untyped-def]
     """Run one write in a transaction; a refusal is shown, a success reruns to show the new state."""
-    try:
-        with write_session(engine()) as session:
-            action(session)
-    except Refused as exc:
-        st.error(str(exc))
-    else:
-        flash(message)
-        st.rerun()
+    run_write(lambda session: (action(session), message)[1])
 
 
 codebook_names = {c.key: c.name for c in options.codebooks}
@@ -112,6 +107,7 @@ with matrix_tab:
 
     st.subheader(f"{md_escape(case_name)} × {md_escape(matrix.columns[j].label)}")
     st.markdown(md_escape(cell.line(counts=True)))
+    undo_redo_line("fw_", project, lambda s: cell_undoable(s, project, case_name, code_key), "on this cell")
     if cell.assigned_not_evidenced:
         st.warning("⚠ Rated without coded evidence: no coded segment of this case backs this cell. "
                    "Code the evidence, or change the rating.")

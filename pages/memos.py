@@ -9,13 +9,14 @@ import streamlit as st
 from cases.documents import list_documents
 from cases.projects import get_or_create_coder, list_cases, list_coders
 from codebooks.service import code_label, code_tree, list_project_codebooks
-from coding.memos import add_memo, delete_memo, get_memo, memo_views, update_memo
+from coding.memos import add_memo, delete_memo, get_memo, memo_undoable, memo_views, update_memo
 from exports.case_report import DOCX_MIME
 from exports.memos_docx import build_memos_docx
-from store.db import read_session, write_session
-from store.errors import Refused
+from store.db import read_session
+
 from store.models import MEMO_TARGETS, Case, Code, Document
-from ui.state import CODER_KEY, actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import CODER_KEY, actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.undo_offers import undo_redo_line
 
 NEW_TARGETS = ("project", "case", "document", "code")
 
@@ -29,6 +30,7 @@ with read_session(engine()) as s:
 
 st.title("Memos")
 show_flash()
+undo_redo_line("memo_", project, lambda s: memo_undoable(), "to a memo")
 
 case_ids = {c.name: c.id for c in cases}
 f1, f2, f3 = st.columns(3)
@@ -61,14 +63,7 @@ if not views:
 
 def run_change(done: str, change) -> None:  # type: ignore[no-untyped-def]
     """Run one memo change in its own transaction, then rerun to show the new state."""
-    try:
-        with write_session(engine()) as session:
-            change(session)
-    except Refused as exc:
-        flash(str(exc), "error")
-    else:
-        flash(done)
-    st.rerun()
+    run_write(lambda session: (change(session), done)[1])
 
 
 if views:

@@ -14,17 +14,18 @@ import pandas as pd
 import streamlit as st
 
 from codebooks.service import list_project_codebooks
-from focusgroups.feedback import STANCES_BY_PURPOSE, promote_to_code, record_feedback
+from focusgroups.feedback import STANCES_BY_PURPOSE, feedback_undoable, promote_to_code, record_feedback
 from focusgroups.presentation import (
     MODE_LABELS, MODES, attendee_roles, cell_quotes, feedback_on, walk_codes, walk_summary,
 )
 from focusgroups.sessions import create_session, get_session, list_sessions, parse_attendees, rename_session
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_presentation
 from ui.corrections import delete_section, rename_form
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.undo_offers import undo_redo_line
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
 SESSION_PARAM = "fg"
@@ -159,17 +160,15 @@ def setup() -> None:
                                       key="pres_new_attendees")
             notes = st.text_area("Notes", key="pres_new_notes", height=80)
             if st.form_submit_button("Create session"):
-                try:
-                    with write_session(engine()) as s:
-                        fg = create_session(s, project, name, held_on, purpose=purpose,
-                                            attendees=parse_attendees(attendees), notes=notes, actor=actor())
-                        created = str(fg.guid)
-                except Refused as exc:
-                    st.error(str(exc))
-                else:
-                    st.session_state["pres_pending_session"] = created
-                    flash(f"Focus-group session '{' '.join(name.split())}' created.")
-                    st.rerun()
+                created: dict[str, str] = {}
+
+                def create(s) -> str:  # type: ignore[no-untyped-def]
+                    fg = create_session(s, project, name, held_on, purpose=purpose,
+                                        attendees=parse_attendees(attendees), notes=notes, actor=actor())
+                    created["guid"] = str(fg.guid)
+                    return f"Focus-group session '{fg.name}' created."
+
+                run_write(create, then=lambda: st.session_state.update(pres_pending_session=created["guid"]))
 
 
 # --- presenting ------------------------------------------------------------------------------------
@@ -309,17 +308,13 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
             role = f2.selectbox("Participant role", roles, key="fb_role", format_func=lambda r: r or "unspecified")
             note = st.text_area("What was said", key="fb_note", height=90)
             if st.form_submit_button("Record feedback", type="primary"):
-                try:
-                    with write_session(engine()) as s:
-                        record_feedback(s, project, get_session(s, project, str(fg.guid)), stance=stance,
-                                        code=code, case=case or None, participant_role=role, note=note,
-                                        actor=actor())
-                except Refused as exc:
-                    st.error(str(exc))
-                else:
-                    where = f"{case} × {codes[code]}" if case else codes[code]
-                    flash(f"Feedback recorded on {where}.")
-                    st.rerun()
+                where = f"{case} × {codes[code]}" if case else codes[code]
+                run_write(lambda s: (record_feedback(s, project, get_session(s, project, str(fg.guid)),
+                                                     stance=stance, code=code, case=case or None,
+                                                     participant_role=role, note=note, actor=actor()),
+                                     f"Feedback recorded on {where}.")[1])
+        undo_redo_line("fb_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
+                       "in this session")
         with read_session(engine()) as s:
             records = feedback_on(s, project, get_session(s, project, str(fg.guid)), code=code, case=case or None)
         st.markdown(f"**Recorded in this session on {md_escape(case + ' × ' if case else '')}"
@@ -346,16 +341,9 @@ def promote_form(records) -> None:  # type: ignore[no-untyped-def]
         key = p1.text_input("New code key", placeholder="vc.trust", key="fb_promote_key")
         label = p2.text_input("Label", placeholder="Trust", key="fb_promote_label")
         if st.form_submit_button("Promote to code"):
-            try:
-                with write_session(engine()) as s:
-                    code = promote_to_code(s, project, guid, codebook=shown_setting("codebook"),
-                                           key=key.strip(), label=label, actor=actor())
-                    made = code.key
-            except Refused as exc:
-                st.error(str(exc))
-            else:
-                flash(f"New code {made} created from the remark.")
-                st.rerun()
+            run_write(lambda s: "New code " + promote_to_code(s, project, guid, codebook=shown_setting("codebook"),
+                                                              key=key.strip(), label=label, actor=actor()).key
+                      + " created from the remark.")
 
 
 # --- session 1: the codebook walk -----------------------------------------------------------------
@@ -410,16 +398,13 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
             role = w3.selectbox("Participant role", roles, key="walk_role", format_func=lambda r: r or "unspecified")
             note = st.text_area("What was said (needed for 'missing')", key="walk_note", height=80)
             if st.form_submit_button("Record", type="primary"):
-                try:
-                    with write_session(engine()) as s:
-                        record_feedback(s, project, get_session(s, project, str(fg.guid)), stance=stance,
-                                        code=code.key if about == "code" else None, participant_role=role,
-                                        note=note, actor=actor())
-                except Refused as exc:
-                    st.error(str(exc))
-                else:
-                    flash(f"Recorded: {STANCE_LABELS[stance]} ({code.key if about == 'code' else 'codebook'}).")
-                    st.rerun()
+                run_write(lambda s: (record_feedback(s, project, get_session(s, project, str(fg.guid)),
+                                                     stance=stance, code=code.key if about == "code" else None,
+                                                     participant_role=role, note=note, actor=actor()),
+                                     f"Recorded: {STANCE_LABELS[stance]} "
+                                     f"({code.key if about == 'code' else 'codebook'}).")[1])
+        undo_redo_line("walk_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
+                       "in this session")
     with st.expander("Walk summary", expanded=step == len(codes) - 1):
         with read_session(engine()) as s:
             lines = walk_summary(s, project, get_session(s, project, str(fg.guid)), book)

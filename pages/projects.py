@@ -10,12 +10,20 @@ from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_co
 from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.corrections import rename_form, run_correction
+from ui.corrections import rename_form
 from ui.state import (
-    actor, close_project_on_next_run, current_project_guid, engine, flash, md_escape, open_project, request_project,
-    show_flash, typed_name,
+    actor,
+    close_project_on_next_run,
+    current_project_guid,
+    engine,
+    flash,
+    md_escape,
+    open_project,
+    request_project,
+    run_write,
+    show_flash,
+    typed_name,
 )
-
 
 
 def current_in(session):  # type: ignore[no-untyped-def]
@@ -125,16 +133,16 @@ if current_project_guid():
                                    f"on {item.deleted_at:%Y-%m-%d %H:%M} UTC"))
         cols[0].caption(md_escape("; ".join(item.summary.get("goes", [])) or "nothing else went with it"))
         if cols[1].button("Restore", key=f"restore_{item.guid}"):
-            run_correction(lambda s, guid=str(item.guid): restore_said(s, guid))
+            run_write(lambda s, guid=str(item.guid): restore_said(s, guid))
     if binned:
         with st.expander("Empty the bin for good"):
             typed = st.text_input("Type the project's name to confirm", key="empty_bin_confirm")
             if st.button("Empty the bin", key="empty_bin", disabled=not typed):
-                run_correction(lambda s: f"Emptied the bin: {empty_bin(s, current_in(s), confirm=typed, actor=actor())}"
+                run_write(lambda s: f"Emptied the bin: {empty_bin(s, current_in(s), confirm=typed, actor=actor())}"
                                          " item(s) deleted for good.")
     with st.expander(f"Delete '{md_escape(current.name)}' for good"):
         st.caption("A whole project does not go to a bin: its documents, codings, memos and cells are deleted for "
                    "good. Export what you need first.")
         typed_name = st.text_input("Type the project's name to confirm", key="delete_project_confirm")
         if st.button("Delete the project", key="delete_project", disabled=not typed_name):
-            run_correction(lambda s: deleted_said(s, typed_name), then=close_project_on_next_run)
+            run_write(lambda s: deleted_said(s, typed_name), then=close_project_on_next_run)

@@ -185,18 +185,25 @@ def _insert(session: Session, table: Table, rows: list[dict]) -> dict[int, int]:
 _PLAIN = frozenset((int, str, float, bool, type(None)))  # stored as JSON has them, untagged
 
 
-def encode(snapshot: Snapshot) -> bytes:
+def to_json(snapshot: Snapshot) -> dict[str, Any]:
+    """The snapshot as plain JSON values (what an undo event keeps of a row it removed)."""
     rows = {t: [{k: v if type(v) in _PLAIN else _tag(v) for k, v in row.items()} for row in rows]
             for t, rows in snapshot.rows.items()}
-    data = {"root_table": snapshot.root_table, "root_id": snapshot.root_id, "nulled": snapshot.nulled, "rows": rows}
-    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+    return {"root_table": snapshot.root_table, "root_id": snapshot.root_id, "nulled": snapshot.nulled, "rows": rows}
 
 
-def decode(content: bytes) -> Snapshot:
-    data = json.loads(zlib.decompress(content).decode("utf-8"))
+def from_json(data: dict[str, Any]) -> Snapshot:
     rows = {t: [{k: _untag(v) if type(v) is dict else v for k, v in row.items()} for row in rows]
             for t, rows in data["rows"].items()}
     return Snapshot(data["root_table"], data["root_id"], rows, [tuple(n) for n in data["nulled"]])
+
+
+def encode(snapshot: Snapshot) -> bytes:
+    return zlib.compress(json.dumps(to_json(snapshot), ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def decode(content: bytes) -> Snapshot:
+    return from_json(json.loads(zlib.decompress(content).decode("utf-8")))
 
 
 def _tag(value: Any) -> Any:
@@ -226,3 +233,28 @@ def _untag(value: Any) -> Any:
     if kind == "bytes":
         return base64.b64decode(raw)
     return raw
+
+
+def take_out(session: Session, table_name: str, row_id: int) -> dict[str, Any]:
+    """Delete a row with everything under it; returns it as JSON, for an undo event to keep."""
+    snapshot = collect(session, table_name, row_id)
+    remove(session, snapshot)
+    return to_json(snapshot)
+
+
+def put_back(session: Session, data: dict[str, Any]) -> Restored:
+    """Insert again what `take_out` returned, with its own guids."""
+    return restore(session, from_json(data))
+
+
+def parents_present(session: Session, data: dict[str, Any]) -> bool:
+    """Whether every row the root row of `take_out`'s result hangs on (not null, or deleted with it) is still there."""
+    table = Base.metadata.tables[data["root_table"]]
+    row = next(r for r in data["rows"][data["root_table"]] if r.get("id") == data["root_id"])
+    for fk in table.foreign_keys:
+        value = row.get(fk.parent.name)
+        if value is not None and (not fk.parent.nullable or fk.ondelete == "CASCADE"):
+            parent = fk.column.table
+            if session.scalar(select(parent.c.id).where(parent.c.id == value)) is None:
+                return False
+    return True

@@ -8,6 +8,7 @@ flag, `fix_pages_directory_detection` keeps it off after each detection.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,9 @@ def make_app(monkeypatch: pytest.MonkeyPatch, db_url: str, *, project_guid: str 
     if coder:
         at.query_params["coder"] = coder
     return at
+
+
+def shown(elements) -> list[str]:  # type: ignore[no-untyped-def]
+    """What a person reads in these messages: the Markdown source with its escapes taken out (every user text
+    and every message is shown escaped, so the source has a backslash before each special character)."""
+    return [re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements]

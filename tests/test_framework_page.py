@@ -15,16 +15,20 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apptest_support import make_app  # noqa: E402
+from apptest_support import make_app, shown  # noqa: E402
 from matrix_fixture import N1, build_study, span  # noqa: E402
 
-from analysis.framework_matrix import build_framework_matrix, learning_by_value_cycle, pin_quote, rating_scale  # noqa: E402
+from analysis.framework_matrix import (  # noqa: E402
+    build_framework_matrix, learning_by_value_cycle, pin_quote, rating_scale, save_cell,
+)
+from analysis.framework_undo import cell_undoable  # noqa: E402
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders  # noqa: E402
 from codebooks.service import adopt_codebook  # noqa: E402
 from coding.codings import apply_coding, list_codings  # noqa: E402
 from focusgroups.anonymise import list_mask_terms  # noqa: E402
 from store.db import get_engine, read_session, write_session  # noqa: E402
 from store.events import list_events  # noqa: E402
+from store.history import take_back  # noqa: E402
 from store.models import FrameworkCell  # noqa: E402
 from ui.state import md_escape  # noqa: E402
 
@@ -109,7 +113,7 @@ def test_save_a_rated_cell_with_a_summary_and_see_it_in_the_matrix(monkeypatch, 
     assert "Described with examples by at least two sources (≥3 needs two sources)." in list(rating.proto.captions)
     fill_cell(at, rating=3, summary="Members pick up usable tips. Bert names a customs contact.",
               validation="discussed")
-    assert "Saved Noord × vc.immediate." in [s.value for s in at.success]
+    assert "Saved Noord × vc.immediate." in shown(at.success)
     assert cells_grid(at).value.loc["Noord", "vc.immediate"] == "strong (3) · 2 of 3 interviewees · discussed"
     at.toggle(key="fw_summaries").set_value(True)
     at.run()
@@ -132,10 +136,10 @@ def test_a_four_sentence_summary_and_a_rated_no_data_cell_are_refused(monkeypatc
     at = open_framework(monkeypatch, url, guid)
     choose(at, "Noord", "vc.immediate")
     fill_cell(at, summary="One. Two. Three. Four.")
-    assert "a cell summary has 1 to 3 sentences; this one has 4" in [e.value for e in at.error]
+    assert "a cell summary has 1 to 3 sentences; this one has 4" in shown(at.error)
     assert stored(url, guid, "Noord", "vc.immediate").state is None  # nothing was written
     fill_cell(at, state="no_data", rating=2, summary="Nothing found.")
-    assert "a cell marked 'no_data' has no rating; rate only assessed cells" in [e.value for e in at.error]
+    assert "a cell marked 'no_data' has no rating; rate only assessed cells" in shown(at.error)
 
 
 def test_a_no_data_cell_reads_no_data_and_an_unevidenced_rating_is_flagged(monkeypatch, study):
@@ -171,7 +175,7 @@ def test_pin_quotes_from_the_cells_own_segments(monkeypatch, study):
     guid_second = pins[1].key.removeprefix("pin_")
     pins[1].click()
     at.run()
-    assert "Quote pinned." in [s.value for s in at.success]
+    assert "Quote pinned." in shown(at.success)
     # Pinning on a cell nobody assessed yet stores it as not assessed.
     assert cells_grid(at).value.loc["Noord", "vc.immediate"] == "not rated · 1 quote · 2 of 3 interviewees"  # pinning assesses the cell
     cell = stored(url, guid, "Noord", "vc.immediate")
@@ -246,7 +250,7 @@ def test_settings_rating_scale_mask_list_and_primary_coder(monkeypatch, study):
     by_label(at.button, "Add to mask list").click()
     at.run()
     assert not at.exception, at.exception
-    assert "Masking Douane Oldenzaal." in [s.value for s in at.success]
+    assert "Masking Douane Oldenzaal." in shown(at.success)
     at.button(key="mask_delete_button").click()
     at.run()
     with read_session(get_engine(url)) as s:
@@ -280,5 +284,33 @@ def test_a_quote_pinned_from_outside_the_scope_is_listed_and_can_be_unpinned(mon
     at.button(key=f"unpin_{toms}").click()
     at.run()
     assert not at.exception, at.exception
-    assert "Quote unpinned." in [s.value for s in at.success]
+    assert "Quote unpinned." in shown(at.success)
     assert stored(url, guid, "Noord", "vc.potential").quotes == []
+
+
+def test_undo_on_the_cell_takes_back_only_your_own_last_change_to_it(monkeypatch, study):
+    url, guid = study
+    at = open_framework(monkeypatch, url, guid)
+    choose(at, "Noord", "vc.immediate")
+    assert not any((b.key or "").startswith("fw_undo") for b in at.button)  # nothing done here yet
+    fill_cell(at, rating=3, summary="Members pick up usable tips.")
+    assert [c.value for c in at.caption if "↶ Undo" in c.value] == [
+        md_escape("↶ Undo: saving state – → assessed, rating – → 3, the summary on Noord × Immediate value")]
+    with write_session(get_engine(url)) as s:  # another researcher adds to the same cell afterwards
+        save_cell(s, get_project(s, guid), "Noord", "vc.immediate", validation="discussed", actor="Lieke")
+    at.run()
+    assert not any(b.key == "fw_undo" for b in at.button)  # not offered: it would take Lieke's change with it
+    assert any("not offered: Lieke changed it after you (update)" in c for c in shown(at.caption))
+    with write_session(get_engine(url)) as s:  # Lieke takes hers back; Sanne's undo is offered again
+        project = get_project(s, guid)
+        take_back(s, project, "Lieke", cell_undoable(s, project, "Noord", "vc.immediate"))
+    at.run()
+    assert not any("not offered" in c.value for c in at.caption)
+    at.button(key="fw_undo").click().run()
+    assert not at.exception, at.exception
+    assert shown(at.success) == ["Undone: saving state – → assessed, rating – → 3, the summary on Noord × "
+                                 "Immediate value."]
+    assert stored(url, guid, "Noord", "vc.immediate").state is None  # as before: nothing stored
+    at.button(key="fw_redo").click().run()
+    cell = stored(url, guid, "Noord", "vc.immediate")
+    assert (cell.rating, cell.summary) == (3, "Members pick up usable tips.")

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import app_test
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apptest_support import make_app  # noqa: E402
+from apptest_support import make_app
+from apptest_support import shown as said  # noqa: E402
 from cases.documents import document_text  # noqa: E402
 from cases.importer import SpeakerDecision, preview_import, store_import  # noqa: E402
 from cases.projects import create_case, create_project, get_case, get_or_create_coder, get_project  # noqa: E402
@@ -155,8 +156,14 @@ def test_add_edit_and_delete_through_the_forms(monkeypatch, sqlite_url):
     added = [m for m in memos(sqlite_url) if m.text == "Stedenband: eerste indruk."]
     assert len(added) == 1
     assert (added[0].target, added[0].target_name, added[0].author) == ("case", "Stedenband", "Sanne")
-    assert "Memo added." in [s.value for s in at.success]
+    assert "Memo added." in said(at.success)
     assert "Stedenband: eerste indruk." in shown(at, sqlite_url)
+    assert "↶ Undo: writing the memo “Stedenband: eerste indruk.”" in said(at.caption)
+    at.button(key="memo_undo").click().run()
+    assert said(at.success) == ["Undone: writing the memo “Stedenband: eerste indruk.”."]
+    assert "Stedenband: eerste indruk." not in shown(at, sqlite_url)
+    at.button(key="memo_redo").click().run()
+    assert [m.text for m in memos(sqlite_url) if m.guid == added[0].guid] == ["Stedenband: eerste indruk."]
 
     # add on the project and on a code
     one(at.radio, "On").set_value("project")
@@ -179,7 +186,7 @@ def test_add_edit_and_delete_through_the_forms(monkeypatch, sqlite_url):
     one(at.text_area, "New memo").input("   ")
     one(at.button, "Add memo").click()
     at.run()
-    assert "a memo needs some text" in [e.value for e in at.error]
+    assert "a memo needs some text" in said(at.error)
     assert len(memos(sqlite_url)) == 7
 
     # edit
@@ -193,7 +200,7 @@ def test_add_edit_and_delete_through_the_forms(monkeypatch, sqlite_url):
     assert not at.exception
     edited = next(m for m in memos(sqlite_url) if m.id == memo_id)
     assert edited.text == "Grenzeloos: herzien na het overleg."
-    assert "Memo saved." in [s.value for s in at.success]
+    assert "Memo saved." in said(at.success)
 
     # delete: refused without the tick, done with it
     one(at.selectbox, "Memo").set_value(memo_id)
@@ -206,7 +213,7 @@ def test_add_edit_and_delete_through_the_forms(monkeypatch, sqlite_url):
     at.run()
     assert not at.exception
     assert not any(m.id == memo_id for m in memos(sqlite_url))
-    assert "Memo deleted." in [s.value for s in at.success]
+    assert "Memo deleted." in said(at.success)
     assert "Grenzeloos: herzien na het overleg." not in shown(at, sqlite_url)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apptest_support import make_app  # noqa: E402
+from apptest_support import make_app, shown  # noqa: E402
 from cases.projects import get_project  # noqa: E402
 from focusgroups.feedback import list_feedback  # noqa: E402
 from focusgroups.sessions import get_session, list_sessions  # noqa: E402
@@ -70,7 +70,7 @@ def test_create_a_session_and_it_is_chosen(monkeypatch, study) -> None:  # type:
         assert (fg.purpose, fg.attendees) == ("validation", {"network representative": 6, "researcher": 4})
         created = str(fg.guid)
     assert at.selectbox(key="pres_session_pick").value == created
-    assert any("Focus group 3" in str(s.value) and "created" in str(s.value) for s in at.success)
+    assert any("Focus group 3" in s and "created" in s for s in shown(at.success))
 
 
 def test_bad_attendees_are_refused_with_the_reason(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +79,7 @@ def test_bad_attendees_are_refused_with_the_reason(monkeypatch, study) -> None: 
     at.text_input(key="pres_new_name").input("Focus group 4")
     at.text_input(key="pres_new_attendees").input("six network representatives")
     at.button(key="FormSubmitter:pres_new_session-Create session").click().run()
-    assert [str(e.value) for e in at.error] == [
+    assert shown(at.error) == [
         "write attendees as '6 network representative, 4 researcher', not 'six network representatives'"]
 
 
@@ -154,7 +154,16 @@ def test_drawer_feedback_is_stored_on_the_chosen_cell(monkeypatch, study) -> Non
     at.text_area(key="fb_note").input("Doubled thanks to the fair in Enschede.")
     at.button(key="FormSubmitter:fb_form-Record feedback").click().run()
     assert not at.exception, at.exception
-    assert any("Feedback recorded on Zuid × Realised value" in str(s.value) for s in at.success)
+    assert any("Feedback recorded on Zuid × Realised value" in s for s in shown(at.success))
+    # the facilitator took it down on the wrong cell: undo takes back exactly that remark, redo records it again
+    assert "↶ Undo: recording “amend” (network representative) on Zuid × Realised value" in shown(at.caption)
+    at.button(key="fb_undo").click().run()
+    assert shown(at.success) == ["Undone: recording “amend” (network representative) on Zuid × Realised value."]
+    with read_session(get_engine(url)) as s:
+        project = get_project(s, guid)
+        assert list_feedback(s, project, fg=get_session(s, project, "Focus group 2")) == []
+    at.button(key="fb_redo").click().run()
+    assert not at.exception, at.exception
     with read_session(get_engine(url)) as s:
         project = get_project(s, guid)
         stored = list_feedback(s, project, fg=get_session(s, project, "Focus group 2"))
@@ -167,7 +176,7 @@ def test_drawer_feedback_is_stored_on_the_chosen_cell(monkeypatch, study) -> Non
     # An 'add' without a note is refused with the reason, nothing stored.
     at.radio(key="fb_stance").set_value("add")
     at.button(key="FormSubmitter:fb_form-Record feedback").click().run()
-    assert "a remark with stance 'add' needs a note saying what participants proposed" in [str(e.value) for e in at.error]
+    assert "a remark with stance 'add' needs a note saying what participants proposed" in shown(at.error)
 
 
 def test_feedback_on_a_code_can_become_a_new_code(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
@@ -183,7 +192,7 @@ def test_feedback_on_a_code_can_become_a_new_code(monkeypatch, study) -> None:  
     at.text_input(key="fb_promote_label").input("Trust")
     at.button(key="FormSubmitter:fb_promote-Promote to code").click().run()
     assert not at.exception, at.exception
-    assert any("New code vc.trust created" in str(s.value) for s in at.success)
+    assert any("New code vc.trust created" in s for s in shown(at.success))
     with read_session(get_engine(url)) as s:
         project = get_project(s, guid)
         stored = list_feedback(s, project, fg=get_session(s, project, "Focus group 2"))

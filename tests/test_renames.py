@@ -245,14 +245,14 @@ def test_a_database_refusal_is_explained_not_a_traceback(monkeypatch, sqlite_url
 
     def page() -> None:
         from store.models import Project
-        from ui.corrections import run_correction
+        from ui.state import run_write
 
         def clash(session) -> str:  # type: ignore[no-untyped-def]
             session.add(Project(name="Andere studie"))  # the name another project already has
             session.flush()
             return "never said"
 
-        run_correction(clash)
+        run_write(clash)
 
     at = AppTest.from_function(page, default_timeout=60)
     at.run()

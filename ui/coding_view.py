@@ -48,6 +48,7 @@ from ui.state import (
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
+from ui.undo_offers import offer_line
 
 PENDING_KEY = "coding_pending_selection"
 TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript part (about 2,000 words)
@@ -403,15 +404,7 @@ def _undo_redo(o: _Open, cached: _Codings) -> None:
     """Undo and redo of this person's own changes in this document, in words; a change that would touch someone
     else's work is not offered, and the reason says why."""
     for offer in (cached.undo, cached.redo):
-        if offer is None:
-            continue
-        if offer.blocked:
-            st.caption(md_escape(f"{offer.label} — not offered: {offer.blocked}."))
-            continue
-        words, button = st.columns([4, 1], vertical_alignment="center")
-        words.caption(md_escape(offer.label))  # the whole description, which a button label would cut off
-        if button.button("↶ Undo" if offer.action == "undo" else "↷ Redo", key=offer.action,
-                         help="Only your own last change in this document."):
+        if offer is not None and offer_line(offer, "", "in this document"):
             run = undo if offer.action == "undo" else redo
             try:
                 with write_session(engine()) as s:

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from store.db import write_session
-from store.errors import Refused
-from ui.state import engine, flash, md_escape
+from ui.state import engine, md_escape, run_write
 
 
 def rename_form(key: str, what: str, current: str, rename: Callable[[Session, str], bool]) -> None:
@@ -22,25 +19,8 @@ def rename_form(key: str, what: str, current: str, rename: Callable[[Session, st
     with st.form(f"rename_{key}", clear_on_submit=False):
         new = st.text_input(md_escape(f"New name for {what}"), value=current, key=f"rename_{key}_name")
         if st.form_submit_button("Rename"):
-            run_correction(lambda s: (f"Renamed {what} to '{' '.join(new.split())}'." if rename(s, new)
+            run_write(lambda s: (f"Renamed {what} to '{' '.join(new.split())}'." if rename(s, new)
                                       else f"{what.capitalize()} is already called that; nothing changed."))
-
-
-def run_correction(change: Callable[[Session], str], *, then: Callable[[], None] | None = None) -> None:
-    """Run one correction in its own transaction; on success run `then`, and say what changed after the rerun."""
-    try:
-        with write_session(engine()) as s:
-            said = change(s)
-    except Refused as exc:
-        st.error(md_escape(str(exc)))
-    except SQLAlchemyError as exc:  # e.g. someone took the same name a moment earlier: nothing was written
-        st.error(md_escape("the database refused the change (someone may have changed the same thing just now; "
-                           f"nothing was written): {' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}"))
-    else:
-        if then is not None:
-            then()
-        flash(md_escape(said))
-        st.rerun()
 
 
 def delete_section(key: str, project, kind: str, ref: str, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +43,7 @@ def delete_section(key: str, project, kind: str, ref: str, name: str) -> None:  
             delete_to_bin(session, project, kind, ref, actor=actor())
             return f"Deleted {WHAT[kind]} '{name}' into the bin (restore it from the Projects page)."
 
-        run_correction(delete)
+        run_write(delete)
 
 
 def merge_section(project, source: str, others: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -100,4 +80,4 @@ def merge_section(project, source: str, others: list[str]) -> None:  # type: ign
                         keep=keep, actor=actor())
             return f"Merged case '{source}' into '{target}'."
 
-        run_correction(merge)
+        run_write(merge)

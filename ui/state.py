@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from streamlit.errors import StreamlitAPIException
 
 from cases.projects import get_project, list_projects
-from store.db import database_url, get_engine, read_session
+from store.db import database_url, get_engine, read_session, write_session
 from store.errors import Refused
 from store.events import last_event
 from store.migrate import current_revision, head_revision
@@ -175,3 +178,23 @@ def show_flash() -> None:
 def md_escape(text: str) -> str:
     """Transcript text is untrusted: shown literally, never as Markdown or HTML."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | None = None) -> None:
+    """Run one change in its own transaction; on success run `then`, and say what changed after the rerun.
+
+    A refusal, or a write the database refuses (a name someone took a moment earlier), is said in one line and
+    nothing is written; no traceback reaches the page."""
+    try:
+        with write_session(engine()) as s:
+            said = change(s)
+    except Refused as exc:
+        st.error(md_escape(str(exc)))
+    except SQLAlchemyError as exc:  # e.g. someone took the same name a moment earlier: nothing was written
+        st.error(md_escape("the database refused the change (someone may have changed the same thing just now; "
+                           f"nothing was written): {' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}"))
+    else:
+        if then is not None:
+            then()
+        flash(md_escape(said))
+        st.rerun()
