@@ -82,7 +82,7 @@ def collect(session: Session, table_name: str, row_id: int, *, lock: bool = True
                 has_id = "id" in child.c
                 new_ids = []
                 for part in _chunks(ids):
-                    for values in session.execute(select(child).where(column.in_(part))).tuples():
+                    for values in session.execute(select(child).where(column.in_(part))):
                         key = tuple(values[i] for i in key_at)
                         if key not in kept:
                             kept[key] = dict(zip(names, values))
