@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
+from cases.documents import turn_number
 from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
@@ -67,8 +68,8 @@ class Quote:
 
     def as_dict(self) -> dict:
         return {"document": self.document, "start": self.start, "end": self.end, "text": self.text,
-                "turn": self.turn, "role": self.role, "speaker": self.pseudonym or self.speaker,
-                "coder": self.coder, "segment": self.segment}
+                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "role": self.role,
+                "speaker": self.pseudonym or self.speaker, "coder": self.coder, "segment": self.segment}
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from cases.documents import document_case_names
+from cases.documents import document_case_names, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
@@ -43,8 +43,8 @@ class TidyCoding:
     def as_dict(self) -> dict:
         return {"cases": self.cases, "document": self.document, "coder": self.coder, "codebook": self.codebook,
                 "code": self.code, "code_label": self.code_label, "start": self.start, "end": self.end,
-                "turn": self.turn, "role": self.role, "speaker": self.pseudonym or self.speaker,
-                "text": self.text, "segment": self.segment}
+                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "role": self.role,
+                "speaker": self.pseudonym or self.speaker, "text": self.text, "segment": self.segment}
 
 
 def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | None = None,

@@ -200,8 +200,14 @@ def save_document_meta(session: Session, project: Project, document: Document, c
         set_document_date(session, project, document, when, actor=actor)
 
 
-def turn_label(ordinal: int | None) -> str:
-    """How a turn is named to people: counted from 1, like the ¶ numbers beside the transcript.
+def turn_number(ordinal: int | None) -> int | None:
+    """The number people read for a turn: counted from 1, like the ¶ numbers beside the transcript.
 
-    Turns are stored (and linked in URLs) by their 0-based ordinal; only what people read adds one."""
-    return "outside turns" if ordinal is None else f"turn {ordinal + 1}"
+    Turns are stored (and linked in URLs) by their 0-based ordinal; every output a person reads (screen, CSV,
+    XLSX, DOCX, CLI tables, JSON's `turn`) goes through here, and JSON names the stored one `turn_ordinal`."""
+    return None if ordinal is None else ordinal + 1
+
+
+def turn_label(ordinal: int | None) -> str:
+    """How a turn is named to people: "turn 4" for ordinal 3."""
+    return "outside turns" if ordinal is None else f"turn {turn_number(ordinal)}"

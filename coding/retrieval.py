@@ -24,7 +24,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases.attributes import parse_value
-from cases.documents import document_case_names
+from cases.documents import document_case_names, turn_number
 from cases.projects import find_case, find_person, get_document, list_cases, list_coders, list_persons
 from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
 from store.errors import Refused
@@ -90,7 +90,8 @@ class RetrievedSegment:
         return {"segment": str(self.segment), "document": self.document, "document_guid": str(self.document_guid),
                 "case": self.case, "cases": self.cases, "codes": self.codes, "matched": self.matched,
                 "coder": self.coder, "start": self.start, "end": self.end, "text": self.text,
-                "turn": self.turn, "speaker": self.speaker, "role": self.role, "person": self.pseudonym,
+                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "speaker": self.speaker, "role": self.role,
+                "person": self.pseudonym,
                 "context": self.context, "context_start": self.context_start, "context_end": self.context_end}
 
 

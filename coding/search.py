@@ -30,6 +30,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.documents import turn_number
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise
 from cases.projects import find_case, get_document, get_or_create_coder
@@ -91,7 +92,7 @@ class Hit:
     def as_dict(self) -> dict:
         return {"document": self.document, "document_guid": str(self.document_guid), "case": self.case,
                 "start": self.start, "end": self.end, "text": self.text, "left": self.left, "right": self.right,
-                "turn": self.turn, "speaker": self.speaker, "role": self.role}
+                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "speaker": self.speaker, "role": self.role}
 
     @property
     def ref(self) -> str:

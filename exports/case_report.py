@@ -33,7 +33,7 @@ from docx.shared import Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.documents import list_documents
+from cases.documents import list_documents, turn_number
 from codebooks.service import code_label, code_tree, list_project_codebooks
 from coding.memos import MemoView, memo_views
 from store.errors import Refused
@@ -172,7 +172,7 @@ def _reference(turns: list[_TurnRow], starts: list[int], title: str, start: int,
     parts.append(title)
     if hit:
         unit = "turn" if speakers else "paragraph"
-        lo, hi = hit[0].ordinal + 1, hit[-1].ordinal + 1  # counted from 1, as turn_label does
+        lo, hi = turn_number(hit[0].ordinal), turn_number(hit[-1].ordinal)
         parts.append(f"{unit} {lo}" if lo == hi else f"{unit}s {lo}–{hi}")
     parts.append(f"characters {start}–{end}")
     return " · ".join(parts)

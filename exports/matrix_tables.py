@@ -20,6 +20,7 @@ from analysis.cooccurrence import Cooccurrence
 from analysis.framework_matrix import FrameworkMatrix
 from analysis.matrix import SHOWN_STATES, STATE_LABELS, Matrix
 from analysis.tidy import TidyCoding
+from cases.documents import turn_number
 from exports.case_report import xml_safe
 from focusgroups.anonymise import Anonymiser
 
@@ -183,7 +184,7 @@ def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = Non
             speaker, text = anonymiser.speaker(r.speaker_key, r.role), anonymiser.mask(r.text)
         else:
             speaker, text = r.pseudonym or r.speaker or "", r.text
-        out.append(["; ".join(r.cases), r.document, r.coder, r.code, r.code_label, r.start, r.end, r.turn,
+        out.append(["; ".join(r.cases), r.document, r.coder, r.code, r.code_label, r.start, r.end, turn_number(r.turn),
                     r.role, speaker, text])
     return out
 

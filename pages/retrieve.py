@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from cases.documents import turn_label
+from cases.documents import turn_label, turn_number
 from coding.retrieval import marked_context
 from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
@@ -132,7 +132,7 @@ if query.strip():
     if hits:
         frame = pd.DataFrame([{
             "#": i, "open": f"/coding?{urlencode(coding_link(str(h.document_guid), h.turn))}", "case": h.case,
-            "document": h.document, "turn": h.turn, "speaker": h.speaker, "left": " ".join(h.left.split()),
+            "document": h.document, "turn": turn_number(h.turn), "speaker": h.speaker, "left": " ".join(h.left.split()),
             "match": h.text, "right": " ".join(h.right.split()),
         } for i, h in enumerate(hits, start=1)])
         st.dataframe(frame, hide_index=True, width="stretch", key="search_hits",

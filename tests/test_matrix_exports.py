@@ -169,7 +169,7 @@ def test_tidy_sheet_one_row_per_coding_with_formulas_escaped(study):
     first = by_text["'" + HOSTILE[0]]
     start, end = span(ZUID, HOSTILE[0])
     assert [c.value for c in first[:10]] == ["Zuid", "gesprek zuid", "Sanne", "vc.immediate", "Immediate value",
-                                             start, end, 1, "respondent", "Respondent 2"]
+                                             start, end, 2, "respondent", "Respondent 2"]  # turn 2, as on screen
     assert first[5].data_type == "n"
     pilot = next(row for row in rows if row[3].value == "vc.applied")
     assert pilot[10].value == "een pilot gestart met de gemeente [place]"  # masked when anonymised

@@ -253,8 +253,9 @@ def test_cli_retrieve(study, capsys):
     assert cli.main(["--db", url, "retrieve", "--project", guid, "--code", "vc.potential", "--person", "R1",
                      "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["text"], r["turn"], r["role"], r["person"]) for r in rows] == [
-        ("leerde daar veel over subsidies", 1, "respondent", "R1")]
+    # `turn` is the number people read (the ¶ beside the transcript); the stored ordinal is named so
+    assert [(r["text"], r["turn"], r["turn_ordinal"], r["role"], r["person"]) for r in rows] == [
+        ("leerde daar veel over subsidies", 2, 1, "respondent", "R1")]
     assert cli.main(["--db", url, "retrieve", "--project", guid, "--attribute", "case:land=DE", "--format", "csv"]) == 0
     assert capsys.readouterr().out.count("\n") == 3  # header + two segments
     assert cli.main(["--db", url, "retrieve", "--project", guid, "--attribute", "land"]) == 1

@@ -262,7 +262,7 @@ def test_cli_search(corpus, capsys):
     url = engine.url.render_as_string(hide_password=False)
     assert cli.main(["--db", url, "search", "lernen", "--project", guid, "--format", "json"]) == 0
     hits = json.loads(capsys.readouterr().out)
-    assert [(h["document"], h["text"], h["turn"]) for h in hits] == [
-        ("de Interview", "lernten", 1), ("de Interview", "gelernt", 1), ("de Interview", "Lernen", 1)]
+    assert [(h["document"], h["text"], h["turn"], h["turn_ordinal"]) for h in hits] == [
+        ("de Interview", "lernten", 2, 1), ("de Interview", "gelernt", 2, 1), ("de Interview", "Lernen", 2, 1)]
     assert cli.main(["--db", url, "search", "Lernen", "--exact", "--project", guid, "--format", "json"]) == 0
     assert [h["text"] for h in json.loads(capsys.readouterr().out)] == ["Lernen"]
