@@ -51,7 +51,7 @@ with st.form("new_case", clear_on_submit=True):
             with write_session(engine()) as s:
                 create_case(s, project, name, description=description, actor=actor())
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             st.rerun()
 
@@ -74,7 +74,7 @@ with st.form("new_person", clear_on_submit=True):
                 create_person(s, project, p_name, pseudonym=p_pseudonym, role=p_role,
                               case=get_case(s, project, p_case) if p_case else None, actor=actor())
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             st.rerun()
 
@@ -136,7 +136,7 @@ with st.form("set_attribute", clear_on_submit=True):
                 set_attribute(s, project, finder(s, project, entity_name), attr_name, attr_value,
                               type_=None if attr_type == "(infer)" else attr_type, actor=actor())
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             st.rerun()
 
@@ -150,10 +150,10 @@ if sheet is not None and st.button("Import attributes", key="import_sheet"):
         with write_session(engine()) as s:
             result = import_attribute_sheet(s, project, sheet_target, sheet.name, sheet.getvalue(), actor=actor())
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
     else:
-        st.success(f"{result.values} values set on {result.rows} {sheet_target}s: "
-                   + ", ".join(f"{k} ({v})" for k, v in result.types.items()))
+        st.success(md_escape(f"{result.values} values set on {result.rows} {sheet_target}s: "
+                             + ", ".join(f"{k} ({v})" for k, v in result.types.items())))
 
 st.subheader("Within-case report")
 st.caption("A Word document with the case's coded segments under the codebooks' headings, in codebook order, "
@@ -168,7 +168,7 @@ with st.form("case_report"):
                 st.session_state["case_report_docx"] = (report_case, build_case_report(
                     s, project, get_case(s, project, report_case), anonymise=anonymise))
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
 built = st.session_state.get("case_report_docx")
 if built:
     st.download_button(f"Download the report on {built[0]} (.docx)", built[1], file_name=f"{built[0]} - case report.docx",

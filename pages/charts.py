@@ -47,7 +47,7 @@ def show(build, draw, key: str) -> None:  # type: ignore[no-untyped-def]
     try:
         data = build()
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     st.plotly_chart(draw(data), key=key, width="stretch")
 
@@ -83,7 +83,7 @@ with cooccurrence:
     try:
         co = load_cooccurrence(project_guid, revision, spec)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
     else:
         st.caption(md_escape(co.note))
         st.plotly_chart(cooccurrence_figure(co), key="cochart", width="stretch")

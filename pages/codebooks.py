@@ -54,7 +54,7 @@ if book_key:
         rows = code_tree(book)
         counts = coding_counts(s, book)
     if book.source:
-        st.caption(f"Source: {book.source}")
+        st.caption(md_escape(f"Source: {book.source}"))
     show_flash()
     keys = [r.code.key for r in rows]
     for row in rows:
@@ -135,6 +135,6 @@ if upload is not None and st.button("Import into this project", key="import_code
     except UnicodeDecodeError:
         st.error(f"{upload.name}: not UTF-8 text")
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
     else:
         st.success(summary)

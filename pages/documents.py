@@ -66,14 +66,14 @@ with tab_import:
         try:
             preview = cached_preview(upload.name, upload.getvalue(), language)
         except ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
             preview = None
         if preview is not None:
             scores = ", ".join(f"{k} {v:.0%}" for k, v in sorted(preview.language_scores.items()))
             st.caption(f"{preview.source.format.upper()} · {preview.source.encoding or 'binary container'} · "
                        f"language {preview.language or 'unknown'} ({scores}) · {len(preview.source.text):,} characters")
             for notice in preview.source.notices:
-                st.info(notice)
+                st.info(md_escape(notice))
             if preview.warnings:
                 st.warning(f"{len(preview.warnings)} possible extraction damage place(s); the text is kept as it is.")
                 st.dataframe(pd.DataFrame([{"kind": w.kind, "position": w.start, "excerpt": w.excerpt,
@@ -116,7 +116,7 @@ with tab_import:
                                            speakers=decisions, title=title, document_date=interview_date,
                                            actor=actor())
                 except (ImportRefused, Refused) as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     flash(f"Imported '{doc.title}' into case '{case_name}'.")
                     st.rerun()
@@ -169,7 +169,7 @@ with tab_read:
                     with write_session(engine()) as s:
                         save_document_meta(s, project, get_document(s, project, guid), member_of, when, actor=actor())
                 except Refused as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     flash("Saved the document's cases and date.")
                     st.rerun()

@@ -75,7 +75,7 @@ summaries = t4.toggle("Show summaries in the table", value=False, key="fw_summar
 try:
     framework = load_framework(project_guid, revision, codebook, depth)
 except Refused as exc:
-    st.error(str(exc))
+    st.error(md_escape(str(exc)))
     st.stop()
 matrix = framework.matrix
 if not matrix.rows:
@@ -185,7 +185,7 @@ with profile_tab:
     try:
         profile, bands = load_profile(project_guid, revision, codebook)
     except Refused as exc:
-        st.info(str(exc))
+        st.info(md_escape(str(exc)))
     else:
         st.caption("Coded segments per value cycle, in ladder order (immediate → transformative), grouped by "
                    "horizon: " + ", ".join(f"{b.label} ({len(b.columns)})" for b in bands) + ".")
@@ -202,7 +202,7 @@ with learning_tab:
     try:
         learning = load_learning(project_guid, revision, levels, codebook, learning_case, learning_unit)
     except Refused as exc:
-        st.info(str(exc))
+        st.info(md_escape(str(exc)))
     else:
         st.caption(md_escape(learning.note))
         if not any(learning.n_rows):

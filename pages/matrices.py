@@ -90,7 +90,7 @@ if mode == "rows":
     try:
         matrix = load_matrix(project_guid, revision, spec)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         st.stop()
 
     st.caption(md_escape(matrix.scope_note) + (" ⧉ marks cells that pool several coders' codings of one document."
@@ -165,7 +165,7 @@ else:
     try:
         co = load_cooccurrence(project_guid, revision, spec)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         st.stop()
     st.caption(md_escape(co.note))
     st.dataframe(cooccurrence_frame(co), key="co_table", width="stretch",

@@ -202,7 +202,7 @@ def present_matrix(fg) -> None:  # type: ignore[no-untyped-def]
         view = load_presentation(str(project.guid), revision, shown_setting("codebook"),
                                  int(shown_setting("depth")), mode, show_counts, shown_setting("language"))
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     steps = len(view.cases)
     step = min(int(st.session_state.get("pres_step", 0)), steps)
@@ -278,7 +278,7 @@ def quotes_panel(view, case: str, code: str, *, show_names: bool) -> None:  # ty
         with read_session(engine()) as s:
             quotes = cell_quotes(s, project, view, case, code, show_names=show_names)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     if not quotes:
         st.caption("No coded segments in this cell.")
@@ -358,7 +358,7 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
         with read_session(engine()) as s:
             codes = walk_codes(s, project, book)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     if not codes:
         st.info("This codebook has no codes to walk.")

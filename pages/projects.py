@@ -61,7 +61,7 @@ if not demo_exists:
                 try:
                     summary = load_demo(engine(), actor=typed_name() or "demo")  # no person's change
                 except Refused as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     flash(
                         f"Demo loaded: {summary['cases']} cases, {summary['documents']} documents, "
@@ -93,7 +93,7 @@ with st.form("create_project", clear_on_submit=True):
             with write_session(engine()) as s:
                 guid = str(start_project(s, name, keys, actor=actor()).guid)
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             request_project(guid)
 
@@ -114,7 +114,7 @@ if current_project_guid():
                     with write_session(engine()) as s:
                         adopt_codebook(s, current, key, actor=actor())
                 except Refused as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     flash(f"Adopted codebook '{key}'.")
                     st.rerun()

@@ -86,7 +86,7 @@ else:
                                      document=document, attribute=attribute, speaker_role=role, person=person,
                                      coder=coder)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         rows = None
     if rows is not None:
         st.caption(f"{len(rows)} coded segment(s)")
@@ -126,7 +126,7 @@ if query.strip():
             hits = search_text(s, project, query, lemma=use_lemmas, case=search_case, document=search_document,
                                limit=MAX_HITS)
     except Refused as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         hits = []
     st.caption(f"{len(hits)} hit(s)" + (f" (the first {MAX_HITS})" if len(hits) == MAX_HITS else ""))
     if hits:
@@ -156,7 +156,7 @@ if query.strip():
                     with write_session(engine()) as s:
                         result = code_hits(s, project, selected, hit_codes, coder=actor(), unit=unit, actor=actor())
                 except Refused as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     flash(f"Coded {result.created} span(s)"
                           + (f"; {result.skipped} already coded by you." if result.skipped else "."))
@@ -177,7 +177,7 @@ with st.expander(f"Project lemma pairs ({len(pairs)})"):
                 with write_session(engine()) as s:
                     pair = add_lemma_pair(s, project, language, form, lemma, actor=actor())
             except Refused as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
                 flash(f"Lemma pair added: {pair.form} → {pair.lemma} ({pair.language}).")
                 st.rerun()

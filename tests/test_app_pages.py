@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apptest_support import make_app  # noqa: E402
+from apptest_support import make_app, shown  # noqa: E402
 from cases.attributes import attribute_values, list_definitions  # noqa: E402
 from cases.documents import document_speakers, list_documents, project_counts  # noqa: E402
 from cases.importer import preview_import, store_import  # noqa: E402
@@ -65,7 +65,7 @@ def one(widgets: Any, label: str, *, form: str | None = None) -> Any:
 
 
 def texts(elements: Any) -> list[str]:
-    return [str(e.value) for e in elements]
+    return shown(elements)
 
 
 def new_project(url: str, name: str = "Studie", codebooks: tuple[str, ...] = ("value-creation",)) -> str:
@@ -421,7 +421,8 @@ def test_read_tab_shows_turns_literally_and_sets_the_document_param(monkeypatch,
     speakers = at.dataframe[0].value
     assert dict(zip(speakers["label"], speakers["role"])) == {"I": "interviewer", "R": "respondent"}
 
-    turns = [m for m in texts(at.markdown) if m.startswith("**")]
+    source = [str(m.value) for m in at.markdown]  # the Markdown source itself: the escapes are the point here
+    turns = [m for m in source if m.startswith("**")]
     assert any(m.startswith("**I** · interviewer  \n") for m in turns), turns
     respondent = [m for m in turns if m.startswith("**R** · respondent  \n")]
     assert len(respondent) == 3, turns
@@ -429,7 +430,7 @@ def test_read_tab_shows_turns_literally_and_sets_the_document_param(monkeypatch,
     assert "<script>" not in script_turn
     assert "\\<script\\>alert\\(1\\)\\</script\\>" in script_turn
     assert "\\*\\*bold\\*\\*" in script_turn
-    assert not any("<script>" in m for m in texts(at.markdown))
+    assert not any("<script>" in m for m in source)
     assert len(at.get("html")) == 0
     assert not any("⟩" in m for m in turns)
 

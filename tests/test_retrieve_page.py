@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apptest_support import make_app  # noqa: E402
+from apptest_support import make_app, shown  # noqa: E402
 from cases.importer import SpeakerDecision, preview_import, store_import  # noqa: E402
 from cases.projects import create_case, create_person, create_project, get_or_create_coder, get_project  # noqa: E402
 from codebooks.service import adopt_codebook  # noqa: E402
@@ -163,7 +163,7 @@ def test_search_shows_keyword_in_context_rows_and_codes_a_hit(monkeypatch, study
     next(b for b in at.button if b.label == "Code selected hits").click()
     at.run()
     assert not at.exception
-    assert "Coded 1 span(s)." in [s.value for s in at.success]
+    assert "Coded 1 span(s)." in shown(at.success)
     with read_session(get_engine(url)) as s:
         codings = [(c.code, c.text) for c in list_codings(s, get_project(s, guid)) if c.code == "vc.immediate"]
     assert ("vc.immediate", "Ik leerde daar <script>alert(1)</script> veel over **subsidies** & regels.") in codings
@@ -195,4 +195,4 @@ def test_german_search_and_a_refused_query(monkeypatch, study):
     at.text_input(key="search_query").input("…")
     at.run()
     assert not at.exception
-    assert "type a word to search for" in [e.value for e in at.error]
+    assert "type a word to search for" in shown(at.error)

@@ -226,7 +226,7 @@ def coding_page() -> None:
     language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
 
     _workspace(_Open(project, guid, me, only_mine, snap, language))
-    st.caption(f"Coders in this project: {', '.join(coders) or 'none yet'}")
+    st.caption(md_escape(f"Coders in this project: {', '.join(coders) or 'none yet'}"))
 
 
 def _focus_turn() -> int | None:
@@ -267,7 +267,7 @@ def _workspace(o: _Open) -> None:
                 new["start"], new["end"] = snap_to_words(text, new["start"], new["end"])
             new["text"] = text[new["start"]:new["end"]]
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
             clear_selection()
     with right:
         _coding_panel(o, cached.choices, cached.recent)
@@ -316,12 +316,12 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
     for key in picked:
         choice = by_key.get(key)
         if choice:
-            with st.expander(f"{choice.label} · {key}", expanded=len(picked) == 1):
+            with st.expander(md_escape(f"{choice.label} · {key}"), expanded=len(picked) == 1):
                 st.markdown(md_escape(choice.definition or "(no definition)"))
                 if choice.include:
-                    st.caption(f"Use when: {choice.include}")
+                    st.caption(md_escape(f"Use when: {choice.include}"))
                 if choice.exclude:
-                    st.caption(f"Not when: {choice.exclude}")
+                    st.caption(md_escape(f"Not when: {choice.exclude}"))
     b1, b2 = st.columns(2)
     if not o.named:
         st.caption("Type your name under **You are** in the sidebar to apply codes.")
@@ -330,7 +330,7 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
             code_span(engine(), o.project.guid, o.guid, o.me, selection["start"], selection["end"], picked,
                       actor=o.me)
         except Refused as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             clear_selection()
             st.session_state.pop("codes_to_apply", None)
@@ -379,7 +379,7 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
                         add_memo(s, project, memo_text, target=segment_by_guid(s, project, segment.guid),
                                  author=author, actor=me)
                 except Refused as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     st.success("Memo saved beside the segment (see the Memos page).")
         if do_save or do_remove:
@@ -410,9 +410,9 @@ def _undo_redo(o: _Open, cached: _Codings) -> None:
                 with write_session(engine()) as s:
                     what = run(s, o.project, actor=o.me, document=get_document(s, o.project, o.guid))
             except Refused as exc:
-                flash(md_escape(str(exc)), "error")
+                flash(str(exc), "error")
             else:
-                flash(md_escape(f"{'Undone' if offer.action == 'undo' else 'Redone'}: {what}."))
+                flash(f"{'Undone' if offer.action == 'undo' else 'Redone'}: {what}.")
             rerun_fragment()
 
 
@@ -475,6 +475,6 @@ def _memo_panel(o: _Open) -> None:
                         author, _ = get_or_create_coder(s, o.project, o.me, actor=o.me)
                         add_memo(s, o.project, text, target=document, author=author, actor=o.me)
                 except Refused as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     st.success("Memo saved.")

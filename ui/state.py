@@ -165,14 +165,15 @@ def rerun_fragment() -> None:
 
 
 def flash(message: str, kind: str = "success") -> None:
-    """Keep a message for the next run (a page that saves something reruns to show the new state)."""
+    """Keep a message for the next run (a page that saves something reruns to show the new state). The message
+    is plain text: it names what people typed, so it is shown escaped, never as Markdown."""
     st.session_state["flash"] = (kind, message)
 
 
 def show_flash() -> None:
     stored = st.session_state.pop("flash", None)
     if stored:
-        {"success": st.success, "error": st.error, "info": st.info}[stored[0]](stored[1])
+        {"success": st.success, "error": st.error, "info": st.info}[stored[0]](md_escape(stored[1]))
 
 
 def md_escape(text: str) -> str:
@@ -196,5 +197,5 @@ def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | No
     else:
         if then is not None:
             then()
-        flash(md_escape(said))
+        flash(said)
         st.rerun()
