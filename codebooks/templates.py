@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from store.errors import Refused
+from store.spreadsheet import from_spreadsheet_text, spreadsheet_text
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 BUILTIN_CODE_NAMESPACE = uuid.UUID("6f1c2b1e-6a8e-5d0c-9f38-4b7275697370")
@@ -170,7 +171,7 @@ def template_to_csv(template: CodebookTemplate) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for code in template.codes:
-        writer.writerow({
+        writer.writerow({column: value if column == "rank" else spreadsheet_text(value) for column, value in {
             "codebook": template.key, "codebook_name_en": template.name_en, "codebook_name_nl": template.name_nl,
             "codebook_name_de": template.name_de, "codebook_version": template.version,
             "codebook_ordered": _yes(template.ordered), "codebook_source": template.source,
@@ -182,7 +183,7 @@ def template_to_csv(template: CodebookTemplate) -> str:
             "source": code.source, "guid": str(code.guid) if code.guid else "",
             **{f"indicators_{lang}": INDICATOR_SEPARATOR.join(code.indicators.get(lang, []))
                for lang in INDICATOR_LANGUAGES},
-        })
+        }.items()})
     return buffer.getvalue()
 
 
@@ -213,7 +214,7 @@ def template_from_csv(text: str, filename: str = "codebook.csv") -> CodebookTemp
     template: CodebookTemplate | None = None
     for number, row in enumerate(reader, start=2):
         where = f"{filename}: row {number}"
-        row = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        row = {k: from_spreadsheet_text((v or "").strip()) for k, v in row.items() if k is not None}
         if template is None:
             template = CodebookTemplate(
                 key=row["codebook"], prefix="", version=row.get("codebook_version") or "1.0",

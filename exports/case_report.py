@@ -51,20 +51,12 @@ from store.models import (
     TextVersion,
     Turn,
 )
+from store.spreadsheet import xml_safe
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NO_SEGMENTS = "no coded segments"
 MAX_HEADING_LEVEL = 9
 INTERVIEWEE_ROLES = ("respondent", "participant")
-
-# XML 1.0 allows TAB, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD and U+10000-U+10FFFF.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_safe(text: str | None) -> str:
-    """`text` without the characters an XML 1.0 document cannot hold (controls, lone surrogates, U+FFFE/F)."""
-    return _NOT_XML.sub("", text or "")
-
 
 @dataclass
 class Quote:

@@ -33,12 +33,12 @@ from analysis.matrix import Matrix, MatrixSpec, Quote, build_matrix
 from cases.documents import list_documents, turn_label
 from cases.projects import get_case, list_coders, list_persons
 from codebooks.service import code_label, code_tree, get_codebook, list_project_codebooks
-from exports.case_report import xml_safe
 from exports.matrix_tables import add_word_table, framework_cell_text, framework_table, matrix_table
 from focusgroups.anonymise import Anonymiser, build_anonymiser
 from focusgroups.feedback import FeedbackRecord, list_feedback
 from store.errors import Refused
 from store.models import Project
+from store.spreadsheet import xml_safe
 
 EXEMPLARS_PER_CELL = 2
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'

@@ -1,4 +1,7 @@
-"""Listings as an aligned text table, JSON or CSV: one formatter for every CLI listing."""
+"""Listings as an aligned text table, JSON or CSV: one formatter for every CLI listing.
+
+CSV cells go through store.spreadsheet like every other CSV and XLSX Kruispunt writes; the table and JSON are
+read by people and programs, not by spreadsheets, and keep the text as it is."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import io
 import json
 from collections.abc import Sequence
 from typing import Any
+
+from store.spreadsheet import spreadsheet_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -20,8 +25,8 @@ def render_records(records: Sequence[dict[str, Any]], fmt: str, columns: Sequenc
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([spreadsheet_text(c) for c in columns])
+        writer.writerows([[_csv(r.get(c)) for c in columns] for r in records])
         return buffer.getvalue().rstrip("\n")
     if fmt != "table":
         raise ValueError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
@@ -45,6 +50,13 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
+def _csv(value: Any) -> Any:
+    """A number stays a number (a negative one is no formula); all else is text, escaped for spreadsheets."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return spreadsheet_text(_cell(value))
 
 
 def _clip(value: str, width: int) -> str:

@@ -21,24 +21,15 @@ from analysis.framework_matrix import FrameworkMatrix
 from analysis.matrix import SHOWN_STATES, STATE_LABELS, Matrix
 from analysis.tidy import TidyCoding
 from cases.documents import turn_number
-from exports.case_report import xml_safe
 from focusgroups.anonymise import Anonymiser
+from store.spreadsheet import spreadsheet_cell, spreadsheet_text, xml_safe
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@")
 NUMERIC_MEASURES = ("count", "documents", "presence", "coverage", "row_pct", "col_pct")
 PERCENT_MEASURES = ("coverage", "row_pct", "col_pct")
 TIDY_COLUMNS = ("case", "document", "coder", "code", "code_label", "start", "end", "turn", "speaker_role",
                 "speaker", "text")
 MIN_WIDTH, MAX_WIDTH = 8, 60
-
-
-def safe_text(value: str) -> str:
-    """`value` with a leading apostrophe when a spreadsheet would read it as a formula; XML-safe."""
-    value = xml_safe(value)
-    if value[:1] in ("\t", "\r") or (value.lstrip(" \t\r\n")[:1] or " ") in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 @dataclass
@@ -135,7 +126,7 @@ def _put(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
     if isinstance(value, (int, float)):
         cell.value = value
         return cell
-    cell.value = safe_text(str(value))
+    cell.value = spreadsheet_text(str(value))
     cell.data_type = "s"
     return cell
 
@@ -236,21 +227,13 @@ def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None 
 
 # --- csv -------------------------------------------------------------------------------------------
 
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return safe_text(str(value))
-
-
 def tidy_csv(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = None) -> bytes:
     """The tidy table as CSV in UTF-8 with a BOM (so Excel reads the accents), formula-like text escaped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(TIDY_COLUMNS)
     for line in tidy_records(rows, anonymiser):
-        writer.writerow([_csv_value(v) for v in line])
+        writer.writerow([spreadsheet_cell(v) for v in line])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -258,10 +241,10 @@ def table_csv(table: MatrixTable) -> str:
     """Row label first, code keys as the header; cells as a reader sees them, formula-like text escaped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_csv_value(table.row_header), *(_csv_value(k) for k in table.column_keys)])
+    writer.writerow([spreadsheet_cell(table.row_header), *(spreadsheet_cell(k) for k in table.column_keys)])
     for label, line in zip(table.row_labels, table.cells):
         cells = [f"{v:.1f}%" if isinstance(v, float) and table.percent else v for v in line]
-        writer.writerow([_csv_value(label), *(_csv_value(v) for v in cells)])
+        writer.writerow([spreadsheet_cell(label), *(spreadsheet_cell(v) for v in cells)])
     return buffer.getvalue()
 
 

@@ -13,8 +13,9 @@ from docx import Document as new_docx
 from sqlalchemy.orm import Session
 
 from coding.memos import MemoView
-from exports.case_report import write_memo, xml_safe
+from exports.case_report import write_memo
 from store.models import MEMO_TARGETS, Project
+from store.spreadsheet import xml_safe
 
 KIND_HEADINGS = {
     "project": "Project memos",

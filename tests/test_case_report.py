@@ -24,7 +24,8 @@ from codebooks.service import adopt_codebook, code_tree, find_code, get_codebook
 from coding.codings import apply_coding
 from coding.memos import add_memo
 from demo.load import DEMO_PROJECT, load_demo
-from exports.case_report import NO_SEGMENTS, build_case_report, xml_safe
+from exports.case_report import NO_SEGMENTS, build_case_report
+from store.spreadsheet import xml_safe
 from store.db import get_engine, read_session, write_session
 from store.errors import Refused
 

@@ -33,12 +33,16 @@ from cases.projects import create_case, create_person, create_project, get_or_cr
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding
 from exports.matrix_tables import (
-    build_xlsx, matrix_table, safe_text, table_csv, tidy_csv,
+    build_xlsx,
+    matrix_table,
+    table_csv,
+    tidy_csv,
 )
 from focusgroups.anonymise import add_mask_term, build_anonymiser
 from focusgroups.feedback import record_feedback
 from focusgroups.sessions import create_session
 from store.db import get_engine, read_session, write_session
+from store.spreadsheet import spreadsheet_text
 
 PROJECT = "Matrixtest"
 NOORD = """I: Wat heeft het netwerk u gebracht?
@@ -115,12 +119,12 @@ def workbook(data: bytes):  # type: ignore[no-untyped-def]
 
 
 def test_safe_text_escapes_what_a_spreadsheet_would_evaluate():
-    assert safe_text("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+    assert spreadsheet_text("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
     for value in ("+1", "-1", "@SUM(A1)", "  =1", "\t=1", "\r=1", "\n=1", "\tplain", "\rplain"):
-        assert safe_text(value) == "'" + value
+        assert spreadsheet_text(value) == "'" + value
     for value in ("plain", "a=b", "", "'already", "1-2"):
-        assert safe_text(value) == value
-    assert safe_text("bell\x07 and nul\x00") == "bell and nul"
+        assert spreadsheet_text(value) == value
+    assert spreadsheet_text("bell\x07 and nul\x00") == "bell and nul"
 
 
 def test_xlsx_matrix_sheet_cell_by_cell(study):
