@@ -242,10 +242,14 @@ def read_sheet(filename: str, data: bytes) -> list[list[Any]]:
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+            if any(value is None for row in rows for value in row):
+                _refuse_formulas_without_values(filename, data, rows)
+        except Refused:
+            raise
         except Exception as exc:  # openpyxl raises many kinds on damaged files
             raise Refused(f"{filename}: not a readable .xlsx file ({exc.__class__.__name__})") from exc
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        return rows
     if not filename.lower().endswith(".csv"):
         raise Refused(f"{filename}: attribute sheets must be .csv or .xlsx")
     try:
@@ -256,7 +260,25 @@ def read_sheet(filename: str, data: bytes) -> list[list[Any]]:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
     except csv.Error:  # one column, or nothing to guess from
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [row for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit (131,072 characters)
+        raise Refused(f"{filename}: not a readable CSV sheet ({' '.join(str(exc).split())})") from None
+
+
+def _refuse_formulas_without_values(filename: str, data: bytes, rows: list[list[Any]]) -> None:
+    """A formula is read as the value the spreadsheet saved with it; one saved without a value (a file written by
+    a program rather than a spreadsheet) is refused with its cell named, never read as empty."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
+    for r, row in enumerate(sheet.iter_rows(values_only=True)):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.startswith("=") and rows[r][c] is None:
+                raise Refused(f"{filename}: cell {get_column_letter(c + 1)}{r + 1} holds the formula {value[:60]} "
+                              "without a saved value; open and save the sheet in a spreadsheet program, or type "
+                              "the value")
 
 
 def import_attribute_sheet(

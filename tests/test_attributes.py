@@ -316,6 +316,48 @@ def test_xlsx_sheet_with_native_and_textual_cells(engine):
     assert typed_value(engine, "Stedenband", "members").value_int == 1065
 
 
+def _with_saved_values(data: bytes, values: dict[str, str]) -> bytes:
+    """The workbook as a spreadsheet program saves it: each formula cell also holds its computed value."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode("utf-8")
+                for cell, value in values.items():
+                    text = re.sub(rf'(<c r="{cell}"[^>]*>.*?)<v></v>', rf"\g<1><v>{value}</v>", text)
+                content = text.encode("utf-8")
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_xlsx_formulas_are_read_as_their_saved_values_or_refused_by_cell(engine):
+    setup_project(engine)
+    written = _xlsx([["Case", "members", "note"], ["Grenzeloos", "=40+2", "x"], ["Stedenband", 7, "y"]])
+    before = row_counts(engine)
+    with write_session(engine) as s, pytest.raises(Refused) as refused:
+        import_attribute_sheet(s, get_project(s, "Attributen"), "case", "cases.xlsx", written)
+    assert str(refused.value) == ("cases.xlsx: cell B2 holds the formula =40+2 without a saved value; open and save "
+                                  "the sheet in a spreadsheet program, or type the value")
+    assert row_counts(engine) == before  # never read as empty: nothing written
+    with write_session(engine) as s:
+        result = import_attribute_sheet(s, get_project(s, "Attributen"), "case", "cases.xlsx",
+                                        _with_saved_values(written, {"B2": "42"}))
+    assert (result.rows, result.values) == (2, 4)
+    assert typed_value(engine, "Grenzeloos", "members").value_int == 42
+
+
+def test_a_csv_cell_over_the_field_limit_is_refused_in_one_line(engine):
+    setup_project(engine)
+    data = ("case;note\nGrenzeloos;" + "x" * 200_000 + "\n").encode()
+    with write_session(engine) as s, pytest.raises(Refused, match=r"^cases.csv: not a readable CSV sheet \(field "
+                                                                   r"larger than field limit \(131072\)\)$"):
+        import_attribute_sheet(s, get_project(s, "Attributen"), "case", "cases.csv", data)
+
+
 def test_xlsx_sheet_for_documents_by_title(engine):
     setup_project(engine)
     data = _xlsx([["document", "pages", "co-interviewer"], ["hoekstra", 3, "ja"]])
