@@ -61,6 +61,8 @@ def test_select_with_the_mouse_apply_a_code_and_find_it_after_a_reload(demo_serv
         page.keyboard.press("Escape")
         page.get_by_role("button", name="Apply").click()
         expect(page.get_by_text("Coded with vc.immediate", exact=False)).to_be_visible(timeout=15_000)
+        # a new coder is listed at once, not after another document is opened
+        expect(page.get_by_text("Coders in this project:", exact=False)).to_contain_text(CODER, timeout=15_000)
 
         page.reload()
         page.wait_for_function(

@@ -226,7 +226,6 @@ def coding_page() -> None:
     language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
 
     _workspace(_Open(project, guid, me, only_mine, snap, language))
-    st.caption(md_escape(f"Coders in this project: {', '.join(coders) or 'none yet'}"))
 
 
 def _focus_turn() -> int | None:
@@ -276,6 +275,9 @@ def _workspace(o: _Open) -> None:
         _undo_redo(o, cached)
         _suggestions_panel(o)
         _memo_panel(o)
+    # inside the fragment, from this run's revision: the first coding of a new coder shows here at once
+    coders = _project_lists(str(project.guid), revision)[3]
+    st.caption(md_escape(f"Coders in this project: {', '.join(coders) or 'none yet'}"))
 
 
 def _as_uuid(guid: str) -> uuid.UUID:
