@@ -12,7 +12,7 @@ from cases.documents import (
     save_document_meta,
     turns_with_sentences,
 )
-from cases.importer import SpeakerDecision, import_files, preview_import, store_import
+from cases.importer import SpeakerDecision, find_duplicate, import_files, preview_import, store_import
 from cases.projects import create_case, find_case, get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document
@@ -33,7 +33,8 @@ with read_session(engine()) as s:
 
 st.title("Documents")
 show_flash()
-tab_read, tab_import = st.tabs(["Read", "Import"])
+# a key keeps the chosen tab across reruns (without one, a rerun after an import could switch back to Read)
+tab_read, tab_import = st.tabs(["Read", "Import"], key="documents_tab")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -46,17 +47,25 @@ def cached_damage(document_guid: str, version: int, text: str):  # type: ignore[
     return detect_damage(text)
 
 
+def show_document(guid: str) -> None:
+    """Open `guid` on the Read tab (its selectbox is drawn after the Import tab, so it can still be set)."""
+    st.query_params["document"] = guid
+    st.session_state["read_document"] = guid
+
+
 with tab_import:
     uploads = st.file_uploader("Transcripts", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
                                accept_multiple_files=True, key="uploads")
     c1, c2, c3 = st.columns(3)
     existing = [c.name for c in cases]
-    case_choice = c1.selectbox("Case", [*existing, "＋ new case"], key="import_case")
-    new_case = c1.text_input("New case name", key="import_new_case") if case_choice == "＋ new case" else ""
+    # "" stands for a new case (no case has an empty name); plain characters every font has
+    case_choice = c1.selectbox("Case", [*existing, ""], key="import_case",
+                               format_func=lambda name: name or "+ New case…")
+    new_case = c1.text_input("New case name", key="import_new_case") if case_choice == "" else ""
     kind = c2.selectbox("Kind", DOCUMENT_KINDS, key="import_kind")
     language = c3.selectbox("Language", [None, "nl", "de", "en"], format_func=lambda v: v or "detect",
                             key="import_language")
-    case_name = new_case.strip() if case_choice == "＋ new case" else case_choice
+    case_name = new_case.strip() if case_choice == "" else case_choice
     interview_date = st.date_input("Date (optional)", value=None, format="YYYY-MM-DD", key="import_date")
 
     if uploads:
@@ -69,6 +78,12 @@ with tab_import:
             st.error(md_escape(str(exc)))
             preview = None
         if preview is not None:
+            with read_session(engine()) as s:
+                duplicate = find_duplicate(s, project, preview.sha256)
+                duplicate = duplicate.title if duplicate is not None else None
+            if duplicate is not None:  # said now, not after the speakers are confirmed and Import is clicked
+                st.warning(md_escape(f"{upload.name} is already in this project as the document '{duplicate}'; "
+                                     "importing it again would be refused."))
             scores = ", ".join(f"{k} {v:.0%}" for k, v in sorted(preview.language_scores.items()))
             st.caption(f"{preview.source.format.upper()} · {preview.source.encoding or 'binary container'} · "
                        f"language {preview.language or 'unknown'} ({scores}) · {len(preview.source.text):,} characters")
@@ -98,7 +113,7 @@ with tab_import:
                 if not preview.labels:
                     st.caption("No speaker labels found: each paragraph becomes one unit.")
                 title = st.text_input("Title", value=preview.title)
-                submitted = st.form_submit_button("Import this file", type="primary")
+                submitted = st.form_submit_button("Import this file", type="primary", disabled=duplicate is not None)
             turns = preview.turns(decisions)
             st.caption(f"{len(turns)} turns with these speakers. First turns:")
             for turn in turns[:6]:
@@ -118,6 +133,7 @@ with tab_import:
                 except (ImportRefused, Refused) as exc:
                     st.error(md_escape(str(exc)))
                 else:
+                    show_document(str(doc.guid))  # Read shows the new document, not the first one
                     flash(f"Imported '{doc.title}' into case '{case_name}'.")
                     st.rerun()
         if len(uploads) > 1 and st.button(f"Import all {len(uploads)} files with the detected speakers",

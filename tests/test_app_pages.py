@@ -482,7 +482,8 @@ def test_import_tab_previews_speakers_and_stores_the_document(monkeypatch, sqlit
                                                                                        "unknown"]
     assert any(m.startswith("**R** · respondent:") for m in texts(at.markdown))
 
-    assert at.selectbox(key="import_case").value == "＋ new case"
+    assert at.selectbox(key="import_case").value == ""  # a new case
+    assert at.selectbox(key="import_case").options == ["+ New case…"]
     at.text_input(key="import_new_case").input("Grenzeloos")
     next(ti for ti in at.text_input if (ti.key or "").startswith("person_") and ti.key.endswith("_1")).input(
         "Jan Hoekstra")
@@ -589,6 +590,29 @@ def test_read_tab_lists_a_document_imported_in_the_same_run(monkeypatch, sqlite_
     # so the Read tab (switching tabs does not rerun) still says "No documents yet" next to the success message.
     assert not any("No documents yet" in i for i in texts(at.info))
     assert at.selectbox(key="read_document").value is not None
+
+
+def test_after_an_import_read_opens_the_new_document_and_a_known_file_is_named_at_preview(monkeypatch, sqlite_url):
+    guid = new_project(sqlite_url)
+    first = import_transcript(sqlite_url, guid, filename="a_eerste.txt")
+    at = open_page(monkeypatch, sqlite_url, guid, "pages/documents.py", coder="Sanne")
+    at.file_uploader(key="uploads").set_value([("z_tweede.txt", (TRANSCRIPT + "R: Nog iets.\n").encode(),
+                                                 "text/plain")])
+    at.run()
+    one(at.button, "Import this file").click()
+    at.run()
+    assert not at.exception
+    with read_session(get_engine(sqlite_url)) as s:
+        new = next(str(d.guid) for d in list_documents(s, get_project(s, guid)) if d.title == "z_tweede")
+    # the Read tab shows the imported document, not the alphabetically first one
+    assert at.selectbox(key="read_document").value == new != first
+    assert at.query_params["document"] == new
+
+    at.file_uploader(key="uploads").set_value([("kopie.txt", TRANSCRIPT.encode(), "text/plain")])  # = a_eerste
+    at.run()
+    assert texts(at.warning) == ["kopie.txt is already in this project as the document 'a_eerste'; importing it "
+                                 "again would be refused."]
+    assert one(at.button, "Import this file").disabled
 
 
 # ----------------------------------------------------------------------------------- codebooks
