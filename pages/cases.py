@@ -21,7 +21,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
 from ui.corrections import delete_section, merge_section, rename_form
-from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.state import UPLOAD_LIMIT_MB, actor, engine, md_escape, project_or_stop, run_write, show_flash
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -144,7 +144,7 @@ st.subheader("Import attributes from a spreadsheet")
 st.caption("First column: the case, person or document name; header row: attribute names. CSV (comma or "
            "semicolon) or XLSX. Dutch numbers such as 1.065.000 and 6,5 are read as numbers.")
 sheet_target = st.selectbox("Rows are", ["case", "person", "document"], key="sheet_target")
-sheet = st.file_uploader("Spreadsheet", type=["csv", "xlsx"], key="sheet")
+sheet = st.file_uploader("Spreadsheet", type=["csv", "xlsx"], key="sheet", max_upload_size=UPLOAD_LIMIT_MB)
 if sheet is not None and st.button("Import attributes", key="import_sheet"):
     try:
         with write_session(engine()) as s:

@@ -19,7 +19,7 @@ from codebooks.service import (
 )
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash
 
 HORIZON_LABELS = {"before": "before joining", "short": "short term", "medium": "medium term", "long": "long term"}
 
@@ -125,7 +125,7 @@ if book_key:
                        mime="text/csv")
 
 st.subheader("Import a codebook (CSV)")
-upload = st.file_uploader("Codebook CSV", type=["csv"], key="codebook_csv")
+upload = st.file_uploader("Codebook CSV", type=["csv"], key="codebook_csv", max_upload_size=UPLOAD_LIMIT_MB)
 if upload is not None and st.button("Import into this project", key="import_codebook"):
     try:
         text = upload.getvalue().decode("utf-8-sig")

@@ -21,7 +21,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
 from ui.corrections import delete_section, rename_form
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
+from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
 
 TURNS_PER_PAGE = 40
 
@@ -55,6 +55,7 @@ def show_document(guid: str) -> None:
 
 with tab_import:
     uploads = st.file_uploader("Transcripts", type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                               max_upload_size=UPLOAD_LIMIT_MB,
                                accept_multiple_files=True, key="uploads")
     c1, c2, c3 = st.columns(3)
     existing = [c.name for c in cases]

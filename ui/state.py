@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from streamlit.errors import StreamlitAPIException
 
 from cases.projects import get_project, list_projects
+from cases.readers import DEFAULT_MAX_IMPORT_BYTES
 from store.db import database_url, get_engine, read_session, write_session
 from store.errors import Refused
 from store.events import last_event
@@ -129,6 +130,9 @@ def _set_query_param(key: str, value: str | None) -> None:
             st.query_params[key] = value
     elif key in st.query_params:
         st.query_params.pop(key)
+
+
+UPLOAD_LIMIT_MB = DEFAULT_MAX_IMPORT_BYTES // (1024 * 1024)  # every uploader shows it, the server enforces it
 
 
 ANONYMOUS = "app"  # who a page is while no name is typed: it may read, never write
