@@ -173,4 +173,4 @@ built = st.session_state.get("case_report_docx")
 if built:
     st.download_button(f"Download the report on {built[0]} (.docx)", built[1], file_name=f"{built[0]} - case report.docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                       key="download_case_report")
+                       key="download_case_report", on_click="ignore")

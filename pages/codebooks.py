@@ -122,7 +122,7 @@ if book_key:
     with read_session(engine()) as s:
         csv_text = export_codebook_csv(s, book_key, project)
     st.download_button("Export as CSV", ("\ufeff" + csv_text).encode("utf-8"), file_name=f"{book_key}.csv",
-                       mime="text/csv")
+                       mime="text/csv", on_click="ignore")
 
 st.subheader("Import a codebook (CSV)")
 upload = st.file_uploader("Codebook CSV", type=["csv"], key="codebook_csv", max_upload_size=UPLOAD_LIMIT_MB)

@@ -225,6 +225,7 @@ with st.expander("Word report (cross-case)"):
                                            anonymise=anonymise, images=with_charts)
 
     st.download_button("Download Word report", data=report, key="report_docx", icon=":material/download:",
+                       on_click="ignore",
                        file_name=f"cross-case-{codebook}{'-' + network if network else ''}.docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 

@@ -116,13 +116,15 @@ if mode == "rows":
             tidy = tidy_codings(session, project, codebooks=[matrix.codebook], scope=matrix.spec.scope)
         return build_xlsx([table], tidy, project=project.name)
 
+    # on_click="ignore": a download does not rerun the page, so the other buttons' files stay valid (a rerun
+    # registers them anew, and a second click at once found "Deferred file not found")
     d1, d2, d3, _ = st.columns([1, 1, 1, 3])
     d1.download_button("CSV", data=("\ufeff" + table_csv(table)).encode("utf-8"), file_name=f"{stem}.csv",
-                       mime="text/csv", key="matrix_csv", icon=":material/download:")
+                       mime="text/csv", key="matrix_csv", icon=":material/download:", on_click="ignore")
     d2.download_button("Excel", data=excel, file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="matrix_xlsx",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
     d3.download_button("Word", data=lambda: build_matrix_docx(table, project=project.name),
-                       file_name=f"{stem}.docx", key="matrix_docx", icon=":material/download:",
+                       file_name=f"{stem}.docx", key="matrix_docx", icon=":material/download:", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
     cell = selected_cell(matrix, event)

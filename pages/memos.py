@@ -48,7 +48,7 @@ with read_session(engine()) as s:
 
 st.caption(f"{len(views)} memo{'s' if len(views) != 1 else ''}")
 st.download_button("Download as Word", word, file_name="memos.docx", mime=DOCX_MIME, key="memos_docx",
-                   disabled=not views)
+                   disabled=not views, on_click="ignore")
 for view in views:
     with st.container(border=True):
         when = view.created_at.strftime("%Y-%m-%d %H:%M UTC")

@@ -108,3 +108,23 @@ def drag(page, box: dict, *, to: dict | None = None) -> None:  # type: ignore[no
     page.mouse.move((box["x1"] + end["x2"]) / 2, (box["y1"] + end["y2"]) / 2, steps=6)
     page.mouse.move(end["x2"] - 1, end["y2"], steps=6)
     page.mouse.up()
+
+
+@contextmanager
+def demo_served(db_url: str, title: str) -> Iterator[tuple[str, tuple[str, str], str]]:
+    """The demo loaded into `db_url` and the app serving it: (base URL, (project guid, guid of the document
+    titled `title`), db_url), as the browser tests' fixtures yield it."""
+    from cases.documents import list_documents
+    from cases.projects import get_project
+    from demo.load import DEMO_PROJECT, load_demo
+    from store.db import get_engine, read_session
+
+    engine = get_engine(db_url)
+    load_demo(engine)
+    with read_session(engine) as s:
+        project = get_project(s, DEMO_PROJECT)
+        document = next(d for d in list_documents(s, project) if d.title == title)
+        ids = (str(project.guid), str(document.guid))
+    engine.dispose()
+    with streamlit_server(db_url=db_url) as base:
+        yield base, ids, db_url

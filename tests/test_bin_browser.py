@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from browser_support import ARTIFACTS, launch, streamlit_server
+from browser_support import ARTIFACTS, demo_served, launch
 from cases.documents import list_documents
 from cases.projects import get_project
 from coding.codings import list_codings
-from demo.load import DEMO_PROJECT, load_demo
+from demo.load import DEMO_PROJECT
 from store.db import get_engine, read_session
 from store.models import BinItem
 
@@ -34,15 +34,8 @@ def _state(url: str) -> tuple[list[str], int, int]:
 
 @pytest.fixture
 def demo_server(sqlite_url: str):  # type: ignore[no-untyped-def]
-    engine = get_engine(sqlite_url)
-    load_demo(engine)
-    with read_session(engine) as s:
-        project = get_project(s, DEMO_PROJECT)
-        document = next(d for d in list_documents(s, project) if d.title == TITLE)
-        ids = (str(project.guid), str(document.guid))
-    engine.dispose()
-    with streamlit_server(db_url=sqlite_url) as base:
-        yield base, ids, sqlite_url
+    with demo_served(sqlite_url, TITLE) as served:
+        yield served
 
 
 def test_delete_a_document_and_restore_it_from_the_bin(demo_server) -> None:  # type: ignore[no-untyped-def]

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import ARTIFACTS, drag, launch, phrase_box, streamlit_server
-from cases.documents import list_documents
+from browser_support import ARTIFACTS, demo_served, drag, launch, phrase_box
 from cases.projects import get_project
 from coding.codings import list_codings
-from demo.load import DEMO_PROJECT, load_demo
 from store.db import get_engine, read_session
 
 CODER = "Browser Coder"
@@ -24,15 +22,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_server(sqlite_url: str):  # type: ignore[no-untyped-def]
-    engine = get_engine(sqlite_url)
-    load_demo(engine)
-    with read_session(engine) as s:
-        project = get_project(s, DEMO_PROJECT)
-        document = next(d for d in list_documents(s, project) if d.title.startswith("a1_"))
-        ids = (str(project.guid), str(document.guid))
-    engine.dispose()
-    with streamlit_server(db_url=sqlite_url) as base:
-        yield base, ids, sqlite_url
+    with demo_served(sqlite_url, "a1_interview_hoekstra") as served:
+        yield served
 
 
 def test_select_with_the_mouse_apply_a_code_and_find_it_after_a_reload(demo_server) -> None:  # type: ignore[no-untyped-def]
