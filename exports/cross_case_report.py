@@ -55,10 +55,8 @@ class _Voice:
 class _Writer:
     """Cleans every piece of text the same way: other cases' names replaced, names masked when anonymised."""
 
-    def __init__(self, anonymiser: Anonymiser | None, hidden_cases: dict[str, str],
-                 document_aliases: dict[str, str]) -> None:
+    def __init__(self, anonymiser: Anonymiser | None, hidden_cases: dict[str, str]) -> None:
         self.anonymiser = anonymiser
-        self.document_aliases = document_aliases
         names = sorted(hidden_cases, key=len, reverse=True)
         self.hidden = {n.casefold(): alias for n, alias in hidden_cases.items()}
         self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)",
@@ -75,7 +73,7 @@ class _Writer:
     def reference(self, quote: Quote, anonymised: bool) -> str:
         """'interview 2 · Respondent 3 · turn 4 · characters 120–180' (or the title and role (pseudonym))."""
         if anonymised and self.anonymiser is not None:
-            document = self.document_aliases.get(quote.document_guid, "document")
+            document = self.anonymiser.document(quote.document_guid, quote.document)
             who = self.anonymiser.speaker(quote.speaker_key, quote.role)
         else:
             document = quote.document
@@ -85,7 +83,8 @@ class _Writer:
         if quote.turn is not None:
             parts.append(turn_label(quote.turn))
         parts.append(f"characters {quote.start}–{quote.end}")
-        parts.append(f"coded by {quote.coder}")
+        coder = self.anonymiser.coder(quote.coder) if anonymised and self.anonymiser is not None else quote.coder
+        parts.append(f"coded by {coder}")
         return self.text(" · ".join(parts), anonymised)
 
 
@@ -130,16 +129,6 @@ def _case_letters(count: int) -> list[str]:
             for k in range(count)]
 
 
-def _document_aliases(session: Session, project: Project) -> dict[str, str]:
-    """{document guid: "interview 3"}: numbered per kind in title order, the same in every export."""
-    counters: dict[str, int] = {}
-    out = {}
-    for document in list_documents(session, project):
-        counters[document.kind] = counters.get(document.kind, 0) + 1
-        out[str(document.guid)] = f"{document.kind} {counters[document.kind]}"
-    return out
-
-
 def _feedback_line(record: FeedbackRecord, clean) -> str:  # type: ignore[no-untyped-def]
     who = f" · {record.participant_role}" if record.participant_role else ""
     note = f": {record.note}" if record.note else ""
@@ -170,7 +159,7 @@ def build_cross_case_report(session: Session, project: Project, *, codebook: str
     labels = [v.label for v in voices]
     hidden = {counts.rows[i].label: letters[i] for i in others} if case is not None else {}
     anonymiser = build_anonymiser(session, project) if (anonymise or case is not None) else None
-    writer = _Writer(anonymiser, hidden, _document_aliases(session, project) if anonymiser else {})
+    writer = _Writer(anonymiser, hidden)
     tree = code_tree(book)
     key_of = {row.code.id: row.code.key for row in tree}
     column_of_key = {key_of[m]: j for j, c in enumerate(counts.columns) for m in c.members if m in key_of}
@@ -229,6 +218,8 @@ def _method(doc, session: Session, project: Project, counts: Matrix, labels: lis
         kinds[d.kind] = kinds.get(d.kind, 0) + 1
     persons = list_persons(session, project)
     coders = sorted(c.name for c in list_coders(session, project))
+    if anonymise and writer.anonymiser is not None:
+        coders = sorted((writer.anonymiser.coder(name) for name in coders), key=lambda a: (len(a), a))
     books = list_project_codebooks(session, project)
     facts = [
         f"Cases: {len([r for r in counts.rows if r.sql_key is not None])} ({', '.join(labels)})",
@@ -240,7 +231,7 @@ def _method(doc, session: Session, project: Project, counts: Matrix, labels: lis
         f"Whose codings count: {counts.scope_note}",
     ]
     for fact in facts:
-        doc.add_paragraph(writer.text(fact, False), style="List Bullet")
+        doc.add_paragraph(writer.text(fact, anonymise), style="List Bullet")
     doc.add_paragraph(
         "Counts are derived from the codings when the report is written (coded segments; a code rolled up to its "
         "top code counts each segment once). \"k of n interviewees\": n respondents and participants in the "

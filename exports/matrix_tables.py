@@ -175,7 +175,9 @@ def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = Non
             speaker, text = anonymiser.speaker(r.speaker_key, r.role), anonymiser.mask(r.text)
         else:
             speaker, text = r.pseudonym or r.speaker or "", r.text
-        out.append(["; ".join(r.cases), r.document, r.coder, r.code, r.code_label, r.start, r.end, turn_number(r.turn),
+        document = anonymiser.document(r.document_guid, r.document) if anonymiser is not None else r.document
+        coder = anonymiser.coder(r.coder) if anonymiser is not None else r.coder
+        out.append(["; ".join(r.cases), document, coder, r.code, r.code_label, r.start, r.end, turn_number(r.turn),
                     r.role, speaker, text])
     return out
 

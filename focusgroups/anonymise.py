@@ -2,21 +2,24 @@
 
 Masked are the project's mask list (persons, organisations, places, each with an optional replacement)
 and every person's registered name. Numbers are stable: speakers are numbered per role in document-title
-order, so "Respondent 3" is the same person on every screen and in every export of the project.
+order, so "Respondent 3" is the same person on every screen and in every export of the project. Coders are
+people too: in an anonymised output each is "Coder N" (numbered by name), as "coded by" and wherever the name
+occurs in the text.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.documents import list_documents
 from coding.retrieval import SPEAKER_KEY
 from store.errors import Refused
 from store.events import record_event
-from store.models import MASK_KINDS, Document, MaskTerm, Person, Project, Speaker
+from store.models import MASK_KINDS, Coder, Document, MaskTerm, Person, Project, Speaker
 
 ROLE_NAMES = {"respondent": "Respondent", "interviewer": "Interviewer", "co-interviewer": "Co-interviewer",
               "facilitator": "Facilitator", "participant": "Participant", "observer": "Observer",
@@ -28,6 +31,8 @@ class Anonymiser:
     aliases: dict[int, str]  # speaker key (person id, or -speaker id) -> "Respondent 3"
     pattern: re.Pattern[str] | None
     replacements: dict[str, str]  # casefolded term -> replacement
+    coders: dict[str, str] = field(default_factory=dict)  # coder name -> "Coder 2"
+    documents: dict[str, str] = field(default_factory=dict)  # document guid -> "interview 3"
 
     def speaker(self, speaker_key: int | None, role: str) -> str:
         if speaker_key is not None and speaker_key in self.aliases:
@@ -41,6 +46,14 @@ class Anonymiser:
 
     def mask_name(self, name: str) -> str:
         return self.mask(name)
+
+    def document(self, guid: str, title: str) -> str:
+        """A document as kind + number ("interview 3"), numbered per kind in title order like the speakers."""
+        return self.documents.get(str(guid)) or self.mask(title)
+
+    def coder(self, name: str) -> str:
+        """A coder as role + number; a name that is no coder of the project is masked like any text."""
+        return self.coders.get(name) or self.mask(name)
 
 
 def build_anonymiser(session: Session, project: Project) -> Anonymiser:
@@ -65,11 +78,23 @@ def build_anonymiser(session: Session, project: Project) -> Anonymiser:
     for name, in session.execute(select(Person.name).where(Person.project_id == project.id)):
         replacements.setdefault(name.casefold(), "[person]")
         originals.setdefault(name.casefold(), name)
+    names = sorted(session.scalars(select(Coder.name).where(Coder.project_id == project.id)),
+                   key=lambda n: (n.casefold(), n))
+    coders = {name: f"Coder {number}" for number, name in enumerate(names, start=1)}
+    for name, alias in coders.items():
+        replacements.setdefault(name.casefold(), alias)
+        originals.setdefault(name.casefold(), name)
     terms = sorted((t for t in originals.values() if t.strip()), key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)", re.IGNORECASE) \
         if terms else None
     # Matches are looked up casefolded; make sure every casefold variant of a match maps back.
-    return Anonymiser(aliases=aliases, pattern=pattern, replacements=_CaseFoldedDict(replacements))
+    counters: dict[str, int] = {}
+    documents: dict[str, str] = {}
+    for document in list_documents(session, project):
+        counters[document.kind] = counters.get(document.kind, 0) + 1
+        documents[str(document.guid)] = f"{document.kind} {counters[document.kind]}"
+    return Anonymiser(aliases=aliases, pattern=pattern, replacements=_CaseFoldedDict(replacements), coders=coders,
+                      documents=documents)
 
 
 class _CaseFoldedDict(dict):

@@ -112,12 +112,14 @@ def test_headings_toc_quotes_and_feedback(study):
 def test_anonymised_report_has_no_names(study):
     doc = report(study["url"], images=False, anonymise=True)
     text = all_text(doc)
-    for name in ("Anna de Vries", "Dirk Bakker", "Westerzand", "gesprek noord", "gesprek zuid", "R1 ", "(R2)"):
+    for name in ("Anna de Vries", "Dirk Bakker", "Westerzand", "gesprek noord", "gesprek zuid", "R1 ", "(R2)",
+                 "Sanne", "Tom"):  # coders are people too
         assert name not in text, name
     assert "een pilot gestart met de gemeente [place]" in text
     assert "[person] hat geholfen" in text
     start, end = study["pilot_span"]
-    assert f"interview 1 · Respondent 1 · turn 2 · characters {start}–{end} · coded by Sanne" in text
+    assert f"interview 1 · Respondent 1 · turn 2 · characters {start}–{end} · coded by Coder 1" in text
+    assert "Coders: Coder 1, Coder 2" in text
     assert "Noord" in text and "Zuid" in text  # the cases themselves keep their names
 
 

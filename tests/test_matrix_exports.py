@@ -172,7 +172,8 @@ def test_tidy_sheet_one_row_per_coding_with_formulas_escaped(study):
         assert cell.data_type == "s"
     first = by_text["'" + HOSTILE[0]]
     start, end = span(ZUID, HOSTILE[0])
-    assert [c.value for c in first[:10]] == ["Zuid", "gesprek zuid", "Sanne", "vc.immediate", "Immediate value",
+    # anonymised: the document as kind + number and the coder as "Coder N", like the speakers and the Word report
+    assert [c.value for c in first[:10]] == ["Zuid", "interview 2", "Coder 1", "vc.immediate", "Immediate value",
                                              start, end, 2, "respondent", "Respondent 2"]  # turn 2, as on screen
     assert first[5].data_type == "n"
     pilot = next(row for row in rows if row[3].value == "vc.applied")
@@ -180,6 +181,7 @@ def test_tidy_sheet_one_row_per_coding_with_formulas_escaped(study):
     assert pilot[9].value == "Respondent 1"
     assert by_text["[person] hat geholfen"][3].value == "vc.potential.social"
     assert not any(cell.data_type == "f" for row in ws.iter_rows() for cell in row)
+    assert not {"Sanne", "Tom", "gesprek zuid", "gesprek noord"} & {c.value for row in ws.iter_rows() for c in row}
 
 
 def test_tidy_csv_has_a_bom_and_escaped_text(study):
