@@ -16,8 +16,6 @@ Transcript text only ever goes in as plain runs with the characters XML 1.0 forb
 from __future__ import annotations
 
 import io
-import re
-import string
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
@@ -34,7 +32,7 @@ from cases.documents import list_documents, turn_label
 from cases.projects import get_case, list_coders, list_persons
 from codebooks.service import code_label, code_tree, get_codebook, list_project_codebooks
 from exports.matrix_tables import add_word_table, framework_cell_text, framework_table, matrix_table
-from focusgroups.anonymise import Anonymiser, build_anonymiser
+from focusgroups.anonymise import Anonymiser, CaseHider, build_anonymiser, case_letters
 from focusgroups.feedback import FeedbackRecord, list_feedback
 from store.errors import Refused
 from store.models import Project
@@ -57,15 +55,10 @@ class _Writer:
 
     def __init__(self, anonymiser: Anonymiser | None, hidden_cases: dict[str, str]) -> None:
         self.anonymiser = anonymiser
-        names = sorted(hidden_cases, key=len, reverse=True)
-        self.hidden = {n.casefold(): alias for n, alias in hidden_cases.items()}
-        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)",
-                                  re.IGNORECASE) if names else None
+        self.hide_cases = CaseHider(hidden_cases)
 
     def text(self, value: str | None, anonymised: bool) -> str:
-        value = value or ""
-        if self.pattern is not None:
-            value = self.pattern.sub(lambda m: self.hidden.get(m.group(0).casefold(), "another case"), value)
+        value = self.hide_cases(value or "")
         if anonymised and self.anonymiser is not None:
             value = self.anonymiser.mask(value)
         return xml_safe(value)
@@ -123,12 +116,6 @@ def _relabelled(matrix: Matrix, labels: list[str]) -> Matrix:
     return replace(matrix, rows=[replace(r, label=label) for r, label in zip(matrix.rows, labels)])
 
 
-def _case_letters(count: int) -> list[str]:
-    letters = list(string.ascii_uppercase)
-    return [f"Case {letters[k]}" if k < 26 else f"Case {letters[k // 26 - 1]}{letters[k % 26]}"
-            for k in range(count)]
-
-
 def _feedback_line(record: FeedbackRecord, clean) -> str:  # type: ignore[no-untyped-def]
     who = f" · {record.participant_role}" if record.participant_role else ""
     note = f": {record.note}" if record.note else ""
@@ -154,7 +141,7 @@ def build_cross_case_report(session: Session, project: Project, *, codebook: str
         if own_row is None:
             raise Refused(f"case '{own.name}' has no row in the matrix")
     others = [i for i, r in enumerate(counts.rows) if i != own_row and r.sql_key is not None]
-    letters = dict(zip(others, _case_letters(len(others)))) if case is not None else {}
+    letters = dict(zip(others, case_letters(len(others)))) if case is not None else {}
     voices = [_Voice(letters.get(i, r.label), anonymise or i in letters) for i, r in enumerate(counts.rows)]
     labels = [v.label for v in voices]
     hidden = {counts.rows[i].label: letters[i] for i in others} if case is not None else {}

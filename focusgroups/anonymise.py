@@ -10,6 +10,7 @@ occurs in the text.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -95,6 +96,31 @@ def build_anonymiser(session: Session, project: Project) -> Anonymiser:
         documents[str(document.guid)] = f"{document.kind} {counters[document.kind]}"
     return Anonymiser(aliases=aliases, pattern=pattern, replacements=_CaseFoldedDict(replacements), coders=coders,
                       documents=documents)
+
+
+def case_letters(count: int) -> list[str]:
+    """"Case A", "Case B", … "Case Z", "Case AA", …: how the other networks appear in one network's outputs."""
+    letters = string.ascii_uppercase
+    return [f"Case {letters[k]}" if k < 26 else f"Case {letters[k // 26 - 1]}{letters[k % 26]}"
+            for k in range(count)]
+
+
+@dataclass
+class CaseHider:
+    """Replaces other cases' names by their letters in any text (a summary, a quote, a remark)."""
+
+    aliases: dict[str, str]  # case name -> "Case B"
+
+    def __post_init__(self) -> None:
+        names = sorted(self.aliases, key=len, reverse=True)
+        self._folded = {n.casefold(): alias for n, alias in self.aliases.items()}
+        self._pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)",
+                                   re.IGNORECASE) if names else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._folded.get(m.group(0).casefold(), "another case"), text)
 
 
 class _CaseFoldedDict(dict):

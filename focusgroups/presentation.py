@@ -9,7 +9,7 @@ page only lays these values out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from analysis.framework_matrix import (
 from analysis.matrix import STATE_LABELS, MatrixSpec, Quote, build_matrix, cell_segments
 from cases.documents import turn_label
 from codebooks.service import code_tree, get_codebook
-from focusgroups.anonymise import Anonymiser, build_anonymiser
+from focusgroups.anonymise import Anonymiser, CaseHider, build_anonymiser, case_letters
 from focusgroups.feedback import FeedbackRecord, codebook_walk, list_feedback
 from store.errors import Refused
 from store.models import FocusGroupSession, Project
@@ -62,8 +62,12 @@ class PresentedCell:
 
 @dataclass
 class PresentedCase:
-    name: str
+    name: str  # the case itself (feedback is recorded on it)
     cells: list[PresentedCell]
+    label: str = ""  # what the room sees: the name, or "Case B" when the session is for another network
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.name
 
 
 @dataclass
@@ -76,19 +80,26 @@ class Presentation:
     bands: list[ProfileBand]
     cases: list[PresentedCase]
     framework: FrameworkMatrix
+    hide_cases: CaseHider = field(default_factory=lambda: CaseHider({}))
+    hidden: frozenset[str] = frozenset()  # the other networks' cases: always anonymised, names never shown
 
     def position(self, case: str, code: str) -> tuple[int, int]:
         """(row, column) of a cell, for drilling down into its quotes."""
-        rows = [c.name for c in self.cases]
+        rows = [r.label for r in self.framework.matrix.rows]
         keys = [c.key for c in self.columns]
-        if case not in rows or code not in keys:
+        if case not in rows or code not in keys or case not in {c.name for c in self.cases}:
             raise Refused(f"the matrix has no cell '{case}' x '{code}'")
         return rows.index(case), keys.index(code)
 
 
 def build_presentation(session: Session, project: Project, *, codebook: str = "vc", depth: int | None = 1,
-                       mode: str = "summary", show_counts: bool = False, language: str = "en") -> Presentation:
-    """Cases x codes as display text; a ranked codebook at depth 1 comes in ladder order with horizon bands."""
+                       mode: str = "summary", show_counts: bool = False, language: str = "en",
+                       cases: list[str] | None = None, own_case: str | None = None) -> Presentation:
+    """Cases x codes as display text; a ranked codebook at depth 1 comes in ladder order with horizon bands.
+
+    `cases` chooses which cases the room sees (all when None), in matrix order; with `own_case` (a session for
+    one network) every other case appears as Case A, B, … with anonymised quotes, and their names are replaced
+    in every text shown, as in that network's Word report."""
     if mode not in MODES:
         raise Refused(f"a cell shows one of {', '.join(MODES)}, not '{mode}'")
     ladder = False
@@ -107,8 +118,17 @@ def build_presentation(session: Session, project: Project, *, codebook: str = "v
     columns = [PresentedColumn(c.key, c.label, c.horizon, band_of.get(j)) for j, c in enumerate(matrix.columns)]
     headline = _headline_quotes(session, project, framework, codebook, depth, language) if mode == "quote" else {}
     anonymiser = build_anonymiser(session, project) if mode == "quote" else None
-    cases = []
+    names = [row.label for row in matrix.rows if row.sql_key is not None]
+    unknown = [c for c in (cases or []) + ([own_case] if own_case else []) if c not in names]
+    if unknown:
+        raise Refused(f"project '{project.name}' has no case {', '.join(repr(c) for c in unknown)}")
+    shown = [n for n in names if cases is None or n in cases or n == own_case]
+    others = [n for n in shown if own_case is not None and n != own_case]
+    hide = CaseHider(dict(zip(others, case_letters(len(others)))))
+    presented = []
     for i, row in enumerate(matrix.rows):
+        if row.label not in shown:
+            continue
         cells = []
         for j, column in enumerate(columns):
             view = framework.cells[i][j]
@@ -116,13 +136,14 @@ def build_presentation(session: Session, project: Project, *, codebook: str = "v
             if mode == "quote":
                 quote = _card_quote(view, headline.get((row.label, column.key)), anonymiser)
             cells.append(PresentedCell(case=row.label, code=column.key, code_label=column.label,
-                                       text=cell_display(view, mode, quote),
-                                       short=cell_display(view, mode, quote, limit=GRID_CHARS),
+                                       text=hide(cell_display(view, mode, quote)),
+                                       short=hide(cell_display(view, mode, quote, limit=GRID_CHARS)),
                                        counts=counts_line(view), counts_short=counts_line(view, short=True),
                                        state=view.state))
-        cases.append(PresentedCase(row.label, cells))
+        presented.append(PresentedCase(row.label, cells, hide.aliases.get(row.label, row.label)))
     return Presentation(codebook=codebook, mode=mode, show_counts=show_counts, ladder=ladder, columns=columns,
-                        bands=bands, cases=cases, framework=framework)
+                        bands=bands, cases=presented, framework=framework, hide_cases=hide,
+                        hidden=frozenset(others))
 
 
 def _state_word(view: FrameworkCellView) -> str | None:
@@ -227,13 +248,17 @@ def cell_quotes(session: Session, project: Project, presentation: Presentation, 
     """A cell's quotes as participants see them: the pinned exemplars (headline first), else its segments."""
     i, j = presentation.position(case, code)
     view = presentation.framework.cells[i][j]
-    anonymiser = None if show_names else build_anonymiser(session, project)
+    # another network's quotes are anonymised even when the facilitator shows names
+    anonymiser = None if show_names and case not in presentation.hidden else build_anonymiser(session, project)
     if view.quotes:
-        return [_present(q.segment, q.text, q.speaker, q.pseudonym, q.role, q.speaker_key, q.document, q.turn,
-                         True, anonymiser) for q in view.quotes]
-    return [_present(str(r.segment), r.text, r.speaker, r.pseudonym, r.role, r.speaker_key, r.document, r.turn,
-                     False, anonymiser)
-            for r in cell_segments(session, project, presentation.framework.matrix, i, j)]
+        quotes = [_present(q.segment, q.text, q.speaker, q.pseudonym, q.role, q.speaker_key, q.document, q.turn,
+                           True, anonymiser) for q in view.quotes]
+    else:
+        quotes = [_present(str(r.segment), r.text, r.speaker, r.pseudonym, r.role, r.speaker_key, r.document,
+                           r.turn, False, anonymiser)
+                  for r in cell_segments(session, project, presentation.framework.matrix, i, j)]
+    hide = presentation.hide_cases
+    return [replace(q, text=hide(q.text), where=hide(q.where)) for q in quotes]
 
 
 # --- feedback in the drawer ---------------------------------------------------------------------

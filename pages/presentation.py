@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from cases.projects import list_cases
 from codebooks.service import list_project_codebooks
 from focusgroups.feedback import STANCES_BY_PURPOSE, feedback_undoable, promote_to_code, record_feedback
 from focusgroups.presentation import (
@@ -29,7 +30,8 @@ from ui.undo_offers import undo_redo_line
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
 SESSION_PARAM = "fg"
-SHOW_PARAMS = {"codebook": "book", "depth": "depth", "language": "lang"}  # what is presented, kept in the URL
+SHOW_PARAMS = {"codebook": "book", "depth": "depth", "language": "lang", "cases": "cases",
+               "own": "own"}  # what is presented, kept in the URL (cases by guid, comma-separated)
 STANCE_LABELS = {"agree": "agree", "disagree": "disagree", "amend": "amend", "add": "add",
                  "recognised": "recognised", "not_recognised": "not recognised", "missing": "missing"}
 NO_ROLE = ""
@@ -55,6 +57,7 @@ with read_session(engine()) as s:
     sessions = {str(fg.guid): (fg.name, fg.held_on, fg.purpose) for fg in list_sessions(s, project)}
     codebooks = {b.key: (b.prefix or b.key, b.name_en or b.name_nl or b.key)
                  for b in list_project_codebooks(s, project)}
+    case_names = {str(c.guid): c.name for c in list_cases(s, project)}  # guid -> name, in the project's order
     revision = latest_event_id(s, project.guid)
 
 presenting = st.query_params.get(PRESENT) == "1" and st.query_params.get(SESSION_PARAM) in sessions
@@ -73,9 +76,11 @@ def start(guid: str) -> None:
     """Button callback: keeps the setup choices in plain keys (widget state ends when the setup is not drawn)."""
     st.query_params[PRESENT] = "1"
     st.query_params[SESSION_PARAM] = guid
+    chosen = st.session_state.get("pres_cases_pick") or list(case_names)
     shown = {"codebook": st.session_state.get("pres_codebook_pick", "vc"),
              "depth": int(st.session_state.get("pres_depth_pick", 1)),
-             "language": st.session_state.get("pres_language_pick", "en")}
+             "language": st.session_state.get("pres_language_pick", "en"),
+             "cases": ",".join(chosen), "own": st.session_state.get("pres_own_pick") or ""}
     st.session_state["pres_show"] = shown
     for name, param in SHOW_PARAMS.items():  # a reload or a shared link presents the same matrix
         st.query_params[param] = str(shown[name])
@@ -87,10 +92,14 @@ def start(guid: str) -> None:
 def shown_setting(name: str):  # noqa: ANN201
     """What the facilitator chose to show (codebook, depth, language): this session's choice, else the URL's
     (after a reload), else the value-cycle default; a URL value that makes no sense falls back to the default."""
-    default = {"codebook": "vc", "depth": 1, "language": "en"}[name]
+    default = {"codebook": "vc", "depth": 1, "language": "en", "cases": ",".join(case_names), "own": ""}[name]
     if "pres_show" in st.session_state:
         return st.session_state["pres_show"].get(name, default)
     raw = st.query_params.get(SHOW_PARAMS[name])
+    if name == "cases" and raw is not None and all(g in case_names for g in raw.split(",") if g):
+        return raw
+    if name == "own" and raw in case_names:
+        return raw
     if name == "codebook" and (raw in codebooks or raw in {prefix for prefix, _ in codebooks.values()}):
         return raw
     if name == "depth" and raw is not None and raw.isdigit() and 1 <= int(raw) <= 6:
@@ -137,6 +146,15 @@ def setup() -> None:
     c2.number_input("Depth (1 = top codes)", min_value=1, max_value=6, step=1, key="pres_depth_pick")
     c3.selectbox("Code labels in", ["en", "nl", "de"], key="pres_language_pick",
                  format_func={"en": "English", "nl": "Nederlands", "de": "Deutsch"}.get)
+    k1, k2 = st.columns(2)
+    if "pres_cases_pick" not in st.session_state:
+        st.session_state["pres_cases_pick"] = [g for g in shown.get("cases", ",".join(case_names)).split(",")
+                                               if g in case_names]
+    k1.multiselect("Cases shown", list(case_names), key="pres_cases_pick", format_func=case_names.get,
+                   help="Leave out test cases or networks not in the room; none chosen shows every case.")
+    k2.selectbox("Session for one network", ["", *case_names], key="pres_own_pick",
+                 format_func=lambda g: case_names[g] if g else "— all networks by name —",
+                 help="The other cases appear as Case A, B, … with anonymised quotes, as in that network's report.")
     st.button("Start presentation", type="primary", disabled=guid is None or not books, on_click=start,
               args=(guid,), key="pres_start")
 
@@ -198,9 +216,12 @@ def present_matrix(fg) -> None:  # type: ignore[no-untyped-def]
     show_counts = c2.toggle("Show counts", value=False, key="pres_counts")
     show_names = c3.toggle("Show names", value=False, key="pres_names",
                            help="For the facilitator only: speakers and documents by name, nothing masked.")
+    chosen = tuple(case_names[g] for g in shown_setting("cases").split(",") if g in case_names)
+    own = case_names.get(shown_setting("own"))
     try:
         view = load_presentation(str(project.guid), revision, shown_setting("codebook"),
-                                 int(shown_setting("depth")), mode, show_counts, shown_setting("language"))
+                                 int(shown_setting("depth")), mode, show_counts, shown_setting("language"),
+                                 chosen or None, own)
     except Refused as exc:
         st.error(md_escape(str(exc)))
         return
@@ -228,7 +249,7 @@ def present_matrix(fg) -> None:  # type: ignore[no-untyped-def]
 
 def one_case(view, i: int, selected, *, show_names: bool) -> None:  # type: ignore[no-untyped-def]
     case = view.cases[i]
-    st.header(md_escape(case.name))
+    st.header(md_escape(case.label))
     groups = [(band.label, band.columns) for band in view.bands] if view.ladder else \
         [(None, list(range(len(view.columns))))]
     for label, columns in groups:
@@ -261,7 +282,7 @@ def side_by_side(view, selected) -> None:  # type: ignore[no-untyped-def]
         col.markdown(f"**{md_escape(column.label)}**")
     for i, case in enumerate(view.cases):
         line = st.columns(widths, vertical_alignment="center")
-        line[0].markdown(f"**{md_escape(case.name)}**")
+        line[0].markdown(f"**{md_escape(case.label)}**")
         for j, cell in enumerate(case.cells):
             chosen = selected == (case.name, cell.code)
             line[j + 1].button(md_escape(cell.short), key=f"pres_cell_{i}_{j}", on_click=choose_cell,
@@ -273,7 +294,8 @@ def side_by_side(view, selected) -> None:  # type: ignore[no-untyped-def]
 
 def quotes_panel(view, case: str, code: str, *, show_names: bool) -> None:  # type: ignore[no-untyped-def]
     label = next((c.label for c in view.columns if c.key == code), code)
-    st.subheader(md_escape(f"Quotes · {case} × {label}"))
+    shown_as = next((c.label for c in view.cases if c.name == case), case)
+    st.subheader(md_escape(f"Quotes · {shown_as} × {label}"))
     try:
         with read_session(engine()) as s:
             quotes = cell_quotes(s, project, view, case, code, show_names=show_names)
@@ -298,8 +320,9 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
         d1, d2 = st.columns(2)
         if st.session_state.get("fb_code") not in codes:
             st.session_state["fb_code"] = next(iter(codes))
+        shown_as = {c.name: c.label for c in view.cases}
         case = d1.selectbox("About case", cases, key="fb_case",
-                            format_func=lambda c: c or "— the code itself, all cases —")
+                            format_func=lambda c: shown_as.get(c, c) or "— the code itself, all cases —")
         code = d2.selectbox("About code", list(codes), key="fb_code", format_func=lambda k: codes[k])
         with st.form("fb_form", clear_on_submit=True):
             f1, f2 = st.columns(2)
@@ -308,7 +331,7 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
             role = f2.selectbox("Participant role", roles, key="fb_role", format_func=lambda r: r or "unspecified")
             note = st.text_area("What was said", key="fb_note", height=90)
             if st.form_submit_button("Record feedback", type="primary"):
-                where = f"{case} × {codes[code]}" if case else codes[code]
+                where = f"{shown_as[case]} × {codes[code]}" if case else codes[code]
                 run_write(lambda s: (record_feedback(s, project, get_session(s, project, str(fg.guid)),
                                                      stance=stance, code=code, case=case or None,
                                                      participant_role=role, note=note, actor=actor()),
@@ -317,7 +340,7 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
                        "in this session")
         with read_session(engine()) as s:
             records = feedback_on(s, project, get_session(s, project, str(fg.guid)), code=code, case=case or None)
-        st.markdown(f"**Recorded in this session on {md_escape(case + ' × ' if case else '')}"
+        st.markdown(f"**Recorded in this session on {md_escape(shown_as[case] + ' × ' if case else '')}"
                     f"{md_escape(codes[code])}: {len(records)}**")
         for record in records:
             line = f"{STANCE_LABELS[record.stance]} · {record.participant_role or 'unspecified'}"
@@ -325,7 +348,7 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
                 line += f" · {record.note}"
             if record.promoted_to:
                 line += f" → code {record.promoted_to}"
-            st.caption(md_escape(line))
+            st.caption(md_escape(view.hide_cases(line)))
         promotable = [r for r in records if not case and r.note and not r.promoted_to]
         if promotable:
             promote_form(promotable)

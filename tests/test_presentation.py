@@ -238,3 +238,30 @@ def test_a_shortened_quote_keeps_its_speaker(study) -> None:  # type: ignore[no-
                            where="", pinned=True)
     assert cell_display(view.framework.cells[i][j], "quote", quote, limit=12) == "“Ik leerde v…” — Respondent 1"
     assert view.cases[i].cells[j].short == view.cases[i].cells[j].text  # short enough already
+
+
+def test_the_facilitator_chooses_the_cases_and_others_appear_as_letters(study) -> None:  # type: ignore[no-untyped-def]
+    engine, guid = study
+    with write_session(engine) as s:
+        project = get_project(s, guid)
+        create_case(s, project, "Testcase")  # e.g. a case made while trying the tool: not for the room
+        save_cell(s, project, "Noord", "vc.applied", summary="Zij leerden het van Zuid.")
+    with read_session(engine) as s:
+        project = get_project(s, guid)
+        everything = build_presentation(s, project)
+        assert [c.label for c in everything.cases] == ["Noord", "Testcase", "Zuid"]
+        chosen = build_presentation(s, project, cases=["Noord", "Zuid"])
+        assert [(c.name, c.label) for c in chosen.cases] == [("Noord", "Noord"), ("Zuid", "Zuid")]
+        for_noord = build_presentation(s, project, cases=["Noord", "Zuid"], own_case="Noord", mode="summary")
+        assert [(c.name, c.label) for c in for_noord.cases] == [("Noord", "Noord"), ("Zuid", "Case A")]
+        # another network's name is replaced wherever it occurs in what the room reads
+        assert cell(for_noord, "Noord", "vc.applied").text == "Zij leerden het van Case A."
+        # its quotes are anonymised even when the facilitator asks for names
+        (quote,) = cell_quotes(s, project, for_noord, "Zuid", "vc.realised", show_names=True)
+        assert (quote.speaker, quote.where) == ("Respondent 2", "")
+        (own,) = cell_quotes(s, project, for_noord, "Noord", "vc.applied", show_names=True)
+        assert own.speaker.startswith("Anna")
+        with pytest.raises(Refused, match="has no case 'Oost'"):
+            build_presentation(s, project, cases=["Oost"])
+        with pytest.raises(Refused, match="no cell 'Testcase'"):
+            cell_quotes(s, project, chosen, "Testcase", "vc.applied")

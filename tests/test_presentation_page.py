@@ -12,10 +12,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from apptest_support import make_app, shown  # noqa: E402
-from cases.projects import get_project  # noqa: E402
+from cases.projects import create_case, get_project, list_cases  # noqa: E402
 from focusgroups.feedback import list_feedback  # noqa: E402
 from focusgroups.sessions import get_session, list_sessions  # noqa: E402
-from store.db import get_engine, read_session  # noqa: E402
+from store.db import get_engine, read_session, write_session  # noqa: E402
 from test_presentation import build_focus_study  # noqa: E402
 
 FACILITATOR = "Fien"
@@ -250,6 +250,27 @@ def test_a_reload_presents_the_same_matrix_from_the_url(monkeypatch, study) -> N
     assert not again.exception
     again.button(key="pres_exit").click().run()
     assert not {"present", "book", "depth", "lang"} & set(again.query_params)
+
+
+def test_a_session_for_one_network_shows_the_chosen_cases_and_the_others_as_letters(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]
+    url, guid, sessions = study
+    with write_session(get_engine(url)) as s:
+        create_case(s, get_project(s, guid), "Testcase")
+    with read_session(get_engine(url)) as s:
+        case_guids = {c.name: str(c.guid) for c in list_cases(s, get_project(s, guid))}
+    at = open_page(monkeypatch, url, guid)
+    at.multiselect(key="pres_cases_pick").set_value([case_guids["Noord"], case_guids["Zuid"]])
+    at.selectbox(key="pres_own_pick").set_value(case_guids["Noord"])
+    start(at, sessions["Focus group 2"])
+    assert at.query_params["cases"] == f"{case_guids['Noord']},{case_guids['Zuid']}"
+    assert at.query_params["own"] == case_guids["Noord"]
+    assert "**Case 1 of 2**" in texts(at)  # the test case is not in the room
+    at.button(key="pres_all").click().run()
+    assert not at.exception, at.exception
+    everything = texts(at) + headers(at) + [b.label for b in at.button] + [str(o) for o in
+                                                                          at.selectbox(key="fb_case").options]
+    assert "**Case A**" in texts(at)
+    assert not any("Zuid" in t or "Testcase" in t for t in everything)
 
 
 def test_a_link_to_a_missing_session_falls_back_to_choosing_one(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]

@@ -55,7 +55,9 @@ def load_learning(project_guid: str, revision: int, levels: str, cycles: str, ca
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def load_presentation(project_guid: str, revision: int, codebook: str, depth: int, mode: str,
-                      show_counts: bool, language: str) -> Presentation:
+                      show_counts: bool, language: str, cases: tuple[str, ...] | None = None,
+                      own_case: str | None = None) -> Presentation:
     with read_session(engine()) as s:
         return build_presentation(s, get_project(s, project_guid), codebook=codebook, depth=depth, mode=mode,
-                                  show_counts=show_counts, language=language)
+                                  show_counts=show_counts, language=language,
+                                  cases=list(cases) if cases is not None else None, own_case=own_case)
