@@ -173,6 +173,9 @@ def _pct(value: int, total: int) -> float:
 
 # --- columns ---------------------------------------------------------------------------------------
 
+DIRECT_ONLY = "(direct only)"
+
+
 def matrix_columns(session: Session, project: Project, codebook_key: str, depth: int | None = None,
                    *, language: str = "en") -> list[Column]:
     """Codable codes in codebook order, or codes down to `depth` with the deepest level rolled up."""
@@ -215,6 +218,10 @@ def matrix_columns(session: Session, project: Project, codebook_key: str, depth:
                               members=members, rank=code.rank, horizon=code.horizon, colour=code.colour))
     if not columns:
         raise Refused(f"codebook '{codebook_key}' has no codes to show as columns")
+    # A code shown beside its own sub-codes counts only what is coded with it directly: say so where it is read.
+    for column in columns:
+        if column.members == {column.code_id} and children.get(column.code_id):
+            column.label = f"{column.label} {DIRECT_ONLY}"
     return columns
 
 

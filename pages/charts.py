@@ -17,6 +17,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix, load_profile
+from ui.depth import depth_choice
 from ui.state import engine, md_escape, project_or_stop
 
 with read_session(engine()) as s:
@@ -59,8 +60,8 @@ with frequencies:
     f1, f2 = st.columns(2)
     codebook = f1.selectbox("Codebook", keys, index=default_codebook, key="freq_codebook",
                             format_func=codebook_names.get)
-    depth = f2.selectbox("Depth", [1, 0], key="freq_depth",
-                         format_func=lambda d: "top codes" if d == 1 else "all codable codes") or None
+    option = options.codebook(codebook)
+    depth = depth_choice(f2, "Depth", "freq_depth", option.max_depth if option else 1)
     show(lambda: load_matrix(project_guid, revision, MatrixSpec(rows="cases", codebook=codebook, depth=depth,
                                                                 scope=scope)),
          code_frequency_figure, "freq_chart")

@@ -30,6 +30,7 @@ from store.errors import Refused
 from store.events import latest_event_id
 from store.models import CELL_STATES, MASK_KINDS
 from ui.analysis_cache import load_framework, load_learning, load_profile
+from ui.depth import depth_choice
 from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
@@ -66,9 +67,7 @@ t1, t2, t3, t4 = st.columns(4)
 codebook = t1.selectbox("Codebook", keys, index=keys.index("vc") if "vc" in keys else 0, key="fw_codebook",
                         format_func=codebook_names.get)
 option = options.codebook(codebook)
-depth = t2.selectbox("Depth", [*range(1, (option.max_depth if option else 1) + 1), 0], key="fw_depth",
-                     format_func=lambda d: "all codable codes" if d == 0 else
-                     ("depth 1 (top codes)" if d == 1 else f"depth {d}")) or None
+depth = depth_choice(t2, "Depth", "fw_depth", option.max_depth if option else 1)
 counts = t3.toggle("Show k of n interviewees", value=True, key="fw_counts")
 summaries = t4.toggle("Show summaries in the table", value=False, key="fw_summaries")
 

@@ -20,6 +20,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix
+from ui.depth import depth_choice
 from ui.state import engine, md_escape, project_or_stop, show_flash, typed_name
 
 CODING_PAGE = "pages/coding.py"
@@ -52,13 +53,9 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
 codebook_names = {c.key: c.name for c in options.codebooks}
 
 
-def depth_choice(label: str, codebook: str, key: str, column) -> int | None:  # type: ignore[no-untyped-def]
+def depth_of(label: str, codebook: str, key: str, column) -> int | None:  # type: ignore[no-untyped-def]
     option = options.codebook(codebook)
-    depths = [0, *range(1, (option.max_depth if option else 1) + 1)]  # 0: every codable code
-    depth = column.selectbox(label, depths, key=key,
-                             format_func=lambda d: "all codable codes" if d == 0 else
-                             ("depth 1 (top codes)" if d == 1 else f"depth {d}"))
-    return depth or None
+    return depth_choice(column, label, key, option.max_depth if option else 1)
 
 
 def scope_choices():  # type: ignore[no-untyped-def]
@@ -83,7 +80,7 @@ if mode == "rows":
     rows = c1.selectbox("Rows", list(options.rows), key="matrix_rows", format_func=options.rows.get)
     codebook = c2.selectbox("Columns: codebook", list(codebook_names), key="matrix_codebook",
                             format_func=codebook_names.get)
-    depth = depth_choice("Depth", codebook, "matrix_depth", c3)
+    depth = depth_of("Depth", codebook, "matrix_depth", c3)
     measure = c4.selectbox("Cell", MEASURES, key="matrix_measure", format_func=MEASURE_LABELS.get)
     scope = scope_choices()
     spec = MatrixSpec(rows=rows, codebook=codebook, depth=depth, measure=measure, scope=scope)
@@ -150,10 +147,10 @@ else:
     c1, c2, c3, c4 = st.columns(4)
     codebook = c1.selectbox("Rows: codebook", list(codebook_names), key="co_codebook",
                             format_func=codebook_names.get)
-    depth = depth_choice("Row depth", codebook, "co_depth", c2)
+    depth = depth_of("Row depth", codebook, "co_depth", c2)
     codebook2 = c3.selectbox("Columns: codebook", list(codebook_names), key="co_codebook2",
                              format_func=codebook_names.get)
-    depth2 = depth_choice("Column depth", codebook2, "co_depth2", c4)
+    depth2 = depth_of("Column depth", codebook2, "co_depth2", c4)
     u1, u2, u3 = st.columns(3)
     unit = u1.selectbox("Together in", UNITS, key="co_unit",
                         format_func={"overlap": "overlapping segments", "sentence": "the same sentence",

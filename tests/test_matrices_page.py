@@ -75,6 +75,8 @@ def cell(frame, row: str, key: str) -> str:  # type: ignore[no-untyped-def]
 def test_the_table_shows_the_engines_cells(monkeypatch, study):
     url, guid, _ = study
     at = open_matrices(monkeypatch, url, guid)
+    assert at.selectbox(key="matrix_depth").value == 1  # the default, as on Charts and Framework
+    at.selectbox(key="matrix_depth").set_value(0).run()  # every codable code
     frame = table(at).value
     expected = engine_matrix(url, guid, MatrixSpec(rows="cases", codebook="vc"))
     assert list(frame.index) == ["Leeg", "Noord", "Zuid"]
@@ -114,6 +116,7 @@ def test_the_table_shows_the_engines_cells(monkeypatch, study):
 def test_a_clicked_cell_lists_its_quotes_as_text_with_links(monkeypatch, study):
     url, guid, s1_guid = study
     at = open_matrices(monkeypatch, url, guid)
+    at.selectbox(key="matrix_depth").set_value(0).run()  # every codable code
     grid = table(at)
     at.session_state[grid.key] = {"selection": {"rows": [], "columns": [], "cells": [[2, "vc.immediate"]]}}
     at.run()
