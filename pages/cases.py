@@ -21,7 +21,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
 from ui.corrections import delete_section, merge_section, rename_form
-from ui.state import UPLOAD_LIMIT_MB, actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, md_escape, project_or_stop, run_write, show_flash
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -40,7 +40,7 @@ st.subheader("Cases")
 st.dataframe(
     pd.DataFrame([{"case": c.name, "documents": doc_counts.get(c.id, 0), **values["case"].get(c.id, {})}
                   for c in cases]),
-    hide_index=True, width="stretch",
+    hide_index=True, width="stretch", placeholder=EMPTY,
 )
 with st.form("new_case", clear_on_submit=True):
     st.markdown("**New case**")
@@ -59,7 +59,7 @@ st.subheader("Persons")
 st.dataframe(
     pd.DataFrame([{"name": p.name, "pseudonym": p.pseudonym, "role": p.role, "case": case_names.get(p.case_id),
                    **values["person"].get(p.id, {})} for p in persons]),
-    hide_index=True, width="stretch",
+    hide_index=True, width="stretch", placeholder=EMPTY,
 )
 with st.form("new_person", clear_on_submit=True):
     st.markdown("**New person** (an interviewee or participant)")

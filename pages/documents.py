@@ -21,7 +21,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
 from ui.corrections import delete_section, rename_form
-from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
+from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
 
 TURNS_PER_PAGE = 40
 
@@ -94,7 +94,7 @@ with tab_import:
                 st.warning(f"{len(preview.warnings)} possible extraction damage place(s); the text is kept as it is.")
                 st.dataframe(pd.DataFrame([{"kind": w.kind, "position": w.start, "excerpt": w.excerpt,
                                             "note": w.message} for w in preview.warnings]),
-                             hide_index=True, width="stretch")
+                             hide_index=True, width="stretch", placeholder=EMPTY)
             with st.form(f"speakers_{preview.sha256[:12]}"):
                 st.markdown("**Speakers** — confirm which labels are speakers, their roles and who they are")
                 decisions: dict[str, SpeakerDecision] = {}
@@ -195,12 +195,12 @@ with tab_read:
     if speakers:
         st.dataframe(pd.DataFrame([{"label": sp.label, "role": sp.role, "person": p.name if p else None,
                                     "pseudonym": p.pseudonym if p else None} for sp, p in speakers]),
-                     hide_index=True)
+                     hide_index=True, placeholder=EMPTY)
     damage = cached_damage(guid, document.current_version, text)
     if damage:
         with st.expander(f"{len(damage)} possible extraction damage place(s)"):
             st.dataframe(pd.DataFrame([{"kind": w.kind, "position": w.start, "excerpt": w.excerpt,
-                                        "note": w.message} for w in damage]), hide_index=True, width="stretch")
+                                        "note": w.message} for w in damage]), hide_index=True, width="stretch", placeholder=EMPTY)
     show_sentences = st.toggle("Show sentence boundaries", key="show_sentences")
     pages = max(1, -(-len(units) // TURNS_PER_PAGE))
     page = st.number_input("Page", 1, pages, 1, key="turn_page") if pages > 1 else 1

@@ -31,7 +31,7 @@ from store.events import latest_event_id
 from store.models import CELL_STATES, MASK_KINDS
 from ui.analysis_cache import load_framework, load_learning, load_profile
 from ui.depth import depth_choice
-from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
 STATE_NAMES = {"assessed": "assessed", "not_assessed": "not assessed", "no_data": "no data", "absent": "absent",
@@ -84,12 +84,19 @@ if not matrix.rows:
 matrix_tab, profile_tab, learning_tab = st.tabs(["Cells", "Value-cycle profile", "Learning level × value cycle"])
 
 with matrix_tab:
-    st.caption(md_escape(matrix.scope_note) + " Click a cell to edit it, or choose the case and code below.")
-    event = st.dataframe(framework_frame(framework, counts=counts, summaries=summaries), width="stretch",
-                         on_select="rerun", selection_mode="single-cell",
-                         key=f"fw_table_{spec_signature(project_guid, codebook, depth)}",
-                         column_config={c.key: st.column_config.TextColumn(c.label, help=c.key, width="medium")
-                                        for c in matrix.columns})
+    if summaries:  # whole summaries, wrapped: a static table (its cells are Markdown, so every one is escaped)
+        st.caption(md_escape(matrix.scope_note) + " Choose the case and code below to edit a cell.")
+        whole = framework_frame(framework, counts=counts, summaries=True)
+        st.table(whole.rename(columns={c.key: c.label for c in matrix.columns}).map(md_escape)
+                 .rename(index=md_escape, columns=md_escape))
+        event = None
+    else:
+        st.caption(md_escape(matrix.scope_note) + " Click a cell to edit it, or choose the case and code below.")
+        event = st.dataframe(framework_frame(framework, counts=counts, summaries=False), width="stretch",
+                             on_select="rerun", selection_mode="single-cell",
+                             key=f"fw_table_{spec_signature(project_guid, codebook, depth)}",
+                             column_config={c.key: st.column_config.TextColumn(c.label, help=c.key, width="medium")
+                                            for c in matrix.columns}, placeholder=EMPTY)
     picked = selected_cell(matrix, event)
     if picked is None:
         st.session_state.pop("fw_applied", None)  # a cleared selection: the next click counts again
@@ -188,7 +195,7 @@ with profile_tab:
     else:
         st.caption("Coded segments per value cycle, in ladder order (immediate → transformative), grouped by "
                    "horizon: " + ", ".join(f"{b.label} ({len(b.columns)})" for b in bands) + ".")
-        st.dataframe(profile_frame(profile, bands), width="stretch", key="fw_profile")
+        st.dataframe(profile_frame(profile, bands), width="stretch", key="fw_profile", placeholder=EMPTY)
         st.plotly_chart(value_cycle_figure(profile, bands), key="fw_profile_chart", width="stretch")
 
 with learning_tab:
@@ -206,7 +213,7 @@ with learning_tab:
         st.caption(md_escape(learning.note))
         if not any(learning.n_rows):
             st.info(f"Nothing is coded with '{levels}' in this scope yet.")
-        st.dataframe(cooccurrence_frame(learning), width="stretch", key="fw_learning")
+        st.dataframe(cooccurrence_frame(learning), width="stretch", key="fw_learning", placeholder=EMPTY)
 
 with st.expander("Word report (cross-case)"):
     st.caption("Title page, method, this codebook's framework and count matrices as Word tables, charts, exemplar "
@@ -248,7 +255,7 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
 
     st.markdown("**Mask list** (names masked in anonymised quotes; registered persons are masked anyway)")
     if masks:
-        st.dataframe(pd.DataFrame(masks, columns=["term", "kind", "replacement"]), hide_index=True, key="fw_masks")
+        st.dataframe(pd.DataFrame(masks, columns=["term", "kind", "replacement"]), hide_index=True, key="fw_masks", placeholder=EMPTY)
     with st.form("fw_mask_add", clear_on_submit=True):
         m1, m2, m3 = st.columns(3)
         term = m1.text_input("Name to mask", key="mask_term")

@@ -9,7 +9,7 @@ import streamlit as st
 from analysis.cooccurrence import UNITS, CooccurrenceSpec
 from analysis.matrix import MEASURES, MatrixSpec, cell_segments
 from analysis.matrix_view import (
-    CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, make_scope, matrix_frame,
+    CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, heat_styles, make_scope, matrix_frame,
     matrix_options, quote_heading, selected_cell, spec_signature,
 )
 from analysis.tidy import tidy_codings
@@ -21,7 +21,7 @@ from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix
 from ui.depth import depth_choice
-from ui.state import engine, md_escape, project_or_stop, show_flash, typed_name
+from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash, typed_name
 
 CODING_PAGE = "pages/coding.py"
 MAX_QUOTES = 100
@@ -95,11 +95,13 @@ if mode == "rows":
     table_tab, heatmap_tab = st.tabs(["Table", "Heat map"])
     with table_tab:
         labels = column_labels(matrix)
+        frame = matrix_frame(matrix, measure)
+        shading = heat_styles(matrix, measure)
         event = st.dataframe(
-            matrix_frame(matrix, measure), key=f"matrix_table_{spec_signature(project_guid, spec)}",
+            frame.style.apply(lambda _: shading, axis=None), key=f"matrix_table_{spec_signature(project_guid, spec)}",
             on_select="rerun", selection_mode="single-cell", width="stretch",
             height="content" if len(matrix.rows) <= 30 else "auto",
-            column_config={k: st.column_config.TextColumn(label, help=k) for k, label in labels.items()})
+            column_config={k: st.column_config.TextColumn(label, help=k) for k, label in labels.items()}, placeholder=EMPTY)
         st.caption("Click a cell to see the coded text behind it.")
     with heatmap_tab:
         st.plotly_chart(matrix_heatmap(matrix, measure), key="matrix_heatmap", width="stretch")
@@ -168,7 +170,7 @@ else:
         st.stop()
     st.caption(md_escape(co.note))
     st.dataframe(cooccurrence_frame(co), key="co_table", width="stretch",
-                 height="content" if len(co.rows) <= 30 else "auto")
+                 height="content" if len(co.rows) <= 30 else "auto", placeholder=EMPTY)
     st.caption("Each cell: n12 (pairs or units holding both codes) and c = n12 / (n1 + n2 − n12). "
                "⚠ the two codes' frequencies differ more than 5×, so c understates the association.")
     st.plotly_chart(cooccurrence_figure(co), key="co_heatmap", width="stretch")

@@ -25,7 +25,7 @@ from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_presentation
 from ui.corrections import delete_section, rename_form
-from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
 PRESENT = "present"  # query parameter read by app.py to hide the navigation
@@ -433,7 +433,7 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
             lines = walk_summary(s, project, get_session(s, project, str(fg.guid)), book)
         st.dataframe(pd.DataFrame([{"code": line.code or "—", "label": line.label, "recognised": line.recognised,
                                     "not recognised": line.not_recognised, "missing": "; ".join(line.missing)}
-                                   for line in lines]), hide_index=True, width="stretch", key="walk_summary")
+                                   for line in lines]), hide_index=True, width="stretch", key="walk_summary", placeholder=EMPTY)
 
 
 if not presenting:

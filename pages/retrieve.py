@@ -14,7 +14,7 @@ from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.state import actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
+from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
 
 MAX_SEGMENTS_PER_CODE = 200
 MAX_HITS = 500
@@ -137,7 +137,7 @@ if query.strip():
         } for i, h in enumerate(hits, start=1)])
         st.dataframe(frame, hide_index=True, width="stretch", key="search_hits",
                      column_config={"open": st.column_config.LinkColumn("open", display_text="open"),
-                                    "left": st.column_config.TextColumn("left", alignment="right")})
+                                    "left": st.column_config.TextColumn("left", alignment="right")}, placeholder=EMPTY)
         by_ref = {h.ref: (i, h) for i, h in enumerate(hits, start=1)}
         codable = [k for k, c in codes.items() if c.codable]
         with st.form("code_hits"):
@@ -166,7 +166,7 @@ with st.expander(f"Project lemma pairs ({len(pairs)})"):
     st.caption("Where spaCy's tables miss a form, tell the search which lemma it belongs to "
                "(e.g. Dutch geleerd → leren).")
     if pairs:
-        st.dataframe(pd.DataFrame(pairs, columns=["language", "form", "lemma"]), hide_index=True)
+        st.dataframe(pd.DataFrame(pairs, columns=["language", "form", "lemma"]), hide_index=True, placeholder=EMPTY)
     with st.form("lemma_pair"):
         l1, l2, l3 = st.columns(3)
         language = l1.selectbox("Language", ["nl", "de", "en"], key="pair_language")

@@ -117,7 +117,9 @@ def test_save_a_rated_cell_with_a_summary_and_see_it_in_the_matrix(monkeypatch, 
     assert cells_grid(at).value.loc["Noord", "vc.immediate"] == "strong (3) · 2 of 3 interviewees · discussed"
     at.toggle(key="fw_summaries").set_value(True)
     at.run()
-    assert cells_grid(at).value.loc["Noord", "vc.immediate"] == (
+    # whole summaries, wrapped, in a static table whose cells are escaped text
+    (whole,) = at.table
+    assert whole.value.loc["Noord", "Immediate value"] == md_escape(
         "strong (3) · Members pick up usable tips. Bert names a customs contact. · 2 of 3 interviewees · discussed")
     cell = stored(url, guid, "Noord", "vc.immediate")
     assert (cell.state, cell.rating, cell.validation) == ("assessed", 3, "discussed")
@@ -128,7 +130,7 @@ def test_save_a_rated_cell_with_a_summary_and_see_it_in_the_matrix(monkeypatch, 
 
     # Removing the rating clears it; the cell stays assessed and says it is not rated.
     fill_cell(at, rating=None)
-    assert cells_grid(at).value.loc["Noord", "vc.immediate"].startswith("not rated · Members pick up")
+    assert at.table[0].value.loc["Noord", "Immediate value"].startswith("not rated · Members pick up")
 
 
 def test_a_four_sentence_summary_and_a_rated_no_data_cell_are_refused(monkeypatch, study):

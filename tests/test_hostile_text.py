@@ -93,6 +93,8 @@ def test_no_page_renders_typed_text_as_markdown(monkeypatch, hostile, page) -> N
     at.run()
     assert not at.exception, at.exception
     assert _rendered(at) == []
+    # and a missing value in any table reads "—", never the word "None"
+    assert [d.proto.placeholder for d in at.dataframe] == ["—"] * len(at.dataframe)
     if page == "presentation":
         at.query_params["session"] = fg
         at.query_params["present"] = "1"

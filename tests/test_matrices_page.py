@@ -197,3 +197,19 @@ def test_cooccurrence_cells_flag_a_frequency_gap():
     frame = cooccurrence_frame(co)
     assert frame.loc["Rare (n=1)", "Common (n=12)"] == "1 · c=0.08 ⚠"  # 1 / (1 + 12 - 1)
     assert frame.loc["Rare (n=1)", "Other (n=2)"] == "0"
+
+
+def test_the_table_is_shaded_like_the_heat_map(study):
+    from analysis.matrix_view import heat_styles
+
+    url, guid, _ = study
+    with read_session(get_engine(url)) as s:
+        matrix = build_matrix(s, get_project(s, guid), MatrixSpec(rows="cases", codebook="vc", depth=1))
+    styles = heat_styles(matrix)
+    alpha = {(case, key): float(css.rsplit(",", 1)[1].rstrip(")")) if css else 0.0
+             for case, row in styles.iterrows() for key, css in row.items()}
+    counts = {(r.label, c.key): matrix.counts[i][j] for i, r in enumerate(matrix.rows)
+              for j, c in enumerate(matrix.columns)}
+    assert all((alpha[k] > 0) == (counts[k] > 0) for k in counts)  # zeros and states stay plain
+    ranked = sorted(counts, key=counts.get)
+    assert [alpha[k] for k in ranked] == sorted(alpha[k] for k in ranked)  # more codings, darker

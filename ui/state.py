@@ -136,6 +136,7 @@ UPLOAD_LIMIT_MB = DEFAULT_MAX_IMPORT_BYTES // (1024 * 1024)  # every uploader sh
 
 
 ANONYMOUS = "app"  # who a page is while no name is typed: it may read, never write
+EMPTY = "—"  # what every table shows for a missing value (Streamlit's default is the word "None")
 
 
 def typed_name() -> str | None:
