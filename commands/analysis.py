@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from commands.support import ACTOR, emit, note, open_database, write_out
+from commands.support import ACTOR, emit, note, open_database, who, write_out
 from store.db import read_session, write_session
 from store.errors import Refused
 
@@ -126,11 +126,11 @@ def cmd_cell(args: argparse.Namespace) -> None:
         if any(v is not None for v in edits) or args.clear_rating:
             cell = save_cell(s, project, args.case, args.code, state=args.state, rating=args.rating,
                              summary=args.summary, validation=args.validation, clear_rating=args.clear_rating,
-                             actor=ACTOR)
+                             actor=who(args))
         if args.pin:
-            cell = pin_quote(s, project, args.case, args.code, args.pin, headline=args.headline, actor=ACTOR)
+            cell = pin_quote(s, project, args.case, args.code, args.pin, headline=args.headline, actor=who(args))
         if args.unpin:
-            unpin_quote(s, project, args.case, args.code, args.unpin, actor=ACTOR)
+            unpin_quote(s, project, args.case, args.code, args.unpin, actor=who(args))
         if cell is not None:
             s.refresh(cell)
             emit(f"cell {args.case} x {args.code}: {cell.state}"
@@ -236,6 +236,7 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--pin", metavar="SEGMENT_GUID", help="pin one of the cell's segments as an exemplar quote")
     p.add_argument("--headline", action="store_true", help="with --pin: put it first")
     p.add_argument("--unpin", metavar="SEGMENT_GUID")
+    p.add_argument("--coder", help="who writes it (recorded, and what undo --coder takes back); default: cli")
 
     p = command("cells", cmd_cells, "print the framework matrix (cases x codes) as json or csv")
     p.add_argument("--project", required=True)

@@ -210,7 +210,8 @@ def register_bin(command) -> None:  # type: ignore[no-untyped-def]
     for kind, ref_help in (("case", "name or guid"), ("document", "title or guid"), ("person", "name or guid"),
                            ("attribute", "TARGET:NAME, e.g. case:land"), ("session", "name or guid")):
         name = "fg-session-delete" if kind == "session" else f"{kind}-delete"
-        p = command(name, _delete(kind), f"delete a {WHAT[kind]} into the project's bin, with what goes with it")
+        article = "an" if WHAT[kind][0] in "aeiou" else "a"
+        p = command(name, _delete(kind), f"delete {article} {WHAT[kind]} into the project's bin, with what goes with it")
         p.add_argument("--project", required=True)
         p.add_argument("ref", metavar="REF", help=ref_help)
         p.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")

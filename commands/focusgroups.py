@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from commands.support import ACTOR, emit, open_database
+from commands.support import ACTOR, emit, open_database, who
 from store.db import read_session, write_session
 from store.errors import Refused
 
@@ -46,7 +46,7 @@ def cmd_feedback_add(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         row = record_feedback(s, project, get_session(s, project, args.session), stance=args.stance, code=args.code,
-                              case=args.case, participant_role=args.role or "", note=args.note or "", actor=ACTOR)
+                              case=args.case, participant_role=args.role or "", note=args.note or "", actor=who(args))
         where = " x ".join(x for x in (args.case, args.code) if x) or "the codebook"
         emit(f"recorded '{args.stance}' on {where} ({row.guid})")
 
@@ -122,6 +122,7 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
                    help="agree, disagree, amend, add (validation); recognised, not_recognised, missing (codebook)")
     p.add_argument("--role", help="participant role, e.g. network representative")
     p.add_argument("--note")
+    p.add_argument("--coder", help="who records it (recorded, and what undo --coder takes back); default: cli")
 
     p = command("feedback", cmd_feedback, "list focus-group feedback", listing=True)
     p.add_argument("--project", required=True)

@@ -20,6 +20,12 @@ class CliRefused(Exception):
     """A refusal raised by the CLI itself (usage that parses but cannot be carried out)."""
 
 
+def who(args: argparse.Namespace) -> str:
+    """Who a write is recorded as: --coder NAME (so that `undo --coder NAME` finds it), else "cli"."""
+    name = " ".join((getattr(args, "coder", None) or "").split())
+    return name or ACTOR
+
+
 def open_database(args: argparse.Namespace) -> Engine:
     """The database of --db (or the default), migrated to the current schema."""
     return upgrade(database_url(args.db))
