@@ -195,6 +195,9 @@ def _line_paragraphs(text: str) -> list[Paragraph]:
 def read_source(filename: str, data: bytes, *,
                 max_bytes: int = DEFAULT_MAX_IMPORT_BYTES) -> SourceText:
     """Read one uploaded file into a ``SourceText`` or raise ``ImportRefused``."""
+    if not filename.isprintable():  # a NUL or another control character: no database stores it the same way
+        shown = "".join(ch if ch.isprintable() else "?" for ch in filename)
+        raise ImportRefused(shown, "the file name holds a control character (shown as ?); rename the file")
     if not data:
         raise ImportRefused(filename, "the file is empty (0 bytes)")
     if len(data) > max_bytes:

@@ -249,7 +249,9 @@ def add_code(
 ) -> Code:
     codebook = get_codebook(session, project, codebook_key)
     key = key.strip()
-    if not KEY_PATTERN.match(key) or len(key) > 200:
+    if len(key) > 200:
+        raise Refused(f"a code key is at most 200 characters; this one has {len(key):,}")
+    if not KEY_PATTERN.match(key):
         raise Refused(f"code key '{key}' must be lower-case letters, digits, '.', '-' or '_' (at most 200), "
                       "so it survives a CSV export and import")
     if any(c.key == key for c in codebook.codes):

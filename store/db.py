@@ -15,7 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+
+from store.limits import explain
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "kruispunt.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -78,8 +81,14 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One write transaction: commits on success, rolls back everything on any error."""
+    """One write transaction: commits on success, rolls back everything on any error.
+
+    Text values are checked against the same limits on every database before they are written (store.limits);
+    a refusal by the database itself (a busy SQLite, a unique name taken a moment earlier) becomes a Refused
+    with one line that says so, after the rollback."""
     writer = engine.execution_options(**{_WRITE_OPTION: True})
-    with Session(writer, expire_on_commit=False) as session:
-        with session.begin():
+    try:
+        with Session(writer, expire_on_commit=False) as session, session.begin():
             yield session
+    except (OperationalError, IntegrityError, DataError) as exc:
+        raise explain(exc) from exc

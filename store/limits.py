@@ -1,0 +1,58 @@
+"""The same limits on both databases, checked before anything is written, and the database's own refusals in words.
+
+SQLite stores a 5,001-character code key or a NUL in a file name without a word; PostgreSQL refuses both with a
+driver error in the middle of a batch. So every flush checks each text value against its column's length and for
+NUL characters first, and refuses with what was too long, by how much; nothing is written. What the database
+still refuses (a name someone took a moment earlier, a write waiting on a long one past the busy timeout) is
+turned into one line by `explain`, never a traceback.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, event, inspect
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from store.errors import Refused
+
+
+def _what(table: str, column: str) -> str:
+    """"a code key", "an event actor": the column as people would name it."""
+    words = f"{table.replace('_', ' ')} {column.replace('_', ' ')}"
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
+def check_values(obj: object) -> None:
+    """Refuse a text value longer than its column allows, or holding a NUL character (one line, naming it)."""
+    mapper = inspect(obj).mapper
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        value = getattr(obj, attribute.key, None)
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            raise Refused(f"{_what(column.table.name, column.name)} cannot hold a NUL character")
+        length = column.type.length if isinstance(column.type, String) else None
+        if length is not None and len(value) > length:
+            raise Refused(f"{_what(column.table.name, column.name)} is at most {length:,} characters; "
+                          f"this one has {len(value):,}")
+
+
+@event.listens_for(Session, "before_flush")
+def _check_before_flush(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+    for obj in (*session.new, *session.dirty):
+        check_values(obj)
+
+
+def explain(exc: SQLAlchemyError) -> Refused:
+    """A database refusal as one line a person can act on (nothing was written: the transaction rolled back)."""
+    detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:160]
+    if isinstance(exc, OperationalError) and "locked" in detail:
+        return Refused("the database is busy with another change that is taking long; nothing was written — "
+                       "try again in a moment")
+    if isinstance(exc, IntegrityError):
+        return Refused(f"someone changed the same thing a moment ago, so this change no longer fits; nothing was "
+                       f"written — look again and retry ({detail})")
+    if isinstance(exc, DataError):
+        return Refused(f"the database refused a value; nothing was written ({detail})")
+    return Refused(f"the database refused the change; nothing was written ({detail})")
