@@ -129,6 +129,7 @@ class MemoView:
     segment_start: int | None = None
     segment_end: int | None = None
     excerpt: str | None = None  # the segment's text, cut at EXCERPT_CHARS
+    segment_guid: uuid.UUID | None = None
 
     def as_dict(self) -> dict:
         return {"guid": str(self.guid), "target": self.target, "target_name": self.target_name,
@@ -145,12 +146,14 @@ def memo_views(
     case: Case | None = None,
     author: str | Coder | None = None,
     *,
+    document: Document | None = None,
     language: str = "en",
 ) -> list[MemoView]:
     """The project's memos, oldest first, each with its target's display name; two queries.
 
-    `case` keeps memos on that case, on its documents and on segments of its documents;
-    `author` is a coder or a coder's name.
+    `case` keeps memos on that case, on its documents and on segments of its documents; `document` keeps the
+    memos on that document and on its segments (what the Coding page shows beside the text); `author` is a coder
+    or a coder's name.
     """
     if target is not None and target not in MEMO_TARGETS:
         raise Refused(f"unknown memo target '{target}' (use one of: {', '.join(MEMO_TARGETS)})")
@@ -161,7 +164,7 @@ def memo_views(
     stmt = (
         select(Memo.id, Memo.guid, Memo.target, Memo.text, Memo.created_at, Memo.updated_at, Memo.case_id,
                Memo.code_id, Memo.segment_id, Coder.name, Case.name, Document.id, Document.title, Code.key,
-               Code.label_en, Code.label_nl, Code.label_de, Segment.start, Segment.end, excerpt)
+               Code.label_en, Code.label_nl, Code.label_de, Segment.start, Segment.end, excerpt, Segment.guid)
         .outerjoin(Coder, Memo.author_id == Coder.id)
         .outerjoin(Case, Memo.case_id == Case.id)
         .outerjoin(Code, Memo.code_id == Code.id)
@@ -176,6 +179,8 @@ def memo_views(
     if case is not None:
         stmt = stmt.where(or_(Memo.case_id == case.id,
                               doc_id.in_(select(CaseDocument.document_id).where(CaseDocument.case_id == case.id))))
+    if document is not None:
+        stmt = stmt.where(doc_id == document.id)
     if author is not None:
         stmt = stmt.where(Coder.id == author.id) if isinstance(author, Coder) else stmt.where(Coder.name == author)
     rows = session.execute(stmt).all()
@@ -191,7 +196,7 @@ def memo_views(
             names.sort(key=lambda n: (n.casefold(), n))
     views = []
     for (m_id, guid, kind, text, created, updated, case_id, code_id, segment_id, author_name, case_name, d_id,
-         title, code_key, label_en, label_nl, label_de, s_start, s_end, cut) in rows:
+         title, code_key, label_en, label_nl, label_de, s_start, s_end, cut, s_guid) in rows:
         view = MemoView(id=m_id, guid=guid, target=kind, target_name="", text=text, author=author_name,
                         created_at=created, updated_at=updated, case_id=case_id, document_id=d_id, code_id=code_id,
                         segment_id=segment_id, document=title)
@@ -211,7 +216,7 @@ def memo_views(
         elif kind == "segment":
             cut = cut or ""
             view.excerpt = cut if len(cut) <= EXCERPT_CHARS else cut[:EXCERPT_CHARS].rstrip() + "…"
-            view.segment_start, view.segment_end = s_start, s_end
+            view.segment_start, view.segment_end, view.segment_guid = s_start, s_end, s_guid
             view.cases = doc_cases.get(d_id, [])
             view.target_name = f"{title}, {s_start}–{s_end}: “{view.excerpt}”"
         views.append(view)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from apptest_support import make_app
+from apptest_support import make_app, shown
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_project, get_or_create_coder, get_project
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding, list_codings
 from coding.offsets import codepoint_to_utf16
 from store.db import get_engine, read_session, write_session
+from ui.state import md_escape
 
 TEXT = ("I: Wat leverde het op? 😀\n"
         "R: Ik kreeg een tip van Jörg. Die heb ik meteen gebruikt, en dat scheelde ons weken.\n")
@@ -138,6 +141,16 @@ def test_memo_on_a_segment_beside_the_text(opened) -> None:  # type: ignore[no-u
     with read_session(get_engine(url)) as s:
         memos = list_memos(s, get_project(s, ids[0]), "segment")
     assert [m.text for m in memos] == ["Toegepast: de tip is meteen gebruikt."]
+    # visible beside the text afterwards (not only on the Memos page), and the segment is marked in the text
+    assert "1 memo on this document and its segments; a coded segment with a memo ends in ✎ in the text." in [
+        c.value for c in at.caption]
+    at.session_state["coding_memo_open"] = True
+    at.run()
+    assert md_escape("Toegepast: de tip is meteen gebruikt.") in [m.value for m in at.markdown]
+    assert any(c.value.startswith(md_escape("on “Ik kreeg een tip")) and "turn 2" in c.value for c in at.caption)
+    (component,) = at.get("bidi_component")
+    marked = [h for turn in json.loads(component.proto.json)["turns"] for h in turn["highlights"] if h["memo"]]
+    assert [h["codes"] for h in marked] == [["vc.applied"]]  # the segment with the memo, and only that one
 
 
 def test_suggestions_are_accepted_or_rejected_by_a_person(opened) -> None:  # type: ignore[no-untyped-def]
@@ -220,7 +233,9 @@ def test_a_memo_on_the_document_from_its_expander(opened) -> None:  # type: igno
     next(b for b in at.button if b.label == "Save memo").click()
     at.run()
     assert not at.exception
-    assert any(s.value == "Memo saved." for s in at.success)
+    assert shown(at.success) == ["Memo saved."]
+    assert md_escape("Het gesprek ging vooral over tips.") in [m.value for m in at.markdown]  # listed beside the text
+    assert any(c.value.startswith("on the document") for c in at.caption)
     from coding.memos import list_memos
 
     with read_session(get_engine(url)) as s:

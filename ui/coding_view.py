@@ -24,7 +24,7 @@ from cases.documents import (
 )
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders
 from coding.codings import code_span
-from coding.memos import add_memo
+from coding.memos import MemoView, add_memo, memo_views
 from coding.offsets import snap_to_words
 from coding.picker import code_choices, pick_order
 from coding.suggest import accept_suggestions, suggest_codings
@@ -60,8 +60,10 @@ def who(turn: TurnView) -> str:
     return f"{label} · {turn.role}" + (f" ({name})" if name else "")
 
 
-def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentView]) -> tuple[list[dict], list[dict]]:
-    """(turns, highlights) in the component's shapes: code points, one highlight per coding for the stripes."""
+def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentView],
+                       with_memo: frozenset[uuid.UUID] = frozenset()) -> tuple[list[dict], list[dict]]:
+    """(turns, highlights) in the component's shapes: code points, one highlight per coding for the stripes; a
+    segment whose id is in `with_memo` is marked in the text."""
     turn_rows = [
         {"ordinal": t.ordinal, "label": t.label, "role": t.role, "who": who(t),
          "content": text[t.content_start:t.end], "start": t.content_start}
@@ -69,7 +71,7 @@ def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentV
     ]
     highlights = [
         {"segment": str(seg.guid), "start": seg.start, "end": seg.end, "colour": coding.colour,
-         "codes": [coding.key], "title": f"{coding.label} ({coding.key}) · {seg.coder}"}
+         "codes": [coding.key], "title": f"{coding.label} ({coding.key}) · {seg.coder}", "memo": seg.guid in with_memo}
         for seg in segments
         for coding in seg.codings
     ]
@@ -140,6 +142,7 @@ class _Codings:
     pages: list[tuple[int, int]]
     turn_rows: list[dict]
     per_turn: dict[int, list[dict]]
+    memos: list[MemoView]  # on the document and on its segments (document memos first, then in text order)
 
 
 @RevisionCache(8)
@@ -188,9 +191,12 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
         named = me != ANONYMOUS
         undoable = undo_offer(session, project, me, document=document, language=language) if named else None
         redoable = redo_offer(session, project, me, document=document, language=language) if named else None
-    turn_rows, highlights = transcript_payload(text, turns, segments)
+        memos = sorted(memo_views(session, project, document=document, language=language),
+                       key=lambda m: (m.segment_start is not None, m.segment_start or 0, m.created_at))
+    with_memo = frozenset(m.segment_guid for m in memos if m.segment_guid is not None)
+    turn_rows, highlights = transcript_payload(text, turns, segments, with_memo)
     return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable, redoable,
-                    transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows))
+                    transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows), memos)
 
 
 def coding_page() -> None:
@@ -274,7 +280,7 @@ def _workspace(o: _Open) -> None:
         st.divider()
         _undo_redo(o, cached)
         _suggestions_panel(o)
-        _memo_panel(o)
+        _memo_panel(o, cached.memos, turns)
     # inside the fragment, from this run's revision: the first coding of a new coder shows here at once
     coders = _project_lists(str(project.guid), revision)[3]
     st.caption(md_escape(f"Coders in this project: {', '.join(coders) or 'none yet'}"))
@@ -383,7 +389,8 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
-                    st.success("Memo saved beside the segment (see the Memos page).")
+                    flash("Memo saved: it is listed under Memos beside the text, and the segment ends in ✎.")
+                    rerun_fragment()
         if do_save or do_remove:
             coding = next(c for c in segment.codings if c.key == coding_key)
             try:
@@ -461,10 +468,26 @@ def _suggestions_panel(o: _Open) -> None:
             rerun_fragment()
 
 
-def _memo_panel(o: _Open) -> None:
-    with st.expander("Memo on this document", key="coding_memo_open", on_change="rerun") as panel:
+def _memo_panel(o: _Open, memos: list[MemoView], turns: list[TurnView]) -> None:
+    """The memos on this document and its segments beside the text (a segment with one ends in ✎ in the text),
+    and a new memo on the document."""
+    # the label stays the same (a changed label would be a new expander, closed again); the count is beside it
+    if memos:
+        st.caption(f"{len(memos)} memo{'s' if len(memos) != 1 else ''} on this document and its segments; a coded "
+                   "segment with a memo ends in ✎ in the text.")
+    with st.expander("Memos beside the text", key="coding_memo_open", on_change="rerun") as panel:
         if not panel.open:  # drawn only while open (a rerun opens it)
             return
+        for memo in memos:
+            with st.container(border=True):
+                if memo.segment_start is not None:
+                    turn = next((t for t in turns if t.start <= memo.segment_start < t.end), None)
+                    where = f"on “{memo.excerpt}”" + (f" · {turn_label(turn.ordinal)}" if turn else "")
+                else:
+                    where = "on the document"
+                st.caption(md_escape(f"{where} · {memo.author or 'unknown author'} · "
+                                     f"{memo.created_at.strftime('%Y-%m-%d %H:%M UTC')}"))
+                st.markdown(md_escape(memo.text))
         if not o.named:
             st.caption("Type your name under **You are** in the sidebar to write memos.")
             return
@@ -479,4 +502,5 @@ def _memo_panel(o: _Open) -> None:
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
-                    st.success("Memo saved.")
+                    flash("Memo saved.")
+                    rerun_fragment()

@@ -244,6 +244,7 @@ class TranscriptView {
         colour: (typeof h.colour === "string" && HEX.test(h.colour)) ? h.colour : FALLBACK_COLOUR,
         title: typeof h.title === "string" ? h.title : "",
         codes: Array.isArray(h.codes) ? h.codes.map(String) : [],
+        memo: h.memo === true,
       }));
     const lanes = assignLanes(hls);
     const byLane = hls.slice().sort((a, b) => a.lane - b.lane);
@@ -270,6 +271,11 @@ class TranscriptView {
         if (t && !titles.includes(t)) { titles.push(t); }
       }
       span.title = titles.join("\n");
+      // A segment with a memo ends in a pencil mark: CSS generated content, so no text node changes any offset.
+      if (active.some((h) => h.memo && h.end16 === b)) {
+        span.classList.add("kp-memo-end");
+        span.title += "\n(this segment has a memo: see Memos beside the text)";
+      }
       // Blended translucent fills, plus one underline per highlight stacked from the baseline up.
       span.style.backgroundImage = active
         .map((h) => "linear-gradient(" + rgba(h.colour, 0.2) + ", " + rgba(h.colour, 0.2) + ")").join(", ");

@@ -86,7 +86,7 @@ def highlights_for_turns(
 ) -> dict[int, list[dict[str, Any]]]:
     """Cut document-level highlights (absolute code points, end exclusive) per turn, in UTF-16 units.
 
-    Returns {turn ordinal: [{"segment", "start16", "end16", "colour", "codes", "title"}]}, every
+    Returns {turn ordinal: [{"segment", "start16", "end16", "colour", "codes", "title", "memo"}]}, every
     turn present (possibly with an empty list). A highlight spanning several turns appears in each,
     cut to that turn's content; the speaker labels between turns are never highlighted. Offsets are
     relative to the turn's content, as the browser counts them.
@@ -121,6 +121,7 @@ def highlights_for_turns(
                 "colour": _colour(h.get("colour")),
                 "codes": codes,
                 "title": title,
+                "memo": bool(h.get("memo")),
             })
     return result
 
