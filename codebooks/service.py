@@ -6,6 +6,7 @@ Every change is one transaction with an event; a code in use is never deleted
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -383,3 +384,27 @@ def delete_code(session: Session, project: Project, codebook_key: str, key: str,
     session.flush()
     session.expire(codebook)
 
+
+
+def key_for_label(session: Session, project: Project, codebook_key: str, label: str,
+                  parent_key: str | None = None) -> str:
+    """A new code's key made from its label, under its parent's key (or the codebook's prefix): "vc.applied" and
+    "Nieuwe regels" give "vc.applied.nieuwe-regels"; a key already taken gets -2, -3, …"""
+    import unicodedata
+
+    codebook = get_codebook(session, project, codebook_key)
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_label).strip("-")[:60].strip("-") or "code"
+    stem = parent_key or codebook.prefix or codebook.key
+    taken = {c.key for c in codebook.codes}
+    key, n = f"{stem}.{slug}", 2
+    while key in taken:
+        key, n = f"{stem}.{slug}-{n}", n + 1
+    return key
+
+
+def default_parent(session: Session, project: Project, codebook_key: str) -> str | None:
+    """Where a new top-level code goes: a codebook kept under one folder (vc -> vc.*) keeps it in that folder."""
+    codebook = get_codebook(session, project, codebook_key)
+    roots = [c for c in codebook.codes if c.parent_id is None]
+    return roots[0].key if len(roots) == 1 and not roots[0].codable else None

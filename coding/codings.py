@@ -17,12 +17,23 @@ from sqlalchemy import Connection, Dialect, Engine, select
 from sqlalchemy.orm import Session
 
 from cases.projects import clean_name
-from codebooks.service import find_code, split_code_ref
+from codebooks.service import add_code, default_parent, find_code, key_for_label, split_code_ref
 from store.bulk import new_guids
 from store.db import write_session
 from store.errors import Refused
 from store.models import (
-    CODING_ORIGINS, Case, CaseDocument, Code, Coder, Coding, Document, Event, Project, Segment, TextVersion, utcnow,
+    CODING_ORIGINS,
+    Case,
+    CaseDocument,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    Event,
+    Project,
+    Segment,
+    TextVersion,
+    utcnow,
 )
 
 
@@ -64,6 +75,34 @@ def apply_coding(
         version_id=version_id, version=version_number, coder_id=coder.id, coder_name=coder.name,
         start=start, end=end, codes=codes, actor=actor or coder.name, origin=origin, matched_term=matched_term)
     return session.get(Segment, segment_id)
+
+
+def code_with_a_new_code(
+    session: Session,
+    project: Project,
+    document: Document,
+    coder: Coder,
+    start: int,
+    end: int,
+    *,
+    codebook: str,
+    label: str,
+    parent: str | None = None,
+    definition: str = "",
+    language: str = "en",
+) -> tuple[Code, Segment]:
+    """Make a code while coding (name, parent, optional definition) and apply it to the span: one transaction and
+    two events (the code, the coding), so a refused span leaves no orphan code behind."""
+    label = " ".join(label.split())
+    if not label:
+        raise Refused("a new code needs a name")
+    if parent is None:
+        parent = default_parent(session, project, codebook)
+    key = key_for_label(session, project, codebook, label, parent)
+    labels = {"label_nl": label} if language == "nl" else {"label_de": label} if language == "de" else {}
+    code = add_code(session, project, codebook, key, label, parent_key=parent, definition=definition.strip(),
+                    actor=coder.name, **labels)
+    return code, apply_coding(session, project, document, coder, start, end, [code.key], actor=coder.name)
 
 
 def code_span(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.projects import get_case
-from codebooks.service import add_code, code_label, find_code, get_codebook
+from codebooks.service import add_code, code_label, default_parent, find_code, get_codebook
 from store.errors import Refused
 from store.events import record_event
 from store.history import Undoable
@@ -120,9 +120,8 @@ def promote_to_code(session: Session, project: Project, feedback_guid: str, *, c
     if row.promoted_code_id is not None:
         raise Refused("this remark has already been promoted to a code")
     book = get_codebook(session, project, codebook)
-    roots = [c for c in book.codes if c.parent_id is None]
-    if parent is None and len(roots) == 1 and not roots[0].codable:
-        parent = roots[0].key  # a codebook kept under one folder (vc -> vc.*) keeps its new code there too
+    if parent is None:
+        parent = default_parent(session, project, book.key)
     code = add_code(session, project, book.key, key, label_en=label, parent_key=parent,
                     definition=row.note, actor=actor)
     row.promoted_code_id = code.id

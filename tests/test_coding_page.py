@@ -8,7 +8,7 @@ import pytest
 
 from apptest_support import make_app, shown
 from cases.importer import SpeakerDecision, preview_import, store_import
-from cases.projects import create_project, get_or_create_coder, get_project
+from cases.projects import create_project, get_document, get_or_create_coder, get_project
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding, list_codings
 from coding.offsets import codepoint_to_utf16
@@ -284,3 +284,42 @@ def test_without_a_name_nothing_can_be_coded_or_undone(monkeypatch, sqlite_url) 
     at.run()
     assert at.button(key="apply_codes").disabled
     assert not any(b.key in ("undo", "redo") for b in at.button)  # the shared anonymous name has no history
+
+
+def test_a_new_code_is_made_and_applied_from_the_picker(opened) -> None:  # type: ignore[no-untyped-def]
+    at, ids, url = opened
+    s16, e16 = _respondent_offsets("meteen gebruikt")
+    _select(at, ids, {"id": "sel-new", "turn": 1, "start16": s16, "end16": e16})
+    at.text_input(key="new_code_name").input("Directe toepassing")
+    at.selectbox(key="new_code_parent").set_value("vc.applied")
+    at.text_area(key="new_code_definition").input("Iets meteen in het eigen werk gebruiken.")
+    next(b for b in at.button if b.label == "Create and apply").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert shown(at.success) == ["New code vc.applied.directe-toepassing created and applied."]
+    assert _stored(url, ids) == [("vc.applied.directe-toepassing", "Sanne", "meteen gebruikt")]
+    assert not any(m.value.startswith("**Selected**") for m in at.markdown)  # the selection is done
+
+
+def test_a_new_code_for_a_span_that_cannot_be_coded_leaves_no_code_behind(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from coding.codings import code_with_a_new_code
+    from store.errors import Refused
+    from store.models import Code
+
+    with write_session(engine) as s:
+        project = create_project(s, "Nieuw")
+        adopt_codebook(s, project, "value-creation")
+        document = store_import(s, project, preview_import("p.txt", TEXT.encode()), cases=[])
+        coder, _ = get_or_create_coder(s, project, "Sanne")
+        code, segment = code_with_a_new_code(s, project, document, coder, 3, 10, codebook="vc", label="Vertrouwen")
+        parent = s.get(Code, code.parent_id)
+        assert (code.key, parent.key, segment.start) == ("vc.vertrouwen", "vc", 3)  # under the vc folder
+        before = s.scalar(select(func.count()).select_from(Code))
+    with pytest.raises(Refused, match="outside document"), write_session(engine) as s:
+        project = s.scalar(select(type(project)))
+        code_with_a_new_code(s, project, get_document(s, project, str(document.guid)), coder, 0, 10**6,
+                             codebook="vc", label="Vertrouwen")
+    with read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Code)) == before

@@ -48,6 +48,8 @@ from ui.state import (
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
+from ui.coding_memos import memo_panel
+from ui.new_code import new_code_form
 from ui.undo_offers import offer_line
 
 PENDING_KEY = "coding_pending_selection"
@@ -207,7 +209,7 @@ def coding_page() -> None:
             project_or_stop(s)  # says what to do, and stops
     project_guid = uuid.UUID(project_guid)
     revision, _ = project_revision(engine(), project_guid)
-    project, guids, titles, coders = _project_lists(str(project_guid), revision)
+    project, guids, titles, _coders = _project_lists(str(project_guid), revision)
 
     st.title("Coding")
     if not guids:
@@ -280,7 +282,7 @@ def _workspace(o: _Open) -> None:
         st.divider()
         _undo_redo(o, cached)
         _suggestions_panel(o)
-        _memo_panel(o, cached.memos, turns)
+        memo_panel(o.project, o.guid, o.me if o.named else None, cached.memos, turns)
     # inside the fragment, from this run's revision: the first coding of a new coder shows here at once
     coders = _project_lists(str(project.guid), revision)[3]
     st.caption(md_escape(f"Coders in this project: {', '.join(coders) or 'none yet'}"))
@@ -347,6 +349,13 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
     if b2.button("Cancel", key="cancel_selection"):
         clear_selection()
         rerun_fragment()
+    if o.named:
+        new_code_form(o.project, o.guid, o.me, selection, choices, o.language, on_done=_selection_coded)
+
+
+def _selection_coded() -> None:
+    clear_selection()
+    st.session_state.pop("codes_to_apply", None)
 
 
 def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[no-untyped-def]
@@ -466,41 +475,3 @@ def _suggestions_panel(o: _Open) -> None:
         if reject.button(f"Reject {len(ticked)} ticked", key="reject_suggestions", disabled=not ticked):
             rejected.update(x.key for x in ticked)
             rerun_fragment()
-
-
-def _memo_panel(o: _Open, memos: list[MemoView], turns: list[TurnView]) -> None:
-    """The memos on this document and its segments beside the text (a segment with one ends in ✎ in the text),
-    and a new memo on the document."""
-    # the label stays the same (a changed label would be a new expander, closed again); the count is beside it
-    if memos:
-        st.caption(f"{len(memos)} memo{'s' if len(memos) != 1 else ''} on this document and its segments; a coded "
-                   "segment with a memo ends in ✎ in the text.")
-    with st.expander("Memos beside the text", key="coding_memo_open", on_change="rerun") as panel:
-        if not panel.open:  # drawn only while open (a rerun opens it)
-            return
-        for memo in memos:
-            with st.container(border=True):
-                if memo.segment_start is not None:
-                    turn = next((t for t in turns if t.start <= memo.segment_start < t.end), None)
-                    where = f"on “{memo.excerpt}”" + (f" · {turn_label(turn.ordinal)}" if turn else "")
-                else:
-                    where = "on the document"
-                st.caption(md_escape(f"{where} · {memo.author or 'unknown author'} · "
-                                     f"{memo.created_at.strftime('%Y-%m-%d %H:%M UTC')}"))
-                st.markdown(md_escape(memo.text))
-        if not o.named:
-            st.caption("Type your name under **You are** in the sidebar to write memos.")
-            return
-        with st.form("document_memo", clear_on_submit=True):
-            text = st.text_area("Memo", key="document_memo_text", height=100)
-            if st.form_submit_button("Save memo"):
-                try:
-                    with write_session(engine()) as s:
-                        document = get_document(s, o.project, o.guid)
-                        author, _ = get_or_create_coder(s, o.project, o.me, actor=o.me)
-                        add_memo(s, o.project, text, target=document, author=author, actor=o.me)
-                except Refused as exc:
-                    st.error(md_escape(str(exc)))
-                else:
-                    flash("Memo saved.")
-                    rerun_fragment()

@@ -186,7 +186,8 @@ def md_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
-def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | None = None) -> None:
+def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | None = None,
+              rerun: Callable[[], None] | None = None) -> None:
     """Run one change in its own transaction; on success run `then`, and say what changed after the rerun.
 
     A refusal, or a write the database refuses (a name someone took a moment earlier), is said in one line and
@@ -203,4 +204,4 @@ def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | No
         if then is not None:
             then()
         flash(said)
-        st.rerun()
+        (rerun or st.rerun)()  # a fragment's own write reruns just the fragment
