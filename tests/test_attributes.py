@@ -22,7 +22,7 @@ from cases.importer import preview_import, store_import
 from cases.projects import create_case, create_person, create_project, get_case, get_person, get_project
 from store.db import read_session, write_session
 from store.errors import Refused
-from store.models import AttributeDefinition, AttributeValue, Base, Case, Document, Person
+from store.models import AttributeDefinition, AttributeValue, Base, Case, Document, Event, Person
 
 
 def row_counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -410,4 +410,36 @@ def test_bad_sheets_refused(engine):
         with pytest.raises(Refused, match=message):
             with write_session(engine) as s:
                 import_attribute_sheet(s, get_project(s, "Attributen"), "case", filename, data)
+    assert row_counts(engine) == before
+
+
+def test_a_sheet_is_one_event_with_every_value_it_set_and_replaced(engine):
+    setup_project(engine)
+    with write_session(engine) as s:
+        import_attribute_sheet(s, get_project(s, "Attributen"), "case", "eerst.csv",
+                               b"case;members\nGrenzeloos;97\n")
+    with read_session(engine) as s:
+        before = s.scalar(select(func.count()).select_from(Event))
+    with write_session(engine) as s:
+        import_attribute_sheet(s, get_project(s, "Attributen"), "case", "cases.csv",
+                               b"case;members;region\nGrenzeloos;98;Twente\nStedenband;1065;Gelderland\n")
+    with read_session(engine) as s:
+        events = s.scalars(select(Event).where(Event.id > 0).order_by(Event.id)).all()[before:]
+        guids = {c.name: str(c.guid) for c in s.scalars(select(Case))}
+    assert [(e.action, e.entity) for e in events] == [("create", "attribute_definition"),
+                                                      ("import", "attribute_sheet")]
+    sheet = events[-1]
+    assert sheet.after["set"] == {"members": {guids["Grenzeloos"]: 98, guids["Stedenband"]: 1065},
+                                  "region": {guids["Grenzeloos"]: "Twente", guids["Stedenband"]: "Gelderland"}}
+    assert sheet.before == {"replaced": {"members": {guids["Grenzeloos"]: 97}}}
+    assert typed_value(engine, "Grenzeloos", "members").value_int == 98
+
+
+def test_a_sheet_naming_an_entity_twice_is_refused_with_the_rows(engine):
+    setup_project(engine)
+    before = row_counts(engine)
+    with write_session(engine) as s, pytest.raises(Refused, match=r"^twice.csv: one row per case; named twice in "
+                                                                  r"rows 2 and 4: 'Grenzeloos'$"):
+        import_attribute_sheet(s, get_project(s, "Attributen"), "case", "twice.csv",
+                               b"case;members\nGrenzeloos;1\nStedenband;2\nGrenzeloos;3\n")
     assert row_counts(engine) == before
