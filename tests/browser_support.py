@@ -96,7 +96,15 @@ PHRASE_BOX_JS = """([phrase, ordinal]) => {
 }"""
 
 
+def settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the app has finished its run (no "running" indicator) and the browser has laid out two frames
+    since: a box measured before then can move when the rerun's output lands (seen on a loaded machine)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def phrase_box(page, phrase: str, ordinal: int | None = None) -> dict | None:  # type: ignore[no-untyped-def]
+    settle(page)
     return page.evaluate(PHRASE_BOX_JS, [phrase, ordinal])
 
 

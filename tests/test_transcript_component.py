@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import component_harness as harness
-from browser_support import ARTIFACTS, drag, launch, phrase_box, streamlit_server
+from browser_support import ARTIFACTS, drag, launch, phrase_box, settle, streamlit_server
 from coding.offsets import Utf16Index, codepoint_to_utf16
 from ui.transcript_component import COMPONENT_NAME, highlights_for_turns, selection_from_payload
 
@@ -293,7 +293,8 @@ def _received(page, n: int) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     expect(page.locator('[data-testid="stMarkdown"]').filter(has_text="received:")).to_have_text(
-        f"received: {n}", timeout=15_000)
+        f"received: {n}", timeout=60_000)  # a condition, with room for a loaded machine
+    settle(page)  # the count is drawn before the st.json below it: wait for the whole run to land
 
 
 @pytest.mark.browser
