@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from test_undo import SPAN, TEXT  # the same interview as the Coding page's undo tests
 
 from analysis.framework_matrix import pin_quote, save_cell, unpin_quote
 from analysis.framework_undo import cell_undoable
@@ -25,12 +26,6 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.history import do_again, offer, take_back
 from store.models import CellQuote, Event, Feedback, FrameworkCell, Memo
-
-TEXT = ("I: Wat heeft het netwerk u gebracht?\n"
-        "R: Wij werken nu anders met de gemeente samen. Dat begon bij een werksessie.\n"
-        "I: En daarna?\n"
-        "R: Daarna hebben we het zelf geprobeerd.\n")
-SPAN = "Wij werken nu anders met de gemeente samen."
 
 
 @pytest.fixture
