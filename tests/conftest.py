@@ -121,3 +121,20 @@ def db_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 @pytest.fixture
 def engine(db_url: str):  # type: ignore[no-untyped-def]
     return get_engine(db_url)
+
+
+@pytest.fixture
+def database_refuses():  # type: ignore[no-untyped-def]
+    """`with database_refuses(IntegrityError): ...` — the write is refused in one line (store.limits.explain), and
+    what refused it was the database itself with that error (not a check in Python)."""
+    from contextlib import contextmanager
+
+    from store.errors import Refused
+
+    @contextmanager
+    def refused(kind):  # type: ignore[no-untyped-def]
+        with pytest.raises(Refused) as info:
+            yield info
+        assert isinstance(info.value.__cause__, kind), repr(info.value.__cause__)
+
+    return refused

@@ -91,12 +91,12 @@ def test_guids_are_uuid4_and_unique_across_entities(engine):
         assert get_project(s, str(p2.guid)).name == "Tweede"
 
 
-def test_guid_uniqueness_is_enforced_by_the_database(engine):
+def test_guid_uniqueness_is_enforced_by_the_database(engine, database_refuses):
     with write_session(engine) as s:
         project = create_project(s, "P")
         case = create_case(s, project, "A")
         project_id, guid = project.id, case.guid
-    with pytest.raises(IntegrityError):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             s.add(Case(project_id=project_id, name="B", guid=guid))
     with read_session(engine) as s:
@@ -146,7 +146,7 @@ def test_duplicate_names_in_one_project_refused_with_message(engine):
     assert row_counts(engine) == before
 
 
-def test_coder_names_unique_per_project(engine):
+def test_coder_names_unique_per_project(engine, database_refuses):
     with write_session(engine) as s:
         project = create_project(s, "P")
         first, created1 = get_or_create_coder(s, project, "Sanne")
@@ -155,28 +155,28 @@ def test_coder_names_unique_per_project(engine):
         assert again.id == first.id
         project_id = project.id
     # the database itself refuses a second coder with the same name in the project
-    with pytest.raises(IntegrityError):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             s.add(Coder(project_id=project_id, name="Sanne"))
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Coder)) == 1
 
 
-def test_database_enforces_per_project_uniqueness_of_cases_and_titles(engine):
+def test_database_enforces_per_project_uniqueness_of_cases_and_titles(engine, database_refuses):
     with write_session(engine) as s:
         project = create_project(s, "P")
         case = create_case(s, project, "A")
         import_doc(s, project, case, filename="een.txt")
         project_id = project.id
     before = row_counts(engine)
-    with pytest.raises(IntegrityError):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             s.add(Case(project_id=project_id, name="A"))
-    with pytest.raises(IntegrityError):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             s.add(Person(project_id=project_id, name="X"))
             s.add(Person(project_id=project_id, name="X"))
-    with pytest.raises(IntegrityError):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             s.add(Document(project_id=project_id, title="een", source_filename="twee.txt", source_format="txt",
                            sha256="0" * 64, file_size=1, original_bytes=b"x"))
@@ -226,10 +226,10 @@ def test_refusal_mid_way_rolls_back_earlier_writes(engine):
         assert s.scalar(select(Case.id).where(Case.name == "Oost")) is None
 
 
-def test_database_error_mid_way_rolls_back_earlier_writes(engine):
+def test_database_error_mid_way_rolls_back_earlier_writes(engine, database_refuses):
     populated_project(engine)
     before = row_counts(engine)
-    with pytest.raises(IntegrityError):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             project = get_project(s, "Netwerkstudie")
             create_case(s, project, "Oost")
@@ -256,8 +256,8 @@ def test_sqlite_pragmas_on_every_connection(sqlite_url):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_foreign_keys_are_enforced(engine):
-    with pytest.raises(IntegrityError):
+def test_foreign_keys_are_enforced(engine, database_refuses):
+    with database_refuses(IntegrityError):
         with write_session(engine) as s:
             s.add(Case(project_id=987654, name="Wees"))
     assert row_counts(engine)["case"] == 0
