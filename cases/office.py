@@ -250,13 +250,48 @@ class _DocxReader:
 
     def block(self, container: Element) -> None:
         for child in container:
-            name = _local(child.tag)
-            if name == "p":
-                self.paragraph(child)
-            elif name == "tbl":
-                self.table(child)
-            elif name in ("sdt", "sdtContent", "customXml", "ins", "moveTo"):
-                self.block(child)
+            self.block_element(child)
+
+    def block_element(self, child: Element) -> None:
+        """One block of the body: a paragraph, a table, or a wrapper holding more blocks."""
+        name = _local(child.tag)
+        if name == "p":
+            self.paragraph(child)
+        elif name == "tbl":
+            self.table(child)
+        elif name in ("sdt", "sdtContent", "customXml", "ins", "moveTo"):
+            self.block(child)
+
+
+def _body_blocks(zf: zipfile.ZipFile, filename: str) -> Iterator[Element]:
+    """Each direct child of <w:body> once it is parsed, then dropped: memory holds one block at a time, not the
+    whole tree (a compressed document.xml of tiny runs cost 695 MB as one tree). defusedxml refuses DTDs."""
+    try:
+        info = zf.getinfo("word/document.xml")
+    except KeyError:
+        raise ImportRefused(filename, "corrupt .docx file (word/document.xml is missing)") from None
+    body = None
+    depth = 0
+    try:
+        with zf.open(info) as fh:
+            for event, el in SafeET.iterparse(fh, events=("start", "end"), forbid_dtd=True):
+                if event == "start":
+                    depth += 1
+                    if depth == 2 and _local(el.tag) == "body":
+                        body = el
+                    continue
+                depth -= 1
+                if depth == 2 and body is not None:  # a block of the body has ended
+                    yield el
+                    body.remove(el)
+    except DefusedXmlException:
+        raise ImportRefused(filename, "refused: word/document.xml contains a DTD or entity declarations") from None
+    except ParseError as exc:
+        raise ImportRefused(filename, f"corrupt .docx file (XML error in word/document.xml: {exc})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
+        raise ImportRefused(filename, f"corrupt .docx file (cannot read word/document.xml: {exc})") from None
+    if body is None:
+        raise ImportRefused(filename, "corrupt .docx file (document has no body)")
 
 
 def _bold_label(segs: list[tuple[str, bool]]) -> tuple[str | None, str]:
@@ -298,24 +333,21 @@ def _count_changes(root: Element) -> int:
 
 def read_docx(filename: str, data: bytes) -> SourceText:
     zf = _open_zip(filename, data, ".docx")
+    counts: dict[str, int] = {}
+    changes = 0
     with zf:
-        doc = _zip_xml(zf, "word/document.xml", filename, ".docx")
         styles = _zip_xml(zf, "word/styles.xml", filename, ".docx", required=False)
-    assert doc is not None
-    body = next((c for c in doc if _local(c.tag) == "body"), None)
-    if body is None:
-        raise ImportRefused(filename, "corrupt .docx file (document has no body)")
-    reader = _DocxReader(_bold_styles(styles))
-    reader.block(body)
+        reader = _DocxReader(_bold_styles(styles))
+        for block in _body_blocks(zf, filename):
+            reader.block_element(block)
+            changes += _count_changes(block)
+            for el in block.iter():
+                name = _local(el.tag)
+                counts[name] = counts.get(name, 0) + 1
     notices = []
-    changes = _count_changes(body)
     if changes:
         notices.append(f"{_plural(changes, 'tracked change')}: inserted text kept, "
                        "deleted text dropped")
-    counts: dict[str, int] = {}
-    for el in body.iter():
-        name = _local(el.tag)
-        counts[name] = counts.get(name, 0) + 1
     for tag, what in (("commentReference", "comment"), ("footnoteReference", "footnote"),
                       ("endnoteReference", "endnote")):
         if counts.get(tag):
