@@ -54,21 +54,41 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int, str | None]]
     if not spans:
         return []
     languages = Counter(_code(lang) for _, _, lang in spans)
-    main = languages.most_common(1)[0][0]
-    bounds = _sentence_bounds(_sentence_pipeline(main)(text))
-    return _clip_to_spans(text, spans, bounds)
+    nlp = _sentence_pipeline(languages.most_common(1)[0][0])
+    order = sorted(range(len(spans)), key=lambda j: spans[j][0])
+    out: list[tuple[int, int, int]] = []
+    # The text is parsed in pieces of whole spans (no sentence crosses a span, so the sentences are the same):
+    # spaCy's tokens for a 50 MB text at once took gigabytes; a piece's are freed before the next is parsed.
+    for group in _span_groups(order, spans):
+        lo, hi = spans[group[0]][0], max(spans[j][1] for j in group)
+        bounds = [(sent.start_char + lo, sent.end_char + lo) for sent in nlp(text[lo:hi]).sents]
+        out.extend(_clip_to_spans(text, spans, bounds, group))
+    return out
 
 
-def _sentence_bounds(doc) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
-    return [(sent.start_char, sent.end_char) for sent in doc.sents]
+PIECE_CHARS = 200_000  # how much text one parse holds at most (unless one span alone is longer)
+
+
+def _span_groups(order: list[int], spans: Sequence[tuple[int, int, str | None]]) -> list[list[int]]:
+    """Consecutive spans (in text order) grouped into pieces of about PIECE_CHARS characters."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and spans[i][1] - spans[current[0]][0] > PIECE_CHARS:
+            groups.append(current)
+            current = []
+        current.append(i)
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _clip_to_spans(text: str, spans: Sequence[tuple[int, int, str | None]],
-                   bounds: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-    """Cut whole-text sentences at span edges (a label or an unpunctuated turn end starts a new piece)."""
+                   bounds: list[tuple[int, int]], order: list[int]) -> list[tuple[int, int, int]]:
+    """Cut the parsed sentences at span edges (a label or an unpunctuated turn end starts a new piece)."""
     out: list[tuple[int, int, int]] = []
     k = 0
-    for i in sorted(range(len(spans)), key=lambda j: spans[j][0]):
+    for i in order:
         start, end, _ = spans[i]
         while k < len(bounds) and bounds[k][1] <= start:
             k += 1

@@ -61,3 +61,28 @@ def test_lemmatise_german_english_and_unknown():
     assert lemmatise(["went", "Children"], "en") == ["go", "child"]
     assert lemmatise(["Went"], "fr") == ["went"]
     assert lemmatise([], "nl") == []
+
+
+def test_parsing_in_pieces_gives_the_sentences_of_one_whole_parse(monkeypatch):
+    """Long texts are parsed a piece of whole turns at a time (bounded memory); the sentences must not change,
+    whatever the piece size: turns without a full stop, labels between turns, a turn longer than a piece."""
+    import random
+
+    import cases.nlp as nlp
+
+    rng = random.Random(7)
+    words = ["het", "netwerk", "leert", "Dr.", "samen", "z.B.", "we", "zeggen", "ja", "nou"]
+    lines, spans, pos = [], [], 0
+    for k in range(300):
+        label = ("I: ", "R: ", "Anna: ")[k % 3]
+        body = " ".join(rng.choice(words) + rng.choice(["", "", ".", "?", "!", " …"]) for _ in range(rng.randint(1, 40)))
+        line = label + body + ("\n" if k % 7 else "\n\n")
+        spans.append((pos + len(label), pos + len(label) + len(body), "nl"))
+        lines.append(line)
+        pos += len(line)
+    text = "".join(lines)
+    monkeypatch.setattr(nlp, "PIECE_CHARS", 10**9)
+    whole = split_sentences(text, spans)
+    for piece in (1, 50, 400, 5000):
+        monkeypatch.setattr(nlp, "PIECE_CHARS", piece)
+        assert split_sentences(text, spans) == whole, piece
