@@ -173,20 +173,21 @@ def store_import(
     turn_ids = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == version.id)).all())
     spans = [(t.content_start, t.end, lang) for t, lang in zip(turns, turn_languages)]
     sentences = split_sentences(text, spans)
-    sentence_rows = [
-        (guid, version.id, turn_ids[span_index], i, s, e)
-        for i, (guid, (s, e, span_index)) in enumerate(zip(new_guids(len(sentences)), sentences))
-    ]
-    insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
-                sentence_rows)
+    for first in range(0, len(sentences), SENTENCE_BATCH):  # rows are made a batch at a time: bounded memory
+        batch = sentences[first:first + SENTENCE_BATCH]
+        insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
+                    [(guid, version.id, turn_ids[span_index], first + i, s, e)
+                     for i, (guid, (s, e, span_index)) in enumerate(zip(new_guids(len(batch)), batch))])
     record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
                  entity_guid=document.guid,
                  after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,
                         "language": language, "cases": [str(c.guid) for c in cases], "turns": len(turn_rows),
-                        "sentences": len(sentence_rows), "length": len(text),
+                        "sentences": len(sentences), "length": len(text),
                         "normalisation_version": NORMALISATION_VERSION})
     return document
 
+
+SENTENCE_BATCH = 50_000  # sentence rows built and sent to the driver at a time
 
 # A turn needs three different distinguishing stop words to get its own language; shorter turns cannot.
 _MIN_WORDS_FOR_OWN_LANGUAGE = 6
