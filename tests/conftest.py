@@ -138,3 +138,13 @@ def database_refuses():  # type: ignore[no-untyped-def]
         assert isinstance(info.value.__cause__, kind), repr(info.value.__cause__)
 
     return refused
+
+
+@pytest.fixture
+def demo_server(sqlite_url: str):  # type: ignore[no-untyped-def]
+    """The demo served by the app for a browser test: (base URL, (project guid, a1_interview_hoekstra's guid),
+    db_url)."""
+    from browser_support import demo_served
+
+    with demo_served(sqlite_url, "a1_interview_hoekstra") as served:
+        yield served

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from browser_support import ARTIFACTS, demo_served, launch
+from browser_support import ARTIFACTS, launch
 from cases.documents import list_documents
 from cases.projects import get_project
 from coding.codings import list_codings
@@ -30,12 +30,6 @@ def _state(url: str) -> tuple[list[str], int, int]:
         binned = s.scalar(select(func.count()).select_from(BinItem))
     engine.dispose()
     return titles, codings, binned
-
-
-@pytest.fixture
-def demo_server(sqlite_url: str):  # type: ignore[no-untyped-def]
-    with demo_served(sqlite_url, TITLE) as served:
-        yield served
 
 
 def test_delete_a_document_and_restore_it_from_the_bin(demo_server) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import ARTIFACTS, demo_served, drag, launch, phrase_box
+from browser_support import ARTIFACTS, drag, launch, phrase_box
 from cases.projects import get_project
 from coding.codings import list_codings
 from store.db import get_engine, read_session
@@ -18,12 +18,6 @@ CODER = "Browser Coder"
 PHRASE = "via een klant gegaan"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_server(sqlite_url: str):  # type: ignore[no-untyped-def]
-    with demo_served(sqlite_url, "a1_interview_hoekstra") as served:
-        yield served
 
 
 def test_select_with_the_mouse_apply_a_code_and_find_it_after_a_reload(demo_server) -> None:  # type: ignore[no-untyped-def]

@@ -11,15 +11,9 @@ import io
 import openpyxl
 import pytest
 
-from browser_support import demo_served, launch
+from browser_support import launch
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_server(sqlite_url: str):  # type: ignore[no-untyped-def]
-    with demo_served(sqlite_url, "a1_interview_hoekstra") as served:
-        yield served
 
 
 def test_csv_then_excel_at_once_both_download(demo_server) -> None:  # type: ignore[no-untyped-def]
