@@ -102,24 +102,17 @@ def matrix_frame(matrix: Matrix, measure: str | None = None) -> pd.DataFrame:
 HEAT_RGB = (31, 119, 180)  # the heat map's blue
 
 
-def heat_styles(matrix: Matrix, measure: str | None = None) -> pd.DataFrame:
-    """CSS per cell that shades a number like the heat map does (darker = more), so the table reads as one;
-    cells that show a state or quotes stay plain."""
-    measure = measure or matrix.spec.measure
-    values = matrix.values(measure)
-    numbers = [[v if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in row]
-               for row in values]
-    top = max((v for row in numbers for v in row if v is not None), default=0) or 1
+def heat_styles(matrix: Matrix, frame: pd.DataFrame, measure: str | None = None) -> pd.DataFrame:
+    """CSS for `frame` (matrix_frame's table) that shades each number like the heat map does (darker = more), so
+    the table reads as one. Zeros stay plain, and so do the cells that show a state word (nothing is coded
+    there, so every measure is 0) or quotes (lists, not numbers)."""
+    values = matrix.values(measure or matrix.spec.measure)
+    numbers = [[v if isinstance(v, (int, float)) and not isinstance(v, bool) else 0 for v in row] for row in values]
+    top = max((v for row in numbers for v in row), default=0) or 1
     r, g, b = HEAT_RGB
-    css = [["" if v is None or v <= 0 or matrix.cell_text(i, j, measure).split()[0] != _number_text(v)
-            else f"background-color: rgba({r}, {g}, {b}, {0.08 + 0.42 * v / top:.2f})"
-            for j, v in enumerate(row)] for i, row in enumerate(numbers)]
-    return pd.DataFrame(css, index=matrix_frame(matrix, measure).index, columns=matrix.column_keys())
-
-
-def _number_text(value: float) -> str:
-    """How cell_text starts for a number (a state word instead means: not a number here)."""
-    return f"{value:.1f}%" if isinstance(value, float) else str(value)
+    css = [[f"background-color: rgba({r}, {g}, {b}, {0.08 + 0.42 * v / top:.2f})" if v > 0 else "" for v in row]
+           for row in numbers]
+    return pd.DataFrame(css, index=frame.index, columns=frame.columns)
 
 
 def column_labels(matrix: Matrix) -> dict[str, str]:

@@ -328,6 +328,7 @@ def import_attribute_sheet(
     inserts, updates = [], []
     logged_values: dict[str, dict[str, Any]] = {}
     logged_replaced: dict[str, dict[str, Any]] = {}
+    guid_of = dict(entities)
     for col, name in enumerate(header[1:], start=1):
         definition = get_or_create_definition(session, project, target, name, types[name], actor=actor)
         value_col = _COLUMN[definition.type]
@@ -345,7 +346,6 @@ def import_attribute_sheet(
             logged_values.setdefault(name, {})[entity_guid] = _jsonable(parsed[entity_id])
         current = _current_values(session, definition.id, target_col, value_col, list(parsed))
         guids = new_guids(len(parsed) - len(current))
-        guid_of = dict(entities)
         for entity_id, value in parsed.items():
             if entity_id in current:
                 row_id, before = current[entity_id]

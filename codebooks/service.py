@@ -7,6 +7,7 @@ Every change is one transaction with an event; a code in use is never deleted
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -390,8 +391,6 @@ def key_for_label(session: Session, project: Project, codebook_key: str, label: 
                   parent_key: str | None = None) -> str:
     """A new code's key made from its label, under its parent's key (or the codebook's prefix): "vc.applied" and
     "Nieuwe regels" give "vc.applied.nieuwe-regels"; a key already taken gets -2, -3, …"""
-    import unicodedata
-
     codebook = get_codebook(session, project, codebook_key)
     ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_label).strip("-")[:60].strip("-") or "code"

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from store.spreadsheet import spreadsheet_text
+from store.spreadsheet import spreadsheet_cell, spreadsheet_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -53,10 +53,8 @@ def _cell(value: Any) -> str:
 
 
 def _csv(value: Any) -> Any:
-    """A number stays a number (a negative one is no formula); all else is text, escaped for spreadsheets."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return spreadsheet_text(_cell(value))
+    """A number stays a number (a negative one is no formula); all else is the table's text, escaped."""
+    return spreadsheet_cell(value if isinstance(value, (int, float)) else _cell(value))
 
 
 def _clip(value: str, width: int) -> str:

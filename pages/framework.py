@@ -56,11 +56,6 @@ if not options.codebooks:
 
 
 
-def write(action, message: str) -> None:  # type: ignore[no-untyped-def]
-    """Run one write in a transaction; a refusal is shown, a success reruns to show the new state."""
-    run_write(lambda session: (action(session), message)[1])
-
-
 codebook_names = {c.key: c.name for c in options.codebooks}
 keys = list(codebook_names)
 t1, t2, t3, t4 = st.columns(4)
@@ -139,7 +134,7 @@ with matrix_tab:
             if not changes:
                 st.info("Nothing changed.")
             else:
-                write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(), **changes),
+                run_write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(), **changes),
                       f"Saved {case_name} × {code_key}.")
     if cell.rating is not None:
         st.caption(f"Decision rule for {cell.rating} · {md_escape(scale[cell.rating].label)}: "
@@ -163,17 +158,17 @@ with matrix_tab:
             b1, b2, _ = st.columns([1, 2, 5])
             if guid in order:
                 if b1.button("Unpin", key=f"unpin_{guid}"):
-                    write(lambda s, g=guid: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
+                    run_write(lambda s, g=guid: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
                           "Quote unpinned.")
                 if order[guid] != 0 and b2.button("Make headline", key=f"headline_{guid}"):
-                    write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
+                    run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
                                                       actor=actor()), "Quote is now the headline.")
             else:
                 if b1.button("Pin", key=f"pin_{guid}"):
-                    write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, actor=actor()),
+                    run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, actor=actor()),
                           "Quote pinned.")
                 if b2.button("Pin as headline", key=f"pinhead_{guid}"):
-                    write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
+                    run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
                                                       actor=actor()), "Quote pinned as the headline.")
 
     shown = {str(seg.segment) for seg in segments}
@@ -184,7 +179,7 @@ with matrix_tab:
             st.markdown(f"Pinned · **{md_escape(heading)}**")
             st.markdown(md_escape(quote.text))
             if st.button("Unpin", key=f"unpin_{quote.segment}"):
-                write(lambda s, g=quote.segment: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
+                run_write(lambda s, g=quote.segment: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
                       "Quote unpinned.")
 
 with profile_tab:
@@ -251,7 +246,7 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
                 for level, (label, rule) in changed.items():
                     set_rating_level(s, project, level, label, rule, actor=actor())
 
-            write(save_scale, f"Rating scale saved ({len(changed)} level(s) changed).")
+            run_write(save_scale, f"Rating scale saved ({len(changed)} level(s) changed).")
 
     st.markdown("**Mask list** (names masked in anonymised quotes; registered persons are masked anyway)")
     if masks:
@@ -262,12 +257,12 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
         kind = m2.selectbox("Kind", MASK_KINDS, key="mask_kind")
         replacement = m3.text_input("Replacement (optional)", key="mask_replacement", placeholder="[organisation]")
         if st.form_submit_button("Add to mask list"):
-            write(lambda s: add_mask_term(s, project, term, kind, replacement, actor=actor()), f"Masking {term}.")
+            run_write(lambda s: add_mask_term(s, project, term, kind, replacement, actor=actor()), f"Masking {term}.")
     if masks:
         r1, r2 = st.columns([3, 1])
         doomed = r1.selectbox("Remove from the mask list", [m[0] for m in masks], key="mask_delete")
         if r2.button("Remove", key="mask_delete_button"):
-            write(lambda s: delete_mask_term(s, project, doomed, actor=actor()), f"No longer masking {doomed}.")
+            run_write(lambda s: delete_mask_term(s, project, doomed, actor=actor()), f"No longer masking {doomed}.")
 
     st.markdown("**Primary coder per document** (whose codings count by default; others only when pooled)")
     if documents and options.coders:
@@ -279,7 +274,7 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
         coder = d2.selectbox("Primary coder", choices, index=choices.index(current) if current in choices else 0,
                              key=f"primary_coder_{doc}", format_func=lambda c: c or "who coded it first")
         if d3.button("Set", key="primary_set"):
-            write(lambda s: set_primary_coder(s, project, get_document(s, project, doc), coder, actor=actor()),
+            run_write(lambda s: set_primary_coder(s, project, get_document(s, project, doc), coder, actor=actor()),
                   "Primary coder set.")
     else:
         st.caption("No documents or coders yet.")

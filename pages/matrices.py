@@ -96,7 +96,7 @@ if mode == "rows":
     with table_tab:
         labels = column_labels(matrix)
         frame = matrix_frame(matrix, measure)
-        shading = heat_styles(matrix, measure)
+        shading = heat_styles(matrix, frame, measure)
         event = st.dataframe(
             frame.style.apply(lambda _: shading, axis=None), key=f"matrix_table_{spec_signature(project_guid, spec)}",
             on_select="rerun", selection_mode="single-cell", width="stretch",

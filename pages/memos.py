@@ -63,7 +63,7 @@ if not views:
 
 def run_change(done: str, change) -> None:  # type: ignore[no-untyped-def]
     """Run one memo change in its own transaction, then rerun to show the new state."""
-    run_write(lambda session: (change(session), done)[1])
+    run_write(change, done)
 
 
 if views:

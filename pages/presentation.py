@@ -332,12 +332,13 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
             note = st.text_area("What was said", key="fb_note", height=90)
             if st.form_submit_button("Record feedback", type="primary"):
                 where = f"{shown_as[case]} × {codes[code]}" if case else codes[code]
-                run_write(lambda s: (record_feedback(s, project, get_session(s, project, str(fg.guid)),
-                                                     stance=stance, code=code, case=case or None,
-                                                     participant_role=role, note=note, actor=actor()),
-                                     f"Feedback recorded on {where}.")[1])
+                run_write(lambda s: record_feedback(s, project, get_session(s, project, str(fg.guid)),
+                                                    stance=stance, code=code, case=case or None,
+                                                    participant_role=role, note=note, actor=actor()),
+                          f"Feedback recorded on {where}.")
+        # in a session for one network, the other networks' names stay hidden here too
         undo_redo_line("fb_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
-                       "in this session")
+                       "in this session", shown=view.hide_cases)
         with read_session(engine()) as s:
             records = feedback_on(s, project, get_session(s, project, str(fg.guid)), code=code, case=case or None)
         st.markdown(f"**Recorded in this session on {md_escape(shown_as[case] + ' × ' if case else '')}"
@@ -421,11 +422,10 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
             role = w3.selectbox("Participant role", roles, key="walk_role", format_func=lambda r: r or "unspecified")
             note = st.text_area("What was said (needed for 'missing')", key="walk_note", height=80)
             if st.form_submit_button("Record", type="primary"):
-                run_write(lambda s: (record_feedback(s, project, get_session(s, project, str(fg.guid)),
-                                                     stance=stance, code=code.key if about == "code" else None,
-                                                     participant_role=role, note=note, actor=actor()),
-                                     f"Recorded: {STANCE_LABELS[stance]} "
-                                     f"({code.key if about == 'code' else 'codebook'}).")[1])
+                run_write(lambda s: record_feedback(s, project, get_session(s, project, str(fg.guid)),
+                                                    stance=stance, code=code.key if about == "code" else None,
+                                                    participant_role=role, note=note, actor=actor()),
+                          f"Recorded: {STANCE_LABELS[stance]} ({code.key if about == 'code' else 'codebook'}).")
         undo_redo_line("walk_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
                        "in this session")
     with st.expander("Walk summary", expanded=step == len(codes) - 1):

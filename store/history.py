@@ -12,7 +12,6 @@ else changed after, one event per undo and redo naming the change it takes back 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -94,7 +93,6 @@ class Undoable:
     redo_blocker: Callable[[Session, Project, Event, Event], str | None]
     reverse: Callable[[Session, Project, Event], dict[str, Any] | None]
     replay: Callable[[Session, Project, Event, Event], None]
-    touched: Callable[[Session, Event], set[uuid.UUID]] = lambda session, change: {change.entity_guid}
 
 
 def history(session: Session, project: Project, actor: str, kind: Undoable) -> History:
@@ -105,11 +103,11 @@ def history(session: Session, project: Project, actor: str, kind: Undoable) -> H
 
 def later_by_others(session: Session, project: Project, actor: str, kind: Undoable, change: Event,
                     after_id: int) -> Event | None:
-    """Someone else's latest event on what `change` touched, after event `after_id`, that still stands: a change
-    they took back themselves (and did not redo) leaves nothing of theirs behind, so it does not count."""
+    """Someone else's latest event on the object `change` was about, after event `after_id`, that still stands: a
+    change they took back themselves (and did not redo) leaves nothing of theirs behind, so it does not count."""
     events = list(session.scalars(select(Event).where(
         Event.project_guid == project.guid, Event.id > after_id, Event.actor != actor, Event.entity == kind.entity,
-        Event.entity_guid.in_(kind.touched(session, change))).order_by(Event.id)))
+        Event.entity_guid == change.entity_guid).order_by(Event.id)))
     by_id = {e.id: e for e in events}
     redone_by = {(e.after or {}).get("redoes"): e.id for e in events if e.action == "redo"}
     dropped: set[int] = set()

@@ -200,12 +200,12 @@ def test_cooccurrence_cells_flag_a_frequency_gap():
 
 
 def test_the_table_is_shaded_like_the_heat_map(study):
-    from analysis.matrix_view import heat_styles
+    from analysis.matrix_view import heat_styles, matrix_frame
 
     url, guid, _ = study
     with read_session(get_engine(url)) as s:
         matrix = build_matrix(s, get_project(s, guid), MatrixSpec(rows="cases", codebook="vc", depth=1))
-    styles = heat_styles(matrix)
+    styles = heat_styles(matrix, matrix_frame(matrix))
     alpha = {(case, key): float(css.rsplit(",", 1)[1].rstrip(")")) if css else 0.0
              for case, row in styles.iterrows() for key, css in row.items()}
     counts = {(r.label, c.key): matrix.counts[i][j] for i, r in enumerate(matrix.rows)

@@ -271,6 +271,17 @@ def test_a_session_for_one_network_shows_the_chosen_cases_and_the_others_as_lett
                                                                           at.selectbox(key="fb_case").options]
     assert "**Case A**" in texts(at)
     assert not any("Zuid" in t or "Testcase" in t for t in everything)
+    # a remark recorded on Case A: the message, the undo offer and, after undo, what was undone say Case A too
+    at.selectbox(key="fb_case").set_value("Zuid")
+    at.radio(key="fb_stance").set_value("agree")
+    at.button(key="FormSubmitter:fb_form-Record feedback").click().run()
+    assert not at.exception, at.exception
+    said = shown(at.success) + shown(at.caption)
+    assert any(s.startswith("↶ Undo: recording “agree” on Case A × ") for s in said), said
+    at.button(key="fb_undo").click().run()
+    said = shown(at.success) + shown(at.caption) + texts(at)
+    assert any(s.startswith("Undone: recording “agree” on Case A × ") for s in said), said
+    assert not any("Zuid" in s for s in said)
 
 
 def test_a_link_to_a_missing_session_falls_back_to_choosing_one(monkeypatch, study) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from cases.readers import DEFAULT_MAX_IMPORT_BYTES
 from store.db import database_url, get_engine, read_session, write_session
 from store.errors import Refused
 from store.events import last_event
+from store.limits import explain
 from store.migrate import current_revision, head_revision
 from store.models import Project
 
@@ -186,9 +188,10 @@ def md_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
-def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | None = None,
+def run_write(change: Callable[[Session], Any], done: str | None = None, *, then: Callable[[], None] | None = None,
               rerun: Callable[[], None] | None = None) -> None:
-    """Run one change in its own transaction; on success run `then`, and say what changed after the rerun.
+    """Run one change in its own transaction; on success run `then`, and say `done` (or what `change` returned)
+    after the rerun.
 
     A refusal, or a write the database refuses (a name someone took a moment earlier), is said in one line and
     nothing is written; no traceback reaches the page."""
@@ -197,11 +200,10 @@ def run_write(change: Callable[[Session], str], *, then: Callable[[], None] | No
             said = change(s)
     except Refused as exc:
         st.error(md_escape(str(exc)))
-    except SQLAlchemyError as exc:  # e.g. someone took the same name a moment earlier: nothing was written
-        st.error(md_escape("the database refused the change (someone may have changed the same thing just now; "
-                           f"nothing was written): {' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}"))
+    except SQLAlchemyError as exc:  # what write_session does not already explain (it rolled back: nothing written)
+        st.error(md_escape(str(explain(exc))))
     else:
         if then is not None:
             then()
-        flash(said)
+        flash(done if done is not None else said)
         (rerun or st.rerun)()  # a fragment's own write reruns just the fragment
