@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cases.sources import ParagraphList, line_spans
+
 
 @dataclass(frozen=True)
 class DamageWarning:
@@ -80,50 +82,41 @@ def _hyphenation(text: str) -> list[DamageWarning]:
     return out
 
 
-def _lines(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, stripped) of every non-blank line, trimmed."""
-    out, pos = [], 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            start = pos + len(line) - len(line.lstrip())
-            out.append((start, start + len(stripped), stripped))
-        pos += len(line) + 1
-    return out
-
-
 def _page_furniture(text: str) -> list[DamageWarning]:
-    lines = _lines(text)
+    lines = line_spans(text)  # offsets only: a million-line file's lines are sliced when looked at
     out = []
     flagged: set[int] = set()
-    for k, (start, end, line) in enumerate(lines):
+    for k, span in enumerate(lines):
+        line = text[span.start:span.end]
         if _PAGE_NUMBER.match(line):
             flagged.add(k)
-            out.append(_warn(text, "page_furniture", start, end,
+            out.append(_warn(text, "page_furniture", span.start, span.end,
                              f"looks like a page number: '{line}'"))
     groups: dict[str, list[int]] = {}
-    for k, (_, _, line) in enumerate(lines):
-        if (k not in flagged and len(line) <= _SHORT_LINE and line[-1] not in _FINAL
-                and not line.endswith(":") and not _LABEL_START.match(line)):
+    for k, span in enumerate(lines):
+        if k in flagged or span.end - span.start > _SHORT_LINE:
+            continue
+        line = text[span.start:span.end]
+        if line[-1] not in _FINAL and not line.endswith(":") and not _LABEL_START.match(line):
             groups.setdefault(line, []).append(k)
     for line, ks in groups.items():
         if len(ks) < _REPEATS:
             continue
         # Headers and footers land mid-sentence; speaker-name lines do not.
-        if not any(_mid_sentence(lines, k) for k in ks):
+        if not any(_mid_sentence(text, lines, k) for k in ks):
             continue
         for k in ks:
-            start, end, _ = lines[k]
-            out.append(_warn(text, "page_furniture", start, end, f"short line repeated "
+            span = lines[k]
+            out.append(_warn(text, "page_furniture", span.start, span.end, f"short line repeated "
                              f"{len(ks)} times, probably a running header or footer"))
     return out
 
 
-def _mid_sentence(lines: list[tuple[int, int, str]], k: int) -> bool:
+def _mid_sentence(text: str, lines: ParagraphList, k: int) -> bool:
     if k == 0 or k == len(lines) - 1:
         return False
-    before, after = lines[k - 1][2], lines[k + 1][2]
-    return before.rstrip(_CLOSERS)[-1:] not in _FINAL and after[0].islower()
+    before, after = lines[k - 1], lines[k + 1]
+    return text[before.start:before.end].rstrip(_CLOSERS)[-1:] not in _FINAL and text[after.start].islower()
 
 
 def _font_substitution(text: str) -> list[DamageWarning]:

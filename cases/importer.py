@@ -8,9 +8,10 @@ version, speakers, turns and sentences, or nothing at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -18,16 +19,18 @@ from sqlalchemy.orm import Session
 
 from cases.damage import DamageWarning, detect_damage
 from cases.language import detect_language
-from cases.nlp import split_sentences
+from cases.nlp import iter_sentences, main_language
 from cases.projects import create_case, create_person, find_case, find_person, get_project
 from cases.readers import DEFAULT_MAX_IMPORT_BYTES, ImportRefused, Paragraph, SourceText, read_source
-from cases.speakers import ROLES, DetectedTurn, LabelCandidate, build_turns, detect_labels
+from cases.sources import ParagraphList
+from cases.speakers import ROLES, DetectedTurn, LabelCandidate, TurnList, build_turns, detect_labels
 from cases.textnorm import NORMALISATION_VERSION
 from store.bulk import insert_rows, new_guids
 from store.db import write_session
 from store.errors import Refused
 from store.events import record_event
 from store.models import DOCUMENT_KINDS, Case, CaseDocument, Document, Project, Sentence, Speaker, TextVersion, Turn
+
 
 @dataclass
 class ImportPreview:
@@ -41,7 +44,7 @@ class ImportPreview:
     language_scores: dict[str, float]
     labels: list[LabelCandidate]
     warnings: list[DamageWarning]
-    _turns: dict[frozenset[str], list[DetectedTurn]] = field(default_factory=dict, repr=False)
+    _turns: dict[frozenset[str], TurnList] = field(default_factory=dict, repr=False)
 
     @property
     def filename(self) -> str:
@@ -51,7 +54,7 @@ class ImportPreview:
         """Accept every label not flagged as a likely false one, with its suggested role."""
         return {c.label: SpeakerDecision(role=c.suggested_role) for c in self.labels if not c.likely_false}
 
-    def turns(self, speakers: dict[str, SpeakerDecision] | None = None) -> list[DetectedTurn]:
+    def turns(self, speakers: dict[str, SpeakerDecision] | None = None) -> TurnList:
         """The turns these speaker decisions give (computed once per set of accepted labels)."""
         accepted = frozenset((speakers if speakers is not None else self.default_speakers()).keys())
         if accepted not in self._turns:
@@ -83,7 +86,7 @@ def preview_import(
     )
 
 
-def turns_for(source: SourceText, accepted: set[str]) -> list[DetectedTurn]:
+def turns_for(source: SourceText, accepted: set[str]) -> TurnList:
     """Turns by accepted labels; a text without speakers gets one unit per paragraph.
 
     In plain text a paragraph is a block of lines between blank lines (a PDF
@@ -95,16 +98,24 @@ def turns_for(source: SourceText, accepted: set[str]) -> list[DetectedTurn]:
     paragraphs = source.paragraphs
     if source.format in ("txt", "md"):
         paragraphs = _blank_line_blocks(source.text, paragraphs)
-    return [DetectedTurn(p.start, p.end, p.start, None, p.start_ms, p.end_ms) for p in paragraphs]
+    turns = TurnList()
+    for p in paragraphs:
+        turns.add(p.start, p.end, p.start, None, p.start_ms, p.end_ms)
+    return turns
 
 
-def _blank_line_blocks(text: str, lines: list[Paragraph]) -> list[Paragraph]:
-    blocks: list[Paragraph] = []
+def _blank_line_blocks(text: str, lines: Sequence[Paragraph]) -> ParagraphList:
+    blocks = ParagraphList()
+    start = end = None
     for line in lines:
-        if blocks and text[blocks[-1].end:line.start].count("\n") < 2:
-            blocks[-1] = Paragraph(blocks[-1].start, line.end)
-        else:
-            blocks.append(Paragraph(line.start, line.end))
+        if end is not None and text[end:line.start].count("\n") < 2:
+            end = line.end
+            continue
+        if end is not None:
+            blocks.add(start, end)
+        start, end = line.start, line.end
+    if end is not None:
+        blocks.add(start, end)
     return blocks
 
 
@@ -162,32 +173,53 @@ def store_import(
     session.flush()
 
     speaker_ids = _store_speakers(session, project, document, turns, speakers, cases, actor)
-    turn_languages = [_turn_language(text[t.content_start:t.end], language) for t in turns]
-    # Thousands of rows per transcript: straight to the driver (see store.bulk).
-    turn_rows = [
-        (guid, version.id, i, speaker_ids.get(t.label), t.start, t.end, t.content_start, t.start_ms, t.end_ms, lang)
-        for i, (guid, t, lang) in enumerate(zip(new_guids(len(turns)), turns, turn_languages))
-    ]
-    insert_rows(session, Turn.__table__, ("guid", "text_version_id", "ordinal", "speaker_id", "start", "end",
-                                          "content_start", "start_ms", "end_ms", "language"), turn_rows)
-    turn_ids = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == version.id)).all())
-    spans = [(t.content_start, t.end, lang) for t, lang in zip(turns, turn_languages)]
-    sentences = split_sentences(text, spans)
-    for first in range(0, len(sentences), SENTENCE_BATCH):  # rows are made a batch at a time: bounded memory
-        batch = sentences[first:first + SENTENCE_BATCH]
-        insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
-                    [(guid, version.id, turn_ids[span_index], first + i, s, e)
-                     for i, (guid, (s, e, span_index)) in enumerate(zip(new_guids(len(batch)), batch))])
+    turn_count, sentence_count = _store_turns_and_sentences(session, version.id, text, turns, speaker_ids, language)
     record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
                  entity_guid=document.guid,
                  after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,
-                        "language": language, "cases": [str(c.guid) for c in cases], "turns": len(turn_rows),
-                        "sentences": len(sentences), "length": len(text),
+                        "language": language, "cases": [str(c.guid) for c in cases], "turns": turn_count,
+                        "sentences": sentence_count, "length": len(text),
                         "normalisation_version": NORMALISATION_VERSION})
     return document
 
 
+TURN_BATCH = 50_000  # turns stored, and their sentences split, at a time
 SENTENCE_BATCH = 50_000  # sentence rows built and sent to the driver at a time
+_TURN_COLUMNS = ("guid", "text_version_id", "ordinal", "speaker_id", "start", "end", "content_start", "start_ms",
+                 "end_ms", "language")
+_SENTENCE_COLUMNS = ("guid", "text_version_id", "turn_id", "ordinal", "start", "end")
+
+
+def _store_turns_and_sentences(
+    session: Session, version_id: int, text: str, turns: Sequence[DetectedTurn],
+    speaker_ids: dict[str | None, int], language: str | None,
+) -> tuple[int, int]:
+    """Turn and sentence rows, a batch of turns at a time, so that no row list grows with the file
+    (a subtitle file of a million cues has a million turns); returns how many of each were stored.
+
+    Thousands of rows per transcript go straight to the driver (see store.bulk).
+    """
+    languages = [_turn_language(text[t.content_start:t.end], language) for t in turns]
+    pipeline = main_language(languages)  # one pipeline for the whole text, as split_sentences chooses it
+    sentences = 0
+    for first in range(0, len(turns), TURN_BATCH):
+        batch, batch_languages = turns[first:first + TURN_BATCH], languages[first:first + TURN_BATCH]
+        insert_rows(session, Turn.__table__, _TURN_COLUMNS, [
+            (guid, version_id, first + i, speaker_ids.get(t.label), t.start, t.end, t.content_start, t.start_ms,
+             t.end_ms, lang)
+            for i, (guid, t, lang) in enumerate(zip(new_guids(len(batch)), batch, batch_languages))])
+        turn_ids = session.scalars(select(Turn.id).where(
+            Turn.text_version_id == version_id, Turn.ordinal >= first, Turn.ordinal < first + len(batch))
+            .order_by(Turn.ordinal)).all()
+        spans = [(t.content_start, t.end, lang) for t, lang in zip(batch, batch_languages)]
+        split = iter_sentences(text, spans, pipeline)
+        while rows := list(islice(split, SENTENCE_BATCH)):
+            insert_rows(session, Sentence.__table__, _SENTENCE_COLUMNS,
+                        [(guid, version_id, turn_ids[span_index], sentences + i, s, e)
+                         for i, (guid, (s, e, span_index)) in enumerate(zip(new_guids(len(rows)), rows))])
+            sentences += len(rows)
+    return len(turns), sentences
+
 
 # A turn needs three different distinguishing stop words to get its own language; shorter turns cannot.
 _MIN_WORDS_FOR_OWN_LANGUAGE = 6
@@ -202,7 +234,7 @@ def _turn_language(content: str, fallback: str | None) -> str | None:
 
 
 def _store_speakers(
-    session: Session, project: Project, document: Document, turns: list[DetectedTurn],
+    session: Session, project: Project, document: Document, turns: Sequence[DetectedTurn],
     speakers: dict[str, SpeakerDecision], cases: list[Case], actor: str,
 ) -> dict[str | None, int]:
     ids: dict[str | None, int] = {}

@@ -9,8 +9,8 @@ and only when first needed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 
 import spacy
 from spacy.language import Language
@@ -26,7 +26,7 @@ def _code(lang: str | None) -> str:
     return lang if lang in SUPPORTED_LANGUAGES else "xx"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sentence_pipeline(code: str) -> Language:
     nlp = spacy.blank(code)
     nlp.add_pipe("sentencizer")
@@ -51,19 +51,28 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int, str | None]]
     and parsing them again with their own tokenizer doubled the import time
     (bench/README.md) for the sake of a few abbreviations.
     """
+    return list(iter_sentences(text, spans))
+
+
+def main_language(languages: Iterable[str | None]) -> str:
+    """The pipeline language most spans share (see split_sentences)."""
+    counts = Counter(_code(lang) for lang in languages)
+    return counts.most_common(1)[0][0] if counts else "xx"
+
+
+def iter_sentences(text: str, spans: Sequence[tuple[int, int, str | None]], language: str | None = None
+                   ) -> Iterator[tuple[int, int, int]]:
+    """split_sentences one piece at a time; `language` (else the spans' main one) chooses the pipeline."""
     if not spans:
-        return []
-    languages = Counter(_code(lang) for _, _, lang in spans)
-    nlp = _sentence_pipeline(languages.most_common(1)[0][0])
+        return
+    nlp = _sentence_pipeline(_code(language) if language else main_language(lang for _, _, lang in spans))
     order = sorted(range(len(spans)), key=lambda j: spans[j][0])
-    out: list[tuple[int, int, int]] = []
     # The text is parsed in pieces of whole spans (no sentence crosses a span, so the sentences are the same):
     # spaCy's tokens for a 50 MB text at once took gigabytes; a piece's are freed before the next is parsed.
     for group in _span_groups(order, spans):
         lo, hi = spans[group[0]][0], max(spans[j][1] for j in group)
         bounds = [(sent.start_char + lo, sent.end_char + lo) for sent in nlp(text[lo:hi]).sents]
-        out.extend(_clip_to_spans(text, spans, bounds, group))
-    return out
+        yield from _clip_to_spans(text, spans, bounds, group)
 
 
 PIECE_CHARS = 200_000  # how much text one parse holds at most (unless one span alone is longer)
@@ -108,7 +117,7 @@ def _trimmed_in(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return [(s, e)] if s < e else []
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lemma_table(code: str) -> Table | None:
     if code == "xx":
         return None

@@ -22,7 +22,7 @@ import re
 from pathlib import PurePosixPath
 
 from cases.office import read_docx, read_odt
-from cases.sources import ImportRefused, Paragraph, SourceText, format_mb
+from cases.sources import ImportRefused, Paragraph, SourceText, format_mb, line_spans
 from cases.subtitles import read_subtitles
 from cases.textnorm import normalise_text
 
@@ -175,21 +175,6 @@ def decode_text_bytes(data: bytes, filename: str) -> tuple[str, str]:
     return text, encoding
 
 
-# ---------------------------------------------------------------- plain text
-
-def _line_paragraphs(text: str) -> list[Paragraph]:
-    """Each line with non-whitespace becomes a paragraph (trimmed)."""
-    paragraphs = []
-    pos = 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            start = pos + (len(line) - len(line.lstrip()))
-            paragraphs.append(Paragraph(start, start + len(stripped)))
-        pos += len(line) + 1
-    return paragraphs
-
-
 # ---------------------------------------------------------------- dispatch
 
 def read_source(filename: str, data: bytes, *,
@@ -213,9 +198,10 @@ def read_source(filename: str, data: bytes, *,
         return reader(filename, data)
     raw, encoding, notices = _decode(data, filename)
     text = normalise_text(raw)
+    del raw  # a large file's text is held once, not twice
     if not text.strip():
         raise ImportRefused(filename, "the file contains only whitespace")
     if suffix in (".vtt", ".srt"):
         return read_subtitles(filename, suffix[1:], text, encoding, notices)
     return SourceText(filename, suffix[1:], encoding, text,
-                      _line_paragraphs(text), notices)
+                      line_spans(text), notices)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from cases.readers import Paragraph, SourceText
+from cases.sources import RecordColumns, line_spans
 
 ROLES = ("interviewer", "co-interviewer", "respondent", "facilitator", "participant",
          "observer", "unknown")
@@ -30,7 +31,7 @@ class LabelCandidate:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DetectedTurn:
     """A speaker turn: ``text[start:end]``; the spoken words start at ``content_start``."""
 
@@ -40,6 +41,13 @@ class DetectedTurn:
     label: str | None
     start_ms: int | None = None
     end_ms: int | None = None
+
+
+class TurnList(RecordColumns[DetectedTurn]):
+    """Turns kept as columns (see RecordColumns): a subtitle file can have a million."""
+
+    __slots__ = ()
+    record = DetectedTurn
 
 
 # ---------------------------------------------------------------- patterns
@@ -141,18 +149,13 @@ def _skip_leading_stamps(text: str, pos: int, end: int) -> tuple[int, int | None
         pos = m.end()
 
 
-def _paragraph_spans(source: SourceText) -> list[Paragraph]:
-    """The source's paragraphs trimmed of whitespace (or its lines if it has none)."""
+def _paragraph_spans(source: SourceText) -> Iterator[Paragraph]:
+    """The source's paragraphs (in text order) trimmed of whitespace, or its lines if it has none."""
     text = source.text
-    paragraphs = source.paragraphs
-    if not paragraphs:
-        paragraphs, pos = [], 0
-        for line in text.split("\n"):
-            paragraphs.append(Paragraph(pos, pos + len(line)))
-            pos += len(line) + 1
-    out: list[Paragraph] = []
-    for p in sorted(paragraphs, key=lambda q: q.start):
-        start, end = max(p.start, out[-1].end if out else 0), min(p.end, len(text))
+    paragraphs = source.paragraphs or line_spans(text)
+    previous_end = 0
+    for p in paragraphs:
+        start, end = max(p.start, previous_end), min(p.end, len(text))
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
@@ -163,8 +166,8 @@ def _paragraph_spans(source: SourceText) -> list[Paragraph]:
                 if cs is not None:
                     cs = min(max(cs, start), end)
                 p = Paragraph(start, end, p.label, cs, p.start_ms, p.end_ms)
-            out.append(p)
-    return out
+            previous_end = end
+            yield p
 
 
 def _analyse(text: str, p: Paragraph) -> _Hit | None:
@@ -204,12 +207,14 @@ def _name_like(label: str) -> bool:
 
 def _hits(source: SourceText) -> Iterator[tuple[Paragraph, _Hit | None]]:
     """Each paragraph with the label it starts with (or None)."""
-    paras = _paragraph_spans(source)
-    for i, p in enumerate(paras):
-        hit = _analyse(source.text, p)
-        if hit is not None and hit.bare and i == len(paras) - 1:
-            hit = None  # a name at the very end introduces nothing
-        yield p, hit
+    pending: Paragraph | None = None
+    for p in _paragraph_spans(source):  # one paragraph behind: the last one is treated apart
+        if pending is not None:
+            yield pending, _analyse(source.text, pending)
+        pending = p
+    if pending is not None:
+        hit = _analyse(source.text, pending)
+        yield pending, None if hit is not None and hit.bare else hit  # a name at the very end introduces nothing
 
 
 # ---------------------------------------------------------------- detection
@@ -283,24 +288,23 @@ class _OpenTurn:
     end_ms: int | None
     awaiting_content: bool = False  # own-line label: content is the next paragraph
 
-    def freeze(self) -> DetectedTurn:
-        return DetectedTurn(self.start, self.end, self.content_start, self.label,
-                            self.start_ms, self.end_ms)
+    def close_into(self, turns: TurnList) -> None:
+        turns.add(self.start, self.end, self.content_start, self.label, self.start_ms, self.end_ms)
 
 
-def build_turns(source: SourceText, accepted_labels: Collection[str]) -> list[DetectedTurn]:
+def build_turns(source: SourceText, accepted_labels: Collection[str]) -> TurnList:
     """Cut the text into turns at paragraphs that start with an accepted label.
 
     Other paragraphs extend the current turn; text before the first label is
     a turn with label None.
     """
     accepted = {_clean_label(a) for a in accepted_labels}
-    turns: list[DetectedTurn] = []
+    turns = TurnList()
     cur: _OpenTurn | None = None
     for p, hit in _hits(source):
         if hit is not None and hit.label in accepted:
             if cur is not None:
-                turns.append(cur.freeze())
+                cur.close_into(turns)
             start_ms = hit.start_ms if hit.start_ms is not None else p.start_ms
             cur = _OpenTurn(p.start, p.end, hit.content_start, hit.label, start_ms,
                             p.end_ms, hit.own_line)
@@ -315,7 +319,7 @@ def build_turns(source: SourceText, accepted_labels: Collection[str]) -> list[De
             if cur.start_ms is None:
                 cur.start_ms = p.start_ms
     if cur is not None:
-        turns.append(cur.freeze())
+        cur.close_into(turns)
     return turns
 
 

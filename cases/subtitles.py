@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cases.sources import ImportRefused, ParagraphBuilder, SourceText
@@ -47,51 +48,68 @@ def _ts_ms(groups: tuple[str | None, ...]) -> int | None:
     return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(ms)
 
 
-def _parse_cues(filename: str, fmt: str, text: str) -> list[_Cue]:
-    lines = text.split("\n")
-    i = 0
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Runs of non-blank lines with the (1-based) number of their first line, one at a time.
+
+    A million-cue file is read as it is walked: no list of all its lines or cues is ever held.
+    """
+    block: list[str] = []
+    first_line = 0
+    for number, line in enumerate(_lines(text), start=1):
+        if line.strip():
+            if not block:
+                first_line = number
+            block.append(line)
+        elif block:
+            yield first_line, block
+            block = []
+    if block:
+        yield first_line, block
+
+
+def _lines(text: str) -> Iterator[str]:
+    pos = 0
+    while pos <= len(text):
+        end = text.find("\n", pos)
+        if end < 0:
+            end = len(text)
+        yield text[pos:end]
+        pos = end + 1
+
+
+def _parse_cues(filename: str, fmt: str, text: str) -> Iterator[_Cue]:
+    blocks = _blocks(text)
     if fmt == "vtt":
-        if not lines[0].lstrip().startswith("WEBVTT") or (
-                lines[0].lstrip()[6:7] not in ("", " ", "\t")):
-            raise ImportRefused(filename, "not a WebVTT file (line 1 must start with "
-                                          "'WEBVTT')")
-        while i < len(lines) and lines[i].strip():  # header block
-            i += 1
-    cues: list[_Cue] = []
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        block_start = i
-        block = []
-        while i < len(lines) and lines[i].strip():
-            block.append(lines[i])
-            i += 1
+        first = text[:text.find("\n")] if "\n" in text else text
+        if not first.lstrip().startswith("WEBVTT") or first.lstrip()[6:7] not in ("", " ", "\t"):
+            raise ImportRefused(filename, "not a WebVTT file (line 1 must start with 'WEBVTT')")
+        next(blocks, None)  # the header block
+    cue: _Cue | None = None  # held back one block: a stray blank line inside cue text continues it
+    for block_start, block in blocks:
         first = block[0].strip()
         if fmt == "vtt" and re.match(r"^(NOTE|STYLE|REGION)(\s|$)", first):
             continue
         timing_at = next((k for k, line in enumerate(block) if "-->" in line), None)
         if timing_at is None:
-            if cues and not first.isdigit():  # a stray blank line inside cue text
-                cues[-1].lines.extend(block)
+            if cue is not None and not first.isdigit():
+                cue.lines.extend(block)
                 continue
-            raise ImportRefused(filename, f"line {block_start + 1}: expected a cue "
-                                          "timing line like '00:00:01"
+            raise ImportRefused(filename, f"line {block_start}: expected a cue timing line like '00:00:01"
                                           f"{',' if fmt == 'srt' else '.'}000 --> ...'")
         if timing_at > 1:
-            raise ImportRefused(filename, f"line {block_start + 1}: unexpected text "
-                                          "before the cue timing")
-        lineno = block_start + timing_at + 1
+            raise ImportRefused(filename, f"line {block_start}: unexpected text before the cue timing")
         m = _TIMING.match(block[timing_at])
         start = _ts_ms(m.groups()[:4]) if m else None
         end = _ts_ms(m.groups()[4:]) if m else None
         if start is None or end is None:
-            raise ImportRefused(filename, f"line {lineno}: malformed timestamp "
+            raise ImportRefused(filename, f"line {block_start + timing_at}: malformed timestamp "
                                           f"{block[timing_at].strip()!r}")
-        cues.append(_Cue(start, end, block[timing_at + 1:]))
-    if not cues:
-        raise ImportRefused(filename, f"line {len(lines)}: no subtitle cues found")
-    return cues
+        if cue is not None:
+            yield cue
+        cue = _Cue(start, end, block[timing_at + 1:])
+    if cue is None:
+        raise ImportRefused(filename, f"line {text.count(chr(10)) + 1}: no subtitle cues found")
+    yield cue
 
 
 def _cue_segments(cue: _Cue) -> list[tuple[str | None, str]]:
@@ -112,25 +130,32 @@ def _cue_segments(cue: _Cue) -> list[tuple[str | None, str]]:
     return segs
 
 
+def _items(filename: str, fmt: str, text: str) -> Iterator[tuple[str | None, str, int, int]]:
+    """Every cue's (voice, text, start ms, end ms) runs in file order."""
+    for cue in _parse_cues(filename, fmt, text):
+        for voice, seg in _cue_segments(cue):
+            yield voice, seg, cue.start_ms, cue.end_ms
+
+
+def _trust_prefixes(filename: str, fmt: str, text: str) -> bool:
+    """Zoom writes "Name: text"; only trust it when most unvoiced cues do so (a first, counting pass)."""
+    unvoiced = prefixed = 0
+    for voice, seg, _, _ in _items(filename, fmt, text):
+        if voice is None:
+            unvoiced += 1
+            prefixed += _PREFIX.match(seg) is not None
+    return unvoiced > 0 and prefixed * 2 >= unvoiced
+
+
 def read_subtitles(filename: str, fmt: str, text: str, encoding: str,
                     notices: list[str]) -> SourceText:
-    cues = _parse_cues(filename, fmt, text)
-    items: list[tuple[str | None, str, int, int]] = []
-    for cue in cues:
-        for voice, seg in _cue_segments(cue):
-            items.append((voice, seg, cue.start_ms, cue.end_ms))
-    # Zoom writes "Name: text"; only trust it when most unvoiced cues do so.
-    unvoiced = [k for k, it in enumerate(items) if it[0] is None]
-    prefixed = {k: _PREFIX.match(items[k][1]) for k in unvoiced}
-    if unvoiced and sum(1 for m in prefixed.values() if m) * 2 >= len(unvoiced):
-        for k, m in prefixed.items():
-            if m:
-                _, seg, s, e = items[k]
-                items[k] = (m.group(1).strip(), seg[m.end():], s, e)
+    trust_prefixes = _trust_prefixes(filename, fmt, text)
     # Same speaker: merge. No speaker: merge until a pause or a long paragraph.
     builder = ParagraphBuilder()
     run: _Run | None = None
-    for label, seg, start, end in items:
+    for label, seg, start, end in _items(filename, fmt, text):
+        if label is None and trust_prefixes and (m := _PREFIX.match(seg)):
+            label, seg = m.group(1).strip(), seg[m.end():]
         if run is not None and run.label == label and (
                 label is not None
                 or (start - run.end_ms < _SRT_GAP_MS and run.chars <= _SRT_MAX_CHARS)):
