@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -57,34 +57,6 @@ def _open_zip(filename: str, data: bytes, kind: str) -> zipfile.ZipFile:
         raise ImportRefused(filename, f"refused: the archive expands to {format_mb(total)} MB "
                                       f"(limit {format_mb(_ZIP_MAX_TOTAL)} MB)")
     return zf
-
-
-def _zip_xml(zf: zipfile.ZipFile, member: str, filename: str, kind: str,
-             required: bool = True) -> Element | None:
-    """Parse one archive member with defusedxml (no DTDs, no entities)."""
-    try:
-        info = zf.getinfo(member)
-    except KeyError:
-        if required:
-            raise ImportRefused(filename, f"corrupt {kind} file ({member} is "
-                                          "missing)") from None
-        return None
-    try:
-        with zf.open(info) as fh:
-            raw = fh.read(info.file_size + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
-        raise ImportRefused(filename, f"corrupt {kind} file (cannot read {member}: "
-                                      f"{exc})") from None
-    if len(raw) > info.file_size:
-        raise ImportRefused(filename, f"refused: {member} is larger than declared")
-    try:
-        return SafeET.fromstring(raw, forbid_dtd=True)
-    except DefusedXmlException:
-        raise ImportRefused(filename, f"refused: {member} contains a DTD or entity "
-                                      "declarations") from None
-    except ParseError as exc:
-        raise ImportRefused(filename, f"corrupt {kind} file (XML error in {member}: "
-                                      f"{exc})") from None
 
 
 def _local(tag: object) -> str:
@@ -170,11 +142,9 @@ def _w_attr(el: Element, name: str) -> str | None:
     return None
 
 
-def _bold_styles(styles: Element | None) -> set[str]:
+def _bold_styles(styles: Iterable[Element]) -> set[str]:
     """Character/paragraph style ids whose run properties switch bold on."""
     bold: set[str] = set()
-    if styles is None:
-        return bold
     for style in styles:
         if _local(style.tag) != "style":
             continue
@@ -263,35 +233,39 @@ class _DocxReader:
             self.block(child)
 
 
-def _body_blocks(zf: zipfile.ZipFile, filename: str) -> Iterator[Element]:
-    """Each direct child of <w:body> once it is parsed, then dropped: memory holds one block at a time, not the
-    whole tree (a compressed document.xml of tiny runs cost 695 MB as one tree). defusedxml refuses DTDs."""
+def _xml_blocks(zf: zipfile.ZipFile, filename: str, kind: str, member: str, container: tuple[str, ...],
+                missing: str) -> Iterator[Element]:
+    """Each child of the `container` element (local names below the root) once it is parsed, then dropped.
+
+    Memory holds one block at a time, not the whole tree (a compressed document.xml of tiny runs cost 695 MB
+    as one tree). defusedxml refuses DTDs; `missing` says what is wrong when there is no container.
+    """
     try:
-        info = zf.getinfo("word/document.xml")
+        info = zf.getinfo(member)
     except KeyError:
-        raise ImportRefused(filename, "corrupt .docx file (word/document.xml is missing)") from None
-    body = None
-    depth = 0
+        raise ImportRefused(filename, f"corrupt {kind} file ({member} is missing)") from None
+    holder: Element | None = None
+    path: list[str] = []
     try:
         with zf.open(info) as fh:
             for event, el in SafeET.iterparse(fh, events=("start", "end"), forbid_dtd=True):
                 if event == "start":
-                    depth += 1
-                    if depth == 2 and _local(el.tag) == "body":
-                        body = el
+                    path.append(_local(el.tag))
+                    if holder is None and tuple(path[1:]) == container:
+                        holder = el
                     continue
-                depth -= 1
-                if depth == 2 and body is not None:  # a block of the body has ended
-                    yield el
-                    body.remove(el)
+                path.pop()
+                if holder is not None and len(path) == len(container) + 1 and tuple(path[1:]) == container:
+                    yield el  # a block of the container has ended
+                    holder.remove(el)
     except DefusedXmlException:
-        raise ImportRefused(filename, "refused: word/document.xml contains a DTD or entity declarations") from None
+        raise ImportRefused(filename, f"refused: {member} contains a DTD or entity declarations") from None
     except ParseError as exc:
-        raise ImportRefused(filename, f"corrupt .docx file (XML error in word/document.xml: {exc})") from None
+        raise ImportRefused(filename, f"corrupt {kind} file (XML error in {member}: {exc})") from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
-        raise ImportRefused(filename, f"corrupt .docx file (cannot read word/document.xml: {exc})") from None
-    if body is None:
-        raise ImportRefused(filename, "corrupt .docx file (document has no body)")
+        raise ImportRefused(filename, f"corrupt {kind} file (cannot read {member}: {exc})") from None
+    if holder is None:
+        raise ImportRefused(filename, f"corrupt {kind} file ({missing})")
 
 
 def _bold_label(segs: list[tuple[str, bool]]) -> tuple[str | None, str]:
@@ -336,9 +310,11 @@ def read_docx(filename: str, data: bytes) -> SourceText:
     counts: dict[str, int] = {}
     changes = 0
     with zf:
-        styles = _zip_xml(zf, "word/styles.xml", filename, ".docx", required=False)
+        # Read a style at a time too, keeping only the bold ones' ids: Word's styles.xml is megabytes as a tree.
+        styles = (_xml_blocks(zf, filename, ".docx", "word/styles.xml", (), "no styles")
+                  if "word/styles.xml" in zf.namelist() else ())
         reader = _DocxReader(_bold_styles(styles))
-        for block in _body_blocks(zf, filename):
+        for block in _xml_blocks(zf, filename, ".docx", "word/document.xml", ("body",), "document has no body"):
             reader.block_element(block)
             changes += _count_changes(block)
             for el in block.iter():
@@ -404,35 +380,29 @@ def _odt_cell(cell: Element) -> str:
 
 
 def _odt_block(el: Element, builder: ParagraphBuilder) -> None:
-    for child in el:
-        name = _local(child.tag)
-        if name in ("p", "h"):
-            builder.add(_odt_paragraph(child))
-        elif name == "table":
-            rows = [[_odt_cell(c) for c in row if _local(c.tag) == "table-cell"]
-                    for row in _odt_rows(child)]
-            _add_table(builder, rows)
-        elif name not in _ODT_SKIP:
+    """One block of the text body: a paragraph or heading, a table, or a wrapper (list, section) holding more."""
+    name = _local(el.tag)
+    if name in ("p", "h"):
+        builder.add(_odt_paragraph(el))
+    elif name == "table":
+        rows = [[_odt_cell(c) for c in row if _local(c.tag) == "table-cell"]
+                for row in _odt_rows(el)]
+        _add_table(builder, rows)
+    elif name not in _ODT_SKIP:
+        for child in el:
             _odt_block(child, builder)
 
 
 def read_odt(filename: str, data: bytes) -> SourceText:
-    zf = _open_zip(filename, data, ".odt")
-    with zf:
-        content = _zip_xml(zf, "content.xml", filename, ".odt")
-    assert content is not None
-    body = next((c for c in content if _local(c.tag) == "body"), None)
-    text_el = None if body is None else next(
-        (c for c in body if _local(c.tag) == "text"), None)
-    if text_el is None:
-        raise ImportRefused(filename, "corrupt .odt file (no text body; is this a "
-                                      "text document?)")
     builder = ParagraphBuilder()
-    _odt_block(text_el, builder)
     counts: dict[str, int] = {}
-    for el in text_el.iter():
-        name = _local(el.tag)
-        counts[name] = counts.get(name, 0) + 1
+    with _open_zip(filename, data, ".odt") as zf:
+        for block in _xml_blocks(zf, filename, ".odt", "content.xml", ("body", "text"),
+                                 "no text body; is this a text document?"):
+            _odt_block(block, builder)
+            for el in block.iter():
+                name = _local(el.tag)
+                counts[name] = counts.get(name, 0) + 1
     notices = []
     if counts.get("changed-region"):
         notices.append(f"{_plural(counts['changed-region'], 'tracked change')}: "

@@ -7,14 +7,21 @@ the figures for the largest files are in bench/README.md (bench/large_import_ben
 
 from __future__ import annotations
 
+import io
 import tracemalloc
+import zipfile
+from xml.sax.saxutils import escape
 
 import pytest
+from docx import Document as DocxDocument
+from odf.opendocument import OpenDocumentText
+from odf.text import P
 from sqlalchemy import select
 
 from cases import importer
 from cases.importer import preview_import, store_import
 from cases.projects import create_case, create_project, get_case, get_project
+from cases.readers import read_source
 from cases.sources import Paragraph, ParagraphList
 from cases.speakers import DetectedTurn, TurnList
 from store.db import read_session, write_session
@@ -104,3 +111,62 @@ def test_storing_in_batches_gives_the_rows_of_one_batch(engine, monkeypatch, tur
     assert [t[0] for t in turns] == list(range(40)) and [s[0] for s in sentences] == list(range(160))
     assert {t[5] for t in turns} == {"I", "R"}
     assert stored["batched"] == stored["whole"]
+
+
+def _with_blocks(data: bytes, member: str, before: str, blocks: str) -> bytes:
+    """The same package with `blocks` inserted into `member` just before the first `before`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == member:
+                xml = content.decode("utf-8")
+                at = xml.index(before)
+                content = (xml[:at] + blocks + xml[at:]).encode("utf-8")
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def docx_bytes(doc) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def _read_peak(filename: str, data: bytes) -> tuple[int, int]:
+    """(peak bytes allocated while reading, number of paragraphs)."""
+    tracemalloc.start()
+    try:
+        paragraphs = len(read_source(filename, data).paragraphs)
+        return tracemalloc.get_traced_memory()[1], paragraphs
+    finally:
+        tracemalloc.stop()
+
+
+def _runs(i: int, run: str) -> str:
+    return "".join(run.format(escape(word)) for word in f"{'IR'[i % 2]}: {WORDS[i % len(WORDS)]} {i}".split())
+
+
+def test_a_word_file_of_tiny_runs_is_read_a_block_at_a_time():
+    doc = DocxDocument()
+    doc.add_paragraph("Interview")
+    run = '<w:r><w:rPr><w:lang w:val="nl-NL"/></w:rPr><w:t xml:space="preserve">{} </w:t></w:r>'
+    blocks = "".join(f"<w:p>{_runs(i, run)}</w:p>" for i in range(8_000))
+    data = _with_blocks(docx_bytes(doc), "word/document.xml", "<w:sectPr", blocks)
+    peak, paragraphs = _read_peak("runs.docx", data)
+    assert paragraphs == 8_001
+    # As one tree the XML (about 1.7 MB here) took about ten times its size; a block at a time, a fraction of it.
+    assert peak < len(blocks) // 2, f"{peak:,} bytes at the peak for {len(blocks):,} bytes of XML"
+
+
+def test_an_opendocument_file_of_tiny_spans_is_read_a_block_at_a_time():
+    doc = OpenDocumentText()
+    doc.text.addElement(P(text="Interview"))
+    buffer = io.BytesIO()
+    doc.write(buffer)
+    run = '<text:span text:style-name="T1">{} </text:span>'
+    blocks = "".join(f"<text:p>{_runs(i, run)}</text:p>" for i in range(8_000))
+    data = _with_blocks(buffer.getvalue(), "content.xml", "</office:text>", blocks)
+    peak, paragraphs = _read_peak("runs.odt", data)
+    assert paragraphs == 8_001
+    assert peak < len(blocks) // 2, f"{peak:,} bytes at the peak for {len(blocks):,} bytes of XML"
