@@ -1,9 +1,9 @@
 """The large files of the bounded-import benchmark (issue 11), generated seeded and in memory.
 
 Each kind is the shape the issue measured: a 50 MB plain-text transcript, a one-million-cue subtitle file
-(about 43 MB, two Zoom-style speakers taking turns cue by cue, so every cue is a turn), a 3.3 MB .docx whose
-document.xml expands to about 45 MB of real-looking runs, and a small .docx (about 72 KB) whose XML is mostly
-markup (about 130 KB here). Text comes from the import benchmark's corpus generator (Dutch-like words, some German).
+(about 43 MB, two Zoom-style speakers taking turns cue by cue, so every cue is a turn; as SubRip the same cues
+number themselves), a .docx whose document.xml expands to about 45 MB of real-looking runs, a small .docx
+(about 130 KB here; the issue's was 72 KB) whose XML is mostly markup, and an .odt like the large .docx. Text comes from the import benchmark's corpus generator (Dutch-like words, some German).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from bench.corpus import generate_corpus
 
-KINDS = ("text", "vtt", "docx", "docx-small")
+KINDS = ("text", "vtt", "srt", "docx", "docx-small", "odt")
 
 
 def _corpus_lines(words: int, seed: int) -> list[str]:
@@ -31,27 +31,30 @@ def text_file(megabytes: float = 50, seed: int = 7) -> tuple[str, bytes]:
     return "large.txt", data[:cut if cut > 0 else limit] + b"\n"
 
 
-def vtt_file(cues: int = 1_000_000, seed: int = 7) -> tuple[str, bytes]:
-    """WebVTT with `cues` short cues, "A: ..." and "B: ..." taking turns (each cue its own turn)."""
+def vtt_file(cues: int = 1_000_000, seed: int = 7, srt: bool = False) -> tuple[str, bytes]:
+    """WebVTT (or SubRip) with `cues` short cues, "A: ..." and "B: ..." taking turns (each cue its own turn).
+    SubRip numbers its cues and writes a comma before the milliseconds, so the same cues make a larger file."""
     rng = random.Random(seed)
     words = " ".join(_corpus_lines(max(2_000, cues // 20), seed)).split()
     words = [w for w in words if w not in ("I:", "R:")]
     out = io.StringIO()
-    out.write("WEBVTT\n\n")
+    if not srt:
+        out.write("WEBVTT\n\n")
     ms = 0
     for i in range(cues):
         length = rng.randint(900, 2_400)
         start, ms = ms, ms + length
         text = " ".join(words[(i * 3 + k) % len(words)] for k in range(rng.randint(1, 2)))
-        out.write(f"{_stamp(start)} --> {_stamp(ms)}\n{'AB'[i % 2]}: {text}\n\n")
-    return "large.vtt", out.getvalue().encode("utf-8")
+        number = f"{i + 1}\n" if srt else ""
+        out.write(f"{number}{_stamp(start, srt)} --> {_stamp(ms, srt)}\n{'AB'[i % 2]}: {text}\n\n")
+    return ("large.srt" if srt else "large.vtt"), out.getvalue().encode("utf-8")
 
 
-def _stamp(ms: int) -> str:
+def _stamp(ms: int, srt: bool = False) -> str:
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, milli = divmod(rest, 1_000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{milli:03d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{',' if srt else '.'}{milli:03d}"
 
 
 _CONTENT_TYPES = (
@@ -100,6 +103,34 @@ def docx_file(xml_megabytes: float = 45, seed: int = 7, words_per_run: int = 8,
     return name, out.getvalue()
 
 
+_ODT_CONTENT = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+                'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+                "<office:body><office:text>{}</office:text></office:body></office:document-content>")
+
+
+def odt_file(xml_megabytes: float = 45, seed: int = 7, words_per_span: int = 8) -> tuple[str, bytes]:
+    """An OpenDocument text whose content.xml is about `xml_megabytes` MB of paragraphs of styled spans."""
+    target = int(xml_megabytes * 1_000_000)
+    lines = _corpus_lines(max(200, int(1.25 * target / (7 + 40 / words_per_span))), seed)
+    body = io.StringIO()
+    size = 0
+    for line in lines:
+        words = line.split(" ")
+        spans = "".join(f'<text:span text:style-name="T1">{escape(" ".join(words[k:k + words_per_span]))} '
+                        f"</text:span>" for k in range(0, len(words), words_per_span))
+        paragraph = f'<text:p text:style-name="P1">{spans}</text:p>'
+        if size + len(paragraph) > target:
+            break
+        body.write(paragraph)
+        size += len(paragraph)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")  # stored, first
+        zf.writestr("content.xml", _ODT_CONTENT.format(body.getvalue()))
+    return "large.odt", out.getvalue()
+
+
 def small_docx_file(seed: int = 7) -> tuple[str, bytes]:
     """About 72 KB of .docx that expands to a few MB of XML: one word per run, so markup outweighs text."""
     return docx_file(xml_megabytes=6, seed=seed, words_per_run=1, name="small.docx")
@@ -111,6 +142,10 @@ def make(kind: str, seed: int = 7) -> tuple[str, bytes]:
         return text_file(seed=seed)
     if kind == "vtt":
         return vtt_file(seed=seed)
+    if kind == "srt":
+        return vtt_file(seed=seed, srt=True)
+    if kind == "odt":
+        return odt_file(seed=seed)
     if kind == "docx":
         return docx_file(seed=seed)
     if kind == "docx-small":
