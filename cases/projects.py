@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store.bulk import insert_unless_present
 from store.errors import Refused
 from store.events import record_event
 from store.models import Case, CaseDocument, Coder, Document, Person, Project
@@ -67,12 +68,16 @@ def get_project(session: Session, ref: str) -> Project:
 
 def get_or_create_coder(session: Session, project: Project, name: str, *, actor: str | None = None) -> tuple[Coder, bool]:
     name = clean_name(name, "coder")
-    coder = session.scalar(select(Coder).where(Coder.project_id == project.id, Coder.name == name))
+    found = select(Coder).where(Coder.project_id == project.id, Coder.name == name)
+    coder = session.scalar(found)
     if coder is not None:
         return coder, False
-    coder = Coder(project_id=project.id, name=name)
-    session.add(coder)
-    session.flush()
+    # Two people may start with the same new name at once: one row is made, the other reads it, neither fails.
+    made = insert_unless_present(session, Coder, ("project_id", "name"), project_id=project.id, name=name,
+                                 guid=uuid.uuid4())
+    if made is None:
+        return session.scalars(found.execution_options(populate_existing=True)).one(), False
+    coder = session.get_one(Coder, made)
     record_event(session, project_guid=project.guid, actor=actor or name, action="create", entity="coder",
                  entity_guid=coder.guid, after={"name": name})
     return coder, True

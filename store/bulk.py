@@ -12,6 +12,8 @@ import time
 from collections.abc import Sequence
 
 from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
@@ -50,3 +52,15 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
     statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
                  f"VALUES ({', '.join([mark] * len(columns))})")
     connection.exec_driver_sql(statement, list(rows))
+
+
+def insert_unless_present(session: Session, model: type, unique: Sequence[str], **values: object) -> int | None:
+    """Insert one row unless a row with the same `unique` columns exists; returns the new id, or None.
+
+    Two transactions doing this at once leave one row and no error on either database (INSERT … ON CONFLICT DO
+    NOTHING): on PostgreSQL the second waits for the first to commit, and then reads its row.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(model).values(**values)  # type: ignore[arg-type]
+                 .on_conflict_do_nothing(index_elements=list(unique)).returning(model.id))  # type: ignore[attr-defined]
+    return session.scalar(statement)

@@ -1,0 +1,65 @@
+"""Concurrent writes from several processes on one database (issue 12): what two people do at the same moment
+leaves one row and no error, on SQLite and on PostgreSQL.
+
+Each worker is its own process with its own engine, as two app instances or two CLI calls are; a barrier
+before every round lines them up so that their transactions overlap.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from sqlalchemy import func, select
+
+from cases.projects import create_project, get_or_create_coder, get_project
+from store.db import get_engine, read_session, write_session
+from store.models import Coder, Event
+
+WORKERS = 4
+ROUNDS = 12
+
+
+def _take_new_names(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
+    """Every round, all workers ask for the same new coder name at once; report what each got or the error."""
+    engine = get_engine(url)
+    got = []
+    for round_ in range(ROUNDS):
+        barrier.wait(timeout=120)
+        try:
+            with write_session(engine) as session:
+                coder, created = get_or_create_coder(session, get_project(session, "Samen"), f"Nieuw {round_}")
+                got.append((round_, str(coder.guid), created))
+        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
+            got.append((round_, f"{type(exc).__name__}: {exc}", None))
+    engine.dispose()
+    results.put((worker, got))
+
+
+def run_workers(target, url: str) -> list[tuple[int, list]]:  # type: ignore[no-untyped-def]
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(WORKERS), context.Queue()
+    workers = [context.Process(target=target, args=(url, barrier, results, k)) for k in range(WORKERS)]
+    for w in workers:
+        w.start()
+    out = [results.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    return out
+
+
+def test_people_taking_the_same_new_coder_name_at_once_get_one_coder(db_url):
+    engine = get_engine(db_url)
+    with write_session(engine) as session:
+        create_project(session, "Samen")
+    outcomes = run_workers(_take_new_names, db_url)
+    errors = [got for _, rounds in outcomes for got in rounds if got[2] is None]
+    assert errors == []
+    for round_ in range(ROUNDS):
+        answers = [got for _, rounds in outcomes for got in rounds if got[0] == round_]
+        assert len({guid for _, guid, _ in answers}) == 1, answers  # everybody got the same coder
+        assert sum(created for _, _, created in answers) == 1, answers  # and exactly one of them made it
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Coder)) == ROUNDS
+        assert session.scalar(select(func.count()).select_from(Event)
+                              .where(Event.entity == "coder", Event.action == "create")) == ROUNDS
