@@ -64,6 +64,7 @@ def apply_coding(
     version_id, version_number, length = version
     if not (0 <= start < end <= length):
         raise Refused(f"span {start}–{end} is outside document '{document.title}' (0–{length}, start before end)")
+    writer.lock_span_checks(document.id, coder.id)
     codes = writer.codes(project.id, keys, document.id, version_id, coder.id, start, end)
     if codes is None:  # a missing, ambiguous, folder or switched-off code: say which, as find_code does
         _refuse_codes(session, project, keys)
@@ -138,6 +139,9 @@ def code_span(
             if d.begin:
                 writer.cursor.execute(d.begin)
             found = writer.target(project_hex, document.hex, name, keys, start, end)
+            if found is not None and d.lock_sql:  # the check again once no other Apply of this coder can run
+                writer.lock_span_checks(found[0].document_id, found[0].coder_id)
+                found = writer.target(project_hex, document.hex, name, keys, start, end)
             if found is not None and 0 <= start < end <= found[0].length and not all(c.done for c in found[1]):
                 target, codes = found
                 _, segment_guid = writer.insert(
@@ -263,6 +267,7 @@ class _Dialect:
         # SQLAlchemy connections; `code_span` works on the pool's connection); PostgreSQL's driver begins by itself.
         self.begin = "BEGIN IMMEDIATE" if dialect.name == "sqlite" else None
         self.returning = dialect.name != "sqlite"  # SQLite gives lastrowid; PostgreSQL needs RETURNING
+        self.lock_sql = "SELECT pg_advisory_xact_lock(%s, %s)" if dialect.name == "postgresql" else None
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
 
         def sql(statement: str) -> str:
@@ -317,6 +322,14 @@ class _Writer:
         rows = self.cursor.fetchall()
         codes = self._codes(wanted, [row[6:] for row in rows])
         return (_Target(*rows[0][:6]), codes) if codes is not None else None
+
+    def lock_span_checks(self, document_id: int, coder_id: int) -> None:
+        """Hold one coder's codings of one document for the rest of this transaction, so that the "already coded"
+        check and the insert after it are one step: two Applies of the same span at the same moment store one
+        coding (the second sees the first's and is refused). SQLite's BEGIN IMMEDIATE already lets one writer in
+        at a time; PostgreSQL takes a transaction-scoped advisory lock on (document, coder)."""
+        if self.d.lock_sql:
+            self.cursor.execute(self.d.lock_sql, (document_id, coder_id))
 
     def text_version(self, document_id: int, version: int) -> tuple[int, int, int] | None:
         self.cursor.execute(self.d.version_sql, (document_id, version))

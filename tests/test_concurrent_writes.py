@@ -11,9 +11,13 @@ import multiprocessing
 
 from sqlalchemy import func, select
 
-from cases.projects import create_project, get_or_create_coder, get_project
+from cases.documents import list_documents
+from cases.importer import preview_import, store_import
+from cases.projects import create_case, create_project, get_or_create_coder, get_project
+from codebooks.service import adopt_codebook
 from store.db import get_engine, read_session, write_session
-from store.models import Coder, Event
+from store.errors import Refused
+from store.models import Coder, Coding, Event, Segment
 
 WORKERS = 4
 ROUNDS = 12
@@ -63,3 +67,48 @@ def test_people_taking_the_same_new_coder_name_at_once_get_one_coder(db_url):
         assert session.scalar(select(func.count()).select_from(Coder)) == ROUNDS
         assert session.scalar(select(func.count()).select_from(Event)
                               .where(Event.entity == "coder", Event.action == "create")) == ROUNDS
+
+
+TEXT = "\n".join(f"R: Zin nummer {i} over het netwerk en de gemeente." for i in range(ROUNDS)) + "\n"
+
+
+def _code_the_same_span(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
+    """Every round, all workers Apply the same code to the same span as the same coder (two browser tabs, a
+    double click), through the Coding page's own write; report each outcome."""
+    from coding.codings import code_span
+
+    engine = get_engine(url)
+    with read_session(engine) as session:
+        project = get_project(session, "Samen")
+        project_guid, document_guid = project.guid, list_documents(session, project)[0].guid
+    got = []
+    for round_ in range(ROUNDS):
+        start = TEXT.index(f"Zin nummer {round_} ")
+        barrier.wait(timeout=120)
+        try:
+            code_span(engine, project_guid, document_guid, "Sanne", start, start + 14, ["vc.applied"])
+            got.append((round_, "stored"))
+        except Refused as exc:
+            got.append((round_, f"refused: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
+            got.append((round_, f"error {type(exc).__name__}: {exc}"))
+    engine.dispose()
+    results.put((worker, got))
+
+
+def test_the_same_coder_applying_the_same_code_to_the_same_span_at_once_stores_one_coding(db_url):
+    engine = get_engine(db_url)
+    with write_session(engine) as session:
+        project = create_project(session, "Samen")
+        adopt_codebook(session, project, "value-creation")
+        store_import(session, project, preview_import("samen.txt", TEXT.encode()),
+                     cases=[create_case(session, project, "Oost")])
+        get_or_create_coder(session, project, "Sanne")
+    outcomes = run_workers(_code_the_same_span, db_url)
+    for round_ in range(ROUNDS):
+        answers = sorted(got for _, rounds in outcomes for got in rounds if got[0] == round_)
+        assert [a for _, a in answers].count("stored") == 1, answers
+        assert all(a == "stored" or "already coded" in a for _, a in answers), answers
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Coding)) == ROUNDS
+        assert session.scalar(select(func.count()).select_from(Segment)) == ROUNDS
