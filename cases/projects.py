@@ -73,8 +73,7 @@ def get_or_create_coder(session: Session, project: Project, name: str, *, actor:
     if coder is not None:
         return coder, False
     # Two people may start with the same new name at once: one row is made, the other reads it, neither fails.
-    made = insert_unless_present(session, Coder, ("project_id", "name"), project_id=project.id, name=name,
-                                 guid=uuid.uuid4())
+    made = insert_unless_present(session, Coder, ("project_id", "name"), project_id=project.id, name=name)
     if made is None:
         return session.scalars(found.execution_options(populate_existing=True)).one(), False
     coder = session.get_one(Coder, made)
@@ -90,11 +89,11 @@ def list_coders(session: Session, project: Project) -> list[Coder]:
 
 def create_case(session: Session, project: Project, name: str, *, description: str = "", actor: str = "system") -> Case:
     name = clean_name(name, "case")
-    if session.scalar(select(Case.id).where(Case.project_id == project.id, Case.name == name)) is not None:
+    made = insert_unless_present(session, Case, ("project_id", "name"), project_id=project.id, name=name,
+                                 description=description)
+    if made is None:  # taken before, or by someone else a moment ago: the same answer either way
         raise Refused(f"project '{project.name}' already has a case named '{name}'")
-    case = Case(project_id=project.id, name=name, description=description)
-    session.add(case)
-    session.flush()
+    case = session.get_one(Case, made)
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="case",
                  entity_guid=case.guid, after={"name": name})
     return case

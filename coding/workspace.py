@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cases.documents import current_text_version, document_sentences, document_turns, turn_label
 from codebooks.service import code_label, find_code
+from store.bulk import insert_unless_present
 from store.errors import Refused
 from store.events import record_event
 from coding.ownership import coding_authors, others_codes_on, pins_on, removal_blocker
@@ -192,11 +193,12 @@ def add_code_to_segment(session: Session, project: Project, guid: uuid.UUID | st
                         actor: str) -> Coding:
     segment = segment_by_guid(session, project, guid)
     code = _codable(session, project, code_key)
-    if session.scalar(select(Coding.id).where(Coding.segment_id == segment.id, Coding.code_id == code.id)):
+    # Checked by the insert itself: two people adding the code at the same moment get one coding, and the later
+    # one the same answer as if they had clicked a second later.
+    made = insert_unless_present(session, Coding, ("segment_id", "code_id"), segment_id=segment.id, code_id=code.id)
+    if made is None:
         raise Refused(f"this segment already has code '{code.key}'")
-    coding = Coding(segment_id=segment.id, code_id=code.id)
-    session.add(coding)
-    session.flush()
+    coding = session.get_one(Coding, made)
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="coding",
                  entity_guid=coding.guid, after={"segment": str(segment.guid), "code": code.key,
                                                  "document": _document_guid(session, segment)})

@@ -58,7 +58,8 @@ def insert_unless_present(session: Session, model: type, unique: Sequence[str], 
     """Insert one row unless a row with the same `unique` columns exists; returns the new id, or None.
 
     Two transactions doing this at once leave one row and no error on either database (INSERT … ON CONFLICT DO
-    NOTHING): on PostgreSQL the second waits for the first to commit, and then reads its row.
+    NOTHING): on PostgreSQL the second waits for the first to commit, and then reads its row. Column defaults
+    (guid, times) are filled in as for any insert.
     """
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (insert(model).values(**values)  # type: ignore[arg-type]

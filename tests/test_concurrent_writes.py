@@ -17,7 +17,7 @@ from cases.projects import create_case, create_project, get_or_create_coder, get
 from codebooks.service import adopt_codebook
 from store.db import get_engine, read_session, write_session
 from store.errors import Refused
-from store.models import Coder, Coding, Event, Segment
+from store.models import Case, Coder, Coding, Event, Segment
 
 WORKERS = 4
 ROUNDS = 12
@@ -112,3 +112,57 @@ def test_the_same_coder_applying_the_same_code_to_the_same_span_at_once_stores_o
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Coding)) == ROUNDS
         assert session.scalar(select(func.count()).select_from(Segment)) == ROUNDS
+
+
+def _add_the_same_things(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
+    """Every round, all workers make the same new case and add the same code to the same segment at once."""
+    from coding.workspace import add_code_to_segment
+
+    engine = get_engine(url)
+    got = []
+    for round_ in range(ROUNDS):
+        barrier.wait(timeout=120)
+        for what, write in (("case", lambda s, p, r=round_: create_case(s, p, f"Netwerk {r}")),
+                            ("code", lambda s, p, r=round_: add_code_to_segment(
+                                s, p, _segment_of_round(s, r), "vc.potential", actor="Sanne"))):
+            try:
+                with write_session(engine) as session:
+                    write(session, get_project(session, "Samen"))
+                got.append((round_, what, "stored"))
+            except Refused as exc:
+                got.append((round_, what, f"refused: {exc}"))
+            except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
+                got.append((round_, what, f"error {type(exc).__name__}: {exc}"))
+    engine.dispose()
+    results.put((worker, got))
+
+
+def _segment_of_round(session, round_: int) -> str:  # type: ignore[no-untyped-def]
+    return str(session.scalars(select(Segment.guid).order_by(Segment.start)).all()[round_])
+
+
+def test_making_the_same_case_or_adding_the_same_code_at_once_gives_one_row_and_a_plain_answer(db_url):
+    from coding.codings import apply_coding
+
+    engine = get_engine(db_url)
+    with write_session(engine) as session:
+        project = create_project(session, "Samen")
+        adopt_codebook(session, project, "value-creation")
+        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
+                                cases=[create_case(session, project, "Oost")])
+        sanne, _ = get_or_create_coder(session, project, "Sanne")
+        for round_ in range(ROUNDS):
+            start = TEXT.index(f"Zin nummer {round_} ")
+            apply_coding(session, project, document, sanne, start, start + 14, ["vc.applied"])
+    outcomes = run_workers(_add_the_same_things, db_url)
+    expected = {"case": "already has a case named", "code": "already has code 'vc.potential'"}
+    for round_ in range(ROUNDS):
+        for what, refusal in expected.items():
+            answers = [a for _, rounds in outcomes for r, w, a in rounds if (r, w) == (round_, what)]
+            assert answers.count("stored") == 1, answers
+            assert all(a == "stored" or refusal in a for a in answers), answers
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == ROUNDS + 1
+        assert session.scalar(select(func.count()).select_from(Coding)) == 2 * ROUNDS
+        assert session.scalar(select(func.count()).select_from(Event).where(
+            Event.entity.in_(("case", "coding")), Event.action == "create")) == 2 * ROUNDS + 1
