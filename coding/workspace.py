@@ -133,10 +133,16 @@ def sentence_span(session: Session, document: Document, offset: int) -> tuple[in
 # --- edits ---------------------------------------------------------------------------------------
 
 def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -> Segment:
-    """A segment of this project by guid (refused when it belongs to another project)."""
+    """A segment of this project by guid (refused when it belongs to another project), locked for this write.
+
+    Every change starts here or in `_coding`: the row is read under its lock (PostgreSQL: FOR UPDATE; SQLite lets
+    one writer in at a time anyway), so a change's "before" is what the change replaced, and two changes of one
+    segment at the same moment happen one after the other, the later one seeing the earlier's result.
+    """
     guid = guid if isinstance(guid, uuid.UUID) else uuid.UUID(str(guid))
     segment = session.scalar(
         select(Segment).join(Document).where(Segment.guid == guid, Document.project_id == project.id)
+        .with_for_update(of=Segment).execution_options(populate_existing=True)
     )
     if segment is None:
         raise Refused(f"no segment {guid} in project '{project.name}'")
@@ -145,8 +151,9 @@ def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -
 
 def _coding(session: Session, project: Project, guid: uuid.UUID | str) -> Coding:
     guid = guid if isinstance(guid, uuid.UUID) else uuid.UUID(str(guid))
-    coding = session.scalar(
+    coding = session.scalar(  # locked, as in segment_by_guid
         select(Coding).join(Segment).join(Document).where(Coding.guid == guid, Document.project_id == project.id)
+        .with_for_update(of=Coding).execution_options(populate_existing=True)
     )
     if coding is None:
         raise Refused(f"no coding {guid} in project '{project.name}'")

@@ -166,3 +166,49 @@ def test_making_the_same_case_or_adding_the_same_code_at_once_gives_one_row_and_
         assert session.scalar(select(func.count()).select_from(Coding)) == 2 * ROUNDS
         assert session.scalar(select(func.count()).select_from(Event).where(
             Event.entity.in_(("case", "coding")), Event.action == "create")) == 2 * ROUNDS + 1
+
+
+def _resize_the_same_segment(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
+    """Every round, all workers resize the same segment (Sanne's, in two tabs) to a span of their own at once."""
+    from coding.workspace import resize_segment
+
+    engine = get_engine(url)
+    got = []
+    for round_ in range(ROUNDS):
+        barrier.wait(timeout=120)
+        try:
+            with write_session(engine) as session:
+                project = get_project(session, "Samen")
+                resize_segment(session, project, _segment_of_round(session, 0), 3 + worker, 20 + round_ + worker,
+                               actor="Sanne")
+            got.append((round_, "stored"))
+        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
+            got.append((round_, f"error {type(exc).__name__}: {exc}"))
+    engine.dispose()
+    results.put((worker, got))
+
+
+def test_resizes_at_the_same_moment_each_record_what_they_replaced(db_url):
+    from coding.codings import apply_coding
+
+    engine = get_engine(db_url)
+    with write_session(engine) as session:
+        project = create_project(session, "Samen")
+        adopt_codebook(session, project, "value-creation")
+        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
+                                cases=[create_case(session, project, "Oost")])
+        sanne, _ = get_or_create_coder(session, project, "Sanne")
+        apply_coding(session, project, document, sanne, 3, 17, ["vc.applied"])
+    outcomes = run_workers(_resize_the_same_segment, db_url)
+    assert {a for _, rounds in outcomes for _, a in rounds} == {"stored"}
+    with read_session(engine) as session:
+        resizes = session.scalars(select(Event).where(Event.entity == "segment", Event.action == "update")
+                                  .order_by(Event.id)).all()
+        final = session.execute(select(Segment.start, Segment.end)).one()
+    assert len(resizes) == WORKERS * ROUNDS
+    # The log is a chain: each resize's "before" is the span the one logged before it left.
+    span = {"start": 3, "end": 17}
+    for event in resizes:
+        assert event.before == span, (event.id, event.before, span)
+        span = {"start": event.after["start"], "end": event.after["end"]}
+    assert (final.start, final.end) == (span["start"], span["end"])
