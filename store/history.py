@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.errors import Refused
+from store.locks import lock_person
 from store.events import record_event
 from store.models import Event, Project
 
@@ -133,6 +134,9 @@ def _blocker(session: Session, project: Project, actor: str, kind: Undoable, cha
     return kind.redo_blocker(session, project, change, undo_event)
 
 
+GONE = ": the change you were shown was already taken back or done again (in another tab?); look again"
+
+
 def offer(session: Session, project: Project, actor: str, kind: Undoable, action: str) -> Offer | None:
     """The change this person would undo (or redo) here, and why it cannot run; None: nothing to offer."""
     stacks = history(session, project, actor, kind)
@@ -148,12 +152,19 @@ def offer(session: Session, project: Project, actor: str, kind: Undoable, action
                  _blocker(session, project, actor, kind, change, undo_event))
 
 
-def take_back(session: Session, project: Project, actor: str, kind: Undoable) -> str:
-    """Undo this person's latest change here; one event naming it. Returns what was undone."""
+def take_back(session: Session, project: Project, actor: str, kind: Undoable, *, shown: int | None = None) -> str:
+    """Undo this person's latest change here; one event naming it. Returns what was undone.
+
+    `shown` is the change the person was offered (Offer.change_id): when their latest change is another one by
+    now (another tab of theirs undid it a moment ago), nothing is done and they are told so.
+    """
+    lock_person(session, project.id, actor)
     stacks = history(session, project, actor, kind)
     if not stacks.done:
-        raise Refused("nothing to undo")
+        raise Refused("nothing to undo" + (GONE if shown is not None else ""))
     change = stacks.done[-1]
+    if shown is not None and change.id != shown:
+        raise Refused("nothing was undone" + GONE)
     what = kind.describe(session, project, change)
     blocked = _blocker(session, project, actor, kind, change, None)
     if blocked:
@@ -165,12 +176,16 @@ def take_back(session: Session, project: Project, actor: str, kind: Undoable) ->
     return what
 
 
-def do_again(session: Session, project: Project, actor: str, kind: Undoable) -> str:
-    """Redo the change this person took back last here; one event naming the undo. Returns what was redone."""
+def do_again(session: Session, project: Project, actor: str, kind: Undoable, *, shown: int | None = None) -> str:
+    """Redo the change this person took back last here; one event naming the undo. Returns what was redone.
+    `shown` as in take_back."""
+    lock_person(session, project.id, actor)
     stacks = history(session, project, actor, kind)
     if not stacks.undone:
-        raise Refused("nothing to redo")
+        raise Refused("nothing to redo" + (GONE if shown is not None else ""))
     change, undo_event = stacks.undone[-1]
+    if shown is not None and change.id != shown:
+        raise Refused("nothing was redone" + GONE)
     what = kind.describe(session, project, change)
     blocked = _blocker(session, project, actor, kind, change, undo_event)
     if blocked:

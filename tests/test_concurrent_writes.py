@@ -8,6 +8,9 @@ before every round lines them up so that their transactions overlap.
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import sys
+import types
 
 from sqlalchemy import func, select
 
@@ -43,9 +46,21 @@ def run_workers(target, url: str) -> list[tuple[int, list]]:  # type: ignore[no-
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(WORKERS), context.Queue()
     workers = [context.Process(target=target, args=(url, barrier, results, k)) for k in range(WORKERS)]
-    for w in workers:
-        w.start()
-    out = [results.get(timeout=600) for _ in workers]
+    # A spawned process first runs the parent's __main__ again; after an AppTest in this process that is the
+    # app's own script (Streamlit sets it), so the workers start from a blank main module instead.
+    main, sys.modules["__main__"] = sys.modules["__main__"], types.ModuleType("__main__")
+    try:
+        for w in workers:
+            w.start()
+    finally:
+        sys.modules["__main__"] = main
+    out: list[tuple[int, list]] = []
+    while len(out) < len(workers):  # each worker's report, or the test fails as soon as one died without it
+        try:
+            out.append(results.get(timeout=1))
+        except queue.Empty:
+            dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+            assert not dead, f"a worker died (exit codes {dead}); its error is in the captured stderr"
     for w in workers:
         w.join(timeout=60)
         assert w.exitcode == 0
@@ -212,3 +227,50 @@ def test_resizes_at_the_same_moment_each_record_what_they_replaced(db_url):
         assert event.before == span, (event.id, event.before, span)
         span = {"start": event.after["start"], "end": event.after["end"]}
     assert (final.start, final.end) == (span["start"], span["end"])
+
+
+def _undo_in_every_tab(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
+    """Every round, all workers (Sanne's tabs) are offered her latest change, then all click Undo at once."""
+    from coding.undo import undo, undo_offer
+
+    engine = get_engine(url)
+    got = []
+    for round_ in range(ROUNDS):
+        barrier.wait(timeout=120)  # the previous round's undo is committed
+        with read_session(engine) as session:
+            offered = undo_offer(session, get_project(session, "Samen"), "Sanne").change_id
+        barrier.wait(timeout=120)
+        try:
+            with write_session(engine) as session:
+                undo(session, get_project(session, "Samen"), actor="Sanne", shown=offered)
+            got.append((round_, "undone"))
+        except Refused as exc:
+            got.append((round_, f"refused: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
+            got.append((round_, f"error {type(exc).__name__}: {exc}"))
+    engine.dispose()
+    results.put((worker, got))
+
+
+def test_undo_clicked_in_several_tabs_at_once_takes_back_the_shown_change_once(db_url):
+    from coding.codings import apply_coding
+    from store.history import GONE
+
+    engine = get_engine(db_url)
+    with write_session(engine) as session:
+        project = create_project(session, "Samen")
+        adopt_codebook(session, project, "value-creation")
+        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
+                                cases=[create_case(session, project, "Oost")])
+        sanne, _ = get_or_create_coder(session, project, "Sanne")
+        for round_ in range(ROUNDS):
+            start = TEXT.index(f"Zin nummer {round_} ")
+            apply_coding(session, project, document, sanne, start, start + 14, ["vc.applied"])
+    outcomes = run_workers(_undo_in_every_tab, db_url)
+    for round_ in range(ROUNDS):
+        answers = [a for _, rounds in outcomes for r, a in rounds if r == round_]
+        assert answers.count("undone") == 1, answers
+        assert all(a == "undone" or a.endswith(GONE) for a in answers), answers
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Coding)) == 0
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "undo")) == ROUNDS

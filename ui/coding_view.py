@@ -426,7 +426,8 @@ def _undo_redo(o: _Open, cached: _Codings) -> None:
             run = undo if offer.action == "undo" else redo
             try:
                 with write_session(engine()) as s:
-                    what = run(s, o.project, actor=o.me, document=get_document(s, o.project, o.guid))
+                    what = run(s, o.project, actor=o.me, document=get_document(s, o.project, o.guid),
+                               shown=offer.change_id)
             except Refused as exc:
                 flash(str(exc), "error")
             else:

@@ -41,4 +41,5 @@ def undo_redo_line(prefix: str, project, kind_of: Callable[[Session], Undoable],
         if found is not None and offer_line(found, prefix, scope, shown):
             run = take_back if found.action == "undo" else do_again
             done = "Undone" if found.action == "undo" else "Redone"
-            run_write(lambda s, run=run, done=done: shown(f"{done}: {run(s, project, me, kind_of(s))}."))
+            run_write(lambda s, run=run, done=done, offered=found.change_id:
+                      shown(f"{done}: {run(s, project, me, kind_of(s), shown=offered)}."))
