@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.errors import Refused
-from store.locks import lock_person
 from store.events import record_event
+from store.locks import lock_person
 from store.models import Event, Project
 
 HISTORY = 500  # the person's latest events that are replayed; older changes are no longer offered
