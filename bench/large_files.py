@@ -75,26 +75,34 @@ _RUN_PROPS = ('<w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri" w:cs="Calibr
               '<w:sz w:val="22"/><w:lang w:val="nl-NL"/></w:rPr>')
 
 
-def docx_file(xml_megabytes: float = 45, seed: int = 7, words_per_run: int = 8,
-              name: str = "large.docx") -> tuple[str, bytes]:
-    """A .docx whose document.xml is about `xml_megabytes` MB: paragraphs of turns cut into formatted runs
-    of `words_per_run` words, as Word writes after spelling checks and edits."""
+def _body_xml(xml_megabytes: float, seed: int, words_per_run: int, run: str, paragraph: str) -> str:
+    """Paragraphs (`paragraph` around their runs) of corpus turns cut into runs (`run` around `words_per_run`
+    escaped words), up to about `xml_megabytes` MB."""
     target = int(xml_megabytes * 1_000_000)
-    per_word = 12 + len(_RUN_PROPS) / words_per_run + 40 / words_per_run  # rough XML bytes per word
+    per_word = 6 + (len(run) + len(paragraph) / 20) / words_per_run  # rough XML bytes per word
     lines = _corpus_lines(max(200, int(1.25 * target / per_word)), seed)  # enough; cut at the target below
     body = io.StringIO()
     size = 0
     for line in lines:
         words = line.split(" ")
-        runs = "".join(f'<w:r>{_RUN_PROPS}<w:t xml:space="preserve">{escape(" ".join(words[k:k + words_per_run]))} '
-                       f"</w:t></w:r>" for k in range(0, len(words), words_per_run))
-        paragraph = f"<w:p><w:pPr><w:spacing w:after=\"120\"/></w:pPr>{runs}</w:p>"
-        if size + len(paragraph) > target:
+        runs = "".join(run.format(escape(" ".join(words[k:k + words_per_run])))
+                       for k in range(0, len(words), words_per_run))
+        xml = paragraph.format(runs)
+        if size + len(xml) > target:
             break
-        body.write(paragraph)
-        size += len(paragraph)
+        body.write(xml)
+        size += len(xml)
+    return body.getvalue()
+
+
+def docx_file(xml_megabytes: float = 45, seed: int = 7, words_per_run: int = 8,
+              name: str = "large.docx") -> tuple[str, bytes]:
+    """A .docx whose document.xml is about `xml_megabytes` MB: paragraphs of turns cut into formatted runs
+    of `words_per_run` words, as Word writes after spelling checks and edits."""
+    body = _body_xml(xml_megabytes, seed, words_per_run, f'<w:r>{_RUN_PROPS}<w:t xml:space="preserve">{{}} </w:t></w:r>',
+                     '<w:p><w:pPr><w:spacing w:after="120"/></w:pPr>{}</w:p>')
     document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{_W}"><w:body>'
-                f"{body.getvalue()}<w:sectPr/></w:body></w:document>")
+                f"{body}<w:sectPr/></w:body></w:document>")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -111,23 +119,12 @@ _ODT_CONTENT = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content 
 
 def odt_file(xml_megabytes: float = 45, seed: int = 7, words_per_span: int = 8) -> tuple[str, bytes]:
     """An OpenDocument text whose content.xml is about `xml_megabytes` MB of paragraphs of styled spans."""
-    target = int(xml_megabytes * 1_000_000)
-    lines = _corpus_lines(max(200, int(1.25 * target / (7 + 40 / words_per_span))), seed)
-    body = io.StringIO()
-    size = 0
-    for line in lines:
-        words = line.split(" ")
-        spans = "".join(f'<text:span text:style-name="T1">{escape(" ".join(words[k:k + words_per_span]))} '
-                        f"</text:span>" for k in range(0, len(words), words_per_span))
-        paragraph = f'<text:p text:style-name="P1">{spans}</text:p>'
-        if size + len(paragraph) > target:
-            break
-        body.write(paragraph)
-        size += len(paragraph)
+    body = _body_xml(xml_megabytes, seed, words_per_span, '<text:span text:style-name="T1">{} </text:span>',
+                     '<text:p text:style-name="P1">{}</text:p>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")  # stored, first
-        zf.writestr("content.xml", _ODT_CONTENT.format(body.getvalue()))
+        zf.writestr("content.xml", _ODT_CONTENT.format(body))
     return "large.odt", out.getvalue()
 
 

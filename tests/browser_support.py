@@ -37,12 +37,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(*, db_url: str | None = None, script: str | None = None) -> Iterator[str]:
-    """Serve the app (`python -m ui.serve`, as `make run` does) or a given script; yields the base URL."""
-    require_chromium()
+def streamlit_server(*, db_url: str | None = None, script: str | None = None, browser: bool = True,
+                     address: str | None = "127.0.0.1") -> Iterator[str]:
+    """Serve the app (`python -m ui.serve`, as `make run` does) or a given script; yields the base URL.
+    `browser`: skip the test when there is no Chromium; `address` None: the configuration's own."""
+    if browser:
+        require_chromium()
     port = _free_port()
-    options = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]
+    options = ["--server.port", str(port), *(["--server.address", address] if address else []),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     command = [sys.executable, "-m", "streamlit", "run", script, *options] if script else \
         [sys.executable, "-m", "ui.serve", *options]
     env = {**os.environ, **({"KRUISPUNT_DB_URL": db_url} if db_url else {})}

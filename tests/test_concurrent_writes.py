@@ -24,6 +24,46 @@ from store.models import Case, Coder, Coding, Event, Segment
 
 WORKERS = 4
 ROUNDS = 12
+TEXT = "\n".join(f"R: Zin nummer {i} over het netwerk en de gemeente." for i in range(ROUNDS)) + "\n"
+
+
+def span_of_round(round_: int) -> tuple[int, int]:
+    start = TEXT.index(f"Zin nummer {round_} ")
+    return start, start + 14
+
+
+def make_study(url: str, *, coded: int = 0) -> None:
+    """Project "Samen" with the value-creation codebook, one document, coder Sanne and her first `coded`
+    rounds' spans coded vc.applied."""
+    from coding.codings import apply_coding
+
+    with write_session(get_engine(url)) as session:
+        project = create_project(session, "Samen")
+        adopt_codebook(session, project, "value-creation")
+        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
+                                cases=[create_case(session, project, "Oost")])
+        sanne, _ = get_or_create_coder(session, project, "Sanne")
+        for round_ in range(coded):
+            apply_coding(session, project, document, sanne, *span_of_round(round_), ["vc.applied"])
+
+
+def outcome(call, ok: str = "stored") -> str:  # type: ignore[no-untyped-def]
+    """Run `call()`; `ok`, or what a person would be told."""
+    try:
+        call()
+        return ok
+    except Refused as exc:
+        return f"refused: {exc}"
+    except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
+        return f"error {type(exc).__name__}: {exc}"
+
+
+def attempt(engine, write, ok: str = "stored") -> str:  # type: ignore[no-untyped-def]
+    """`outcome` of `write(session, project)` in its own write transaction."""
+    def call() -> None:
+        with write_session(engine) as session:
+            write(session, get_project(session, "Samen"))
+    return outcome(call, ok)
 
 
 def _take_new_names(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
@@ -84,9 +124,6 @@ def test_people_taking_the_same_new_coder_name_at_once_get_one_coder(db_url):
                               .where(Event.entity == "coder", Event.action == "create")) == ROUNDS
 
 
-TEXT = "\n".join(f"R: Zin nummer {i} over het netwerk en de gemeente." for i in range(ROUNDS)) + "\n"
-
-
 def _code_the_same_span(url: str, barrier, results, worker: int) -> None:  # type: ignore[no-untyped-def]
     """Every round, all workers Apply the same code to the same span as the same coder (two browser tabs, a
     double click), through the Coding page's own write; report each outcome."""
@@ -98,27 +135,16 @@ def _code_the_same_span(url: str, barrier, results, worker: int) -> None:  # typ
         project_guid, document_guid = project.guid, list_documents(session, project)[0].guid
     got = []
     for round_ in range(ROUNDS):
-        start = TEXT.index(f"Zin nummer {round_} ")
         barrier.wait(timeout=120)
-        try:
-            code_span(engine, project_guid, document_guid, "Sanne", start, start + 14, ["vc.applied"])
-            got.append((round_, "stored"))
-        except Refused as exc:
-            got.append((round_, f"refused: {exc}"))
-        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
-            got.append((round_, f"error {type(exc).__name__}: {exc}"))
+        got.append((round_, outcome(lambda r=round_: code_span(  # the Apply button's own transaction
+            engine, project_guid, document_guid, "Sanne", *span_of_round(r), ["vc.applied"]))))
     engine.dispose()
     results.put((worker, got))
 
 
 def test_the_same_coder_applying_the_same_code_to_the_same_span_at_once_stores_one_coding(db_url):
     engine = get_engine(db_url)
-    with write_session(engine) as session:
-        project = create_project(session, "Samen")
-        adopt_codebook(session, project, "value-creation")
-        store_import(session, project, preview_import("samen.txt", TEXT.encode()),
-                     cases=[create_case(session, project, "Oost")])
-        get_or_create_coder(session, project, "Sanne")
+    make_study(db_url)
     outcomes = run_workers(_code_the_same_span, db_url)
     for round_ in range(ROUNDS):
         answers = sorted(got for _, rounds in outcomes for got in rounds if got[0] == round_)
@@ -137,17 +163,9 @@ def _add_the_same_things(url: str, barrier, results, worker: int) -> None:  # ty
     got = []
     for round_ in range(ROUNDS):
         barrier.wait(timeout=120)
-        for what, write in (("case", lambda s, p, r=round_: create_case(s, p, f"Netwerk {r}")),
-                            ("code", lambda s, p, r=round_: add_code_to_segment(
-                                s, p, _segment_of_round(s, r), "vc.potential", actor="Sanne"))):
-            try:
-                with write_session(engine) as session:
-                    write(session, get_project(session, "Samen"))
-                got.append((round_, what, "stored"))
-            except Refused as exc:
-                got.append((round_, what, f"refused: {exc}"))
-            except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
-                got.append((round_, what, f"error {type(exc).__name__}: {exc}"))
+        got.append((round_, "case", attempt(engine, lambda s, p, r=round_: create_case(s, p, f"Netwerk {r}"))))
+        got.append((round_, "code", attempt(engine, lambda s, p, r=round_: add_code_to_segment(
+            s, p, _segment_of_round(s, r), "vc.potential", actor="Sanne"))))
     engine.dispose()
     results.put((worker, got))
 
@@ -157,18 +175,8 @@ def _segment_of_round(session, round_: int) -> str:  # type: ignore[no-untyped-d
 
 
 def test_making_the_same_case_or_adding_the_same_code_at_once_gives_one_row_and_a_plain_answer(db_url):
-    from coding.codings import apply_coding
-
     engine = get_engine(db_url)
-    with write_session(engine) as session:
-        project = create_project(session, "Samen")
-        adopt_codebook(session, project, "value-creation")
-        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
-                                cases=[create_case(session, project, "Oost")])
-        sanne, _ = get_or_create_coder(session, project, "Sanne")
-        for round_ in range(ROUNDS):
-            start = TEXT.index(f"Zin nummer {round_} ")
-            apply_coding(session, project, document, sanne, start, start + 14, ["vc.applied"])
+    make_study(db_url, coded=ROUNDS)
     outcomes = run_workers(_add_the_same_things, db_url)
     expected = {"case": "already has a case named", "code": "already has code 'vc.potential'"}
     for round_ in range(ROUNDS):
@@ -191,29 +199,15 @@ def _resize_the_same_segment(url: str, barrier, results, worker: int) -> None:  
     got = []
     for round_ in range(ROUNDS):
         barrier.wait(timeout=120)
-        try:
-            with write_session(engine) as session:
-                project = get_project(session, "Samen")
-                resize_segment(session, project, _segment_of_round(session, 0), 3 + worker, 20 + round_ + worker,
-                               actor="Sanne")
-            got.append((round_, "stored"))
-        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
-            got.append((round_, f"error {type(exc).__name__}: {exc}"))
+        got.append((round_, attempt(engine, lambda s, p, r=round_: resize_segment(
+            s, p, _segment_of_round(s, 0), 3 + worker, 20 + r + worker, actor="Sanne"))))
     engine.dispose()
     results.put((worker, got))
 
 
 def test_resizes_at_the_same_moment_each_record_what_they_replaced(db_url):
-    from coding.codings import apply_coding
-
     engine = get_engine(db_url)
-    with write_session(engine) as session:
-        project = create_project(session, "Samen")
-        adopt_codebook(session, project, "value-creation")
-        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
-                                cases=[create_case(session, project, "Oost")])
-        sanne, _ = get_or_create_coder(session, project, "Sanne")
-        apply_coding(session, project, document, sanne, 3, 17, ["vc.applied"])
+    make_study(db_url, coded=1)
     outcomes = run_workers(_resize_the_same_segment, db_url)
     assert {a for _, rounds in outcomes for _, a in rounds} == {"stored"}
     with read_session(engine) as session:
@@ -240,32 +234,17 @@ def _undo_in_every_tab(url: str, barrier, results, worker: int) -> None:  # type
         with read_session(engine) as session:
             offered = undo_offer(session, get_project(session, "Samen"), "Sanne").change_id
         barrier.wait(timeout=120)
-        try:
-            with write_session(engine) as session:
-                undo(session, get_project(session, "Samen"), actor="Sanne", shown=offered)
-            got.append((round_, "undone"))
-        except Refused as exc:
-            got.append((round_, f"refused: {exc}"))
-        except Exception as exc:  # noqa: BLE001 - the test reports every error a person would see
-            got.append((round_, f"error {type(exc).__name__}: {exc}"))
+        got.append((round_, attempt(engine, lambda s, p, shown=offered: undo(s, p, actor="Sanne", shown=shown),
+                                    ok="undone")))
     engine.dispose()
     results.put((worker, got))
 
 
 def test_undo_clicked_in_several_tabs_at_once_takes_back_the_shown_change_once(db_url):
-    from coding.codings import apply_coding
     from store.history import GONE
 
     engine = get_engine(db_url)
-    with write_session(engine) as session:
-        project = create_project(session, "Samen")
-        adopt_codebook(session, project, "value-creation")
-        document = store_import(session, project, preview_import("samen.txt", TEXT.encode()),
-                                cases=[create_case(session, project, "Oost")])
-        sanne, _ = get_or_create_coder(session, project, "Sanne")
-        for round_ in range(ROUNDS):
-            start = TEXT.index(f"Zin nummer {round_} ")
-            apply_coding(session, project, document, sanne, start, start + 14, ["vc.applied"])
+    make_study(db_url, coded=ROUNDS)
     outcomes = run_workers(_undo_in_every_tab, db_url)
     for round_ in range(ROUNDS):
         answers = [a for _, rounds in outcomes for r, a in rounds if r == round_]
