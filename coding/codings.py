@@ -168,6 +168,11 @@ def code_span(
         return segment.guid
 
 
+def lock_coder_document(session: Session, document_id: int, coder_id: int) -> None:
+    """Hold this coder's codings of this document until the transaction ends (see _Writer.lock_span_checks)."""
+    _Writer.of(session.connection()).lock_span_checks(document_id, coder_id)
+
+
 def _check_arguments(code_keys: list[str], origin: str, matched_term: str | None) -> tuple[list[str], str | None]:
     if not code_keys:
         raise Refused("no code given")

@@ -19,6 +19,7 @@ from codebooks.service import code_label, find_code
 from store.bulk import insert_unless_present
 from store.errors import Refused
 from store.events import record_event
+from coding.codings import lock_coder_document
 from coding.ownership import coding_authors, others_codes_on, pins_on, removal_blocker
 from coding.undo import segment_record
 from store.models import Code, Coder, Coding, Document, Project, Segment, TextVersion
@@ -164,6 +165,20 @@ def _document_guid(session: Session, segment: Segment) -> str:
     return str(session.scalar(select(Document.guid).where(Document.id == segment.document_id)))
 
 
+def _refuse_duplicate(session: Session, segment: Segment, start: int, end: int, code_ids: list[int]) -> None:
+    """Refuse a change that would give this coder a second coding of one code on exactly [start, end): what
+    Apply refuses ("already coded") must not come about through a recode, a resize or an added code either."""
+    lock_coder_document(session, segment.document_id, segment.coder_id)  # and no Apply of theirs meanwhile
+    key = session.scalar(
+        select(Code.key).join(Coding, Coding.code_id == Code.id).join(Segment, Coding.segment_id == Segment.id)
+        .where(Segment.text_version_id == segment.text_version_id, Segment.coder_id == segment.coder_id,
+               Segment.start == start, Segment.end == end, Segment.id != segment.id, Coding.code_id.in_(code_ids))
+        .limit(1))
+    if key is not None:
+        coder = session.get_one(Coder, segment.coder_id)
+        raise Refused(f"{coder.name} already coded {start}–{end} with {key} (in another segment)")
+
+
 def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, start: int, end: int, *,
                    actor: str) -> Segment:
     """Widen or narrow a segment on its own text version (not while someone else's code is on it)."""
@@ -174,6 +189,8 @@ def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, st
     length = session.scalar(select(TextVersion.length).where(TextVersion.id == segment.text_version_id))
     if not (0 <= start < end <= length):
         raise Refused(f"span {start}–{end} is outside the text (0–{length}, start before end)")
+    _refuse_duplicate(session, segment, start, end,
+                      list(session.scalars(select(Coding.code_id).where(Coding.segment_id == segment.id))))
     before = {"start": segment.start, "end": segment.end}
     segment.start, segment.end = start, end
     session.flush()
@@ -200,6 +217,7 @@ def add_code_to_segment(session: Session, project: Project, guid: uuid.UUID | st
                         actor: str) -> Coding:
     segment = segment_by_guid(session, project, guid)
     code = _codable(session, project, code_key)
+    _refuse_duplicate(session, segment, segment.start, segment.end, [code.id])
     # Checked by the insert itself: two people adding the code at the same moment get one coding, and the later
     # one the same answer as if they had clicked a second later.
     made = insert_unless_present(session, Coding, ("segment_id", "code_id"), segment_id=segment.id, code_id=code.id)
@@ -227,6 +245,7 @@ def recode(session: Session, project: Project, coding_guid: uuid.UUID | str, cod
                       "unpin it on the Framework page first")
     if session.scalar(select(Coding.id).where(Coding.segment_id == coding.segment_id, Coding.code_id == code.id)):
         raise Refused(f"this segment already has code '{code.key}'")
+    _refuse_duplicate(session, segment, segment.start, segment.end, [code.id])
     coding.code_id = code.id
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="update", entity="coding",

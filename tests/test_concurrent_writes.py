@@ -253,3 +253,30 @@ def test_undo_clicked_in_several_tabs_at_once_takes_back_the_shown_change_once(d
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Coding)) == 0
         assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "undo")) == ROUNDS
+
+
+def test_no_change_gives_a_coder_two_codings_of_one_code_on_one_span(db_url):
+    """What Apply refuses ("already coded") cannot come about through a recode, a resize or an added code (the
+    soak benchmark found two such duplicates on SQLite, made by recodes)."""
+    from coding.workspace import add_code_to_segment, recode, resize_segment
+
+    engine = get_engine(db_url)
+    make_study(db_url, coded=2)  # vc.applied on the spans of rounds 0 and 1
+    with write_session(engine) as session:
+        project = get_project(session, "Samen")
+        document = list_documents(session, project)[0]
+        sanne = get_or_create_coder(session, project, "Sanne")[0]
+        from coding.codings import apply_coding
+        other = apply_coding(session, project, document, sanne, *span_of_round(0), ["vc.potential"]).guid
+        coding = session.scalar(select(Coding.guid).join(Segment).where(Segment.guid == other))
+        second = session.scalar(select(Segment.guid).where(Segment.start == span_of_round(1)[0]))
+    attempts = {
+        "recode": lambda s, p: recode(s, p, coding, "vc.applied", actor="Sanne"),
+        "resize": lambda s, p: resize_segment(s, p, second, *span_of_round(0), actor="Sanne"),
+        "add": lambda s, p: add_code_to_segment(s, p, other, "vc.applied", actor="Sanne"),
+    }
+    for what, write in attempts.items():
+        assert attempt(engine, write) == (f"refused: Sanne already coded {span_of_round(0)[0]}–{span_of_round(0)[1]} "
+                                          "with vc.applied (in another segment)"), what
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Coding)) == 3
