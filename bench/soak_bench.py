@@ -116,7 +116,7 @@ def worker(url: str, k: int, seconds: float, seed: int, barrier, results) -> Non
                 raise Refused("nothing of mine yet")
             coding, segment, start, end, key = rng.choice(rows)
             if op == "recode":  # to another code: a recode to the same code changes nothing and logs nothing
-                recode(s, project, coding, rng.choice([c for c in CODES if c != key]), actor=me)
+                recode(s, project, coding, rng.choice([c for c in CODES if c != key]), actor=me, shown=key)
             elif op == "resize":
                 resize_segment(s, project, segment, start, end + rng.choice((-1, 1, 2)), actor=me)
             else:

@@ -230,11 +230,15 @@ def add_code_to_segment(session: Session, project: Project, guid: uuid.UUID | st
     return coding
 
 
-def recode(session: Session, project: Project, coding_guid: uuid.UUID | str, code_key: str, *, actor: str) -> Coding:
-    """Give your coding another code (same segment, same guid)."""
+def recode(session: Session, project: Project, coding_guid: uuid.UUID | str, code_key: str, *, actor: str,
+           shown: str | None = None) -> Coding:
+    """Give your coding another code (same segment, same guid). `shown`: the code the person saw on it; when it
+    has another one by now (changed in another tab a moment ago), nothing is done and they are told so."""
     coding = _coding(session, project, coding_guid)
     code = _codable(session, project, code_key)
     old = session.get(Code, coding.code_id)
+    if shown is not None and old.key != shown:
+        raise Refused(f"this coding was changed a moment ago: it is {old.key} now, not {shown}; look again")
     if old.id == code.id:
         return coding
     segment = session.get(Segment, coding.segment_id)

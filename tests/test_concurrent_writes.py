@@ -280,3 +280,16 @@ def test_no_change_gives_a_coder_two_codings_of_one_code_on_one_span(db_url):
                                           "with vc.applied (in another segment)"), what
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Coding)) == 3
+
+
+def test_a_recode_of_a_coding_changed_in_another_tab_is_refused_with_what_it_is_now(db_url):
+    from coding.workspace import recode
+
+    engine = get_engine(db_url)
+    make_study(db_url, coded=1)
+    with read_session(engine) as session:
+        coding = session.scalar(select(Coding.guid))
+    assert attempt(engine, lambda s, p: recode(s, p, coding, "vc.realised", actor="Sanne", shown="vc.applied")) \
+        == "stored"  # the first tab
+    assert attempt(engine, lambda s, p: recode(s, p, coding, "vc.potential", actor="Sanne", shown="vc.applied")) \
+        == "refused: this coding was changed a moment ago: it is vc.realised now, not vc.applied; look again"

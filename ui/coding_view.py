@@ -410,7 +410,7 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
                         if (start, end) != (segment.start, segment.end):
                             resize_segment(s, project, segment.guid, int(start), int(end), actor=me)
                         if new_code != "(keep)":
-                            recode(s, project, coding.guid, new_code, actor=me)
+                            recode(s, project, coding.guid, new_code, actor=me, shown=coding.key)
             except Refused as exc:
                 flash(str(exc), "error")
             else:
