@@ -14,6 +14,7 @@ import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Dialect, Engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cases.projects import clean_name
@@ -21,6 +22,7 @@ from codebooks.service import add_code, default_parent, find_code, key_for_label
 from store.bulk import new_guids
 from store.db import write_session
 from store.errors import Refused
+from store.limits import explain
 from store.models import (
     CODING_ORIGINS,
     Case,
@@ -152,6 +154,9 @@ def code_span(
                 pooled.commit()
                 return uuid.UUID(segment_guid)
             pooled.rollback()
+        except engine.dialect.loaded_dbapi.Error as exc:  # busy, or refused: said in one line, as write_session does
+            pooled.rollback()
+            raise explain(DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error)) from exc
         except BaseException:
             pooled.rollback()
             raise

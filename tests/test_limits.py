@@ -91,6 +91,38 @@ def test_a_write_waiting_on_a_long_one_is_explained(tmp_path, monkeypatch) -> No
     engine.dispose()
 
 
+def test_apply_waiting_on_a_long_write_is_explained(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The Coding page's Apply writes on the driver connection (coding.codings.code_span); a busy database is
+    explained there too, not raised as the driver's error (the soak benchmark met one under load)."""
+    from cases.importer import preview_import, store_import
+    from cases.projects import create_case, get_or_create_coder
+    from codebooks.service import adopt_codebook
+    from coding.codings import code_span
+
+    monkeypatch.setattr(store_db, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "busy.sqlite"
+    url = f"sqlite:///{path}"
+    engine = upgrade(url)
+    with write_session(engine) as s:
+        project = create_project(s, "Wachten")
+        adopt_codebook(s, project, "value-creation")
+        document = store_import(s, project, preview_import("w.txt", b"R: Wij werkten samen.\n"),
+                                cases=[create_case(s, project, "Oost")])
+        get_or_create_coder(s, project, "Sanne")
+        ids = (project.guid, document.guid)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another coder's long write holds the lock
+    try:
+        with pytest.raises(Refused, match="^the database is busy with another change that is taking long; "
+                                          "nothing was written"):
+            code_span(engine, *ids, "Sanne", 3, 9, ["vc.applied"])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    code_span(engine, *ids, "Sanne", 3, 9, ["vc.applied"])  # once the other write ends, it goes through
+    engine.dispose()
+
+
 def test_a_nul_in_typed_text_is_refused_the_same_way_on_both_databases(engine, project) -> None:  # type: ignore[no-untyped-def]
     from coding.memos import add_memo
 
