@@ -9,7 +9,9 @@ turned into one line by `explain`, never a traceback.
 
 from __future__ import annotations
 
-from sqlalchemy import String, event, inspect
+import re
+
+from sqlalchemy import String, UniqueConstraint, event, inspect
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -51,8 +53,33 @@ def explain(exc: SQLAlchemyError) -> Refused:
         return Refused("the database is busy with another change that is taking long; nothing was written — "
                        "try again in a moment")
     if isinstance(exc, IntegrityError):
+        clash = _clash(detail)
+        if clash:
+            return Refused(f"someone changed the same thing a moment ago: {clash}; nothing was written — look again "
+                           "and retry")
         return Refused(f"someone changed the same thing a moment ago, so this change no longer fits; nothing was "
                        f"written — look again and retry ({detail})")
     if isinstance(exc, DataError):
         return Refused(f"the database refused a value; nothing was written ({detail})")
     return Refused(f"the database refused the change; nothing was written ({detail})")
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
+
+
+def _clash(detail: str) -> str | None:
+    """"there is already another case with this name": the unique rule a driver's message names, in words (SQLite
+    names the columns, PostgreSQL the constraint); None when it names none of ours."""
+    from store.models import Base  # the schema is only needed when a write was refused
+
+    found = _SQLITE_UNIQUE.search(detail)
+    for table in Base.metadata.tables.values():
+        for rule in table.constraints:
+            if not isinstance(rule, UniqueConstraint):
+                continue
+            columns = [c.name for c in rule.columns]
+            named = rule.name in detail if isinstance(rule.name, str) and rule.name else False
+            if named or (found and found.group(1).split(", ") == [f"{table.name}.{c}" for c in columns]):
+                words = [c for c in columns if not c.endswith("_id")] or [c.removesuffix("_id") for c in columns]
+                return f"there is already another {table.name.replace('_', ' ')} with this {' and '.join(words)}"
+    return None
