@@ -258,7 +258,7 @@ def test_a_database_refusal_is_explained_not_a_traceback(monkeypatch, sqlite_url
     at.run()
     assert not at.exception
     [error] = at.error
-    assert error.value.replace("\\", "").startswith("someone changed the same thing a moment ago, so this change no "
-                                                     "longer fits; nothing was written")
+    assert error.value.replace("\\", "") == ("someone changed the same thing a moment ago: there is already another "
+                                             "project with this name; nothing was written — look again and retry")
     with read_session(engine) as s:
         assert sorted(p.name for p in list_projects(s)) == ["Andere studie", "Grensregio"]
