@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.lookups import Table
 
 from cases.language import SUPPORTED_LANGUAGES
+from cases.sources import trimmed
 
 _MAX_LENGTH = 100_000_000  # tokenizer + sentencizer only, so long texts are fine
 _BATCH = 256
@@ -104,17 +105,11 @@ def _clip_to_spans(text: str, spans: Sequence[tuple[int, int, str | None]],
         j = k
         while j < len(bounds) and bounds[j][0] < end:
             s, e = max(bounds[j][0], start), min(bounds[j][1], end)
-            out.extend((a, b, i) for a, b in _trimmed_in(text, s, e))
+            s, e = trimmed(text, s, e)
+            if s < e:
+                out.append((s, e, i))
             j += 1
     return out
-
-
-def _trimmed_in(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return [(s, e)] if s < e else []
 
 
 @cache

@@ -199,14 +199,19 @@ def line_spans(text: str) -> ParagraphList:
     """Every line with non-whitespace, trimmed, walked one line at a time (no list of all lines is made)."""
     spans = ParagraphList()
     for line in re.finditer(r"[^\n]+", text):
-        start, end = line.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = trimmed(text, *line.span())
         if start < end:
             spans.add(start, end)
     return spans
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end]` without its surrounding whitespace, as offsets (start == end: only whitespace)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def clean_inline(s: str) -> str:

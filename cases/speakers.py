@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from cases.readers import Paragraph, SourceText
-from cases.sources import RecordColumns, line_spans
+from cases.sources import RecordColumns, line_spans, trimmed
 
 ROLES = ("interviewer", "co-interviewer", "respondent", "facilitator", "participant",
          "observer", "unknown")
@@ -155,11 +155,7 @@ def _paragraph_spans(source: SourceText) -> Iterator[Paragraph]:
     paragraphs = source.paragraphs or line_spans(text)
     previous_end = 0
     for p in paragraphs:
-        start, end = max(p.start, previous_end), min(p.end, len(text))
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = trimmed(text, max(p.start, previous_end), min(p.end, len(text)))
         if start < end:
             if (start, end) != (p.start, p.end):
                 cs = p.content_start

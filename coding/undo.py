@@ -24,7 +24,7 @@ from codebooks.service import code_label, find_code
 from coding.ownership import pins_on, removal_blocker
 from store.errors import Refused
 from store.events import record_event
-from store.history import GONE, History, Offer, person_events, replay_stacks
+from store.history import History, Offer, latest, person_events, replay_stacks
 from store.locks import lock_person
 from store.models import Code, Coding, Document, Event, Project, Segment, TextVersion, Turn
 
@@ -110,11 +110,7 @@ def undo(session: Session, project: Project, *, actor: str, document: Document |
     the person was offered (see store.history.take_back)."""
     lock_person(session, project.id, actor)
     history = _history(session, project, actor, document)
-    if not history.done:
-        raise Refused("nothing to undo" + (GONE if shown is not None else ""))
-    change = history.done[-1]
-    if shown is not None and change.id != shown:
-        raise Refused("nothing was undone" + GONE)
+    change = latest(history.done, shown, "undo")
     what = describe_change(session, project, change)
     blocked = _undo_blocker(session, project, actor, change)
     if blocked:
@@ -132,11 +128,7 @@ def redo(session: Session, project: Project, *, actor: str, document: Document |
     """Do again the change this person took back last (in this document); returns what was redone."""
     lock_person(session, project.id, actor)
     history = _history(session, project, actor, document)
-    if not history.undone:
-        raise Refused("nothing to redo" + (GONE if shown is not None else ""))
-    change, undo_event = history.undone[-1]
-    if shown is not None and change.id != shown:
-        raise Refused("nothing was redone" + GONE)
+    change, undo_event = latest(history.undone, shown, "redo")
     what = describe_change(session, project, change)
     blocked = _redo_blocker(session, project, actor, change, undo_event)
     if blocked:

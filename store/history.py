@@ -137,6 +137,18 @@ def _blocker(session: Session, project: Project, actor: str, kind: Undoable, cha
 GONE = ": the change you were shown was already taken back or done again (in another tab?); look again"
 
 
+def latest(stack: list, shown: int | None, action: str):  # type: ignore[no-untyped-def,type-arg]
+    """The top of an undo (or redo) stack, refused when the stack is empty or its top is not the change the
+    person was shown (`shown`, an Offer's change_id; None: whatever is on top, as the CLI asks)."""
+    if not stack:
+        raise Refused(f"nothing to {action}" + (GONE if shown is not None else ""))
+    top = stack[-1]
+    change = top[0] if isinstance(top, tuple) else top
+    if shown is not None and change.id != shown:
+        raise Refused(f"nothing was {action}ne" + GONE)
+    return top
+
+
 def offer(session: Session, project: Project, actor: str, kind: Undoable, action: str) -> Offer | None:
     """The change this person would undo (or redo) here, and why it cannot run; None: nothing to offer."""
     stacks = history(session, project, actor, kind)
@@ -160,11 +172,7 @@ def take_back(session: Session, project: Project, actor: str, kind: Undoable, *,
     """
     lock_person(session, project.id, actor)
     stacks = history(session, project, actor, kind)
-    if not stacks.done:
-        raise Refused("nothing to undo" + (GONE if shown is not None else ""))
-    change = stacks.done[-1]
-    if shown is not None and change.id != shown:
-        raise Refused("nothing was undone" + GONE)
+    change = latest(stacks.done, shown, "undo")
     what = kind.describe(session, project, change)
     blocked = _blocker(session, project, actor, kind, change, None)
     if blocked:
@@ -181,11 +189,7 @@ def do_again(session: Session, project: Project, actor: str, kind: Undoable, *, 
     `shown` as in take_back."""
     lock_person(session, project.id, actor)
     stacks = history(session, project, actor, kind)
-    if not stacks.undone:
-        raise Refused("nothing to redo" + (GONE if shown is not None else ""))
-    change, undo_event = stacks.undone[-1]
-    if shown is not None and change.id != shown:
-        raise Refused("nothing was redone" + GONE)
+    change, undo_event = latest(stacks.undone, shown, "redo")
     what = kind.describe(session, project, change)
     blocked = _blocker(session, project, actor, kind, change, undo_event)
     if blocked:
