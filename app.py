@@ -2,12 +2,15 @@
 
 import streamlit as st
 
+from ui.identity import establish, sign_in_or_stop, visible_project_guids
 from ui.state import current_project_guid, engine_or_stop, project_picker
 
 st.set_page_config(page_title="Kruispunt", page_icon="✳️", layout="wide")
 
-engine_or_stop()
-project_picker()
+engine = engine_or_stop()
+sign_in_or_stop(engine)  # a team server shows nothing before sign-in
+project_picker(visible_project_guids(engine))
+me = establish(engine, current_project_guid())
 
 pages = [
     st.Page("pages/projects.py", title="Projects", default=True),  # the default page lives at /
@@ -22,6 +25,8 @@ pages = [
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
     st.Page("pages/memos.py", title="Memos", url_path="memos"),
 ]
+if not me.role.can_read_transcripts():  # a facilitator presents masked quotes and reads no transcript
+    pages = [p for p in pages if p.url_path in ("", "presentation")]
 if current_project_guid() is None:
     st.sidebar.caption("Open or create a project to see its cases, documents and codebooks.")
 # Presentation mode (present=1, set by the Presentation page) hides the page list from the focus group.

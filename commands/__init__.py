@@ -12,17 +12,20 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from commands import analysis, codebooks, coding, corrections, documents, focusgroups, projects, reports
+from commands import analysis, codebooks, coding, corrections, documents, focusgroups, members, projects, reports
 from commands.support import CliRefused
 from exports.listing import FORMATS
 
 # The order of `cli.py --help`: the research flow, from projects to reports.
-MODULES = (projects, documents, corrections, codebooks, coding, analysis, focusgroups, reports)
+MODULES = (projects, members, documents, corrections, codebooks, coding, analysis, focusgroups, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="Kruispunt: qualitative coding and cross-case analysis")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: KRUISPUNT_DB_URL or the embedded SQLite file)")
+    parser.add_argument("--as", dest="as_name", metavar="NAME",
+                        help="who you are: in a project with members, a member's e-mail or coder name (required to "
+                             "change it); in a local project, the name your changes are recorded under")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler, help_: str, *, listing: bool = False):  # type: ignore[no-untyped-def]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from commands.support import ACTOR, emit, note, open_database, who, write_out
+from commands.support import acting, emit, note, open_database, write_out
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
 
 ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons"
 MATRIX_FORMATS = ("csv", "json", "xlsx", "docx")
@@ -122,15 +123,16 @@ def cmd_cell(args: argparse.Namespace) -> None:
         raise Refused("--headline goes with --pin SEGMENT_GUID")
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.BUILD, claimed=args.coder)
         cell = None
         if any(v is not None for v in edits) or args.clear_rating:
             cell = save_cell(s, project, args.case, args.code, state=args.state, rating=args.rating,
                              summary=args.summary, validation=args.validation, clear_rating=args.clear_rating,
-                             actor=who(args))
+                             actor=me)
         if args.pin:
-            cell = pin_quote(s, project, args.case, args.code, args.pin, headline=args.headline, actor=who(args))
+            cell = pin_quote(s, project, args.case, args.code, args.pin, headline=args.headline, actor=me)
         if args.unpin:
-            unpin_quote(s, project, args.case, args.code, args.unpin, actor=who(args))
+            unpin_quote(s, project, args.case, args.code, args.unpin, actor=me)
         if cell is not None:
             s.refresh(cell)
             emit(f"cell {args.case} x {args.code}: {cell.state}"
@@ -173,7 +175,8 @@ def cmd_rating_scale(args: argparse.Namespace) -> None:
             raise Refused("setting a rating level needs --label (and usually --rule)")
         with write_session(open_database(args)) as s:
             project = get_project(s, args.project)
-            set_rating_level(s, project, args.level, args.label, args.rule or "", actor=ACTOR)
+            set_rating_level(s, project, args.level, args.label, args.rule or "",
+                             actor=acting(args, s, project, Permission.MANAGE))
     elif args.label is not None or args.rule is not None:
         raise Refused("--label and --rule need --level N (1-4)")
     with read_session(open_database(args)) as s:
@@ -190,7 +193,7 @@ def cmd_primary_coder(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
-        set_primary_coder(s, project, document, coder, actor=ACTOR)
+        set_primary_coder(s, project, document, coder, actor=acting(args, s, project, Permission.MANAGE))
         emit(f"primary coder of '{document.title}': {coder or 'whoever coded it first'}")
 
 

@@ -9,12 +9,24 @@ from pathlib import Path
 
 from cases.projects import get_project
 from codebooks.service import (
-    add_code, adopt_codebook, codebook_as_template, delete_code, export_codebook_csv, get_codebook, get_template,
-    import_codebook_csv, list_project_codebooks, list_templates, merge_codes, move_code, update_code,
+    add_code,
+    adopt_codebook,
+    codebook_as_template,
+    delete_code,
+    export_codebook_csv,
+    get_codebook,
+    get_template,
+    import_codebook_csv,
+    list_project_codebooks,
+    list_templates,
+    merge_codes,
+    move_code,
+    update_code,
 )
-from commands.support import ACTOR, CliRefused, emit, open_database, read_file
+from commands.support import ACTOR, CliRefused, acting, emit, open_database, read_file
 from exports.listing import render_records
 from store.db import read_session, write_session
+from store.privileges import Permission
 
 
 def _code_records(rows) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -77,22 +89,26 @@ def cmd_codebook_import(args: argparse.Namespace) -> None:
         raise CliRefused(f"{path.name}: not UTF-8 text") from exc
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project) if args.project else None
-        book = import_codebook_csv(s, text, filename=path.name, project=project, actor=ACTOR)
+        book = import_codebook_csv(s, text, filename=path.name, project=project,
+                                   actor=acting(args, s, project, Permission.BUILD) if project else ACTOR)
         where = f"project '{project.name}'" if project else "the codebook templates"
         emit(f"imported codebook '{book.key}' with {len(book.codes)} codes into {where}")
 
 
 def cmd_codebook_adopt(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        book = adopt_codebook(s, get_project(s, args.project), args.key, actor=ACTOR)
+        project = get_project(s, args.project)
+        book = adopt_codebook(s, project, args.key, actor=acting(args, s, project, Permission.BUILD))
         emit(f"adopted codebook '{book.key}' ({len(book.codes)} codes)")
 
 
 def cmd_code_add(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        code = add_code(s, get_project(s, args.project), args.codebook, args.key, args.label_en,
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.BUILD)
+        code = add_code(s, project, args.codebook, args.key, args.label_en,
                         parent_key=args.parent, label_nl=args.label_nl or "", label_de=args.label_de or "",
-                        definition=args.definition or "", actor=ACTOR)
+                        definition=args.definition or "", actor=me)
         emit(f"added code '{code.key}' ({code.guid})")
 
 
@@ -103,25 +119,33 @@ def cmd_code_rename(args: argparse.Namespace) -> None:
     if not changes:
         raise CliRefused("give at least one of --en, --nl, --de, --definition")
     with write_session(open_database(args)) as s:
-        update_code(s, get_project(s, args.project), args.codebook, args.key, actor=ACTOR, **changes)
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.BUILD)
+        update_code(s, project, args.codebook, args.key, actor=me, **changes)
         emit(f"updated code '{args.key}'")
 
 
 def cmd_code_move(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        move_code(s, get_project(s, args.project), args.codebook, args.key, args.parent, actor=ACTOR)
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.BUILD)
+        move_code(s, project, args.codebook, args.key, args.parent, actor=me)
         emit(f"moved code '{args.key}' under '{args.parent or '(top level)'}'")
 
 
 def cmd_code_merge(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        moved = merge_codes(s, get_project(s, args.project), args.codebook, args.source, args.target, actor=ACTOR)
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.DELETE)
+        moved = merge_codes(s, project, args.codebook, args.source, args.target, actor=me)
         emit(f"merged '{args.source}' into '{args.target}' ({moved} coding(s) reassigned)")
 
 
 def cmd_code_delete(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        delete_code(s, get_project(s, args.project), args.codebook, args.key, actor=ACTOR)
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.DELETE)
+        delete_code(s, project, args.codebook, args.key, actor=me)
         emit(f"deleted code '{args.key}'")
 
 

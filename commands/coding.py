@@ -10,20 +10,22 @@ from coding.codings import apply_coding, list_codings
 from coding.memos import memo_undoable, memo_views
 from coding.suggest import suggest_codings
 from coding.undo import redo, redo_offer, undo, undo_offer
-from commands.support import ACTOR, CliRefused, emit, notice, open_database, write_out
+from commands.support import CliRefused, acting, emit, notice, open_database, write_out
 from exports.listing import FORMATS, render_records
 from focusgroups.feedback import feedback_undoable
 from focusgroups.sessions import get_session
 from store import history
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
 
 
 def cmd_code(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
-        coder, created = get_or_create_coder(s, project, args.coder, actor=ACTOR)
+        me = acting(args, s, project, Permission.CODE, claimed=args.coder)
+        coder, created = get_or_create_coder(s, project, me, actor=me)
         # the coder is who did it: undo --coder NAME takes back exactly these changes
         segment = apply_coding(s, project, document, coder, args.start, args.end, args.code, actor=coder.name)
     if created:  # only once the transaction has committed
@@ -44,7 +46,7 @@ def _undo_or_redo(args: argparse.Namespace, action: str) -> None:
     on a framework cell, in the memos or in a focus-group session; --dry-run says which."""
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        coder = " ".join(args.coder.split())
+        coder = acting(args, s, project, Permission.UNDO, claimed=args.coder)
         kind = _page_object(s, project, args)
         if kind is not None:
             found = history.offer(s, project, coder, kind, action)

@@ -8,16 +8,29 @@ from __future__ import annotations
 import argparse
 
 from cases.bin import (
-    WHAT, DeletionPreview, delete_project, delete_to_bin, empty_bin, list_bin, preview_deletion, restore_from_bin,
+    WHAT,
+    DeletionPreview,
+    delete_project,
+    delete_to_bin,
+    empty_bin,
+    list_bin,
+    preview_deletion,
+    restore_from_bin,
 )
 from cases.merge import merge_cases, merge_plan
 from cases.projects import get_case, get_document, get_person, get_project
 from cases.renames import (
-    move_document, rename_attribute, rename_case, rename_document, rename_person, rename_project,
+    move_document,
+    rename_attribute,
+    rename_case,
+    rename_document,
+    rename_person,
+    rename_project,
 )
-from commands.support import ACTOR, CliRefused, emit, open_database
+from commands.support import CliRefused, acting, emit, open_database
 from exports.listing import render_records
 from store.db import read_session, write_session
+from store.privileges import Permission
 
 
 def _said(changed: bool, what: str) -> str:
@@ -27,7 +40,7 @@ def _said(changed: bool, what: str) -> str:
 def cmd_project_rename(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.old)
-        changed = rename_project(s, project, args.new, actor=ACTOR)
+        changed = rename_project(s, project, args.new, actor=acting(args, s, project, Permission.MANAGE))
         emit(_said(changed, f"project '{args.old}' is now '{project.name}'"))
 
 
@@ -36,7 +49,7 @@ def cmd_case_rename(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         case = get_case(s, project, args.old)
         old = case.name
-        changed = rename_case(s, project, case, args.new, actor=ACTOR)
+        changed = rename_case(s, project, case, args.new, actor=acting(args, s, project, Permission.BUILD))
         emit(_said(changed, f"case '{old}' is now '{case.name}'"))
 
 
@@ -45,7 +58,8 @@ def cmd_document_rename(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
         old = document.title
-        changed = rename_document(s, project, document, args.new, actor=ACTOR)
+        changed = rename_document(s, project, document, args.new,
+                                  actor=acting(args, s, project, Permission.BUILD))
         emit(_said(changed, f"document '{old}' is now '{document.title}'"))
 
 
@@ -53,7 +67,7 @@ def cmd_document_move(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         document, case = get_document(s, project, args.document), get_case(s, project, args.case)
-        left = move_document(s, project, document, case, add=args.add, actor=ACTOR)
+        left = move_document(s, project, document, case, add=args.add, actor=acting(args, s, project, Permission.BUILD))
         emit(f"'{document.title}' is in case '{case.name}'" + (f", no longer in {', '.join(left)}" if left else ""))
 
 
@@ -70,7 +84,7 @@ def cmd_case_merge(args: argparse.Namespace) -> None:
         if args.dry_run:
             plan = merge_plan(s, project, source, target)
         else:
-            plan = merge_cases(s, project, source, target, keep=keep, actor=ACTOR)
+            plan = merge_cases(s, project, source, target, keep=keep, actor=acting(args, s, project, Permission.DELETE))
     lines = [f"{'would merge' if args.dry_run else 'merged'} case '{plan.source}' into '{plan.target}':"]
     lines += [f"  moves {line}" for line in plan.moves]
     lines += [f"  conflict {c.key}: from '{plan.source}': {c.source} | into '{plan.target}': {c.target}"
@@ -84,14 +98,16 @@ def cmd_person_rename(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         person = get_person(s, project, args.person)
-        changed = rename_person(s, project, person, name=args.name, pseudonym=args.pseudonym, actor=ACTOR)
+        changed = rename_person(s, project, person, name=args.name, pseudonym=args.pseudonym,
+                                actor=acting(args, s, project, Permission.BUILD))
         emit(_said(changed, f"person '{person.name}' (pseudonym '{person.pseudonym}')"))
 
 
 def cmd_attribute_rename(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        changed = rename_attribute(s, project, args.target, args.old, args.new, actor=ACTOR)
+        changed = rename_attribute(s, project, args.target, args.old, args.new,
+                                   actor=acting(args, s, project, Permission.BUILD))
         emit(_said(changed, f"{args.target} attribute '{args.old}' is now '{' '.join(args.new.split())}'"))
 
 
@@ -102,7 +118,7 @@ def cmd_fg_session_rename(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         fg = get_session(s, project, args.old)
         old = fg.name
-        changed = rename_session(s, project, fg, args.new, actor=ACTOR)
+        changed = rename_session(s, project, fg, args.new, actor=acting(args, s, project, Permission.PRESENT))
         emit(_said(changed, f"focus-group session '{old}' is now '{fg.name}'"))
 
 
@@ -162,7 +178,7 @@ def _delete(kind: str):  # type: ignore[no-untyped-def]
             if args.dry_run:
                 preview = preview_deletion(s, project, kind, args.ref)
             else:
-                preview = delete_to_bin(s, project, kind, args.ref, actor=ACTOR)
+                preview = delete_to_bin(s, project, kind, args.ref, actor=acting(args, s, project, Permission.DELETE))
         emit(_deletion_text(preview, "would delete" if args.dry_run else "deleted"))
         if not args.dry_run:
             emit(f"in the bin: restore it with cli.py restore --project '{args.project}' {preview.guid}")
@@ -189,19 +205,22 @@ def cmd_bin(args: argparse.Namespace) -> None:
 
 def cmd_restore(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        item, left = restore_from_bin(s, get_project(s, args.project), args.item, actor=ACTOR)
+        project = get_project(s, args.project)
+        item, left = restore_from_bin(s, project, args.item, actor=acting(args, s, project, Permission.DELETE))
         emit(f"restored {WHAT[item.kind]} '{item.name}'" + "".join(f"\n  left out: {line}" for line in left))
 
 
 def cmd_bin_empty(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        n = empty_bin(s, get_project(s, args.project), confirm=args.confirm, actor=ACTOR)
+        project = get_project(s, args.project)
+        n = empty_bin(s, project, confirm=args.confirm, actor=acting(args, s, project, Permission.DELETE))
     emit(f"emptied the bin: {n} item(s) deleted for good")
 
 
 def cmd_project_delete(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        counts = delete_project(s, get_project(s, args.name), confirm=args.confirm, actor=ACTOR)
+        project = get_project(s, args.name)
+        counts = delete_project(s, project, confirm=args.confirm, actor=acting(args, s, project, Permission.DELETE))
     emit(f"deleted project '{args.name}' for good: " + ", ".join(
         f"{n} {table.replace('_', ' ')}" for table, n in sorted(counts.items()) if n))
 

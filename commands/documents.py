@@ -8,22 +8,28 @@ from datetime import date
 from pathlib import Path
 
 from cases.documents import (
-    document_case_names, document_record, document_text, link_document_to_case, list_documents, set_document_date,
+    document_case_names,
+    document_record,
+    document_text,
+    link_document_to_case,
+    list_documents,
+    set_document_date,
     unlink_document_from_case,
 )
 from cases.importer import ImportOutcome, import_files
 from cases.projects import get_case, get_document, get_project
 from cases.speakers import parse_role_map
-from commands.support import ACTOR, CliRefused, emit, notice, open_database
+from commands.support import CliRefused, acting, emit, notice, open_database
 from exports.listing import render_records
 from store.db import read_session, write_session
+from store.privileges import Permission
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     role_map = parse_role_map(args.role_map) if args.role_map else None
     engine = open_database(args)
     with read_session(engine) as s:
-        get_project(s, args.project)
+        me = acting(args, s, get_project(s, args.project), Permission.BUILD)
     paths = [Path(p) for p in args.paths]
     unreadable = [ImportOutcome(filename=str(p), error=f"{p}: cannot read the file") for p in paths if not p.is_file()]
     readable = [p for p in paths if p.is_file()]
@@ -36,7 +42,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     outcomes = unreadable + import_files(
         engine, args.project, ((p.name, p.read_bytes()) for p in readable), case_name=args.case, kind=args.kind,
-        language=args.language, role_map=role_map, actor=ACTOR, on_progress=progress, document_date=args.date,
+        language=args.language, role_map=role_map, actor=me, on_progress=progress, document_date=args.date,
         max_bytes=int(args.max_mb * 1024 * 1024),
         on_case_created=lambda name: notice(f"created case '{name}' in project '{args.project}'"),
     )
@@ -60,9 +66,9 @@ def cmd_document_link(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         document, case = get_document(s, project, args.document), get_case(s, project, args.case)
         if args.remove:
-            unlink_document_from_case(s, project, document, case, actor=ACTOR)
+            unlink_document_from_case(s, project, document, case, actor=acting(args, s, project, Permission.BUILD))
             emit(f"'{document.title}' no longer belongs to case '{case.name}'")
-        elif link_document_to_case(s, project, document, case, actor=ACTOR):
+        elif link_document_to_case(s, project, document, case, actor=acting(args, s, project, Permission.BUILD)):
             emit(f"'{document.title}' now also belongs to case '{case.name}'")
         else:
             emit(f"'{document.title}' already belongs to case '{case.name}'")
@@ -76,7 +82,7 @@ def cmd_document_date(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         document = get_document(s, project, args.document)
-        set_document_date(s, project, document, when, actor=ACTOR)
+        set_document_date(s, project, document, when, actor=acting(args, s, project, Permission.BUILD))
         emit(f"date of '{document.title}': {when.isoformat() if when else 'none'}")
 
 

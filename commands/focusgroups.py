@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from commands.support import ACTOR, emit, open_database, who
+from commands.support import acting, emit, open_database
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
 
 
 def cmd_fg_session_create(args: argparse.Namespace) -> None:
@@ -20,8 +21,10 @@ def cmd_fg_session_create(args: argparse.Namespace) -> None:
         raise Refused(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
     attendees = parse_attendees(args.attendees) if args.attendees else {}
     with write_session(open_database(args)) as s:
-        fg = create_session(s, get_project(s, args.project), args.name, held_on, purpose=args.purpose,
-                            attendees=attendees, notes=args.notes or "", actor=ACTOR)
+        project = get_project(s, args.project)
+        fg = create_session(s, project, args.name, held_on, purpose=args.purpose,
+                            attendees=attendees, notes=args.notes or "",
+                            actor=acting(args, s, project, Permission.PRESENT))
         emit(f"created focus-group session '{fg.name}' on {fg.held_on.isoformat()} ({fg.purpose}; "
               f"{sum(fg.attendees.values())} attendees) ({fg.guid})")
 
@@ -46,7 +49,8 @@ def cmd_feedback_add(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         row = record_feedback(s, project, get_session(s, project, args.session), stance=args.stance, code=args.code,
-                              case=args.case, participant_role=args.role or "", note=args.note or "", actor=who(args))
+                              case=args.case, participant_role=args.role or "", note=args.note or "",
+                              actor=acting(args, s, project, Permission.PRESENT, claimed=args.coder))
         where = " x ".join(x for x in (args.case, args.code) if x) or "the codebook"
         emit(f"recorded '{args.stance}' on {where} ({row.guid})")
 
@@ -70,8 +74,10 @@ def cmd_feedback_promote(args: argparse.Namespace) -> None:
     from focusgroups.feedback import promote_to_code
 
     with write_session(open_database(args)) as s:
-        code = promote_to_code(s, get_project(s, args.project), args.feedback, codebook=args.codebook, key=args.key,
-                               label=args.label, parent=args.parent, actor=ACTOR)
+        project = get_project(s, args.project)
+        code = promote_to_code(s, project, args.feedback, codebook=args.codebook, key=args.key,
+                               label=args.label, parent=args.parent,
+                               actor=acting(args, s, project, Permission.BUILD))
         emit(f"promoted the remark to code '{code.key}' ({code.guid})")
 
 
@@ -82,10 +88,11 @@ def cmd_mask_add(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         if args.remove:
-            delete_mask_term(s, project, args.term, actor=ACTOR)
+            delete_mask_term(s, project, args.term, actor=acting(args, s, project, Permission.MANAGE))
             emit(f"'{args.term}' is no longer masked")
         else:
-            row = add_mask_term(s, project, args.term, args.kind, args.replacement or "", actor=ACTOR)
+            row = add_mask_term(s, project, args.term, args.kind, args.replacement or "",
+                                actor=acting(args, s, project, Permission.MANAGE))
             emit(f"masking '{row.term}' as {row.replacement or f'[{row.kind}]'}")
 
 

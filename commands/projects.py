@@ -8,20 +8,29 @@ from pathlib import Path
 
 from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
 from cases.projects import (
-    case_document_counts, create_case, create_person, get_case, get_document, get_person, get_project, list_cases,
-    list_persons, list_projects,
+    case_document_counts,
+    create_case,
+    create_person,
+    get_case,
+    get_document,
+    get_person,
+    get_project,
+    list_cases,
+    list_persons,
+    list_projects,
 )
 from codebooks.service import DEFAULT_CODEBOOKS, start_project
-from commands.support import ACTOR, emit, open_database, read_file
+from commands.support import acting, emit, open_database, read_file, who
 from exports.listing import render_records
 from store.db import read_session, write_session
+from store.privileges import Permission
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from demo.load import DEMO_PROJECT, load_demo
 
     engine = open_database(args)
-    summary = load_demo(engine, project_name=args.name or DEMO_PROJECT, actor=ACTOR)
+    summary = load_demo(engine, project_name=args.name or DEMO_PROJECT, actor=who(args))
     emit(f"demo project '{summary['project']}' loaded: {summary['cases']} cases, {summary['documents']} documents, "
           f"{summary['persons']} persons, {summary['codings']} codings, {summary['memos']} memos")
 
@@ -36,13 +45,15 @@ def cmd_projects(args: argparse.Namespace) -> None:
 def cmd_project_create(args: argparse.Namespace) -> None:
     keys = [k.strip() for k in args.codebooks.split(",") if k.strip()] if args.codebooks else list(DEFAULT_CODEBOOKS)
     with write_session(open_database(args)) as s:
-        project = start_project(s, args.name, keys, actor=ACTOR)
+        project = start_project(s, args.name, keys, actor=who(args))
         emit(f"created project '{project.name}' ({project.guid}) with codebooks: {', '.join(keys) or 'none'}")
 
 
 def cmd_case_create(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
-        case = create_case(s, get_project(s, args.project), args.name, description=args.description or "", actor=ACTOR)
+        project = get_project(s, args.project)
+        case = create_case(s, project, args.name, description=args.description or "",
+                           actor=acting(args, s, project, Permission.BUILD))
         emit(f"created case '{case.name}' ({case.guid})")
 
 
@@ -51,7 +62,7 @@ def cmd_person_create(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         case = get_case(s, project, args.case) if args.case else None
         person = create_person(s, project, args.name, pseudonym=args.pseudonym or "", role=args.role or "",
-                               case=case, actor=ACTOR)
+                               case=case, actor=acting(args, s, project, Permission.BUILD))
         emit(f"created person '{person.name}' ({person.guid})")
 
 
@@ -64,7 +75,8 @@ def cmd_attribute_set(args: argparse.Namespace) -> None:
             entity = get_document(s, project, args.document)
         else:
             entity = get_person(s, project, args.person)
-        row = set_attribute(s, project, entity, args.attribute, args.value, type_=args.type, actor=ACTOR)
+        row = set_attribute(s, project, entity, args.attribute, args.value, type_=args.type,
+                            actor=acting(args, s, project, Permission.BUILD))
         emit(f"set {args.attribute} on {getattr(entity, 'name', None) or entity.title} ({row.guid})")
 
 
@@ -72,7 +84,9 @@ def cmd_attribute_import(args: argparse.Namespace) -> None:
     path = Path(args.file)
     data = read_file(path)
     with write_session(open_database(args)) as s:
-        result = import_attribute_sheet(s, get_project(s, args.project), args.target, path.name, data, actor=ACTOR)
+        project = get_project(s, args.project)
+        result = import_attribute_sheet(s, project, args.target, path.name, data,
+                                        actor=acting(args, s, project, Permission.BUILD))
     types = ", ".join(f"{k} ({v})" for k, v in result.types.items())
     emit(f"{result.values} values on {result.rows} {args.target}s: {types}")
 

@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from cases.members import acting_as_named, is_team_project
 from store.db import database_url
 from store.errors import Refused
 from store.migrate import upgrade
+from store.models import Project
+from store.privileges import Permission
 
 ACTOR = "cli"
 
@@ -21,9 +25,28 @@ class CliRefused(Exception):
 
 
 def who(args: argparse.Namespace) -> str:
-    """Who a write is recorded as: --coder NAME (so that `undo --coder NAME` finds it), else "cli"."""
-    name = " ".join((getattr(args, "coder", None) or "").split())
+    """Who a write outside any project (a new project, the demo) is recorded as: --as NAME, else "cli"."""
+    name = " ".join((getattr(args, "as_name", None) or "").split())
     return name or ACTOR
+
+
+def acting(args: argparse.Namespace, session: Session, project: Project, permission: Permission, *,
+           claimed: str | None = None) -> str:
+    """Who a write in `project` is recorded as, once their role allows `permission`.
+
+    In a project with members that is the member `--as NAME` names (an e-mail address or coder name); a command's
+    own `--coder` (`claimed`) may only name that same person. In a local project it is --as, else --coder, else
+    local mode's researcher, else "cli".
+    """
+    given = getattr(args, "as_name", None) or claimed
+    me = acting_as_named(session, project, given)
+    if me.name is None:
+        me = type(me)(ACTOR, me.role, me.show_names)
+    name = me.require(permission)
+    claimed = " ".join((claimed or "").split())
+    if claimed and is_team_project(session, project) and claimed.casefold() != name.casefold():
+        raise Refused(f"you are {name}: you cannot record work as '{claimed}'")
+    return name
 
 
 def open_database(args: argparse.Namespace) -> Engine:

@@ -20,6 +20,7 @@ from exports.case_report import build_case_report
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
+from store.privileges import Permission
 from ui.corrections import delete_section, merge_section, rename_form
 from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, md_escape, project_or_stop, run_write, show_flash
 
@@ -49,7 +50,7 @@ with st.form("new_case", clear_on_submit=True):
     if st.form_submit_button("Create case"):
         try:
             with write_session(engine()) as s:
-                create_case(s, project, name, description=description, actor=actor())
+                create_case(s, project, name, description=description, actor=actor(Permission.BUILD))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -72,7 +73,7 @@ with st.form("new_person", clear_on_submit=True):
         try:
             with write_session(engine()) as s:
                 create_person(s, project, p_name, pseudonym=p_pseudonym, role=p_role,
-                              case=get_case(s, project, p_case) if p_case else None, actor=actor())
+                              case=get_case(s, project, p_case) if p_case else None, actor=actor(Permission.BUILD))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -86,7 +87,7 @@ with fix_case:
     if cases:
         old_case = st.selectbox("Case", [c.name for c in cases], key="rename_case_pick")
         rename_form(f"case_{old_case}", f"case '{old_case}'", old_case,
-                    lambda s, new: rename_case(s, project, get_case(s, project, old_case), new, actor=actor()))
+                    lambda s, new: rename_case(s, project, get_case(s, project, old_case), new, actor=actor(Permission.BUILD)))
         with st.expander(md_escape(f"Merge case '{old_case}' into another")):
             merge_section(project, old_case, [c.name for c in cases if c.name != old_case])
         with st.expander(md_escape(f"Delete case '{old_case}'")):
@@ -103,7 +104,7 @@ with fix_person:
                 run_write(lambda s: (
                     f"Saved {' '.join(new_name.split())} (pseudonym '{' '.join(new_pseudonym.split())}')."
                     if rename_person(s, project, get_person(s, project, str(chosen.guid)), name=new_name,
-                                     pseudonym=new_pseudonym, actor=actor())
+                                     pseudonym=new_pseudonym, actor=actor(Permission.BUILD))
                     else "Nothing changed."))
         with st.expander(md_escape(f"Delete person '{chosen.name}'")):
             delete_section(f"person_{chosen.guid}", project, "person", str(chosen.guid), chosen.name)
@@ -113,7 +114,7 @@ with fix_attribute:
         labels = {f"{d.target}: {d.name}": d for d in definitions}
         picked = labels[st.selectbox("Attribute", list(labels), key="rename_attribute_pick")]
         rename_form(f"attribute_{picked.guid}", f"{picked.target} attribute '{picked.name}'", picked.name,
-                    lambda s, new: rename_attribute(s, project, picked.target, picked.name, new, actor=actor()))
+                    lambda s, new: rename_attribute(s, project, picked.target, picked.name, new, actor=actor(Permission.BUILD)))
         with st.expander(md_escape(f"Delete the {picked.target} attribute '{picked.name}'")):
             delete_section(f"attribute_{picked.guid}", project, "attribute", f"{picked.target}:{picked.name}",
                            f"{picked.target}:{picked.name}")
@@ -134,7 +135,7 @@ with st.form("set_attribute", clear_on_submit=True):
             with write_session(engine()) as s:
                 finder = {"case": get_case, "document": get_document, "person": get_person}[target]
                 set_attribute(s, project, finder(s, project, entity_name), attr_name, attr_value,
-                              type_=None if attr_type == "(infer)" else attr_type, actor=actor())
+                              type_=None if attr_type == "(infer)" else attr_type, actor=actor(Permission.BUILD))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -148,7 +149,7 @@ sheet = st.file_uploader("Spreadsheet", type=["csv", "xlsx"], key="sheet", max_u
 if sheet is not None and st.button("Import attributes", key="import_sheet"):
     try:
         with write_session(engine()) as s:
-            result = import_attribute_sheet(s, project, sheet_target, sheet.name, sheet.getvalue(), actor=actor())
+            result = import_attribute_sheet(s, project, sheet_target, sheet.name, sheet.getvalue(), actor=actor(Permission.BUILD))
     except Refused as exc:
         st.error(md_escape(str(exc)))
     else:

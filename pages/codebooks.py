@@ -19,6 +19,7 @@ from codebooks.service import (
 )
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
 from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash
 
 HORIZON_LABELS = {"before": "before joining", "short": "short term", "medium": "medium term", "long": "long term"}
@@ -38,10 +39,12 @@ language = c2.selectbox("Labels", LABEL_LANGUAGES, key="label_language")
 
 
 def run_edit(done: str, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run one codebook edit in its own transaction; `done` may use {result}."""
+    """Run one codebook edit in its own transaction; `done` may use {result}. Merging and deleting codes take
+    other people's codings with them: an owner's."""
+    needs = Permission.DELETE if action in (merge_codes, delete_code) else Permission.BUILD
     try:
         with write_session(engine()) as session:
-            result = action(session, project, *args, actor=actor(), **kwargs)
+            result = action(session, project, *args, actor=actor(needs), **kwargs)
     except Refused as exc:
         flash(str(exc), "error")
     else:
@@ -130,7 +133,7 @@ if upload is not None and st.button("Import into this project", key="import_code
     try:
         text = upload.getvalue().decode("utf-8-sig")
         with write_session(engine()) as s:
-            imported = import_codebook_csv(s, text, filename=upload.name, project=project, actor=actor())
+            imported = import_codebook_csv(s, text, filename=upload.name, project=project, actor=actor(Permission.BUILD))
             summary = f"Imported '{imported.key}' with {len(imported.codes)} codes."
     except UnicodeDecodeError:
         st.error(f"{upload.name}: not UTF-8 text")

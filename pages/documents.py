@@ -20,8 +20,10 @@ from cases.speakers import ROLES
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
+from store.privileges import Permission
 from ui.corrections import delete_section, rename_form
-from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
+from ui.identity import refusal
+from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash
 
 TURNS_PER_PAGE = 40
 
@@ -127,10 +129,10 @@ with tab_import:
                     if not case_name:
                         raise Refused("choose a case or type a new case name")
                     with write_session(engine()) as s:
-                        case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=actor())
+                        case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=actor(Permission.BUILD))
                         doc = store_import(s, project, preview, cases=[case], kind=kind, language=language,
                                            speakers=decisions, title=title, document_date=interview_date,
-                                           actor=actor())
+                                           actor=actor(Permission.BUILD))
                 except (ImportRefused, Refused) as exc:
                     st.error(md_escape(str(exc)))
                 else:
@@ -141,13 +143,13 @@ with tab_import:
                                           key="import_all"):
             if not case_name:
                 st.error("Choose a case or type a new case name.")
-            elif typed_name() is None:
-                st.error("Type your name under 'You are' in the sidebar first: every change records who made it.")
+            elif (why := refusal(Permission.BUILD)) is not None:
+                st.error(md_escape(why))
             else:
                 bar = st.progress(0.0, text="Importing…")
                 outcomes = import_files(
                     engine(), str(project.guid), [(u.name, u.getvalue()) for u in uploads], case_name=case_name,
-                    kind=kind, language=language, actor=actor(), document_date=interview_date,
+                    kind=kind, language=language, actor=actor(Permission.BUILD), document_date=interview_date,
                     on_progress=lambda i, o: bar.progress(i / len(uploads), text=f"{i}/{len(uploads)} {o.filename}"),
                 )
                 done = [o for o in outcomes if not o.error]
@@ -176,7 +178,7 @@ with tab_read:
                f"{sum(len(x) for _, x in units)} sentences")
     with st.expander("Title, cases and date"):
         rename_form(f"document_{guid}", "the document", document.title,
-                    lambda s, new: rename_document(s, project, get_document(s, project, guid), new, actor=actor()))
+                    lambda s, new: rename_document(s, project, get_document(s, project, guid), new, actor=actor(Permission.BUILD)))
         with st.form(f"document_meta_{guid}"):
             member_of = st.multiselect("Belongs to cases", [c.name for c in cases], default=case_names.get(document.id, []),
                                        help="A focus group can span several cases.")
@@ -184,7 +186,7 @@ with tab_read:
             if st.form_submit_button("Save"):
                 try:
                     with write_session(engine()) as s:
-                        save_document_meta(s, project, get_document(s, project, guid), member_of, when, actor=actor())
+                        save_document_meta(s, project, get_document(s, project, guid), member_of, when, actor=actor(Permission.BUILD))
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:

@@ -29,6 +29,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from store.models import CELL_STATES, MASK_KINDS
+from store.privileges import Permission
 from ui.analysis_cache import load_framework, load_learning, load_profile
 from ui.depth import depth_choice
 from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
@@ -134,7 +135,7 @@ with matrix_tab:
             if not changes:
                 st.info("Nothing changed.")
             else:
-                run_write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(), **changes),
+                run_write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(Permission.BUILD), **changes),
                       f"Saved {case_name} × {code_key}.")
     if cell.rating is not None:
         st.caption(f"Decision rule for {cell.rating} · {md_escape(scale[cell.rating].label)}: "
@@ -158,18 +159,18 @@ with matrix_tab:
             b1, b2, _ = st.columns([1, 2, 5])
             if guid in order:
                 if b1.button("Unpin", key=f"unpin_{guid}"):
-                    run_write(lambda s, g=guid: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
+                    run_write(lambda s, g=guid: unpin_quote(s, project, case_name, code_key, g, actor=actor(Permission.BUILD)),
                           "Quote unpinned.")
                 if order[guid] != 0 and b2.button("Make headline", key=f"headline_{guid}"):
                     run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
-                                                      actor=actor()), "Quote is now the headline.")
+                                                      actor=actor(Permission.BUILD)), "Quote is now the headline.")
             else:
                 if b1.button("Pin", key=f"pin_{guid}"):
-                    run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, actor=actor()),
+                    run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, actor=actor(Permission.BUILD)),
                           "Quote pinned.")
                 if b2.button("Pin as headline", key=f"pinhead_{guid}"):
                     run_write(lambda s, g=guid: pin_quote(s, project, case_name, code_key, g, headline=True,
-                                                      actor=actor()), "Quote pinned as the headline.")
+                                                      actor=actor(Permission.BUILD)), "Quote pinned as the headline.")
 
     shown = {str(seg.segment) for seg in segments}
     for quote in (q for q in cell.quotes if q.segment not in shown):  # pinned from a coder outside this scope
@@ -179,7 +180,7 @@ with matrix_tab:
             st.markdown(f"Pinned · **{md_escape(heading)}**")
             st.markdown(md_escape(quote.text))
             if st.button("Unpin", key=f"unpin_{quote.segment}"):
-                run_write(lambda s, g=quote.segment: unpin_quote(s, project, case_name, code_key, g, actor=actor()),
+                run_write(lambda s, g=quote.segment: unpin_quote(s, project, case_name, code_key, g, actor=actor(Permission.BUILD)),
                       "Quote unpinned.")
 
 with profile_tab:
@@ -244,7 +245,7 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
 
             def save_scale(s):  # type: ignore[no-untyped-def]
                 for level, (label, rule) in changed.items():
-                    set_rating_level(s, project, level, label, rule, actor=actor())
+                    set_rating_level(s, project, level, label, rule, actor=actor(Permission.MANAGE))
 
             run_write(save_scale, f"Rating scale saved ({len(changed)} level(s) changed).")
 
@@ -257,12 +258,12 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
         kind = m2.selectbox("Kind", MASK_KINDS, key="mask_kind")
         replacement = m3.text_input("Replacement (optional)", key="mask_replacement", placeholder="[organisation]")
         if st.form_submit_button("Add to mask list"):
-            run_write(lambda s: add_mask_term(s, project, term, kind, replacement, actor=actor()), f"Masking {term}.")
+            run_write(lambda s: add_mask_term(s, project, term, kind, replacement, actor=actor(Permission.MANAGE)), f"Masking {term}.")
     if masks:
         r1, r2 = st.columns([3, 1])
         doomed = r1.selectbox("Remove from the mask list", [m[0] for m in masks], key="mask_delete")
         if r2.button("Remove", key="mask_delete_button"):
-            run_write(lambda s: delete_mask_term(s, project, doomed, actor=actor()), f"No longer masking {doomed}.")
+            run_write(lambda s: delete_mask_term(s, project, doomed, actor=actor(Permission.MANAGE)), f"No longer masking {doomed}.")
 
     st.markdown("**Primary coder per document** (whose codings count by default; others only when pooled)")
     if documents and options.coders:
@@ -274,7 +275,7 @@ with st.expander("Settings: rating scale, mask list, primary coders"):
         coder = d2.selectbox("Primary coder", choices, index=choices.index(current) if current in choices else 0,
                              key=f"primary_coder_{doc}", format_func=lambda c: c or "who coded it first")
         if d3.button("Set", key="primary_set"):
-            run_write(lambda s: set_primary_coder(s, project, get_document(s, project, doc), coder, actor=actor()),
+            run_write(lambda s: set_primary_coder(s, project, get_document(s, project, doc), coder, actor=actor(Permission.MANAGE)),
                   "Primary coder set.")
     else:
         st.caption("No documents or coders yet.")

@@ -21,7 +21,7 @@ from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix
 from ui.depth import depth_choice
-from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash, typed_name
+from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash
 
 CODING_PAGE = "pages/coding.py"
 MAX_QUOTES = 100
@@ -45,8 +45,6 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
     params = {"project": project_guid, "document": document_guid}
     if turn is not None:
         params["turn"] = str(turn)
-    if typed_name():
-        params["coder"] = typed_name()
     return params
 
 

@@ -15,7 +15,8 @@ from exports.memos_docx import build_memos_docx
 from store.db import read_session
 
 from store.models import MEMO_TARGETS, Case, Code, Document
-from ui.state import CODER_KEY, actor, engine, md_escape, project_or_stop, run_write, show_flash
+from store.privileges import Permission
+from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
 NEW_TARGETS = ("project", "case", "document", "code")
@@ -75,13 +76,13 @@ if views:
         new_text = st.text_area("Memo text", value=chosen.text, height=150, key=f"memo_edit_{memo_id}")
         if st.form_submit_button("Save memo"):
             run_change("Memo saved.", lambda session: update_memo(
-                session, project, get_memo(session, project, memo_id), new_text, actor=actor()))
+                session, project, get_memo(session, project, memo_id), new_text, actor=actor(Permission.CODE)))
     with st.form("delete_memo"):
         sure = st.checkbox("Yes, delete this memo", key=f"memo_delete_sure_{memo_id}")
         if st.form_submit_button("Delete memo"):
             if sure:
                 run_change("Memo deleted.", lambda session: delete_memo(
-                    session, project, get_memo(session, project, memo_id), actor=actor()))
+                    session, project, get_memo(session, project, memo_id), actor=actor(Permission.CODE)))
             else:
                 st.warning("Tick the box to confirm the deletion.")
 
@@ -109,8 +110,8 @@ with st.form("add_memo", clear_on_submit=True):
             def create(session) -> None:  # type: ignore[no-untyped-def]
                 model = {"case": Case, "document": Document, "code": Code}.get(new_kind)
                 target = session.get(model, target_id) if model else None
-                name = (st.session_state.get(CODER_KEY) or "").strip()
-                author = get_or_create_coder(session, project, name, actor=actor())[0] if name else None
-                add_memo(session, project, text, target=target, author=author, actor=actor())
+                me = actor(Permission.CODE)
+                author = get_or_create_coder(session, project, me, actor=me)[0]
+                add_memo(session, project, text, target=target, author=author, actor=me)
 
             run_change("Memo added.", create)

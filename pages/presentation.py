@@ -23,6 +23,7 @@ from focusgroups.sessions import create_session, get_session, list_sessions, par
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
+from store.privileges import Permission
 from ui.analysis_cache import load_presentation
 from ui.corrections import delete_section, rename_form
 from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
@@ -161,7 +162,7 @@ def setup() -> None:
     if guid is not None:
         with st.expander("Rename this session"):
             rename_form(f"session_{guid}", "the session", sessions[guid][0],
-                        lambda s, new: rename_session(s, project, get_session(s, project, guid), new, actor=actor()))
+                        lambda s, new: rename_session(s, project, get_session(s, project, guid), new, actor=actor(Permission.PRESENT)))
         with st.expander("Delete this session"):
             delete_section(f"session_{guid}", project, "session", guid, sessions[guid][0])
 
@@ -182,7 +183,7 @@ def setup() -> None:
 
                 def create(s) -> str:  # type: ignore[no-untyped-def]
                     fg = create_session(s, project, name, held_on, purpose=purpose,
-                                        attendees=parse_attendees(attendees), notes=notes, actor=actor())
+                                        attendees=parse_attendees(attendees), notes=notes, actor=actor(Permission.PRESENT))
                     created["guid"] = str(fg.guid)
                     return f"Focus-group session '{fg.name}' created."
 
@@ -334,7 +335,7 @@ def feedback_drawer(fg, view, selected) -> None:  # type: ignore[no-untyped-def]
                 where = f"{shown_as[case]} × {codes[code]}" if case else codes[code]
                 run_write(lambda s: record_feedback(s, project, get_session(s, project, str(fg.guid)),
                                                     stance=stance, code=code, case=case or None,
-                                                    participant_role=role, note=note, actor=actor()),
+                                                    participant_role=role, note=note, actor=actor(Permission.PRESENT)),
                           f"Feedback recorded on {where}.")
         # in a session for one network, the other networks' names stay hidden here too
         undo_redo_line("fb_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
@@ -366,7 +367,7 @@ def promote_form(records) -> None:  # type: ignore[no-untyped-def]
         label = p2.text_input("Label", placeholder="Trust", key="fb_promote_label")
         if st.form_submit_button("Promote to code"):
             run_write(lambda s: "New code " + promote_to_code(s, project, guid, codebook=shown_setting("codebook"),
-                                                              key=key.strip(), label=label, actor=actor()).key
+                                                              key=key.strip(), label=label, actor=actor(Permission.BUILD)).key
                       + " created from the remark.")
 
 
@@ -424,7 +425,7 @@ def present_walk(fg) -> None:  # type: ignore[no-untyped-def]
             if st.form_submit_button("Record", type="primary"):
                 run_write(lambda s: record_feedback(s, project, get_session(s, project, str(fg.guid)),
                                                     stance=stance, code=code.key if about == "code" else None,
-                                                    participant_role=role, note=note, actor=actor()),
+                                                    participant_role=role, note=note, actor=actor(Permission.PRESENT)),
                           f"Recorded: {STANCE_LABELS[stance]} ({code.key if about == 'code' else 'codebook'}).")
         undo_redo_line("walk_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
                        "in this session")

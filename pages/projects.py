@@ -6,11 +6,13 @@ from cases.bin import WHAT, delete_project, empty_bin, list_bin, restore_from_bi
 from cases.documents import project_counts
 from cases.projects import get_project, list_projects
 from cases.renames import rename_project
-from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates, start_project
+from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates
 from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
 from ui.corrections import rename_form
+from ui.identity import own_if_team, start_my_project
 from ui.state import (
     actor,
     close_project_on_next_run,
@@ -22,7 +24,7 @@ from ui.state import (
     request_project,
     run_write,
     show_flash,
-    typed_name,
+    my_name,
 )
 
 
@@ -31,14 +33,14 @@ def current_in(session):  # type: ignore[no-untyped-def]
 
 
 def restore_said(session, guid: str) -> str:  # type: ignore[no-untyped-def]
-    item, left = restore_from_bin(session, current_in(session), guid, actor=actor())
+    item, left = restore_from_bin(session, current_in(session), guid, actor=actor(Permission.DELETE))
     return f"Restored {WHAT[item.kind]} '{item.name}'." + (f" Left out: {'; '.join(left)}." if left else "")
 
 
 def deleted_said(session, typed: str) -> str:  # type: ignore[no-untyped-def]
     project = current_in(session)
     name = project.name
-    counts = delete_project(session, project, confirm=typed, actor=actor())
+    counts = delete_project(session, project, confirm=typed, actor=actor(Permission.DELETE))
     return (f"Deleted project '{name}' for good ({counts.get('document', 0)} documents, "
             f"{counts.get('coding', 0)} codings).")
 
@@ -59,15 +61,16 @@ if not demo_exists:
         if st.button("Load demo project", type="primary", key="load_demo"):
             with st.spinner("Importing and coding the demo transcripts…"):
                 try:
-                    summary = load_demo(engine(), actor=typed_name() or "demo")  # no person's change
+                    summary = load_demo(engine(), actor=my_name() or "demo")  # no person's change
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
                     flash(
                         f"Demo loaded: {summary['cases']} cases, {summary['documents']} documents, "
                         f"{summary['persons']} persons, {summary['codings']} codings, {summary['memos']} memos.")
-                    with read_session(engine()) as s:
+                    with write_session(engine()) as s:
                         demo = next(p for p in list_projects(s) if p.name == DEMO_PROJECT)
+                        own_if_team(s, demo)
                     request_project(str(demo.guid))
 
 show_flash()
@@ -91,7 +94,7 @@ with st.form("create_project", clear_on_submit=True):
     if st.form_submit_button("Create project"):
         try:
             with write_session(engine()) as s:
-                guid = str(start_project(s, name, keys, actor=actor()).guid)
+                guid = str(start_my_project(s, name, keys).guid)
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -103,7 +106,7 @@ if current_project_guid():
         adopted = {b.key for b in list_project_codebooks(s, current)}
     with st.expander(f"Rename '{md_escape(current.name)}'"):
         rename_form("project", "the project", current.name,
-                    lambda s, new: rename_project(s, get_project(s, str(current.guid)), new, actor=actor()))
+                    lambda s, new: rename_project(s, get_project(s, str(current.guid)), new, actor=actor(Permission.MANAGE)))
     available = [k for k, _ in templates if k not in adopted]
     if available:
         with st.form("adopt"):
@@ -112,7 +115,7 @@ if current_project_guid():
             if st.form_submit_button("Adopt"):
                 try:
                     with write_session(engine()) as s:
-                        adopt_codebook(s, current, key, actor=actor())
+                        adopt_codebook(s, current, key, actor=actor(Permission.BUILD))
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
@@ -138,7 +141,7 @@ if current_project_guid():
         with st.expander("Empty the bin for good"):
             typed = st.text_input("Type the project's name to confirm", key="empty_bin_confirm")
             if st.button("Empty the bin", key="empty_bin", disabled=not typed):
-                run_write(lambda s: f"Emptied the bin: {empty_bin(s, current_in(s), confirm=typed, actor=actor())}"
+                run_write(lambda s: f"Emptied the bin: {empty_bin(s, current_in(s), confirm=typed, actor=actor(Permission.DELETE))}"
                                          " item(s) deleted for good.")
     with st.expander(f"Delete '{md_escape(current.name)}' for good"):
         st.caption("A whole project does not go to a bin: its documents, codings, memos and cells are deleted for "

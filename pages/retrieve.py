@@ -14,7 +14,8 @@ from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
 from store.db import read_session, write_session
 from store.errors import Refused
-from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash, typed_name
+from store.privileges import Permission
+from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash
 
 MAX_SEGMENTS_PER_CODE = 200
 MAX_HITS = 500
@@ -41,8 +42,6 @@ def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
     params = {"project": str(project.guid), "document": document_guid}
     if turn is not None:
         params["turn"] = str(turn)
-    if typed_name():
-        params["coder"] = typed_name()
     return params
 
 
@@ -154,7 +153,7 @@ if query.strip():
                 selected = hits if every else [by_ref[r][1] for r in picked if r in by_ref]
                 try:
                     with write_session(engine()) as s:
-                        result = code_hits(s, project, selected, hit_codes, coder=actor(), unit=unit, actor=actor())
+                        result = code_hits(s, project, selected, hit_codes, coder=actor(Permission.CODE), unit=unit, actor=actor(Permission.CODE))
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
@@ -175,7 +174,7 @@ with st.expander(f"Project lemma pairs ({len(pairs)})"):
         if st.form_submit_button("Add lemma pair"):
             try:
                 with write_session(engine()) as s:
-                    pair = add_lemma_pair(s, project, language, form, lemma, actor=actor())
+                    pair = add_lemma_pair(s, project, language, form, lemma, actor=actor(Permission.BUILD))
             except Refused as exc:
                 st.error(md_escape(str(exc)))
             else:

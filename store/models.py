@@ -577,3 +577,48 @@ class BinItem(Base):
         UniqueConstraint("guid"),
         CheckConstraint("kind IN ('document', 'case', 'person', 'attribute', 'session')", name="kind"),
     )
+
+
+ROLES = ("owner", "coder", "facilitator", "viewer")  # what each may do: store.privileges.Role
+
+
+class Account(Base):
+    """A person who signs in: one identity (issuer + subject of their OpenID Connect provider), across projects.
+
+    Local mode has one account, issuer 'local': the machine's researcher, whose name is asked once.
+    """
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("guid"), UniqueConstraint("issuer", "subject"))
+
+
+class Member(Base):
+    """Someone's place in a project: their role and the coder their work is recorded as.
+
+    Added by an owner by e-mail; `account_id` is filled when that person first signs in (an invitation until
+    then). A project without members is a local one: whoever reaches its database is its owner.
+    """
+
+    __tablename__ = "member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    show_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        UniqueConstraint("project_id", "email"),
+        UniqueConstraint("project_id", "account_id"),
+        UniqueConstraint("coder_id"),
+        CheckConstraint("role IN ('owner', 'coder', 'facilitator', 'viewer')", name="role"),
+    )

@@ -16,6 +16,10 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from cases.members import local_account, remember_local_name
+from store.db import write_session
+from store.migrate import upgrade
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -31,18 +35,28 @@ def fix_pages_directory_detection(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def make_app(monkeypatch: pytest.MonkeyPatch, db_url: str, *, project_guid: str | None = None,
              coder: str | None = "Tester") -> AppTest:
-    """An AppTest of app.py on `db_url`, optionally with a project open, and a coder set (as a shared link would;
-    pages write only with a name, so tests have one unless they pass coder=None)."""
+    """An AppTest of app.py in local mode on `db_url`, optionally with a project open, and the researcher's name
+    remembered as `coder` (as local mode keeps it once given; pages write only with a name, so tests have one
+    unless they pass coder=None, which forgets it)."""
     fix_pages_directory_detection(monkeypatch)
     monkeypatch.setenv("KRUISPUNT_DB_URL", db_url)
+    monkeypatch.delenv("KRUISPUNT_MODE", raising=False)
+    remember_name(db_url, coder)
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     if project_guid:
         at.query_params["project"] = project_guid
-    if coder:
-        at.query_params["coder"] = coder
     return at
+
+
+def remember_name(db_url: str, name: str | None) -> None:
+    """Local mode's researcher, as if they had typed `name` once (None: as if nobody had yet)."""
+    with write_session(upgrade(db_url)) as s:
+        if name:
+            remember_local_name(s, name)
+        elif (account := local_account(s)) is not None:
+            s.delete(account)
 
 
 def shown(elements) -> list[str]:  # type: ignore[no-untyped-def]

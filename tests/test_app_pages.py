@@ -12,6 +12,7 @@ through the page as well.
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -223,14 +224,15 @@ def test_load_demo_button_imports_and_opens_the_demo(monkeypatch, sqlite_url):
 
 # ----------------------------------------------------------------------------------- shared link
 
-def test_shared_link_opens_project_and_coder_and_pages_keep_them(monkeypatch, sqlite_url):
+def test_shared_link_opens_project_and_pages_keep_it_and_the_remembered_name(monkeypatch, sqlite_url):
     guid = new_project(sqlite_url, "Alfa")
     new_project(sqlite_url, "Beta")
     at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Sanne")
+    at.query_params["coder"] = "Anna"  # a link that once said who someone was: it says nothing now
     at.run()
     assert not at.exception
     assert one(at.sidebar.selectbox, "Project").value == guid
-    assert one(at.sidebar.text_input, "You are (coder name)").value == "Sanne"
+    assert [t.value for t in at.sidebar.text] == ["Sanne"]
     for page, title in (("pages/cases.py", "Cases & attributes"), ("pages/documents.py", "Documents"),
                         ("pages/codebooks.py", "Codebooks"), ("pages/projects.py", "Kruispunt")):
         at.switch_page(page)
@@ -238,9 +240,32 @@ def test_shared_link_opens_project_and_coder_and_pages_keep_them(monkeypatch, sq
         assert not at.exception, page
         assert at.title[0].value == title
         assert at.query_params.get("project") == guid, page
-        assert at.query_params.get("coder") == "Sanne", page
         assert one(at.sidebar.selectbox, "Project").value == guid
-        assert one(at.sidebar.text_input, "You are (coder name)").value == "Sanne"
+        assert [t.value for t in at.sidebar.text] == ["Sanne"]
+
+
+def test_local_mode_asks_the_name_once_and_records_changes_under_it(monkeypatch, sqlite_url):
+    guid = new_project(sqlite_url, "Alfa")
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder=None)
+    at.switch_page("pages/cases.py")
+    at.run()
+    one(at.text_input, "Case name").input("Grenzeloos")
+    one(at.button, "Create case").click().run()
+    assert shown(at.error) == [
+        "give your name under 'Your name' in the sidebar first: every change records who made it"]
+    one(at.sidebar.text_input, "Your name").input("  Sanne   de Vries ")
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert [t.value for t in at.sidebar.text] == ["Sanne de Vries"]
+    again = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Sanne de Vries")  # a new browser session
+    again.switch_page("pages/cases.py")
+    again.run()
+    assert not [w for w in again.sidebar.text_input if w.label == "Your name" and w.form_id == "your_name"]
+    one(again.text_input, "Case name").input("Grenzeloos")
+    one(again.button, "Create case").click().run()
+    assert not again.exception
+    with read_session(get_engine(sqlite_url)) as s:
+        assert [e.actor for e in list_events(s, uuid.UUID(guid)) if e.entity == "case"] == ["Sanne de Vries"]
 
 
 def test_choosing_none_in_the_sidebar_closes_the_project(monkeypatch, sqlite_url):
@@ -294,7 +319,6 @@ def test_create_case_and_person_through_the_forms(monkeypatch, sqlite_url):
         persons = list_persons(s, get_project(s, guid))
     assert [(p.name, p.pseudonym, p.role, p.case_id) for p in persons] == [("Jan Hoekstra", "A-R1", "chair", cases[0].id)]
     assert list(at.dataframe[1].value["name"]) == ["Jan Hoekstra"]
-    assert at.query_params.get("coder") == "Sanne"
     with read_session(get_engine(sqlite_url)) as s:
         events = list_events(s, get_project(s, guid).guid)
     assert {(e.action, e.entity, e.actor) for e in events if e.entity in ("case", "person")} == {

@@ -278,7 +278,7 @@ def test_without_a_name_nothing_can_be_coded_or_undone(monkeypatch, sqlite_url) 
     at.query_params["document"] = ids[1]
     at.run()
     at.switch_page("pages/coding.py").run()
-    assert any("before coding" in w.value for w in at.warning)
+    assert any("give your name under 'Your name' in the sidebar first" in w for w in shown(at.warning))
     _select(at, ids, {"id": "turn-5", "turn": 1, "action": "turn"})
     at.multiselect(key="codes_to_apply").select("vc.applied")
     at.run()

@@ -228,7 +228,7 @@ def test_without_a_name_nothing_is_written(monkeypatch, sqlite_url) -> None:  # 
     at.run()
     assert not at.exception
     assert [e.value.replace("\\", "") for e in at.error] == [
-        "type your name under 'You are' in the sidebar first: every change records who made it"]
+        "give your name under 'Your name' in the sidebar first: every change records who made it"]
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Event)) == events
         assert get_case(s, get_project(s, guid), "Netwerk Oost").name == "Netwerk Oost"

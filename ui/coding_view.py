@@ -43,8 +43,10 @@ from coding.workspace import (
 )
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
+from ui.identity import refusal
 from ui.state import (
-    ANONYMOUS, current_project_guid, engine, flash, md_escape, project_or_stop, rerun_fragment, show_flash, typed_name,
+    ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment, show_flash,
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
@@ -125,7 +127,7 @@ class _Open:
 
     @property
     def named(self) -> bool:
-        """Nobody codes as the anonymous shared name: writes wait for a name in the sidebar."""
+        """Nobody codes as the anonymous shared name: writes wait for a name and a role that may code."""
         return self.me != ANONYMOUS
 
 
@@ -216,10 +218,11 @@ def coding_page() -> None:
         st.info("No documents yet: import transcripts on the Documents page.")
         st.stop()
 
-    me = typed_name() or ANONYMOUS
-    if me == ANONYMOUS:
-        st.warning("Type your name under **You are** in the sidebar before coding: every segment records its "
-                   "coder, and undo only ever offers your own changes.")
+    why_not = refusal(Permission.CODE)
+    me = my_name() if why_not is None else ANONYMOUS
+    if why_not is not None:
+        st.warning(md_escape(why_not) + "  \nEvery segment records its coder, and undo only ever offers your own "
+                   "changes.")
 
     wanted = st.query_params.get("document")
     c1, c2, c3, c4 = st.columns([4, 1.3, 1.3, 1])
@@ -334,7 +337,7 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
                     st.caption(md_escape(f"Not when: {choice.exclude}"))
     b1, b2 = st.columns(2)
     if not o.named:
-        st.caption("Type your name under **You are** in the sidebar to apply codes.")
+        st.caption("You cannot apply codes here (see the note at the top of the page).")
     if b1.button("Apply", type="primary", disabled=not picked or not o.named, key="apply_codes"):
         try:
             code_span(engine(), o.project.guid, o.guid, o.me, selection["start"], selection["end"], picked,
@@ -377,7 +380,7 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
         segment = labels[chosen]
         st.markdown(f"> {md_escape(segment.text)}")
         if not o.named:
-            st.caption("Type your name under **You are** in the sidebar to edit codings or write memos.")
+            st.caption("You cannot edit codings or write memos here (see the note at the top of the page).")
             return
         with st.form("edit_segment_form"):
             coding_key = st.selectbox("Code", [c.key for c in segment.codings], key="edit_coding")
@@ -461,7 +464,7 @@ def _suggestions_panel(o: _Open) -> None:
                                  value=True, key=f"sugg_{guid}_{x.key}")]
         accept, reject = st.columns(2)
         if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked or not o.named,
-                         help=None if o.named else "Type your name under You are in the sidebar first."):
+                         help=None if o.named else "You cannot code here (see the note at the top of the page)."):
             try:
                 with write_session(engine()) as s:
                     document = get_document(s, project, guid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from store.privileges import Permission
 from sqlalchemy.orm import Session
 
 from ui.state import engine, md_escape, run_write
@@ -40,7 +41,7 @@ def delete_section(key: str, project, kind: str, ref: str, name: str) -> None:  
     sure = st.checkbox("I have read what goes with it", key=f"delete_{key}_sure")
     if st.button(f"Delete this {WHAT[kind]} into the bin", key=f"delete_{key}", disabled=not sure):
         def delete(session: Session) -> str:
-            delete_to_bin(session, project, kind, ref, actor=actor())
+            delete_to_bin(session, project, kind, ref, actor=actor(Permission.DELETE))
             return f"Deleted {WHAT[kind]} '{name}' into the bin (restore it from the Projects page)."
 
         run_write(delete)
@@ -77,7 +78,7 @@ def merge_section(project, source: str, others: list[str]) -> None:  # type: ign
     if st.button(md_escape(f"Merge '{source}' into '{target}'"), key=f"merge_{source}_go", disabled=bool(unresolved)):
         def merge(session: Session) -> str:
             merge_cases(session, project, get_case(session, project, source), get_case(session, project, target),
-                        keep=keep, actor=actor())
+                        keep=keep, actor=actor(Permission.DELETE))
             return f"Merged case '{source}' into '{target}'."
 
         run_write(merge)

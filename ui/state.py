@@ -1,7 +1,7 @@
-"""What every page needs: the engine, the open project, who is working, kept in the URL.
+"""What every page needs: the engine, the open project kept in the URL, messages and one-transaction writes.
 
-The open project, document and coder live in plain session-state keys mirrored
-to `st.query_params`, so a reload or a shared link opens the same place.
+The open project and document live in plain session-state keys mirrored to `st.query_params`, so a reload or a
+shared link opens the same place; who is working is `ui.identity`'s, never the URL's.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from store.events import last_event
 from store.limits import explain
 from store.migrate import current_revision, head_revision
 from store.models import Project
+from ui.identity import acting, actor  # noqa: F401  (pages import actor from here)
 
 PROJECT_KEY = "project_select"
-CODER_KEY = "coder_name"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
@@ -107,8 +107,11 @@ def _project_names(eng: Engine) -> dict[str, str]:
     return names
 
 
-def project_picker() -> None:
+def project_picker(visible: set[str] | None = None) -> None:
+    """The sidebar's project choice: every project in local mode, only the person's own on a team server."""
     names = _project_names(engine())
+    if visible is not None:
+        names = {guid: name for guid, name in names.items() if guid in visible}
     if PENDING_PROJECT_KEY in st.session_state:
         st.session_state[PROJECT_KEY] = st.session_state.pop(PENDING_PROJECT_KEY)
     # The URL decides only on a fresh session (a reload or a shared link); afterwards the selectbox does.
@@ -119,10 +122,6 @@ def project_picker() -> None:
     options = [None, *names]
     st.sidebar.selectbox("Project", options, format_func=lambda g: names.get(g, "— none —"), key=PROJECT_KEY)
     _set_query_param("project", st.session_state.get(PROJECT_KEY))
-    if CODER_KEY not in st.session_state:
-        st.session_state[CODER_KEY] = st.query_params.get("coder", "")
-    coder = st.sidebar.text_input("You are (coder name)", key=CODER_KEY, help="Recorded with everything you change.")
-    _set_query_param("coder", coder.strip())
 
 
 def _set_query_param(key: str, value: str | None) -> None:
@@ -137,22 +136,13 @@ def _set_query_param(key: str, value: str | None) -> None:
 UPLOAD_LIMIT_MB = DEFAULT_MAX_IMPORT_BYTES // (1024 * 1024)  # every uploader shows it, the server enforces it
 
 
-ANONYMOUS = "app"  # who a page is while no name is typed: it may read, never write
+ANONYMOUS = "app"  # who a page is while nobody has said who they are: it may read, never write
 EMPTY = "—"  # what every table shows for a missing value (Streamlit's default is the word "None")
 
 
-def typed_name() -> str | None:
-    """The name typed under 'You are' (spaces folded), or None while there is none."""
-    return " ".join((st.session_state.get(CODER_KEY) or "").split()) or None
-
-
-def actor() -> str:
-    """Who is changing something: the typed name. Nobody writes as an anonymous shared name (undo offers only your
-    own changes, so a shared name would offer one person another's), so without a name this refuses."""
-    name = typed_name()
-    if name is None:
-        raise Refused("type your name under 'You are' in the sidebar first: every change records who made it")
-    return name
+def my_name() -> str | None:
+    """The name this person's changes are recorded under (None: not given yet, or not a member)."""
+    return acting().name
 
 
 def project_or_stop(session) -> Project:  # type: ignore[no-untyped-def]

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from store.db import read_session
 from store.history import Offer, Undoable, do_again, offer, take_back
-from ui.state import engine, md_escape, run_write, typed_name
+from store.privileges import Permission
+from ui.identity import refusal
+from ui.state import engine, md_escape, my_name, run_write
 
 
 def offer_line(found: Offer, prefix: str, scope: str, shown: Callable[[str], str] = str) -> bool:
@@ -29,10 +31,10 @@ def offer_line(found: Offer, prefix: str, scope: str, shown: Callable[[str], str
 
 def undo_redo_line(prefix: str, project, kind_of: Callable[[Session], Undoable], scope: str,  # type: ignore[no-untyped-def]
                    shown: Callable[[str], str] = str) -> None:
-    """Undo and redo of this person's own changes to what `kind_of` names; nothing while no name is typed. What
+    """Undo and redo of this person's own changes to what `kind_of` names; nothing for whoever may not undo. What
     it says (the offer and, after it ran, what was done) goes through `shown`."""
-    me = typed_name()
-    if not me:
+    me = my_name()
+    if not me or refusal(Permission.UNDO) is not None:
         return
     with read_session(engine()) as s:
         kind = kind_of(s)
