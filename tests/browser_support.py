@@ -38,17 +38,20 @@ def _free_port() -> int:
 
 @contextmanager
 def streamlit_server(*, db_url: str | None = None, script: str | None = None, browser: bool = True,
-                     address: str | None = "127.0.0.1") -> Iterator[str]:
+                     address: str | None = "127.0.0.1", options: tuple[str, ...] = (),
+                     env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the app (`python -m ui.serve`, as `make run` does) or a given script; yields the base URL.
-    `browser`: skip the test when there is no Chromium; `address` None: the configuration's own."""
+    `browser`: skip the test when there is no Chromium; `address` None: the configuration's own; `options` and
+    `env`: more server options and environment (a team server's secrets file and mode)."""
     if browser:
         require_chromium()
     port = _free_port()
+    given = options
     options = ["--server.port", str(port), *(["--server.address", address] if address else []),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false", *given]
     command = [sys.executable, "-m", "streamlit", "run", script, *options] if script else \
         [sys.executable, "-m", "ui.serve", *options]
-    env = {**os.environ, **({"KRUISPUNT_DB_URL": db_url} if db_url else {})}
+    env = {**os.environ, **({"KRUISPUNT_DB_URL": db_url} if db_url else {}), **(env or {})}
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from apptest_support import remember_name
 from browser_support import ARTIFACTS, launch
 from cases.documents import list_documents
 from cases.projects import get_project
@@ -38,10 +39,11 @@ def test_delete_a_document_and_restore_it_from_the_bin(demo_server) -> None:  # 
     base, (project_guid, document_guid), url = demo_server
     titles, codings, _ = _state(url)
     assert TITLE in titles and codings > 0
+    remember_name(url, "Sanne")  # local mode: the name given once
     with sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{base}/documents?project={project_guid}&document={document_guid}&coder=Sanne")
+        page.goto(f"{base}/documents?project={project_guid}&document={document_guid}")
         expect(page.get_by_role("heading", name="Documents")).to_be_visible(timeout=30_000)
         page.get_by_role("tab", name="Read").click()
         page.get_by_text("Delete this document", exact=True).click()
@@ -62,7 +64,7 @@ def test_delete_a_document_and_restore_it_from_the_bin(demo_server) -> None:  # 
         assert TITLE not in titles_after and codings_after == 0 and binned == 1
         assert len(titles_after) == len(titles) - 1
 
-        page.goto(f"{base}/?project={project_guid}&coder=Sanne")
+        page.goto(f"{base}/?project={project_guid}")
         expect(page.get_by_role("heading", name=f"Bin of '{DEMO_PROJECT}'")).to_be_visible(timeout=30_000)
         expect(page.get_by_text(f"Document '{TITLE}' · deleted by Sanne", exact=False)).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "bin-listed.png"))

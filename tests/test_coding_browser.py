@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from apptest_support import remember_name
 from browser_support import ARTIFACTS, drag, launch, phrase_box
 from cases.projects import get_project
 from coding.codings import list_codings
@@ -27,7 +28,8 @@ def test_select_with_the_mouse_apply_a_code_and_find_it_after_a_reload(demo_serv
     with sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}&coder={CODER.replace(' ', '%20')}")
+        remember_name(url, CODER)  # local mode: the name given once
+        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
         expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
         page.wait_for_selector('[data-testid="stBidiComponentIsolated"]', timeout=30_000)
         page.wait_for_function(

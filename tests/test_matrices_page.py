@@ -129,7 +129,7 @@ def test_a_clicked_cell_lists_its_quotes_as_text_with_links(monkeypatch, study):
     assert "<script>" not in "".join(texts)
     links = [parse_qs(link.proto.query_string) for link in at.get("page_link")]
     assert [link.proto.page for link in at.get("page_link")] == ["coding"]
-    assert links == [{"project": [guid], "document": [s1_guid], "turn": ["1"], "coder": ["Sanne"]}]
+    assert links == [{"project": [guid], "document": [s1_guid], "turn": ["1"]}]
 
     # Another matrix (another spec) starts without a selection: no stale quotes.
     at.selectbox(key="matrix_depth").set_value(1)

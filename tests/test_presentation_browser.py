@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from apptest_support import remember_name
 from browser_support import ARTIFACTS, launch, streamlit_server
 from cases.projects import get_project, list_persons
 from demo.load import DEMO_PROJECT, load_demo
@@ -64,7 +65,8 @@ def test_present_click_a_cell_see_anonymised_quotes_and_feedback(demo_server) ->
     with sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"{base}/presentation?project={guid}&coder={FACILITATOR.replace(' ', '%20')}")
+        remember_name(url, FACILITATOR)  # local mode: the name given once
+        page.goto(f"{base}/presentation?project={guid}")
         expect(page.get_by_role("heading", name="Presentation")).to_be_visible(timeout=30_000)
         expect(page.get_by_role("button", name="Start presentation")).to_be_visible(timeout=30_000)
         name_field = page.get_by_label("Session name")

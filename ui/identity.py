@@ -67,7 +67,7 @@ def sign_in_or_stop(engine) -> None:  # type: ignore[no-untyped-def]
         with read_session(engine) as s:
             name = _account(s).name
         st.caption("Signed in as")
-        st.text(name)
+        st.markdown(_as_text(name))
         st.button("Sign out", on_click=st.logout)
 
 
@@ -83,12 +83,18 @@ def _local_name(engine) -> None:  # type: ignore[no-untyped-def]
                     _remember(engine, typed)
             return
         st.caption("You are")
-        st.text(name)
+        st.markdown(_as_text(name))
         with st.popover("Not you? Change the name"):
             with st.form("change_name", border=False):
                 typed = st.text_input("Your name", value=name)
                 if st.form_submit_button("Save name"):
                     _remember(engine, typed)
+
+
+def _as_text(name: str) -> str:
+    from ui.state import md_escape  # ui.state imports this module: imported when first needed
+
+    return md_escape(name)
 
 
 def _remember(engine, typed: str) -> None:  # type: ignore[no-untyped-def]
