@@ -26,6 +26,7 @@ from store.events import latest_event_id
 from store.privileges import Permission
 from ui.analysis_cache import load_presentation
 from ui.corrections import delete_section, rename_form
+from ui.identity import acting
 from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
@@ -215,8 +216,12 @@ def present_matrix(fg) -> None:  # type: ignore[no-untyped-def]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
     mode = c1.radio("Cells show", MODES, horizontal=True, key="pres_mode", format_func=MODE_LABELS.get)
     show_counts = c2.toggle("Show counts", value=False, key="pres_counts")
-    show_names = c3.toggle("Show names", value=False, key="pres_names",
-                           help="For the facilitator only: speakers and documents by name, nothing masked.")
+    if acting().role.sees_names(acting().show_names):
+        show_names = c3.toggle("Show names", value=False, key="pres_names",
+                               help="For the facilitator only: speakers and documents by name, nothing masked.")
+    else:  # a facilitator sees anonymised quotes only, unless an owner allowed names
+        show_names = False
+        c3.caption("Quotes are anonymised: an owner can allow you names.")
     chosen = tuple(case_names[g] for g in shown_setting("cases").split(",") if g in case_names)
     own = case_names.get(shown_setting("own"))
     try:

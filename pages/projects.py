@@ -12,7 +12,8 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.privileges import Permission
 from ui.corrections import rename_form
-from ui.identity import own_if_team, start_my_project
+from ui.identity import own_if_team, start_my_project, team_mode
+from ui.members_view import members_section
 from ui.state import (
     actor,
     close_project_on_next_run,
@@ -121,6 +122,9 @@ if current_project_guid():
                 else:
                     flash(f"Adopted codebook '{key}'.")
                     st.rerun()
+
+if current_project_guid() and team_mode():
+    members_section(current_project_guid())
 
 if current_project_guid():
     with read_session(engine()) as s:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 import cli
 from browser_support import ARTIFACTS, drag, launch, phrase_box, settle, streamlit_server
 from cases.documents import list_documents
+from conftest import _truncate_pg as truncate_pg
 from cases.projects import get_project, list_cases
 from coding.codings import list_codings
 from store.db import get_engine, read_session
@@ -49,6 +50,7 @@ def team(pg_database: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     from oidc_provider_mock import User, run_server_in_thread
 
     url = pg_database
+    truncate_pg(url)  # the session's database: whatever an earlier test left goes
     (tmp_path / "gesprek.txt").write_text(TRANSCRIPT, encoding="utf-8")
     cli_ok(url, "project-create", "Grensregio", "--codebooks", "value-creation")
     cli_ok(url, "case-create", "--project", "Grensregio", "Alfa")
