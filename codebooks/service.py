@@ -25,7 +25,7 @@ from codebooks.templates import (
 )
 from store.errors import Refused
 from store.events import record_event
-from store.models import Code, Codebook, CodeIndicator, Coding, Memo, Project
+from store.models import Case, Code, Codebook, CodeIndicator, Coding, Feedback, FrameworkCell, Memo, Project
 
 LABEL_LANGUAGES = ("en", "nl", "de")
 DEFAULT_CODEBOOKS = ("value-creation", "network-conditions")
@@ -326,6 +326,28 @@ def move_code(
     return code
 
 
+def _cells_to_move(session: Session, source: Code, target: Code
+                   ) -> tuple[list[tuple[FrameworkCell, str]], list[tuple[FrameworkCell, str]]]:
+    """The source's framework cells (with their case's guid) that the merge gives to the target, and the empty
+    ones it drops because the target has a cell on that case. Where both cells hold an analyst's work, a person
+    settles it first: nothing is chosen silently."""
+    rows = session.execute(select(FrameworkCell, Case.guid, Case.name).join(Case, FrameworkCell.case_id == Case.id)
+                           .where(FrameworkCell.code_id == source.id)).all()
+    taken = set(session.scalars(select(FrameworkCell.case_id).where(FrameworkCell.code_id == target.id)))
+    both = [(cell, str(guid), name) for cell, guid, name in rows if cell.case_id in taken]
+    written = sorted(name for cell, _, name in both if _holds_work(cell))
+    if written:
+        raise Refused(f"cannot merge '{source.key}' into '{target.key}': both have a framework cell with a summary, "
+                      f"rating or quotes on {', '.join(written)}; clear the one you do not keep (no summary, rating "
+                      "or quotes, state 'not assessed') on the Framework matrix first")
+    return ([(cell, str(guid)) for cell, guid, _ in rows if cell.case_id not in taken],
+            [(cell, guid) for cell, guid, _ in both])
+
+
+def _holds_work(cell: FrameworkCell) -> bool:
+    return bool(cell.summary or cell.rating is not None or cell.quotes or cell.state != "not_assessed")
+
+
 def merge_codes(
     session: Session, project: Project, codebook_key: str, source_key: str, target_key: str, *,
     actor: str = "system",
@@ -340,6 +362,7 @@ def merge_codes(
         if ancestor.id == source.id:
             raise Refused(f"cannot merge '{source_key}' into its own descendant '{target_key}'")
         ancestor = next((c for c in codebook.codes if c.id == ancestor.parent_id), None)
+    cells, empty_cells = _cells_to_move(session, source, target)
     already = select(Coding.segment_id).where(Coding.code_id == target.id)
     duplicates = session.execute(
         select(Coding).where(Coding.code_id == source.id, Coding.segment_id.in_(already))
@@ -350,6 +373,22 @@ def merge_codes(
     moved = session.execute(update(Coding).where(Coding.code_id == source.id).values(code_id=target.id)).rowcount
     session.execute(update(Code).where(Code.parent_id == source.id).values(parent_id=target.id))
     memos = session.execute(update(Memo).where(Memo.code_id == source.id).values(code_id=target.id)).rowcount
+    feedback = session.execute(update(Feedback).where(Feedback.code_id == source.id)
+                               .values(code_id=target.id)).rowcount
+    session.execute(update(Feedback).where(Feedback.promoted_code_id == source.id).values(promoted_code_id=target.id))
+    cause = f"merging code '{source.key}' into '{target.key}'"
+    for cell, case_guid in cells:  # the analyst's summaries, ratings and quotes go with the code, each logged
+        cell.code_id = target.id
+        record_event(session, project_guid=project.guid, actor=actor, action="move", entity="framework_cell",
+                     entity_guid=cell.guid, before={"code": source.key, "code_guid": str(source.guid)},
+                     after={"case_guid": case_guid, "code": target.key, "code_guid": str(target.guid),
+                            "cause": cause})
+    for cell, case_guid in empty_cells:
+        record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="framework_cell",
+                     entity_guid=cell.guid, before={"case_guid": case_guid, "code": source.key,
+                                                    "code_guid": str(source.guid), "state": cell.state,
+                                                    "cause": cause})
+        session.delete(cell)
     # The source's indicator terms now point at the target (suggestions keep finding the merged meaning).
     have = set(session.execute(select(CodeIndicator.language, CodeIndicator.term)
                                .where(CodeIndicator.code_id == target.id)).all())
@@ -363,7 +402,8 @@ def merge_codes(
     record_event(session, project_guid=project.guid, actor=actor, action="merge", entity="code",
                  entity_guid=source.guid, before=before,
                  after={"into": str(target.guid), "into_key": target.key, "codings_moved": moved,
-                        "duplicates_dropped": len(duplicates), "memos_moved": memos})
+                        "duplicates_dropped": len(duplicates), "memos_moved": memos, "feedback_moved": feedback,
+                        "cells_moved": len(cells), "empty_cells_dropped": len(empty_cells)})
     session.delete(source)
     session.flush()
     session.expire(codebook)

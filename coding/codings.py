@@ -382,7 +382,8 @@ class _Writer:
         for guid, code in zip(guids, codes):
             cursor.execute(d.coding_sql, (guid, segment_id, code.id, now, origin, matched_term))
         after = {"document": document_guid, "text_version": version, "start": start, "end": end,
-                 "coder": coder_name, "codes": [c.key for c in codes], "origin": origin,
+                 "coder": coder_name, "codes": [c.key for c in codes],
+                 "codings": [str(uuid.UUID(g)) for g in guids], "origin": origin,
                  **({"matched_term": matched_term} if matched_term else {})}
         cursor.execute(d.event_sql, (project_guid, now, actor, segment_guid, d.json(after)))
         return segment_id, segment_guid

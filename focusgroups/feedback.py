@@ -76,8 +76,9 @@ def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="feedback",
                  entity_guid=row.guid, after={"session": fg.name, "session_guid": str(fg.guid),
                                               "case": found_case.name if found_case else None,
+                                              "case_guid": str(found_case.guid) if found_case else None,
                                               "code": found_code.key if found_code else None, "stance": stance,
-                                              "participant_role": row.participant_role})
+                                              "participant_role": row.participant_role, "note": note})
     return row
 
 

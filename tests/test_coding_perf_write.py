@@ -19,7 +19,7 @@ from coding.codings import apply_coding, code_span, list_codings
 from coding.undo import undo, undo_offer
 from store.db import read_session, write_session
 from store.errors import Refused
-from store.models import Coder, Coding, Event, Segment
+from store.models import Code, Coder, Coding, Event, Segment
 
 TEXT = "I: Wat leverde het op?\nR: Ik kreeg een tip van Jörg 😀. Die heb ik meteen gebruikt.\n"
 
@@ -78,9 +78,15 @@ def test_code_span_writes_what_apply_coding_writes(engine, doc) -> None:  # type
                                                                                  project.guid)
         assert event.before is None and event.at.tzinfo is not None
     assert orm_event.entity_guid == orm_guid and fast_event.entity_guid == guid
+    fast_codings, orm_codings = fast_event.after.pop("codings"), orm_event.after.pop("codings")
     assert fast_event.after == orm_event.after | {"coder": "Lieke"}
     assert fast_event.after == {"document": str(document.guid), "text_version": 1, "start": start, "end": end,
                                 "coder": "Lieke", "codes": ["vc.immediate", "vc.applied"], "origin": "manual"}
+    with read_session(engine) as s:  # the event names each coding's guid, in the order of its codes (for replay)
+        for event, codings in ((fast_event, fast_codings), (orm_event, orm_codings)):
+            stored = s.execute(select(Coding.guid, Code.key).join(Code).join(Segment)
+                               .where(Segment.guid == event.entity_guid)).all()
+            assert sorted(zip(codings, ["vc.immediate", "vc.applied"])) == sorted((str(g), k) for g, k in stored)
     # undo reads the event log: the fast path's event is undoable like any other
     with read_session(engine) as s:
         offer = undo_offer(s, project, "Lieke")

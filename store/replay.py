@@ -1,0 +1,308 @@
+"""Replaying a project's event log: what the log says its coding, memos, framework cells and feedback are.
+
+The log is the one record of who changed what. If replaying it from the project's creation, over the imported
+documents, does not give what the tables hold, the log is not telling the truth; `log_disagreements` says where.
+Replay works on plain values only (guids, keys, text), so it reads nothing but the events.
+
+Covered: segments and codings (apply, resize, add code, recode, remove, delete, merge of codes, undo and redo),
+memos, framework cells with their pinned quotes, feedback, and documents and focus-group sessions deleted into the
+bin and restored. An event it cannot follow (a case deleted into the bin, two cases merged) is named in `gaps`
+instead of being guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from store.models import (
+    Case,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    Event,
+    Feedback,
+    FocusGroupSession,
+    FrameworkCell,
+    Memo,
+    Project,
+    Segment,
+)
+
+CELL_FIELDS = ("state", "rating", "summary", "validation", "quotes")
+
+
+@dataclass
+class ProjectState:
+    segments: dict[str, tuple] = field(default_factory=dict)  # guid -> (document guid, start, end, coder)
+    codings: dict[str, tuple] = field(default_factory=dict)  # guid -> (segment guid, code key)
+    memos: dict[str, tuple] = field(default_factory=dict)  # guid -> (target kind, target guid, text)
+    cells: dict[tuple, tuple] = field(default_factory=dict)  # (case guid, code guid) -> CELL_FIELDS' values
+    feedback: dict[str, tuple] = field(default_factory=dict)  # guid -> (session, case, code, stance, role, note)
+
+    def parts(self) -> dict[str, dict]:
+        return {"segments": self.segments, "codings": self.codings, "memos": self.memos, "cells": self.cells,
+                "feedback": self.feedback}
+
+
+@dataclass
+class Replayed(ProjectState):
+    gaps: list[str] = field(default_factory=list)
+    _gone: dict[str, tuple] = field(default_factory=dict)  # the last state of whatever was deleted, by guid
+    _binned: dict[str, ProjectState] = field(default_factory=dict)  # bin item guid -> what went with it
+    _by_id: dict[int, Event] = field(default_factory=dict)
+    _cell_keys: dict[str, tuple] = field(default_factory=dict)  # cell guid -> (case guid, code guid)
+    _segment_ids: dict[str, str] = field(default_factory=dict)  # segment guid -> its id, as cells' quotes name it
+    _last_bin_item: str = ""
+
+
+def replay_events(events: Iterable[Event]) -> Replayed:
+    state = Replayed()
+    for event in events:
+        state._by_id[event.id] = event
+        if event.action == "undo":
+            _backward(state, state._by_id[event.after["undoes"]], event)
+        elif event.action == "redo":
+            undone = state._by_id[event.after["redoes"]]
+            _forward(state, state._by_id[undone.after["undoes"]])
+        else:
+            _forward(state, event)
+    return state
+
+
+def log_disagreements(session: Session, project: Project) -> dict[str, list]:
+    """Where replaying the project's log and its tables disagree, per part; empty lists when the log is true.
+    The replay's gaps are listed under "gaps"."""
+    events = session.scalars(select(Event).where(Event.project_guid == project.guid).order_by(Event.id))
+    replayed, stored = replay_events(events), stored_state(session, project)
+    found: dict[str, list] = {"gaps": list(replayed.gaps)}
+    for part, expected in replayed.parts().items():
+        actual = stored.parts()[part]
+        found[part] = sorted(
+            [("only in the log", k, expected[k]) for k in expected.keys() - actual.keys()]
+            + [("only in the tables", k, actual[k]) for k in actual.keys() - expected.keys()]
+            + [("differs", k, expected[k], actual[k]) for k in expected.keys() & actual.keys()
+               if expected[k] != actual[k]], key=repr)
+    return found
+
+
+# --- applying one event ----------------------------------------------------------------------------------------
+
+def _forward(s: Replayed, e: Event) -> None:
+    g, before, after = str(e.entity_guid), e.before or {}, e.after or {}
+    kind = (e.entity, e.action)
+    if kind == ("segment", "create"):
+        if "codings" not in after:
+            s.gaps.append(f"event {e.id}: a segment logged without its codings' guids")
+            return
+        s.segments[g] = (after["document"], after["start"], after["end"], after["coder"])
+        s.codings.update({c: (g, key) for c, key in zip(after["codings"], after["codes"])})
+    elif kind == ("segment", "update"):
+        document, _, _, coder = s.segments[g]
+        s.segments[g] = (document, after["start"], after["end"], coder)
+    elif kind == ("segment", "delete"):
+        _drop_segment(s, g)
+    elif kind in (("coding", "create"), ("coding", "update")):
+        s.codings[g] = (after["segment"], after["code"])
+    elif kind == ("coding", "delete"):
+        _drop(s, s.codings, g)
+    elif kind == ("memo", "create"):
+        s.memos[g] = (after["target"], after["target_guid"], after["text"])
+    elif kind == ("memo", "update"):
+        s.memos[g] = (*s.memos[g][:2], after["text"])
+    elif kind == ("memo", "delete"):
+        _drop(s, s.memos, g)
+    elif e.entity == "framework_cell":
+        _cell_change(s, e)
+    elif kind == ("feedback", "create"):
+        if "note" not in after:
+            s.gaps.append(f"event {e.id}: feedback logged without its note")
+            return
+        s.feedback[g] = (after["session_guid"], after.get("case_guid"), after["code"], after["stance"],
+                         after["participant_role"], after["note"])
+    elif kind == ("code", "merge"):
+        _merge_codes(s, before["key"], after["into_key"], g, after["into"])
+    elif e.action in ("delete", "restore") and e.entity in ("document", "focus_group_session"):
+        _bin(s, e)
+    elif e.action in ("delete", "restore") and e.entity in ("case", "person", "attribute_definition"):
+        if e.entity == "case":
+            s.gaps.append(f"event {e.id}: a case {'deleted into' if e.action == 'delete' else 'restored from'} "
+                          "the bin")
+    elif kind == ("case", "merge"):
+        s.gaps.append(f"event {e.id}: two cases merged")
+
+
+def _backward(s: Replayed, change: Event, undo: Event) -> None:
+    g, before, after = str(change.entity_guid), change.before or {}, change.after or {}
+    kind = (change.entity, change.action)
+    if kind == ("segment", "create"):
+        _drop_segment(s, g)
+    elif kind == ("segment", "update"):
+        document, _, _, coder = s.segments[g]
+        s.segments[g] = (document, before["start"], before["end"], coder)
+    elif kind == ("segment", "delete"):
+        s.segments[g] = s._gone[g]
+        for item in before.get("codings", []):
+            s.codings[item["guid"]] = s._gone[item["guid"]]
+    elif kind == ("coding", "create"):
+        _drop(s, s.codings, g)
+    elif kind == ("coding", "update"):
+        s.codings[g] = (s.codings[g][0], before["code"])
+    elif kind == ("coding", "delete"):
+        s.codings[g] = (before["segment"], before["code"])
+    elif kind == ("memo", "create"):
+        _drop(s, s.memos, g)
+    elif kind == ("memo", "update"):
+        s.memos[g] = (*s.memos[g][:2], before["text"])
+    elif kind == ("memo", "delete"):
+        s.memos[g] = s._gone[g]
+    elif change.entity == "framework_cell":
+        _set_cell(s, (after["case_guid"], after["code_guid"]), before)
+    elif kind == ("feedback", "create"):
+        _drop(s, s.feedback, g)
+    else:
+        s.gaps.append(f"event {undo.id}: an undo of {change.entity} {change.action}")
+
+
+def _drop(s: Replayed, part: dict, guid: str) -> None:
+    s._gone[guid] = part.pop(guid)
+
+
+def _drop_segment(s: Replayed, guid: str) -> None:
+    for coding in [c for c, (segment, _) in s.codings.items() if segment == guid]:
+        _drop(s, s.codings, coding)
+    _drop(s, s.segments, guid)
+
+
+def _cell_change(s: Replayed, e: Event) -> None:
+    before, after = e.before or {}, e.after or {}
+    if e.action == "move":  # a cell given to another code by a merge of codes
+        old = (after["case_guid"], before["code_guid"])
+        new_key = (after["case_guid"], after["code_guid"])
+        if old in s.cells:
+            s.cells[new_key] = s.cells.pop(old)
+        s._cell_keys[str(e.entity_guid)] = new_key
+        return
+    if e.action == "delete":  # an empty cell dropped by a merge of codes
+        s.cells.pop((before["case_guid"], before["code_guid"]), None)
+        return
+    if "cause" in after:  # a quote pinned back by a restore: put back with its segments (see _bin)
+        return
+    if "cause" in before:  # a quote unpinned because its segment went into the bin: kept with the bin item
+        key, segment = s._cell_keys.get(str(e.entity_guid)), s._segment_ids.get(before["unpin"])
+        if key is None or segment is None or key not in s.cells:
+            s.gaps.append(f"event {e.id}: a quote unpinned from a cell the log never showed pinned")
+            return
+        cell = list(s.cells[key])
+        s._binned[s._last_bin_item].cells.setdefault(key, []).append((cell[-1].index(segment), segment))
+        cell[-1] = tuple(q for q in cell[-1] if q != segment)
+        s.cells[key] = tuple(cell)
+        return
+    if "quotes" not in after:
+        s.gaps.append(f"event {e.id}: a framework cell change logged without the cell after it")
+        return
+    key = (after["case_guid"], after["code_guid"])
+    s._cell_keys[str(e.entity_guid)] = key
+    if e.action == "pin":  # learn the pinned segment's id: the quote the cell did not have before
+        new = [q for q in after["quotes"] if q not in (before.get("quotes") or [])]
+        if new:
+            s._segment_ids[after["segment"]] = new[0]
+    _set_cell(s, key, after)
+
+
+def _set_cell(s: Replayed, key: tuple, values: dict) -> None:
+    if values.get("state") is None:  # the cell did not exist before this change
+        s.cells.pop(key, None)
+    else:
+        s.cells[key] = tuple(tuple(values[f]) if f == "quotes" else values[f] for f in CELL_FIELDS)
+
+
+def _merge_codes(s: Replayed, source: str, target: str, source_guid: str, target_guid: str) -> None:
+    """As codebooks.service.merge_codes does: a segment that has both keeps the target's coding."""
+    with_target = {segment for segment, key in s.codings.values() if key == target}
+    for coding, (segment, key) in list(s.codings.items()):
+        if key == source:
+            if segment in with_target:
+                _drop(s, s.codings, coding)
+            else:
+                s.codings[coding] = (segment, target)
+    for memo, (kind, target_guid_, text) in list(s.memos.items()):
+        if kind == "code" and target_guid_ == source_guid:
+            s.memos[memo] = (kind, target_guid, text)
+    for remark, (session, case, key, *rest) in list(s.feedback.items()):
+        if key == source:
+            s.feedback[remark] = (session, case, target, *rest)
+
+
+def _bin(s: Replayed, e: Event) -> None:
+    """A document (its segments, codings, memos, and the quotes pinned from them) or a focus-group session (its
+    feedback) deleted into the bin, kept aside by bin item, and put back whole on restore."""
+    g = str(e.entity_guid)
+    item = (e.before or e.after or {}).get("bin_item", "")
+    if e.action == "restore":
+        kept = s._binned.pop(item, ProjectState())
+        for part in ("segments", "codings", "memos", "feedback"):
+            s.parts()[part].update(kept.parts()[part])
+        for key, quotes in kept.cells.items():
+            if key in s.cells:
+                cell = list(s.cells[key])
+                restored = list(cell[-1])
+                for position, segment in reversed(quotes):  # the inverse of the unpinning, step by step
+                    restored.insert(position, segment)
+                cell[-1] = tuple(restored)
+                s.cells[key] = tuple(cell)
+        return
+    kept = ProjectState()
+    if e.entity == "document":
+        segments = {k for k, v in s.segments.items() if v[0] == g}
+        kept.segments = {k: s.segments.pop(k) for k in segments}
+        kept.codings = {k: s.codings.pop(k) for k, v in list(s.codings.items()) if v[0] in segments}
+        kept.memos = {k: s.memos.pop(k) for k, v in list(s.memos.items())
+                      if (v[0], v[1]) == ("document", g) or (v[0] == "segment" and v[1] in segments)}
+    else:
+        kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[0] == g}
+    s._binned[item] = kept
+    s._last_bin_item = item
+
+
+# --- what the tables hold --------------------------------------------------------------------------------------
+
+def stored_state(session: Session, project: Project) -> ProjectState:
+    state = ProjectState()
+    documents = select(Document.id).where(Document.project_id == project.id)
+    for guid, document, start, end, coder in session.execute(
+            select(Segment.guid, Document.guid, Segment.start, Segment.end, Coder.name)
+            .join(Document, Segment.document_id == Document.id).join(Coder, Segment.coder_id == Coder.id)
+            .where(Segment.document_id.in_(documents))):
+        state.segments[str(guid)] = (str(document), start, end, coder)
+    for guid, segment, key in session.execute(
+            select(Coding.guid, Segment.guid, Code.key).join(Segment, Coding.segment_id == Segment.id)
+            .join(Code, Coding.code_id == Code.id).where(Segment.document_id.in_(documents))):
+        state.codings[str(guid)] = (str(segment), key)
+    targets = {"case": (Case, Memo.case_id), "document": (Document, Memo.document_id), "code": (Code, Memo.code_id),
+               "segment": (Segment, Memo.segment_id)}
+    for memo in session.scalars(select(Memo).where(Memo.project_id == project.id)):
+        if memo.target == "project":
+            target = project.guid
+        else:
+            model, column = targets[memo.target]
+            target = session.scalar(select(model.guid).where(model.id == getattr(memo, column.key)))
+        state.memos[str(memo.guid)] = (memo.target, str(target), memo.text)
+    for cell, case, code in session.execute(
+            select(FrameworkCell, Case.guid, Code.guid).join(Case, FrameworkCell.case_id == Case.id)
+            .join(Code, FrameworkCell.code_id == Code.id).where(FrameworkCell.project_id == project.id)):
+        quotes = tuple(str(q.segment_id) for q in sorted(cell.quotes, key=lambda q: q.position))
+        state.cells[(str(case), str(code))] = (cell.state, cell.rating, cell.summary, cell.validation, quotes)
+    fg, case, code = aliased(FocusGroupSession), aliased(Case), aliased(Code)
+    for row, session_guid, case_guid, code_key in session.execute(
+            select(Feedback, fg.guid, case.guid, code.key).join(fg, Feedback.session_id == fg.id)
+            .outerjoin(case, Feedback.case_id == case.id).outerjoin(code, Feedback.code_id == code.id)
+            .where(fg.project_id == project.id)):
+        state.feedback[str(row.guid)] = (str(session_guid), str(case_guid) if case_guid else None, code_key,
+                                         row.stance, row.participant_role, row.note)
+    return state
+
