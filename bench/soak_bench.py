@@ -10,8 +10,8 @@ and all coders work on the same 10 documents. Each operation is one call of the 
 Coding page's Apply, recode, resize, remove, undo of the offered change, a memo), each its own transaction.
 
 Audit: every acknowledged operation left exactly one event (acknowledged = stored); no two codings of one code
-on one coder's same span (duplicates); no error other than a refusal with a message (tracebacks). Replaying
-the event log into the final state is not yet part of it (issue 12 leaves that open).
+on one coder's same span (duplicates); no error other than a refusal with a message (tracebacks); replaying the
+event log (store.replay) gives every segment, coding and memo the tables hold (log replay = final state).
 """
 
 from __future__ import annotations
@@ -144,8 +144,10 @@ def audit(url: str) -> dict:
     """What the database holds after the soak: events per kind, duplicate codings."""
     from sqlalchemy import func, select
 
+    from cases.projects import list_projects
     from store.db import get_engine, read_session
     from store.models import Coding, Event, Segment
+    from store.replay import log_disagreements
 
     engine = get_engine(url)
     with read_session(engine) as s:
@@ -157,8 +159,13 @@ def audit(url: str) -> dict:
             .group_by(Segment.text_version_id, Segment.coder_id, Segment.start, Segment.end, Coding.code_id)
             .having(func.count() > 1).subquery()))
         codings = s.scalar(select(func.count()).select_from(Coding))
+        started = time.perf_counter()
+        replay = {part: len(found) for project in list_projects(s)
+                  for part, found in log_disagreements(s, project).items()}
+        replay_s = time.perf_counter() - started
     engine.dispose()
-    return {"events": events, "duplicates": duplicates, "codings": codings}
+    return {"events": events, "duplicates": duplicates, "codings": codings, "replay_disagreements": replay,
+            "replay_s": replay_s}
 
 
 # Which event each acknowledged operation writes (one each).
@@ -214,6 +221,8 @@ def soak(kind: str, args: argparse.Namespace) -> dict:
         "stored": stored, "acknowledged_equals_stored": all(acknowledged.get(op, 0) == n for op, n in stored.items()),
         "refused": sum(1 for s in samples if s[1] == "refused"), "errors": len(errors), "error_kinds": sorted(set(errors))[:10],
         "duplicates": found["duplicates"], "codings_left": found["codings"],
+        "replay_disagreements": found["replay_disagreements"], "replay_s": found["replay_s"],
+        "replay_equals_state": not any(found["replay_disagreements"].values()),
         "write_p50_ms": 1000 * statistics.median(writes) if writes else None,
         "write_p95_ms": 1000 * writes[int(0.95 * (len(writes) - 1))] if writes else None,
     }
@@ -235,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         result["databases"][kind] = r = soak(kind, args)
         print(f"  {r['operations']:,} operations ({r['per_second']:.1f}/s), write p50 {r['write_p50_ms']:.0f} ms, "
               f"p95 {r['write_p95_ms']:.0f} ms; refused {r['refused']:,}, errors {r['errors']}, duplicates "
-              f"{r['duplicates']}, acknowledged = stored: {r['acknowledged_equals_stored']}", flush=True)
+              f"{r['duplicates']}, acknowledged = stored: {r['acknowledged_equals_stored']}, log replay = state: "
+              f"{r['replay_equals_state']} ({r['replay_s']:.1f} s; {r['replay_disagreements']})", flush=True)
         print(f"  acknowledged {json.dumps(r['acknowledged'], sort_keys=True)}", flush=True)
         print(f"  stored       {json.dumps(r['stored'], sort_keys=True)}", flush=True)
         for e in r["error_kinds"]:
@@ -245,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     path = write_json(RESULTS / "soak_bench.json", result)
     print(f"written to {path.relative_to(ROOT)}")
     return 0 if all(r["errors"] == 0 and r["duplicates"] == 0 and r["acknowledged_equals_stored"]
+                    and r["replay_equals_state"]
                     for r in result["databases"].values()) else 1
 
 
