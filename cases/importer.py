@@ -8,10 +8,10 @@ version, speakers, turns and sentences, or nothing at all.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -135,8 +135,10 @@ def store_import(
     title: str | None = None,
     document_date: date | None = None,
     actor: str = "system",
+    prepared: PreparedRows | None = None,
 ) -> Document:
-    """Store a previewed file in the current transaction (the caller's `write_session`)."""
+    """Store a previewed file in the current transaction (the caller's `write_session`). `prepared`: its rows
+    worked out before the transaction (`prepare_rows`, with the same speakers and language); else here."""
     filename = preview.filename
     if kind not in DOCUMENT_KINDS:
         raise ImportRefused(filename, f"unknown kind '{kind}' (use one of: {', '.join(DOCUMENT_KINDS)})")
@@ -156,7 +158,9 @@ def store_import(
                                           f"(use one of: {', '.join(ROLES)})")
     language = language or preview.language
     text = preview.source.text
-    turns = preview.turns(speakers)
+    if prepared is None:
+        prepared = prepare_rows(preview, speakers, language)
+    turns = prepared.turns
 
     document = Document(
         project_id=project.id, title=title, kind=kind, language=language, source_filename=filename,
@@ -173,7 +177,7 @@ def store_import(
     session.flush()
 
     speaker_ids = _store_speakers(session, project, document, turns, speakers, cases, actor)
-    turn_count, sentence_count = _store_turns_and_sentences(session, version.id, text, turns, speaker_ids, language)
+    turn_count, sentence_count = _store_turns_and_sentences(session, version.id, prepared, speaker_ids)
     record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
                  entity_guid=document.guid,
                  after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,
@@ -190,18 +194,47 @@ _TURN_COLUMNS = ("guid", "text_version_id", "ordinal", "speaker_id", "start", "e
 _SENTENCE_COLUMNS = ("guid", "text_version_id", "turn_id", "ordinal", "start", "end")
 
 
-def _store_turns_and_sentences(
-    session: Session, version_id: int, text: str, turns: Sequence[DetectedTurn],
-    speaker_ids: dict[str | None, int], language: str | None,
-) -> tuple[int, int]:
-    """Turn and sentence rows, a batch of turns at a time, so that no row list grows with the file
-    (a subtitle file of a million cues has a million turns); returns how many of each were stored.
+@dataclass
+class PreparedRows:
+    """What an import writes beyond the document row, worked out before its transaction opens (each turn's
+    language, the sentences), so that the transaction only inserts rows and holds the write lock briefly (on
+    SQLite, every other coder's write waits while it is held)."""
+
+    turns: Sequence[DetectedTurn]
+    languages: list[str | None]
+    sentence_starts: array = field(default_factory=lambda: array("i"))
+    sentence_ends: array = field(default_factory=lambda: array("i"))
+    sentence_turns: array = field(default_factory=lambda: array("i"))  # the turn's index in `turns`
+
+
+def prepare_rows(preview: ImportPreview, speakers: dict[str, SpeakerDecision] | None = None,
+                 language: str | None = None) -> PreparedRows:
+    """Turns, their languages and their sentences, a batch of turns at a time (so that no list of tuples grows
+    with the file: a subtitle file of a million cues has a million turns); sentences are kept as int columns."""
+    speakers = preview.default_speakers() if speakers is None else speakers
+    text, language = preview.source.text, language or preview.language
+    turns = preview.turns(speakers)
+    prepared = PreparedRows(turns, [_turn_language(text[t.content_start:t.end], language) for t in turns])
+    pipeline = main_language(prepared.languages)  # one pipeline for the whole text, as split_sentences chooses it
+    for first in range(0, len(turns), TURN_BATCH):
+        spans = [(t.content_start, t.end, lang) for t, lang in zip(turns[first:first + TURN_BATCH],
+                                                                   prepared.languages[first:first + TURN_BATCH])]
+        for start, end, index in iter_sentences(text, spans, pipeline):
+            prepared.sentence_starts.append(start)
+            prepared.sentence_ends.append(end)
+            prepared.sentence_turns.append(first + index)
+    return prepared
+
+
+def _store_turns_and_sentences(session: Session, version_id: int, prepared: PreparedRows,
+                               speaker_ids: dict[str | None, int]) -> tuple[int, int]:
+    """Turn and sentence rows, a batch at a time; returns how many of each were stored.
 
     Thousands of rows per transcript go straight to the driver (see store.bulk).
     """
-    languages = [_turn_language(text[t.content_start:t.end], language) for t in turns]
-    pipeline = main_language(languages)  # one pipeline for the whole text, as split_sentences chooses it
-    sentences = 0
+    turns, languages = prepared.turns, prepared.languages
+    starts, ends, owners = prepared.sentence_starts, prepared.sentence_ends, prepared.sentence_turns
+    sentence = 0
     for first in range(0, len(turns), TURN_BATCH):
         batch, batch_languages = turns[first:first + TURN_BATCH], languages[first:first + TURN_BATCH]
         insert_rows(session, Turn.__table__, _TURN_COLUMNS, [
@@ -211,14 +244,16 @@ def _store_turns_and_sentences(
         turn_ids = session.scalars(select(Turn.id).where(
             Turn.text_version_id == version_id, Turn.ordinal >= first, Turn.ordinal < first + len(batch))
             .order_by(Turn.ordinal)).all()
-        spans = [(t.content_start, t.end, lang) for t, lang in zip(batch, batch_languages)]
-        split = iter_sentences(text, spans, pipeline)
-        while rows := list(islice(split, SENTENCE_BATCH)):
+        last = first + len(batch)
+        while sentence < len(owners) and owners[sentence] < last:  # sentences come in text order, as turns do
+            stop = sentence
+            while stop < len(owners) and owners[stop] < last and stop - sentence < SENTENCE_BATCH:
+                stop += 1
             insert_rows(session, Sentence.__table__, _SENTENCE_COLUMNS,
-                        [(guid, version_id, turn_ids[span_index], sentences + i, s, e)
-                         for i, (guid, (s, e, span_index)) in enumerate(zip(new_guids(len(rows)), rows))])
-            sentences += len(rows)
-    return len(turns), sentences
+                        [(guid, version_id, turn_ids[owners[k] - first], k, starts[k], ends[k])
+                         for guid, k in zip(new_guids(stop - sentence), range(sentence, stop))])
+            sentence = stop
+    return len(turns), sentence
 
 
 # A turn needs three different distinguishing stop words to get its own language; shorter turns cannot.
@@ -295,6 +330,7 @@ def import_files(
                     raise Refused(f"unknown role(s) in role map: {unknown_roles} (use one of: {', '.join(ROLES)})")
                 for label, role in role_map.items():
                     speakers[label] = SpeakerDecision(role=role)
+            prepared = prepare_rows(preview, speakers, language)  # the slow part, before the write lock
             with write_session(engine) as session:
                 project = get_project(session, project_ref)
                 case = find_case(session, project, case_name)
@@ -302,9 +338,10 @@ def import_files(
                 if case is None:
                     case = create_case(session, project, case_name, actor=actor)
                 document = store_import(session, project, preview, cases=[case], kind=kind, language=language,
-                                        speakers=speakers, document_date=document_date, actor=actor)
+                                        speakers=speakers, document_date=document_date, actor=actor,
+                                        prepared=prepared)
                 outcome.document_title = document.title
-                outcome.turns = len(preview.turns(speakers))
+                outcome.turns = len(prepared.turns)
                 outcome.warnings = [f"{w.kind} at {w.start}: {w.message} [{w.excerpt}]" for w in preview.warnings]
                 outcome.notices = list(preview.source.notices)
             if created_case and on_case_created:

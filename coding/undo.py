@@ -111,6 +111,7 @@ def undo(session: Session, project: Project, *, actor: str, document: Document |
     lock_person(session, project.id, actor)
     history = _history(session, project, actor, document)
     change = latest(history.done, shown, "undo")
+    _lock_segment(session, project, change)
     what = describe_change(session, project, change)
     blocked = _undo_blocker(session, project, actor, change)
     if blocked:
@@ -129,6 +130,7 @@ def redo(session: Session, project: Project, *, actor: str, document: Document |
     lock_person(session, project.id, actor)
     history = _history(session, project, actor, document)
     change, undo_event = latest(history.undone, shown, "redo")
+    _lock_segment(session, project, change)
     what = describe_change(session, project, change)
     blocked = _redo_blocker(session, project, actor, change, undo_event)
     if blocked:
@@ -156,6 +158,16 @@ def _segment_guid(session: Session, change: Event) -> uuid.UUID | None:
         return uuid.UUID(str(data["segment"]))
     return session.scalar(select(Segment.guid).join(Coding, Coding.segment_id == Segment.id)
                           .where(Coding.guid == change.entity_guid))
+
+
+def _lock_segment(session: Session, project: Project, change: Event) -> None:
+    """Hold the change's segment for this transaction (as coding.workspace's changes do, segment first), and read
+    it and its codes afresh from here on: what the undo checks and takes back is what is there now."""
+    guid = _segment_guid(session, change)
+    if guid is not None:
+        session.execute(select(Segment.id).join(Document, Segment.document_id == Document.id)
+                        .where(Segment.guid == guid, Document.project_id == project.id).with_for_update(of=Segment))
+        session.expire_all()
 
 
 def _segment(session: Session, project: Project, guid: uuid.UUID | None) -> Segment | None:

@@ -152,6 +152,10 @@ def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -
 
 def _coding(session: Session, project: Project, guid: uuid.UUID | str) -> Coding:
     guid = guid if isinstance(guid, uuid.UUID) else uuid.UUID(str(guid))
+    # Its segment first, then the coding: every change to a segment or its codes (and undo) locks in that order,
+    # so a removal and an undo of the segment happen one after the other instead of both deleting the same row.
+    session.execute(select(Segment.id).join(Coding, Coding.segment_id == Segment.id).where(Coding.guid == guid)
+                    .with_for_update(of=Segment))
     coding = session.scalar(  # locked, as in segment_by_guid
         select(Coding).join(Segment).join(Document).where(Coding.guid == guid, Document.project_id == project.id)
         .with_for_update(of=Coding).execution_options(populate_existing=True)

@@ -12,7 +12,9 @@ from cases.documents import (
     save_document_meta,
     turns_with_sentences,
 )
-from cases.importer import SpeakerDecision, find_duplicate, import_files, preview_import, store_import
+from cases.importer import (
+    SpeakerDecision, find_duplicate, import_files, prepare_rows, preview_import, store_import,
+)
 from cases.projects import create_case, find_case, get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document
@@ -128,11 +130,13 @@ with tab_import:
                 try:
                     if not case_name:
                         raise Refused("choose a case or type a new case name")
+                    who = actor(Permission.BUILD)
+                    prepared = prepare_rows(preview, decisions, language)  # the slow part, before the write lock
                     with write_session(engine()) as s:
-                        case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=actor(Permission.BUILD))
+                        case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=who)
                         doc = store_import(s, project, preview, cases=[case], kind=kind, language=language,
                                            speakers=decisions, title=title, document_date=interview_date,
-                                           actor=actor(Permission.BUILD))
+                                           actor=who, prepared=prepared)
                 except (ImportRefused, Refused) as exc:
                     st.error(md_escape(str(exc)))
                 else:

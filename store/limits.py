@@ -15,7 +15,7 @@ from sqlalchemy import String, UniqueConstraint, event, inspect
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from store.errors import Refused
+from store.errors import Busy, Refused
 
 
 def _what(table: str, column: str) -> str:
@@ -50,7 +50,7 @@ def explain(exc: SQLAlchemyError) -> Refused:
     """A database refusal as one line a person can act on (nothing was written: the transaction rolled back)."""
     detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:160]
     if isinstance(exc, OperationalError) and "locked" in detail:
-        return Refused("the database is busy with another change that is taking long; nothing was written — "
+        return Busy("the database is busy with another change that is taking long; nothing was written — "
                        "try again in a moment")
     if isinstance(exc, IntegrityError):
         clash = _clash(detail)

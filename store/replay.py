@@ -58,19 +58,25 @@ class Replayed(ProjectState):
     _cell_keys: dict[str, tuple] = field(default_factory=dict)  # cell guid -> (case guid, code guid)
     _segment_ids: dict[str, str] = field(default_factory=dict)  # segment guid -> its id, as cells' quotes name it
     _last_bin_item: str = ""
+    _current: int = 0  # the event being replayed
 
 
 def replay_events(events: Iterable[Event]) -> Replayed:
     state = Replayed()
     for event in events:
         state._by_id[event.id] = event
-        if event.action == "undo":
-            _backward(state, state._by_id[event.after["undoes"]], event)
-        elif event.action == "redo":
-            undone = state._by_id[event.after["redoes"]]
-            _forward(state, state._by_id[undone.after["undoes"]])
-        else:
-            _forward(state, event)
+        state._current = event.id
+        try:
+            if event.action == "undo":
+                _backward(state, state._by_id[event.after["undoes"]], event)
+            elif event.action == "redo":
+                undone = state._by_id[event.after["redoes"]]
+                _forward(state, state._by_id[undone.after["undoes"]])
+            else:
+                _forward(state, event)
+        except KeyError as missing:  # it changes something the log never made, or had already taken away
+            state.gaps.append(f"event {event.id}: {event.action} of {event.entity} {event.entity_guid} refers to "
+                              f"{missing}, which the log does not have at that point")
     return state
 
 
@@ -169,6 +175,9 @@ def _backward(s: Replayed, change: Event, undo: Event) -> None:
 
 
 def _drop(s: Replayed, part: dict, guid: str) -> None:
+    if guid not in part:  # two changes that each say they took it away: the log contradicts itself
+        s.gaps.append(f"event {s._current}: takes away {guid}, which the log had already taken away or never made")
+        return
     s._gone[guid] = part.pop(guid)
 
 

@@ -132,3 +132,42 @@ def test_a_nul_in_typed_text_is_refused_the_same_way_on_both_databases(engine, p
     with pytest.raises(Refused, match="^a memo text cannot hold a NUL character$"), write_session(engine) as s:
         add_memo(s, s.scalar(select(Project)), "voor\x00na", actor="Sanne")
     assert _counts(engine) == before
+
+
+def test_the_app_retries_a_write_the_busy_database_refused(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """ui.state.retry_when_busy: a busy database is tried again (whole: nothing is written twice), and only when
+    it stays busy is the person told, in one line."""
+    from ui.state import BUSY_RETRIES, retry_when_busy
+
+    monkeypatch.setattr(store_db, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "busy.sqlite"
+    url = f"sqlite:///{path}"
+    engine = upgrade(url)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another coder's long write holds the lock
+    attempts, release_after = [], [2]
+
+    def write() -> str:
+        attempts.append(len(attempts) + 1)
+        try:
+            with write_session(engine) as s:
+                return create_project(s, "Wachten").name
+        finally:
+            if len(attempts) in release_after:
+                other.execute("ROLLBACK")  # the long change ends after the second attempt was turned away
+
+    assert retry_when_busy(write) == "Wachten"
+    assert attempts == [1, 2, 3]  # two busy, the third went through
+    assert _counts(engine)["project"] == 1
+
+    other.execute("BEGIN IMMEDIATE")  # and now it stays busy
+    attempts.clear()
+    release_after.clear()
+    try:
+        with pytest.raises(Refused, match="^the database is busy with another change that is taking long"):
+            retry_when_busy(write)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(attempts) == BUSY_RETRIES + 1
+    engine.dispose()

@@ -46,7 +46,8 @@ from store.errors import Refused
 from store.privileges import Permission
 from ui.identity import refusal
 from ui.state import (
-    ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment, show_flash,
+    ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
+    retry_when_busy, show_flash,
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
@@ -340,8 +341,8 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
         st.caption("You cannot apply codes here (see the note at the top of the page).")
     if b1.button("Apply", type="primary", disabled=not picked or not o.named, key="apply_codes"):
         try:
-            code_span(engine(), o.project.guid, o.guid, o.me, selection["start"], selection["end"], picked,
-                      actor=o.me)
+            retry_when_busy(lambda: code_span(engine(), o.project.guid, o.guid, o.me, selection["start"],
+                                              selection["end"], picked, actor=o.me))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:

@@ -21,7 +21,7 @@ from streamlit.errors import StreamlitAPIException
 from cases.projects import get_project, list_projects
 from cases.readers import DEFAULT_MAX_IMPORT_BYTES
 from store.db import database_url, get_engine, read_session, write_session
-from store.errors import Refused
+from store.errors import Busy, Refused
 from store.events import last_event
 from store.limits import explain
 from store.migrate import current_revision, head_revision
@@ -184,10 +184,10 @@ def run_write(change: Callable[[Session], Any], done: str | None = None, *, then
     after the rerun.
 
     A refusal, or a write the database refuses (a name someone took a moment earlier), is said in one line and
-    nothing is written; no traceback reaches the page."""
+    nothing is written; no traceback reaches the page. A database busy with someone else's long change is tried
+    again (BUSY_RETRIES times, saying so) before it is reported."""
     try:
-        with write_session(engine()) as s:
-            said = change(s)
+        said = retry_when_busy(lambda: _one_write(change))
     except Refused as exc:
         st.error(md_escape(str(exc)))
     except SQLAlchemyError as exc:  # what write_session does not already explain (it rolled back: nothing written)
@@ -197,3 +197,23 @@ def run_write(change: Callable[[Session], Any], done: str | None = None, *, then
             then()
         flash(done if done is not None else said)
         (rerun or st.rerun)()  # a fragment's own write reruns just the fragment
+
+
+BUSY_RETRIES = 3
+
+
+def _one_write(change: Callable[[Session], Any]) -> Any:
+    with write_session(engine()) as s:
+        return change(s)
+
+
+def retry_when_busy(write: Callable[[], Any]) -> Any:
+    """Run `write` (one whole transaction); when the database was busy, say so and run it again, up to
+    BUSY_RETRIES more times (each attempt rolled back whole, so nothing is written twice)."""
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return write()
+        except Busy:
+            if attempt == BUSY_RETRIES:
+                raise
+            st.toast(f"The database is busy with someone else's change: retrying ({attempt + 1} of {BUSY_RETRIES})…")
