@@ -16,6 +16,7 @@ from store.db import read_session
 
 from store.models import MEMO_TARGETS, Case, Code, Document
 from store.privileges import Permission
+from ui.identity import actor_for_work_of
 from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
@@ -76,13 +77,15 @@ if views:
         new_text = st.text_area("Memo text", value=chosen.text, height=150, key=f"memo_edit_{memo_id}")
         if st.form_submit_button("Save memo"):
             run_change("Memo saved.", lambda session: update_memo(
-                session, project, get_memo(session, project, memo_id), new_text, actor=actor(Permission.CODE)))
+                session, project, get_memo(session, project, memo_id), new_text,
+                actor=actor_for_work_of(chosen.author, Permission.CODE, "this memo")))
     with st.form("delete_memo"):
         sure = st.checkbox("Yes, delete this memo", key=f"memo_delete_sure_{memo_id}")
         if st.form_submit_button("Delete memo"):
             if sure:
                 run_change("Memo deleted.", lambda session: delete_memo(
-                    session, project, get_memo(session, project, memo_id), actor=actor(Permission.CODE)))
+                    session, project, get_memo(session, project, memo_id),
+                    actor=actor_for_work_of(chosen.author, Permission.CODE, "this memo")))
             else:
                 st.warning("Tick the box to confirm the deletion.")
 

@@ -131,3 +131,27 @@ def test_a_coder_cannot_manage_members(monkeypatch, team) -> None:  # type: igno
     at.run()
     assert not [b for b in at.button if b.label == "Invite"]
     assert "Only an owner changes who is in this project." in [c.value for c in at.caption]
+
+
+def test_a_coder_changes_only_their_own_memos_and_an_owner_anyones(monkeypatch, team) -> None:  # type: ignore[no-untyped-def]
+    from cases.projects import get_or_create_coder
+    from coding.memos import add_memo, list_memos
+
+    url, guid = team
+    with write_session(get_engine(url)) as s:
+        project = get_project(s, guid)
+        add_memo(s, project, "Olga's gedachte", author=get_or_create_coder(s, project, "Olga")[0], actor="Olga")
+    anna = team_app(monkeypatch, url, guid, "anna")
+    anna.run()
+    anna.switch_page("pages/memos.py").run()
+    anna.text_area(key=next(t.key for t in anna.text_area if t.label == "Memo text")).input("Anna's versie")
+    next(b for b in anna.button if b.label == "Save memo").click().run()
+    assert shown(anna.error) == ["this memo is Olga's: only they (or an owner) can change it"]
+    olga = team_app(monkeypatch, url, guid, "olga")
+    olga.run()
+    olga.switch_page("pages/memos.py").run()
+    olga.text_area(key=next(t.key for t in olga.text_area if t.label == "Memo text")).input("Olga's tweede gedachte")
+    next(b for b in olga.button if b.label == "Save memo").click().run()
+    assert not olga.error
+    with read_session(get_engine(url)) as s:
+        assert [m.text for m in list_memos(s, get_project(s, guid))] == ["Olga's tweede gedachte"]

@@ -151,6 +151,15 @@ def actor(permission: Permission) -> str:
     return me.require(permission)
 
 
+def actor_for_work_of(author: str | None, permission: Permission, what: str) -> str:
+    """The name to record when changing `what`, written by `author`: a coder changes only their own work; an
+    owner (or, in local mode, the machine's researcher) anyone's."""
+    name = actor(permission)
+    if author and author != name and not acting().role.can_delete():
+        raise Refused(f"{what} is {author}'s: only they (or an owner) can change it")
+    return name
+
+
 def refusal(permission: Permission) -> str | None:
     """Why this person may not do this here (to say before they start a long task), or None."""
     try:
