@@ -8,9 +8,10 @@ transcript of that many MiB (the demo's interview repeated) is imported with `ca
 exactly as the CLI and the Documents page do, while a second process applies codes in a loop with the Coding
 page's Apply (`coding.codings.code_span`), each its own transaction, as fast as it can.
 
-Reported per size: the import's time, how long its write transaction held the database (import minus the work
-done before it: reading, turn and sentence detection, `prepare_rows`), and the coder's writes during the import:
-count, median, slowest, and how many waited more than a second. The floor is the same coder's write with no
+Reported per size: the import's time, the part of it spent before anything is written (reading, turn and
+sentence detection: `prepare_rows`, timed alone), and the coder's writes during the import: count, median,
+slowest, and how many waited more than a second (the import writes in short transactions,
+`cases.staged_import`). The floor is the same coder's write with no
 import running, measured in the same run. Results go to stdout and bench/results/import_lock_bench.json.
 """
 
@@ -158,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             for i, mib in enumerate(float(x) for x in args.sizes.split(",")):
                 r = run_size(url, project, document, mib, f"groot_{i}.txt")
                 result["sizes"].append(r)
-                print(f"{r['mib']:>5} MiB ({r['turns']:,} turns): import {r['import_s']:.1f} s, of which before the "
-                      f"transaction {r['prepare_s']:.1f} s; coder during it: {r['coder_writes']} writes, p50 "
+                print(f"{r['mib']:>5} MiB ({r['turns']:,} turns): import {r['import_s']:.1f} s, of which before any "
+                      f"write {r['prepare_s']:.1f} s; coder during it: {r['coder_writes']} writes, p50 "
                       f"{r['coder_p50_ms']:.0f} ms, slowest {r['coder_max_ms']:.0f} ms, over 1 s: "
                       f"{r['coder_over_1s']}; errors {r['coder_errors']}", flush=True)
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,13 +21,12 @@ from sqlalchemy.orm import Session
 from cases.damage import DamageWarning, detect_damage
 from cases.language import detect_language
 from cases.nlp import iter_sentences, main_language
-from cases.projects import create_case, create_person, find_case, find_person, get_project
+from cases.projects import create_person, find_person
 from cases.readers import DEFAULT_MAX_IMPORT_BYTES, ImportRefused, Paragraph, SourceText, read_source
 from cases.sources import ParagraphList
 from cases.speakers import ROLES, DetectedTurn, LabelCandidate, TurnList, build_turns, detect_labels
 from cases.textnorm import NORMALISATION_VERSION
 from store.bulk import insert_rows, new_guids
-from store.db import write_session
 from store.errors import Refused
 from store.events import record_event
 from store.models import DOCUMENT_KINDS, Case, CaseDocument, Document, Project, Sentence, Speaker, TextVersion, Turn
@@ -138,7 +138,26 @@ def store_import(
     prepared: PreparedRows | None = None,
 ) -> Document:
     """Store a previewed file in the current transaction (the caller's `write_session`). `prepared`: its rows
-    worked out before the transaction (`prepare_rows`, with the same speakers and language); else here."""
+    worked out before the transaction (`prepare_rows`, with the same speakers and language); else here.
+    (`cases.staged_import` stores a large file in short transactions instead.)"""
+    speakers = preview.default_speakers() if speakers is None else speakers
+    title = checked_title(session, project, preview, kind=kind, title=title, speakers=speakers)
+    language = language or preview.language
+    if prepared is None:
+        prepared = prepare_rows(preview, speakers, language)
+    document, version = new_document(session, project.id, preview, title=title, kind=kind, language=language,
+                                     document_date=document_date)
+    for case in cases:
+        session.add(CaseDocument(case_id=case.id, document_id=document.id))
+    speaker_ids = _store_speakers(session, project, document, prepared.turns, speakers, cases, actor)
+    turn_count, sentence_count = _store_turns_and_sentences(session, version.id, prepared, speaker_ids)
+    record_import(session, project, document, preview, cases, actor, turn_count, sentence_count)
+    return document
+
+
+def checked_title(session: Session, project: Project, preview: ImportPreview, *, kind: str, title: str | None,
+                  speakers: dict[str, SpeakerDecision]) -> str:
+    """Everything that refuses an import before anything is written; returns the document's title."""
     filename = preview.filename
     if kind not in DOCUMENT_KINDS:
         raise ImportRefused(filename, f"unknown kind '{kind}' (use one of: {', '.join(DOCUMENT_KINDS)})")
@@ -151,40 +170,38 @@ def store_import(
         raise ImportRefused(filename, "a document title must be 1 to 300 characters")
     if session.scalar(select(Document.id).where(Document.project_id == project.id, Document.title == title)):
         raise ImportRefused(filename, f"project '{project.name}' already has a document titled '{title}'")
-    speakers = preview.default_speakers() if speakers is None else speakers
     for label, decision in speakers.items():
         if decision.role not in ROLES:
             raise ImportRefused(filename, f"speaker '{label}': unknown role '{decision.role}' "
                                           f"(use one of: {', '.join(ROLES)})")
-    language = language or preview.language
-    text = preview.source.text
-    if prepared is None:
-        prepared = prepare_rows(preview, speakers, language)
-    turns = prepared.turns
+    return title
 
+
+def new_document(session: Session, project_id: int, preview: ImportPreview, *, title: str, kind: str,
+                 language: str | None, document_date: date | None) -> tuple[Document, TextVersion]:
+    text = preview.source.text
     document = Document(
-        project_id=project.id, title=title, kind=kind, language=language, source_filename=filename,
+        project_id=project_id, title=title, kind=kind, language=language, source_filename=preview.filename,
         source_format=preview.source.format, source_encoding=preview.source.encoding, sha256=preview.sha256,
         file_size=len(preview.data), original_bytes=preview.data, document_date=document_date, current_version=1,
     )
     session.add(document)
     session.flush()
-    for case in cases:
-        session.add(CaseDocument(case_id=case.id, document_id=document.id))
     version = TextVersion(document_id=document.id, version=1, text=text, length=len(text),
                           normalisation_version=NORMALISATION_VERSION)
     session.add(version)
     session.flush()
+    return document, version
 
-    speaker_ids = _store_speakers(session, project, document, turns, speakers, cases, actor)
-    turn_count, sentence_count = _store_turns_and_sentences(session, version.id, prepared, speaker_ids)
+
+def record_import(session: Session, project: Project, document: Document, preview: ImportPreview,
+                  cases: list[Case], actor: str, turns: int, sentences: int) -> None:
     record_event(session, project_guid=project.guid, actor=actor, action="import", entity="document",
                  entity_guid=document.guid,
-                 after={"title": title, "source_filename": filename, "sha256": preview.sha256, "kind": kind,
-                        "language": language, "cases": [str(c.guid) for c in cases], "turns": turn_count,
-                        "sentences": sentence_count, "length": len(text),
+                 after={"title": document.title, "source_filename": preview.filename, "sha256": preview.sha256,
+                        "kind": document.kind, "language": document.language, "cases": [str(c.guid) for c in cases],
+                        "turns": turns, "sentences": sentences, "length": len(preview.source.text),
                         "normalisation_version": NORMALISATION_VERSION})
-    return document
 
 
 TURN_BATCH = 50_000  # turns stored, and their sentences split, at a time
@@ -228,32 +245,37 @@ def prepare_rows(preview: ImportPreview, speakers: dict[str, SpeakerDecision] | 
 
 def _store_turns_and_sentences(session: Session, version_id: int, prepared: PreparedRows,
                                speaker_ids: dict[str | None, int]) -> tuple[int, int]:
-    """Turn and sentence rows, a batch at a time; returns how many of each were stored.
+    """Turn and sentence rows, a batch at a time; returns how many of each were stored."""
+    sentences = 0
+    for first in range(0, len(prepared.turns), TURN_BATCH):
+        sentences += store_turn_range(session, version_id, prepared, speaker_ids, first, first + TURN_BATCH)
+    return len(prepared.turns), sentences
 
-    Thousands of rows per transcript go straight to the driver (see store.bulk).
-    """
-    turns, languages = prepared.turns, prepared.languages
-    starts, ends, owners = prepared.sentence_starts, prepared.sentence_ends, prepared.sentence_turns
-    sentence = 0
-    for first in range(0, len(turns), TURN_BATCH):
-        batch, batch_languages = turns[first:first + TURN_BATCH], languages[first:first + TURN_BATCH]
-        insert_rows(session, Turn.__table__, _TURN_COLUMNS, [
-            (guid, version_id, first + i, speaker_ids.get(t.label), t.start, t.end, t.content_start, t.start_ms,
-             t.end_ms, lang)
-            for i, (guid, t, lang) in enumerate(zip(new_guids(len(batch)), batch, batch_languages))])
-        turn_ids = session.scalars(select(Turn.id).where(
-            Turn.text_version_id == version_id, Turn.ordinal >= first, Turn.ordinal < first + len(batch))
-            .order_by(Turn.ordinal)).all()
-        last = first + len(batch)
-        while sentence < len(owners) and owners[sentence] < last:  # sentences come in text order, as turns do
-            stop = sentence
-            while stop < len(owners) and owners[stop] < last and stop - sentence < SENTENCE_BATCH:
-                stop += 1
-            insert_rows(session, Sentence.__table__, _SENTENCE_COLUMNS,
-                        [(guid, version_id, turn_ids[owners[k] - first], k, starts[k], ends[k])
-                         for guid, k in zip(new_guids(stop - sentence), range(sentence, stop))])
-            sentence = stop
-    return len(turns), sentence
+
+def store_turn_range(session: Session, version_id: int, prepared: PreparedRows, speaker_ids: dict[str | None, int],
+                     first: int, last: int) -> int:
+    """Turns [first, last) and their sentences; returns how many sentences. Thousands of rows go straight to
+    the driver (see store.bulk)."""
+    turns, languages, owners = prepared.turns, prepared.languages, prepared.sentence_turns
+    batch, batch_languages = turns[first:last], languages[first:last]
+    last = first + len(batch)
+    insert_rows(session, Turn.__table__, _TURN_COLUMNS, [
+        (guid, version_id, first + i, speaker_ids.get(t.label), t.start, t.end, t.content_start, t.start_ms,
+         t.end_ms, lang)
+        for i, (guid, t, lang) in enumerate(zip(new_guids(len(batch)), batch, batch_languages))])
+    turn_ids = session.scalars(select(Turn.id).where(
+        Turn.text_version_id == version_id, Turn.ordinal >= first, Turn.ordinal < last)
+        .order_by(Turn.ordinal)).all()
+    sentence, end = bisect_left(owners, first), bisect_left(owners, last)  # sentences come in turn order
+    stored = end - sentence
+    starts, ends = prepared.sentence_starts, prepared.sentence_ends
+    while sentence < end:
+        stop = min(end, sentence + SENTENCE_BATCH)
+        insert_rows(session, Sentence.__table__, _SENTENCE_COLUMNS,
+                    [(guid, version_id, turn_ids[owners[k] - first], k, starts[k], ends[k])
+                     for guid, k in zip(new_guids(stop - sentence), range(sentence, stop))])
+        sentence = stop
+    return stored
 
 
 # A turn needs three different distinguishing stop words to get its own language; shorter turns cannot.
@@ -269,25 +291,34 @@ def _turn_language(content: str, fallback: str | None) -> str | None:
 
 
 def _store_speakers(
-    session: Session, project: Project, document: Document, turns: Sequence[DetectedTurn],
+    session: Session, project: Project | None, document: Document, turns: Sequence[DetectedTurn],
     speakers: dict[str, SpeakerDecision], cases: list[Case], actor: str,
 ) -> dict[str | None, int]:
+    """The document's speakers, linked to their persons (made in `project` when new; `project` None: linked
+    later, by `link_persons`)."""
     ids: dict[str | None, int] = {}
     for turn in turns:
         if turn.label is None or turn.label in ids:
             continue
         decision = speakers.get(turn.label, SpeakerDecision("unknown"))
-        person_id = None
-        if decision.person:
-            # Person.role is the role in the network (member, alderman), not the speaker role: left for the user.
-            person = find_person(session, project, decision.person) or create_person(
-                session, project, decision.person, case=cases[0] if cases else None, actor=actor)
-            person_id = person.id
-        speaker = Speaker(document_id=document.id, label=turn.label, role=decision.role, person_id=person_id)
+        speaker = Speaker(document_id=document.id, label=turn.label, role=decision.role)
         session.add(speaker)
         session.flush()
         ids[turn.label] = speaker.id
+    if project is not None:
+        link_persons(session, project, document, speakers, cases, actor)
     return ids
+
+
+def link_persons(session: Session, project: Project, document: Document, speakers: dict[str, SpeakerDecision],
+                 cases: list[Case], actor: str) -> None:
+    for speaker in session.scalars(select(Speaker).where(Speaker.document_id == document.id)):
+        decision = speakers.get(speaker.label)
+        if decision is not None and decision.person:
+            # Person.role is the role in the network (member, alderman), not the speaker role: left for the user.
+            person = find_person(session, project, decision.person) or create_person(
+                session, project, decision.person, case=cases[0] if cases else None, actor=actor)
+            speaker.person_id = person.id
 
 
 # --- batches (CLI and the Documents page) ---------------------------------------------------------
@@ -317,7 +348,8 @@ def import_files(
     on_progress: Callable[[int, ImportOutcome], None] | None = None,
     on_case_created: Callable[[str], None] | None = None,
 ) -> list[ImportOutcome]:
-    """Import files one transaction each; a refused file is reported and changes nothing."""
+    """Import files one at a time, each in short transactions (`cases.staged_import`); a refused file is reported
+    and changes nothing."""
     outcomes: list[ImportOutcome] = []
     for index, (filename, data) in enumerate(files, start=1):
         outcome = ImportOutcome(filename=filename)
@@ -330,20 +362,14 @@ def import_files(
                     raise Refused(f"unknown role(s) in role map: {unknown_roles} (use one of: {', '.join(ROLES)})")
                 for label, role in role_map.items():
                     speakers[label] = SpeakerDecision(role=role)
-            prepared = prepare_rows(preview, speakers, language)  # the slow part, before the write lock
-            with write_session(engine) as session:
-                project = get_project(session, project_ref)
-                case = find_case(session, project, case_name)
-                created_case = case is None
-                if case is None:
-                    case = create_case(session, project, case_name, actor=actor)
-                document = store_import(session, project, preview, cases=[case], kind=kind, language=language,
-                                        speakers=speakers, document_date=document_date, actor=actor,
-                                        prepared=prepared)
-                outcome.document_title = document.title
-                outcome.turns = len(prepared.turns)
-                outcome.warnings = [f"{w.kind} at {w.start}: {w.message} [{w.excerpt}]" for w in preview.warnings]
-                outcome.notices = list(preview.source.notices)
+            from cases.staged_import import import_in_steps  # (it builds on this module)
+
+            document, created_case, outcome.turns = import_in_steps(
+                engine, project_ref, preview, case_name=case_name, kind=kind, language=language,
+                speakers=speakers, document_date=document_date, actor=actor)
+            outcome.document_title = document.title
+            outcome.warnings = [f"{w.kind} at {w.start}: {w.message} [{w.excerpt}]" for w in preview.warnings]
+            outcome.notices = list(preview.source.notices)
             if created_case and on_case_created:
                 on_case_created(case_name)
         except (ImportRefused, Refused) as exc:

@@ -42,6 +42,8 @@ def find_by_name_or_guid(session: Session, project: Project, model: Any, name_co
 
 def create_project(session: Session, name: str, *, description: str = "", actor: str = "system") -> Project:
     name = clean_name(name, "project")
+    if name.startswith(STAGING_PREFIX):
+        raise Refused(f"a project name cannot start with '{STAGING_PREFIX}'")
     if session.scalar(select(Project.id).where(Project.name == name)) is not None:
         raise Refused(f"a project named '{name}' already exists")
     project = Project(name=name, description=description)
@@ -52,8 +54,12 @@ def create_project(session: Session, name: str, *, description: str = "", actor:
     return project
 
 
+STAGING_PREFIX = "⧗ importing "  # a project that holds a document while it is imported (cases.staged_import)
+
+
 def list_projects(session: Session) -> list[Project]:
-    return sorted(session.scalars(select(Project)), key=lambda p: (p.name.casefold(), p.name))
+    projects = session.scalars(select(Project).where(Project.name.not_like(f"{STAGING_PREFIX}%")))
+    return sorted(projects, key=lambda p: (p.name.casefold(), p.name))
 
 
 def get_project(session: Session, ref: str) -> Project:

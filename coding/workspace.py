@@ -22,7 +22,7 @@ from store.events import record_event
 from coding.codings import lock_coder_document
 from coding.ownership import coding_authors, others_codes_on, pins_on, removal_blocker
 from coding.undo import segment_record
-from store.models import Code, Coder, Coding, Document, Project, Segment, TextVersion
+from store.models import Code, Coder, Coding, Document, Event, Project, Segment, TextVersion
 
 @dataclass
 class CodingView:
@@ -150,6 +150,14 @@ def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -
     return segment
 
 
+def changed_by(session: Session, guid: uuid.UUID, actor: str) -> str:
+    """Who changed this segment or coding last, in words for a stale change ("changed by Sanne a moment ago")."""
+    last = session.scalar(select(Event.actor).where(Event.entity_guid == guid).order_by(Event.id.desc()).limit(1))
+    if last is None:
+        return "changed a moment ago"
+    return "changed in another tab of yours a moment ago" if last == actor else f"changed by {last} a moment ago"
+
+
 def _coding(session: Session, project: Project, guid: uuid.UUID | str) -> Coding:
     guid = guid if isinstance(guid, uuid.UUID) else uuid.UUID(str(guid))
     # Its segment first, then the coding: every change to a segment or its codes (and undo) locks in that order,
@@ -184,9 +192,13 @@ def _refuse_duplicate(session: Session, segment: Segment, start: int, end: int, 
 
 
 def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, start: int, end: int, *,
-                   actor: str) -> Segment:
-    """Widen or narrow a segment on its own text version (not while someone else's code is on it)."""
+                   actor: str, shown: tuple[int, int] | None = None) -> Segment:
+    """Widen or narrow a segment on its own text version (not while someone else's code is on it). `shown`: the
+    span the person saw; when it is another by now, nothing is done and they are told who changed it."""
     segment = segment_by_guid(session, project, guid)
+    if shown is not None and (segment.start, segment.end) != tuple(shown):
+        raise Refused(f"this segment was {changed_by(session, segment.guid, actor)}: it is "
+                      f"{segment.start}–{segment.end} now, not {shown[0]}–{shown[1]}; look again")
     others = others_codes_on(session, segment, actor)
     if others:
         raise Refused("cannot resize this segment: " + "; ".join(f"{who} put {key} on it" for who, key in others))
@@ -242,7 +254,8 @@ def recode(session: Session, project: Project, coding_guid: uuid.UUID | str, cod
     code = _codable(session, project, code_key)
     old = session.get(Code, coding.code_id)
     if shown is not None and old.key != shown:
-        raise Refused(f"this coding was changed a moment ago: it is {old.key} now, not {shown}; look again")
+        raise Refused(f"this coding was {changed_by(session, coding.guid, actor)}: it is {old.key} now, not "
+                      f"{shown}; look again")
     if old.id == code.id:
         return coding
     segment = session.get(Segment, coding.segment_id)

@@ -12,10 +12,9 @@ from cases.documents import (
     save_document_meta,
     turns_with_sentences,
 )
-from cases.importer import (
-    SpeakerDecision, find_duplicate, import_files, prepare_rows, preview_import, store_import,
-)
-from cases.projects import create_case, find_case, get_document, list_cases
+from cases.importer import SpeakerDecision, find_duplicate, import_files, preview_import
+from cases.staged_import import import_in_steps
+from cases.projects import get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document
 from cases.speakers import ROLES
@@ -130,13 +129,12 @@ with tab_import:
                 try:
                     if not case_name:
                         raise Refused("choose a case or type a new case name")
-                    who = actor(Permission.BUILD)
-                    prepared = prepare_rows(preview, decisions, language)  # the slow part, before the write lock
-                    with write_session(engine()) as s:
-                        case = find_case(s, project, case_name) or create_case(s, project, case_name, actor=who)
-                        doc = store_import(s, project, preview, cases=[case], kind=kind, language=language,
-                                           speakers=decisions, title=title, document_date=interview_date,
-                                           actor=who, prepared=prepared)
+                    bar = st.progress(0.0, text="Importing…")
+                    doc, _, _ = import_in_steps(  # in short transactions: nobody's coding waits on it
+                        engine(), str(project.guid), preview, case_name=case_name, kind=kind, language=language,
+                        speakers=decisions, title=title, document_date=interview_date,
+                        actor=actor(Permission.BUILD),
+                        on_step=lambda done, of: bar.progress(done / of, text=f"{done:,} of {of:,} turns"))
                 except (ImportRefused, Refused) as exc:
                     st.error(md_escape(str(exc)))
                 else:

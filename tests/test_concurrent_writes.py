@@ -292,4 +292,22 @@ def test_a_recode_of_a_coding_changed_in_another_tab_is_refused_with_what_it_is_
     assert attempt(engine, lambda s, p: recode(s, p, coding, "vc.realised", actor="Sanne", shown="vc.applied")) \
         == "stored"  # the first tab
     assert attempt(engine, lambda s, p: recode(s, p, coding, "vc.potential", actor="Sanne", shown="vc.applied")) \
-        == "refused: this coding was changed a moment ago: it is vc.realised now, not vc.applied; look again"
+        == ("refused: this coding was changed in another tab of yours a moment ago: it is vc.realised now, not "
+            "vc.applied; look again")
+
+
+def test_a_resize_of_a_segment_changed_in_another_tab_is_refused_with_what_it_is_now(db_url):
+    from coding.workspace import resize_segment
+
+    engine = get_engine(db_url)
+    make_study(db_url, coded=1)
+    with read_session(engine) as session:
+        guid, start, end = session.execute(select(Segment.guid, Segment.start, Segment.end)).one()
+    assert attempt(engine, lambda s, p: resize_segment(s, p, guid, start, end + 2, actor="Sanne",
+                                                       shown=(start, end))) == "stored"  # the first tab
+    assert attempt(engine, lambda s, p: resize_segment(s, p, guid, start + 1, end, actor="Sanne",
+                                                       shown=(start, end))) == (
+        f"refused: this segment was changed in another tab of yours a moment ago: it is {start}–{end + 2} now, not "
+        f"{start}–{end}; look again")
+    with read_session(engine) as session:
+        assert session.execute(select(Segment.start, Segment.end)).one() == (start, end + 2)

@@ -412,7 +412,8 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
                         remove_coding(s, project, coding.guid, actor=me)
                     else:
                         if (start, end) != (segment.start, segment.end):
-                            resize_segment(s, project, segment.guid, int(start), int(end), actor=me)
+                            resize_segment(s, project, segment.guid, int(start), int(end), actor=me,
+                                           shown=(segment.start, segment.end))
                         if new_code != "(keep)":
                             recode(s, project, coding.guid, new_code, actor=me, shown=coding.key)
             except Refused as exc:
