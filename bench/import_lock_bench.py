@@ -18,13 +18,10 @@ import running, measured in the same run. Results go to stdout and bench/results
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,9 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.measure import RESULTS, describe_machine, load, machine, versions, write_json  # noqa: E402
+from bench.measure import (  # noqa: E402
+    RESULTS, describe_machine, load, machine, scratch_database, versions, write_json,
+)
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEMO_TEXT = ROOT / "demo" / "data" / "grenzeloos" / "a1_interview_hoekstra.txt"
 
 
@@ -136,36 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = {"started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "versions": versions("sqlalchemy", "spacy"), "load_before": load(), "db": args.db, "sizes": []}
-    with tempfile.TemporaryDirectory(prefix="kruispunt-lock-") as tmp:
-        drop = None
-        if args.db == "sqlite":
-            url = f"sqlite:///{tmp}/lock.sqlite"
-        else:
-            from sqlalchemy import create_engine, text
-            name = f"kp_lock_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.execute(text(f'CREATE DATABASE "{name}"'))
-            url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-            def drop() -> None:
-                get_engine_for(url).dispose()
-                with admin.connect() as c:
-                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        try:
-            project, document = set_up(url)
-            result["floor_ms"] = floor(url, project, document)
-            print(f"floor: a coder's write alone {result['floor_ms']:.1f} ms (median of 50)", flush=True)
-            for i, mib in enumerate(float(x) for x in args.sizes.split(",")):
-                r = run_size(url, project, document, mib, f"groot_{i}.txt")
-                result["sizes"].append(r)
-                print(f"{r['mib']:>5} MiB ({r['turns']:,} turns): import {r['import_s']:.1f} s, of which before any "
-                      f"write {r['prepare_s']:.1f} s; coder during it: {r['coder_writes']} writes, p50 "
-                      f"{r['coder_p50_ms']:.0f} ms, slowest {r['coder_max_ms']:.0f} ms, over 1 s: "
-                      f"{r['coder_over_1s']}; errors {r['coder_errors']}", flush=True)
-        finally:
-            if drop:
-                drop()
+    with scratch_database(args.db, "lock") as url:
+        project, document = set_up(url)
+        result["floor_ms"] = floor(url, project, document)
+        print(f"floor: a coder's write alone {result['floor_ms']:.1f} ms (median of 50)", flush=True)
+        for i, mib in enumerate(float(x) for x in args.sizes.split(",")):
+            r = run_size(url, project, document, mib, f"groot_{i}.txt")
+            result["sizes"].append(r)
+            print(f"{r['mib']:>5} MiB ({r['turns']:,} turns): import {r['import_s']:.1f} s, of which before any "
+                  f"write {r['prepare_s']:.1f} s; coder during it: {r['coder_writes']} writes, p50 "
+                  f"{r['coder_p50_ms']:.0f} ms, slowest {r['coder_max_ms']:.0f} ms, over 1 s: "
+                  f"{r['coder_over_1s']}; errors {r['coder_errors']}", flush=True)
     result["load_after"] = load()
     print(describe_machine(result))
     path = write_json(RESULTS / "import_lock_bench.json", result)

@@ -278,3 +278,40 @@ def streamlit_server(env: Mapping[str, str], log_prefix: str, timeout_s: float =
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def scratch_database(kind: str, prefix: str) -> Iterator[str]:
+    """A database only this run uses: a SQLite file in a temporary folder, or a new PostgreSQL database on the
+    local server (dropped afterwards, with every connection to it). Yields its URL, not yet migrated."""
+    from sqlalchemy import create_engine, text
+
+    with tempfile.TemporaryDirectory(prefix=f"kruispunt-{prefix}-") as tmp:
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp}/{prefix}.sqlite"
+            try:
+                yield url
+            finally:
+                _dispose(url)
+            return
+        name = f"kp_{prefix}_{os.getpid()}_{time.time_ns() % 10**8}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            yield url
+        finally:
+            _dispose(url)
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def _dispose(url: str) -> None:
+    from store.db import get_engine
+
+    get_engine(url).dispose()

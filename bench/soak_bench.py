@@ -22,7 +22,6 @@ import multiprocessing
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -32,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.measure import RESULTS, describe_machine, load, machine, versions, write_json  # noqa: E402
+from bench.measure import (  # noqa: E402
+    RESULTS, describe_machine, load, machine, scratch_database, versions, write_json,
+)
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DOCUMENTS = 10
 TURNS = 40
 CODES = ("vc.immediate", "vc.potential", "vc.applied", "vc.realised", "vc.transformative")
@@ -174,18 +174,7 @@ _EVENT_OF = {"code": "create:segment", "recode": "update:coding", "resize": "upd
 
 
 def soak(kind: str, args: argparse.Namespace) -> dict:
-    from sqlalchemy import create_engine, text
-
-    tmp = tempfile.TemporaryDirectory(prefix="kruispunt-soak-")
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp.name}/soak.sqlite"
-    else:
-        name = f"kruispunt_soak_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with scratch_database(kind, "soak") as url:
         set_up(url)
         context = multiprocessing.get_context("spawn")
         barrier, results = context.Barrier(args.workers), context.Queue()
@@ -197,14 +186,6 @@ def soak(kind: str, args: argparse.Namespace) -> dict:
         for p in procs:
             p.join()
         found = audit(url)
-    finally:
-        from store.db import get_engine
-        get_engine(url).dispose()
-        if kind == "postgresql":
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        tmp.cleanup()
     samples = [s for _, worker_samples in reports for s in worker_samples]
     done = [s for s in samples if s[1] == "ok"]
     writes = sorted(s[2] for s in done)
