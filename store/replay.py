@@ -5,9 +5,8 @@ documents, does not give what the tables hold, the log is not telling the truth;
 Replay works on plain values only (guids, keys, text), so it reads nothing but the events.
 
 Covered: segments and codings (apply, resize, add code, recode, remove, delete, merge of codes, undo and redo),
-memos, framework cells with their pinned quotes, feedback, and documents and focus-group sessions deleted into the
-bin and restored. An event it cannot follow (a case deleted into the bin, two cases merged) is named in `gaps`
-instead of being guessed.
+memos, framework cells with their pinned quotes, feedback; documents, focus-group sessions and cases deleted into
+the bin and restored; merges of cases. An event it cannot follow is named in `gaps` instead of being guessed.
 """
 
 from __future__ import annotations
@@ -59,6 +58,7 @@ class Replayed(ProjectState):
     _segment_ids: dict[str, str] = field(default_factory=dict)  # segment guid -> its id, as cells' quotes name it
     _last_bin_item: str = ""
     _current: int = 0  # the event being replayed
+    _binned_cells: dict[str, dict] = field(default_factory=dict)  # bin item -> a deleted case's whole cells
 
 
 def replay_events(events: Iterable[Event]) -> Replayed:
@@ -132,14 +132,15 @@ def _forward(s: Replayed, e: Event) -> None:
                          after["participant_role"], after["note"])
     elif kind == ("code", "merge"):
         _merge_codes(s, before["key"], after["into_key"], g, after["into"])
-    elif e.action in ("delete", "restore") and e.entity in ("document", "focus_group_session"):
+    elif e.action in ("delete", "restore") and e.entity in ("document", "focus_group_session", "case"):
         _bin(s, e)
-    elif e.action in ("delete", "restore") and e.entity in ("case", "person", "attribute_definition"):
-        if e.entity == "case":
-            s.gaps.append(f"event {e.id}: a case {'deleted into' if e.action == 'delete' else 'restored from'} "
-                          "the bin")
-    elif kind == ("case", "merge"):
-        s.gaps.append(f"event {e.id}: two cases merged")
+    elif e.action == "move" and e.entity in ("feedback", "memo"):  # to another case, by a merge of cases
+        part = s.feedback if e.entity == "feedback" else s.memos
+        if e.entity == "feedback":
+            session_guid, _, *rest = part[g]
+            part[g] = (session_guid, after["case"], *rest)
+        else:
+            part[g] = ("case", after["case"], part[g][2])
 
 
 def _backward(s: Replayed, change: Event, undo: Event) -> None:
@@ -189,6 +190,15 @@ def _drop_segment(s: Replayed, guid: str) -> None:
 
 def _cell_change(s: Replayed, e: Event) -> None:
     before, after = e.before or {}, e.after or {}
+    if e.action == "move" and "case" in after:  # a cell given to another case by a merge of cases
+        old = s._cell_keys[str(e.entity_guid)]
+        new_key = (after["case"], old[1])
+        s.cells[new_key] = s.cells.pop(old)
+        s._cell_keys[str(e.entity_guid)] = new_key
+        return
+    if e.action == "delete" and "case_guid" not in before:  # a cell one side of a merge of cases loses
+        s.cells.pop(s._cell_keys[str(e.entity_guid)])
+        return
     if e.action == "move":  # a cell given to another code by a merge of codes
         old = (after["case_guid"], before["code_guid"])
         new_key = (after["case_guid"], after["code_guid"])
@@ -256,6 +266,7 @@ def _bin(s: Replayed, e: Event) -> None:
         kept = s._binned.pop(item, ProjectState())
         for part in ("segments", "codings", "memos", "feedback"):
             s.parts()[part].update(kept.parts()[part])
+        s.cells.update(s._binned_cells.pop(item, {}))
         for key, quotes in kept.cells.items():
             if key in s.cells:
                 cell = list(s.cells[key])
@@ -272,6 +283,11 @@ def _bin(s: Replayed, e: Event) -> None:
         kept.codings = {k: s.codings.pop(k) for k, v in list(s.codings.items()) if v[0] in segments}
         kept.memos = {k: s.memos.pop(k) for k, v in list(s.memos.items())
                       if (v[0], v[1]) == ("document", g) or (v[0] == "segment" and v[1] in segments)}
+    elif e.entity == "case":  # its memos, framework cells (with their quotes) and focus-group remarks
+        kept.memos = {k: s.memos.pop(k) for k, v in list(s.memos.items()) if (v[0], v[1]) == ("case", g)}
+        kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[1] == g}
+        whole = {k: s.cells.pop(k) for k in [k for k in s.cells if k[0] == g]}
+        s._binned_cells[item] = whole
     else:
         kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[0] == g}
     s._binned[item] = kept

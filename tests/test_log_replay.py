@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cli  # noqa: E402
-from cases.projects import get_document, get_or_create_coder, get_project  # noqa: E402
+from cases.projects import get_case, get_document, get_or_create_coder, get_project  # noqa: E402
 from codebooks.service import find_code  # noqa: E402
 from coding.codings import apply_coding, list_codings  # noqa: E402
 from coding.memos import add_memo, delete_memo, update_memo  # noqa: E402
@@ -95,6 +95,23 @@ def scripted_session(url: str) -> None:
         add_memo(s, project, "Tips van collega's", target=find_code(s, project, "vc.tips"), actor=ME)
     # the cell, the remark, the memo and the codings go with the code, each logged
     run(url, "code-merge", "--project", p, "--codebook", "value-creation", "vc.tips", "vc.leren")
+    # a case merged into another (its cell conflicts with the target's: the target's is kept), and one deleted
+    # into the bin and restored, each with a cell, a remark and a memo
+    for case in ("Zuid", "Weg"):
+        run(url, "case-create", "--project", p, case)
+        run(url, "cell", "--project", p, "--case", case, "--code", "vc.immediate", "--summary", f"Over {case}",
+            "--coder", ME)
+        run(url, "cell", "--project", p, "--case", case, "--code", "vc.applied", "--summary", "Toegepast",
+            "--coder", ME)
+        run(url, "feedback-add", "--project", p, "--session", "Terugkoppeling", "--case", case, "--code",
+            "vc.applied", "--stance", "agree", "--note", case, "--coder", ME)
+        with write_session(engine) as s:
+            project = get_project(s, p)
+            add_memo(s, project, f"Notitie {case}", target=get_case(s, project, case), actor=ME)
+    run(url, "case-merge", "--project", p, "Zuid", "Grenzeloos", "--keep", "cell:vc.immediate=into",
+        "--keep", "cell:vc.applied=from")
+    run(url, "case-delete", "--project", p, "Weg")
+    run(url, "restore", "--project", p, "Weg")
     with read_session(engine) as s:  # a document with quotes pinned from it, and memos on it
         pinned = s.scalars(select(Document.title).join(Segment, Segment.document_id == Document.id)
                            .join(CellQuote, CellQuote.segment_id == Segment.id)).first()
