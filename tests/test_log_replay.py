@@ -1,6 +1,7 @@
 """The event log tells the truth: replaying it over the imported documents gives every segment, coding, memo,
 framework cell with its pinned quotes, and piece of feedback the tables hold, on both databases, after the demo
-and after a scripted session of edits, undos and redos, merges, deletions into the bin and restores."""
+and after a scripted session of edits, undos and redos, merges of codes and of cases, deletions of documents,
+cases and sessions into the bin and restores."""
 
 from __future__ import annotations
 
