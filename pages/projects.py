@@ -12,7 +12,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.privileges import Permission
 from ui.corrections import rename_form
-from ui.identity import own_if_team, start_my_project, team_mode
+from ui.identity import own_if_team, start_my_project, team_mode, visible_project_guids
 from ui.members_view import members_section
 from ui.state import (
     actor,
@@ -49,10 +49,12 @@ def deleted_said(session, typed: str) -> str:  # type: ignore[no-untyped-def]
 st.title("Kruispunt")
 st.caption("Qualitative interview coding and cross-case analysis for multiple-case studies.")
 
+visible = visible_project_guids(engine())  # a team server lists only the person's own projects
 with read_session(engine()) as s:
-    projects = [(p, project_counts(s, p)) for p in list_projects(s)]
+    everyone = list_projects(s)
+    projects = [(p, project_counts(s, p)) for p in everyone if visible is None or str(p.guid) in visible]
     templates = [(t.key, t.name_en) for t in list_templates(s)]
-    demo_exists = any(p.name == DEMO_PROJECT for p, _ in projects)
+    demo_exists = any(p.name == DEMO_PROJECT for p in everyone)
 
 if not demo_exists:
     with st.container(border=True):

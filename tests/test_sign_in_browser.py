@@ -140,8 +140,11 @@ def test_team_server_sign_in_roles_and_two_instances(team) -> None:  # type: ign
         assert options == ["— none —", "Grensregio"]  # not Geheim (Olga's), not Lokaal (nobody's)
         anna.keyboard.press("Escape")
         anna.goto(f"{one}/?project={secret_guid}")  # a link to someone else's project opens nothing
+        expect(anna.get_by_role("heading", name="Projects")).to_be_visible(timeout=60_000)
+        expect(anna.get_by_text("Grensregio", exact=True).first).to_be_visible()  # her own is listed
         settle(anna)
-        assert "Geheim" not in anna.locator("body").inner_text()
+        body = anna.locator("body").inner_text()
+        assert "Geheim" not in body and "Lokaal" not in body
 
         bram = sign_in(browser, two, "bram-2")
         open_coding(anna, one, project_guid, document_guid)

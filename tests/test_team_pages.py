@@ -68,6 +68,8 @@ def test_each_person_sees_only_their_projects_and_a_typed_name_says_nothing(monk
     assert not at.exception
     picker = at.sidebar.selectbox[0]
     assert (picker.value, picker.options) == (guid, ["— none —", "Grensregio"])
+    listed = [m.value for m in at.main.markdown]  # the Projects page lists hers only, not Olga's "Geheim"
+    assert any("Grensregio" in text for text in listed) and not any("Geheim" in text for text in listed)
     assert "Anna" in [m.value for m in at.sidebar.markdown]
     at.switch_page("pages/cases.py").run()
     next(t for t in at.text_input if t.label == "Case name").input("Beta")
