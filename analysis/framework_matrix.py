@@ -19,7 +19,7 @@ from analysis.matrix_scope import Scope
 from cases.projects import get_case
 from codebooks.service import find_code
 from store.errors import Refused
-from store.events import record_event
+from store.events import changed_by, record_event
 from store.models import (
     CELL_STATES, VALIDATION_STATUSES, CaseDocument, CellQuote, Code, Coding, Feedback, FrameworkCell, Project,
     RatingLevel, Segment, utcnow,
@@ -94,8 +94,9 @@ def _cell(session: Session, project: Project, case_ref: str, code_ref: str, *, c
     """The cell, its case and code, and its snapshot before this change (NO_CELL when this creates it)."""
     case = get_case(session, project, case_ref)
     code = find_code(session, project, code_ref)
-    cell = session.scalar(select(FrameworkCell).where(FrameworkCell.case_id == case.id,
-                                                      FrameworkCell.code_id == code.id))
+    cell = session.scalar(select(FrameworkCell).where(FrameworkCell.case_id == case.id,  # locked for this write
+                                                      FrameworkCell.code_id == code.id)
+                          .with_for_update().execution_options(populate_existing=True))
     if cell is None:
         if create:
             # Writing a summary or pinning a quote is assessing the cell; "not assessed" is chosen explicitly.
@@ -105,6 +106,12 @@ def _cell(session: Session, project: Project, case_ref: str, code_ref: str, *, c
             session.flush()
         return cell, case, code, dict(NO_CELL)
     return cell, case, code, cell_snapshot(cell)
+
+
+def _as_seen(values: dict) -> tuple:
+    """What a person sees of a cell (an unstored cell reads as not assessed, proposed, empty)."""
+    return (values.get("state") or "not_assessed", values.get("rating"), values.get("summary") or "",
+            values.get("validation") or "proposed")
 
 
 def cell_snapshot(cell: FrameworkCell | None) -> dict:
@@ -122,8 +129,10 @@ def cell_place(case, code: Code) -> dict:  # type: ignore[no-untyped-def]
 
 def save_cell(session: Session, project: Project, case_ref: str, code_ref: str, *, state: str | None = None,
               rating: int | None = None, summary: str | None = None, validation: str | None = None,
-              clear_rating: bool = False, actor: str = "system") -> FrameworkCell:
-    """Write a cell's state, rating, summary or validation; a rating makes the cell assessed."""
+              clear_rating: bool = False, actor: str = "system", shown: dict | None = None) -> FrameworkCell:
+    """Write a cell's state, rating, summary or validation; a rating makes the cell assessed. `shown`: the
+    state, rating, summary and validation the person saw; when the cell is another by now, nothing is saved and
+    they are told who changed it."""
     if state is not None and state not in CELL_STATES:
         raise Refused(f"unknown cell state '{state}' (use one of: {', '.join(CELL_STATES)})")
     if validation is not None and validation not in VALIDATION_STATUSES:
@@ -138,6 +147,8 @@ def save_cell(session: Session, project: Project, case_ref: str, code_ref: str, 
         if len(summary) > 1000:
             raise Refused("a cell summary is at most 1,000 characters")
     cell, case, code, before = _cell(session, project, case_ref, code_ref, create=True)
+    if shown is not None and _as_seen(before) != _as_seen(shown):
+        raise Refused(f"this cell was {changed_by(session, cell.guid, actor)}; look at it again (nothing was saved)")
     if rating is not None and state is None:
         state = "assessed"
     if state is not None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import Refused
-from store.events import record_event
+from store.events import changed_by, record_event
 from store.history import Undoable
 from store.models import (
     MEMO_TARGETS,
@@ -62,10 +62,17 @@ def add_memo(
     return memo
 
 
-def update_memo(session: Session, project: Project, memo: Memo, text: str, *, actor: str) -> Memo:
+def update_memo(session: Session, project: Project, memo: Memo, text: str, *, actor: str,
+                shown: str | None = None) -> Memo:
+    """A memo's new text. `shown`: the text the person edited; when it is another by now, nothing is saved and
+    they are told who changed it."""
     text = text.strip()
     if not text:
         raise Refused("a memo needs some text")
+    session.refresh(memo, with_for_update=True)  # locked, and read afresh, for this write
+    if shown is not None and memo.text != shown:
+        raise Refused(f"this memo was {changed_by(session, memo.guid, actor)}; look at it again (nothing was "
+                      "saved)")
     before = {"text": memo.text}
     memo.text = text
     memo.updated_at = utcnow()

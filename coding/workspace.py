@@ -18,11 +18,11 @@ from cases.documents import current_text_version, document_sentences, document_t
 from codebooks.service import code_label, find_code
 from store.bulk import insert_unless_present
 from store.errors import Refused
-from store.events import record_event
+from store.events import changed_by, record_event
 from coding.codings import lock_coder_document
 from coding.ownership import coding_authors, others_codes_on, pins_on, removal_blocker
 from coding.undo import segment_record
-from store.models import Code, Coder, Coding, Document, Event, Project, Segment, TextVersion
+from store.models import Code, Coder, Coding, Document, Project, Segment, TextVersion
 
 @dataclass
 class CodingView:
@@ -148,14 +148,6 @@ def segment_by_guid(session: Session, project: Project, guid: uuid.UUID | str) -
     if segment is None:
         raise Refused(f"no segment {guid} in project '{project.name}'")
     return segment
-
-
-def changed_by(session: Session, guid: uuid.UUID, actor: str) -> str:
-    """Who changed this segment or coding last, in words for a stale change ("changed by Sanne a moment ago")."""
-    last = session.scalar(select(Event.actor).where(Event.entity_guid == guid).order_by(Event.id.desc()).limit(1))
-    if last is None:
-        return "changed a moment ago"
-    return "changed in another tab of yours a moment ago" if last == actor else f"changed by {last} a moment ago"
 
 
 def _coding(session: Session, project: Project, guid: uuid.UUID | str) -> Coding:

@@ -135,7 +135,10 @@ with matrix_tab:
             if not changes:
                 st.info("Nothing changed.")
             else:
-                run_write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(Permission.BUILD), **changes),
+                seen = {"state": cell.state, "rating": cell.rating, "summary": cell.summary,
+                        "validation": cell.validation}
+                run_write(lambda s: save_cell(s, project, case_name, code_key, actor=actor(Permission.BUILD),
+                                              shown=seen, **changes),
                       f"Saved {case_name} × {code_key}.")
     if cell.rating is not None:
         st.caption(f"Decision rule for {cell.rating} · {md_escape(scale[cell.rating].label)}: "

@@ -78,7 +78,7 @@ if views:
         if st.form_submit_button("Save memo"):
             run_change("Memo saved.", lambda session: update_memo(
                 session, project, get_memo(session, project, memo_id), new_text,
-                actor=actor_for_work_of(chosen.author, Permission.CODE, "this memo")))
+                actor=actor_for_work_of(chosen.author, Permission.CODE, "this memo"), shown=chosen.text))
     with st.form("delete_memo"):
         sure = st.checkbox("Yes, delete this memo", key=f"memo_delete_sure_{memo_id}")
         if st.form_submit_button("Delete memo"):

@@ -37,6 +37,14 @@ def record_event(
     return ev
 
 
+def changed_by(session: Session, guid: uuid.UUID, actor: str) -> str:
+    """Who changed this thing last, in words for a refused stale change ("changed by Sanne a moment ago")."""
+    last = session.scalar(select(Event.actor).where(Event.entity_guid == guid).order_by(Event.id.desc()).limit(1))
+    if last is None:
+        return "changed a moment ago"
+    return "changed in another tab of yours a moment ago" if last == actor else f"changed by {last} a moment ago"
+
+
 def latest_event_id(session: Session, project_guid: uuid.UUID) -> int:
     """The project's revision: every change logs an event, so a cache keyed on this is never stale."""
     return session.scalar(select(func.max(Event.id)).where(Event.project_guid == project_guid)) or 0

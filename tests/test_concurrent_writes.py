@@ -311,3 +311,27 @@ def test_a_resize_of_a_segment_changed_in_another_tab_is_refused_with_what_it_is
         f"{start}–{end}; look again")
     with read_session(engine) as session:
         assert session.execute(select(Segment.start, Segment.end)).one() == (start, end + 2)
+
+
+def test_a_cell_or_memo_saved_from_a_stale_view_is_refused_with_who_changed_it(db_url):
+    """Two analysts open the same framework cell (or memo); the second save would overwrite the first's unseen."""
+    from analysis.framework_matrix import save_cell
+    from coding.memos import add_memo, get_memo, update_memo
+
+    engine = get_engine(db_url)
+    make_study(db_url, coded=1)
+    with read_session(engine) as session:
+        case = session.scalar(select(Case.name))
+    seen = {"state": None, "rating": None, "summary": "", "validation": None}  # both opened the empty cell
+    assert attempt(engine, lambda s, p: save_cell(s, p, case, "vc.applied", summary="Eerste lezing.", actor="Sanne",
+                                                  shown=seen)) == "stored"
+    assert attempt(engine, lambda s, p: save_cell(s, p, case, "vc.applied", summary="Tweede lezing.", actor="Tom",
+                                                  shown=seen)) == (
+        "refused: this cell was changed by Sanne a moment ago; look at it again (nothing was saved)")
+    memo = {}
+    assert attempt(engine, lambda s, p: memo.update(id=add_memo(s, p, "Begin", actor="Sanne").id)) == "stored"
+    assert attempt(engine, lambda s, p: update_memo(s, p, get_memo(s, p, memo["id"]), "Sanne's versie",
+                                                    actor="Sanne", shown="Begin")) == "stored"
+    assert attempt(engine, lambda s, p: update_memo(s, p, get_memo(s, p, memo["id"]), "Tom's versie", actor="Tom",
+                                                    shown="Begin")) == (
+        "refused: this memo was changed by Sanne a moment ago; look at it again (nothing was saved)")
