@@ -10,7 +10,7 @@ from coding.codings import apply_coding, list_codings
 from coding.memos import memo_undoable, memo_views
 from coding.suggest import suggest_codings
 from coding.undo import redo, redo_offer, undo, undo_offer
-from commands.support import CliRefused, acting, emit, notice, open_database, write_out
+from commands.support import CliRefused, acting, emit, notice, open_database, reading, write_out
 from exports.listing import FORMATS, render_records
 from focusgroups.feedback import feedback_undoable
 from focusgroups.sessions import get_session
@@ -85,6 +85,7 @@ def _page_object(s, project, args: argparse.Namespace) -> history.Undoable | Non
 def cmd_suggest(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        reading(args, s, project)
         document = get_document(s, project, args.document)
         coder = None
         if args.coder:
@@ -99,6 +100,7 @@ def cmd_suggest(args: argparse.Namespace) -> None:
 def cmd_codings(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        reading(args, s, project)
         document = get_document(s, project, args.document) if args.document else None
         coder = None
         if args.coder:
@@ -121,6 +123,7 @@ def cmd_retrieve(args: argparse.Namespace) -> None:
         attribute = (target.strip(), name.strip(), value.strip())
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        reading(args, s, project)
         rows = retrieve_segments(s, project, code_keys=args.code or [], include_subtrees=not args.no_subcodes,
                                  case=args.case, document=args.document, attribute=attribute,
                                  speaker_role=args.role, person=args.person, coder=args.coder)
@@ -133,6 +136,7 @@ def cmd_search(args: argparse.Namespace) -> None:
 
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        reading(args, s, project)
         hits = search_text(s, project, args.query, lemma=not args.exact, case=args.case, document=args.document,
                            limit=args.limit)
     emit(render_records([h.as_dict() for h in hits], args.format,
@@ -144,6 +148,7 @@ def cmd_memos(args: argparse.Namespace) -> None:
         raise CliRefused("--format docx needs --out FILE.docx")
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        reading(args, s, project)
         case = get_case(s, project, args.case) if args.case else None
         views = memo_views(s, project, target=args.target, case=case, author=args.author)
         if args.format == "docx":

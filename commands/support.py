@@ -30,6 +30,17 @@ def who(args: argparse.Namespace) -> str:
     return name or ACTOR
 
 
+def reading(args: argparse.Namespace, session: Session, project: Project) -> None:
+    """A command that shows transcript text (quotes, codings, memos, reports): in a project with members, only a
+    member whose role reads transcripts may run it (a facilitator sees anonymised quotes in the app only)."""
+    if not is_team_project(session, project):
+        return
+    me = acting_as_named(session, project, getattr(args, "as_name", None))
+    if not me.role.can_read_transcripts():
+        raise Refused(f"{me.name} is a {me.role.value} in this project and may not read its transcripts; "
+                      "ask an owner")
+
+
 def acting(args: argparse.Namespace, session: Session, project: Project, permission: Permission, *,
            claimed: str | None = None) -> str:
     """Who a write in `project` is recorded as, once their role allows `permission`.

@@ -51,7 +51,7 @@ def test_pg_dump_and_restore_bring_back_the_whole_team_project(pg_database: str,
     cli_out(url, "--as", "Olga", "code", "--project", "Back-up", "--document", document, "--code", "vc.immediate",
             "--start", "3", "--end", "20", "--coder", "Olga")
     before = counts(url)
-    codings_before = cli_out(url, "codings", "--project", "Back-up", "--format", "json")
+    codings_before = cli_out(url, "--as", "Olga", "codings", "--project", "Back-up", "--format", "json")
 
     dump = tmp_path / "kruispunt.dump"
     subprocess.run(["pg_dump", "-Fc", "-f", str(dump), libpq(url)], check=True, timeout=300)
@@ -64,7 +64,8 @@ def test_pg_dump_and_restore_bring_back_the_whole_team_project(pg_database: str,
         subprocess.run(["pg_restore", "--no-owner", "-d", libpq(restored), str(dump)], check=True, timeout=300)
         assert current_revision(upgrade(restored)) == head_revision()
         assert counts(restored) == before
-        assert cli_out(restored, "codings", "--project", "Back-up", "--format", "json") == codings_before
+        assert cli_out(restored, "--as", "Olga", "codings", "--project", "Back-up", "--format", "json") \
+            == codings_before
         members = json.loads(cli_out(restored, "members", "--project", "Back-up", "--format", "json"))
         assert [(m["email"], m["coder"], m["role"]) for m in members] == [("olga@uni.nl", "Olga", "owner")]
         # and it is a working database: the owner writes to it, under her name

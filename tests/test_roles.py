@@ -152,7 +152,7 @@ def test_a_team_project_needs_a_member_to_change_it_and_records_them(capsys, db_
     # the e-mail address and the coder name both say who; the coding and its event carry the member's coder
     ok(capsys, db_url, "--as", "ROLF@uni.nl", "code", "--project", P, "--document", values["doc"], "--code",
        "vc.immediate", "--start", "0", "--end", "10", "--coder", "rolf")
-    codings = json.loads(ok(capsys, db_url, "codings", "--project", P, "--format", "json"))
+    codings = json.loads(ok(capsys, db_url, "--as", "Olga", "codings", "--project", P, "--format", "json"))
     assert [(c["coder"], c["code"]) for c in codings] == [("Rolf", "vc.immediate")]
     with read_session(get_engine(db_url)) as s:
         last = s.scalars(select(Event).order_by(Event.id.desc())).first()
@@ -167,3 +167,24 @@ def test_an_owner_cannot_leave_a_project_without_owners(capsys, db_url, tmp_path
     assert code == 1 and "needs at least one owner" in err
     members = json.loads(ok(capsys, db_url, "members", "--project", P, "--format", "json"))
     assert [(m["email"], m["coder"], m["role"]) for m in members] == [("eigenaar@uni.nl", "Olga", "owner")]
+
+
+# Commands that show transcript text: every role but the facilitator (who presents anonymised quotes in the app).
+READS = [["codings", "--project", P, "--format", "json"], ["retrieve", "--project", P, "--code", "vc"],
+         ["search", "leerden", "--project", P], ["memos", "--project", P],
+         ["matrix", "--project", P, "--rows", "cases", "--cols", "codebook:vc", "--cell", "quotes", "--format", "json"],
+         ["cells", "--project", P, "--format", "json"]]
+
+
+@pytest.mark.parametrize("letter", list(ROLES))
+def test_who_reads_the_transcripts_on_the_command_line(capsys, db_url, tmp_path, letter):
+    values = team_project(capsys, db_url, tmp_path, letter)
+    role = ROLES[letter]
+    outcomes = [run(capsys, db_url, "--as", values["me"], *args) for args in READS]
+    if letter == "F":
+        assert outcomes == [(1, f"error: Rolf is a facilitator in this project and may not read its transcripts; "
+                                "ask an owner\n")] * len(READS)
+    else:
+        assert [code for code, _ in outcomes] == [0] * len(READS), (role, outcomes)
+    code, err = run(capsys, db_url, "codings", "--project", P)  # nobody reads a team project anonymously
+    assert (code, err.strip()) == (1, f"error: project '{P}' has members: say which one you are with --as NAME")
