@@ -157,3 +157,14 @@ def test_a_coder_changes_only_their_own_memos_and_an_owner_anyones(monkeypatch, 
     assert not olga.error
     with read_session(get_engine(url)) as s:
         assert [m.text for m in list_memos(s, get_project(s, guid))] == ["Olga's tweede gedachte"]
+
+
+def test_team_mode_without_a_sign_in_configuration_says_so(monkeypatch, team) -> None:  # type: ignore[no-untyped-def]
+    url, guid = team
+    at = make_app(monkeypatch, url, project_guid=guid, coder=None)
+    monkeypatch.setenv("KRUISPUNT_MODE", "team")  # and no [auth] in the secrets
+    at.run()
+    assert not at.exception
+    assert shown(at.error) == ["This server runs in team mode but .streamlit/secrets.toml has no [auth] section: "
+                               "see 'Team server' in the README."]
+    assert not at.sidebar.selectbox

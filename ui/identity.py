@@ -41,7 +41,11 @@ def sign_in_or_stop(engine) -> None:  # type: ignore[no-untyped-def]
     if not team_mode():
         _local_name(engine)
         return
-    if "auth" not in st.secrets:
+    try:
+        configured = "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises its own "not found" error
+        configured = False
+    if not configured:
         st.error("This server runs in team mode but .streamlit/secrets.toml has no [auth] section: "
                  "see 'Team server' in the README.")
         st.stop()
@@ -61,7 +65,7 @@ def sign_in_or_stop(engine) -> None:  # type: ignore[no-untyped-def]
                                             email_verified=claims.get("email_verified") is not False)
                 st.session_state[_ACCOUNT] = (*identity, account.id)
         except Refused as exc:
-            st.error(str(exc))
+            st.error(_as_text(str(exc)))
             st.stop()
     with st.sidebar:
         with read_session(engine) as s:
