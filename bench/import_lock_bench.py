@@ -4,7 +4,7 @@ waits more than a second).
     .venv/bin/python bench/import_lock_bench.py [--sizes 0.6,6,20] [--db sqlite|postgresql]
 
 Set-up (untimed): a migrated database, one project with a coded document and coder "Sanne". For each size, a
-transcript of that many MiB (the demo's interview repeated) is imported with `cases.importer.import_files`,
+transcript of that many MiB (the demo's interview repeated) is imported with `cases.staged_import.import_files`,
 exactly as the CLI and the Documents page do, while a second process applies codes in a loop with the Coding
 page's Apply (`coding.codings.code_span`), each its own transaction, as fast as it can.
 
@@ -30,15 +30,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.measure import (  # noqa: E402
-    RESULTS, describe_machine, load, machine, scratch_database, versions, write_json,
+    RESULTS,
+    describe_machine,
+    load,
+    machine,
+    scratch_database,
+    versions,
+    write_json,
 )
 
 DEMO_TEXT = ROOT / "demo" / "data" / "grenzeloos" / "a1_interview_hoekstra.txt"
 
 
 def set_up(url: str) -> tuple[str, str]:
-    from cases.importer import import_files
     from cases.projects import create_project
+    from cases.staged_import import import_files
     from store.db import write_session
     from store.migrate import upgrade
 
@@ -79,7 +85,8 @@ def coder(url: str, project: str, document: str, stop, ready, results) -> None: 
 
 
 def run_size(url: str, project: str, document: str, mib: float, name: str) -> dict:
-    from cases.importer import import_files, prepare_rows, preview_import
+    from cases.importer import prepare_rows, preview_import
+    from cases.staged_import import import_files
 
     base = DEMO_TEXT.read_text(encoding="utf-8")
     copies = max(1, int(mib * 1024 * 1024 / len(base.encode())))

@@ -23,8 +23,8 @@ class ImportRun:
     """(A) the full import into a fresh, migrated SQLite database."""
 
     def __init__(self, files: list[tuple[str, bytes]]) -> None:
-        from cases.importer import import_files
         from cases.projects import create_project
+        from cases.staged_import import import_files
         from store.db import get_engine, write_session
         from store.migrate import upgrade
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.damage import DamageWarning, detect_damage
@@ -27,7 +27,6 @@ from cases.sources import ParagraphList
 from cases.speakers import ROLES, DetectedTurn, LabelCandidate, TurnList, build_turns, detect_labels
 from cases.textnorm import NORMALISATION_VERSION
 from store.bulk import insert_rows, new_guids
-from store.errors import Refused
 from store.events import record_event
 from store.models import DOCUMENT_KINDS, Case, CaseDocument, Document, Project, Sentence, Speaker, TextVersion, Turn
 
@@ -135,21 +134,19 @@ def store_import(
     title: str | None = None,
     document_date: date | None = None,
     actor: str = "system",
-    prepared: PreparedRows | None = None,
 ) -> Document:
-    """Store a previewed file in the current transaction (the caller's `write_session`). `prepared`: its rows
-    worked out before the transaction (`prepare_rows`, with the same speakers and language); else here.
-    (`cases.staged_import` stores a large file in short transactions instead.)"""
+    """Store a previewed file in the current transaction (the caller's `write_session`): the demo and tests.
+    People's imports go through `cases.staged_import`, in short transactions."""
     speakers = preview.default_speakers() if speakers is None else speakers
     title = checked_title(session, project, preview, kind=kind, title=title, speakers=speakers)
     language = language or preview.language
-    if prepared is None:
-        prepared = prepare_rows(preview, speakers, language)
+    prepared = prepare_rows(preview, speakers, language)
     document, version = new_document(session, project.id, preview, title=title, kind=kind, language=language,
                                      document_date=document_date)
     for case in cases:
         session.add(CaseDocument(case_id=case.id, document_id=document.id))
-    speaker_ids = _store_speakers(session, project, document, prepared.turns, speakers, cases, actor)
+    speaker_ids = store_speakers(session, document, prepared.turns, speakers)
+    link_persons(session, project, document, speakers, cases, actor)
     turn_count, sentence_count = _store_turns_and_sentences(session, version.id, prepared, speaker_ids)
     record_import(session, project, document, preview, cases, actor, turn_count, sentence_count)
     return document
@@ -290,12 +287,9 @@ def _turn_language(content: str, fallback: str | None) -> str | None:
     return detected or fallback
 
 
-def _store_speakers(
-    session: Session, project: Project | None, document: Document, turns: Sequence[DetectedTurn],
-    speakers: dict[str, SpeakerDecision], cases: list[Case], actor: str,
-) -> dict[str | None, int]:
-    """The document's speakers, linked to their persons (made in `project` when new; `project` None: linked
-    later, by `link_persons`)."""
+def store_speakers(session: Session, document: Document, turns: Sequence[DetectedTurn],
+                   speakers: dict[str, SpeakerDecision]) -> dict[str | None, int]:
+    """The document's speaker rows (their persons are linked by `link_persons`); their ids by label."""
     ids: dict[str | None, int] = {}
     for turn in turns:
         if turn.label is None or turn.label in ids:
@@ -305,8 +299,6 @@ def _store_speakers(
         session.add(speaker)
         session.flush()
         ids[turn.label] = speaker.id
-    if project is not None:
-        link_persons(session, project, document, speakers, cases, actor)
     return ids
 
 
@@ -319,62 +311,3 @@ def link_persons(session: Session, project: Project, document: Document, speaker
             person = find_person(session, project, decision.person) or create_person(
                 session, project, decision.person, case=cases[0] if cases else None, actor=actor)
             speaker.person_id = person.id
-
-
-# --- batches (CLI and the Documents page) ---------------------------------------------------------
-
-@dataclass
-class ImportOutcome:
-    filename: str
-    document_title: str | None = None
-    error: str | None = None
-    turns: int = 0
-    warnings: list[str] = field(default_factory=list)  # damage warnings with their places
-    notices: list[str] = field(default_factory=list)
-
-
-def import_files(
-    engine: Engine,
-    project_ref: str,
-    files: Iterable[tuple[str, bytes]],
-    *,
-    case_name: str,
-    kind: str = "interview",
-    language: str | None = None,
-    role_map: dict[str, str] | None = None,
-    actor: str = "system",
-    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
-    document_date: date | None = None,
-    on_progress: Callable[[int, ImportOutcome], None] | None = None,
-    on_case_created: Callable[[str], None] | None = None,
-) -> list[ImportOutcome]:
-    """Import files one at a time, each in short transactions (`cases.staged_import`); a refused file is reported
-    and changes nothing."""
-    outcomes: list[ImportOutcome] = []
-    for index, (filename, data) in enumerate(files, start=1):
-        outcome = ImportOutcome(filename=filename)
-        try:
-            preview = preview_import(filename, data, language=language, max_bytes=max_bytes)
-            speakers = preview.default_speakers()
-            if role_map:
-                unknown_roles = {label: role for label, role in role_map.items() if role not in ROLES}
-                if unknown_roles:
-                    raise Refused(f"unknown role(s) in role map: {unknown_roles} (use one of: {', '.join(ROLES)})")
-                for label, role in role_map.items():
-                    speakers[label] = SpeakerDecision(role=role)
-            from cases.staged_import import import_in_steps  # (it builds on this module)
-
-            document, created_case, outcome.turns = import_in_steps(
-                engine, project_ref, preview, case_name=case_name, kind=kind, language=language,
-                speakers=speakers, document_date=document_date, actor=actor)
-            outcome.document_title = document.title
-            outcome.warnings = [f"{w.kind} at {w.start}: {w.message} [{w.excerpt}]" for w in preview.warnings]
-            outcome.notices = list(preview.source.notices)
-            if created_case and on_case_created:
-                on_case_created(case_name)
-        except (ImportRefused, Refused) as exc:
-            outcome.error = str(exc) if isinstance(exc, ImportRefused) else f"{filename}: {exc}"
-        outcomes.append(outcome)
-        if on_progress:
-            on_progress(index, outcome)
-    return outcomes

@@ -16,7 +16,7 @@ from cases.documents import (
     set_document_date,
     unlink_document_from_case,
 )
-from cases.importer import ImportOutcome, import_files
+from cases.staged_import import ImportOutcome, import_files
 from cases.projects import get_case, get_document, get_project
 from cases.speakers import parse_role_map
 from commands.support import CliRefused, acting, emit, notice, open_database

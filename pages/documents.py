@@ -12,8 +12,8 @@ from cases.documents import (
     save_document_meta,
     turns_with_sentences,
 )
-from cases.importer import SpeakerDecision, find_duplicate, import_files, preview_import
-from cases.staged_import import import_in_steps
+from cases.importer import SpeakerDecision, find_duplicate, preview_import
+from cases.staged_import import import_files, import_in_steps
 from cases.projects import get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document

@@ -15,7 +15,8 @@ from cases.documents import (
     document_turns,
     list_documents,
 )
-from cases.importer import SpeakerDecision, import_files, preview_import, store_import
+from cases.importer import SpeakerDecision, preview_import, store_import
+from cases.staged_import import import_files
 from cases.projects import create_case, create_project, get_case, get_project
 from cases.readers import ImportRefused
 from cases.textnorm import NORMALISATION_VERSION

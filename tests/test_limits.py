@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cases.attributes import set_attribute
-from cases.importer import import_files
+from cases.staged_import import import_files
 from cases.projects import create_case, create_project
 from codebooks.service import add_code, adopt_codebook
 from store import db as store_db
