@@ -58,7 +58,7 @@ class Replayed(ProjectState):
     _segment_ids: dict[str, str] = field(default_factory=dict)  # segment guid -> its id, as cells' quotes name it
     _last_bin_item: str = ""
     _current: int = 0  # the event being replayed
-    _binned_cells: dict[str, dict] = field(default_factory=dict)  # bin item -> a deleted case's whole cells
+    _unpinned: dict[str, dict] = field(default_factory=dict)  # bin item -> {cell: [(position, quote)]} it unpinned
 
 
 def replay_events(events: Iterable[Event]) -> Replayed:
@@ -217,7 +217,7 @@ def _cell_change(s: Replayed, e: Event) -> None:
             s.gaps.append(f"event {e.id}: a quote unpinned from a cell the log never showed pinned")
             return
         cell = list(s.cells[key])
-        s._binned[s._last_bin_item].cells.setdefault(key, []).append((cell[-1].index(segment), segment))
+        s._unpinned.setdefault(s._last_bin_item, {}).setdefault(key, []).append((cell[-1].index(segment), segment))
         cell[-1] = tuple(q for q in cell[-1] if q != segment)
         s.cells[key] = tuple(cell)
         return
@@ -258,16 +258,16 @@ def _merge_codes(s: Replayed, source: str, target: str, source_guid: str, target
 
 
 def _bin(s: Replayed, e: Event) -> None:
-    """A document (its segments, codings, memos, and the quotes pinned from them) or a focus-group session (its
-    feedback) deleted into the bin, kept aside by bin item, and put back whole on restore."""
+    """A document (its segments, codings and memos; the quotes pinned from them come through `_cell_change`), a
+    case (its memos, framework cells and remarks) or a focus-group session (its remarks) deleted into the bin, kept
+    aside by bin item, and put back whole on restore."""
     g = str(e.entity_guid)
     item = (e.before or e.after or {}).get("bin_item", "")
     if e.action == "restore":
         kept = s._binned.pop(item, ProjectState())
-        for part in ("segments", "codings", "memos", "feedback"):
-            s.parts()[part].update(kept.parts()[part])
-        s.cells.update(s._binned_cells.pop(item, {}))
-        for key, quotes in kept.cells.items():
+        for part, values in kept.parts().items():
+            s.parts()[part].update(values)
+        for key, quotes in s._unpinned.pop(item, {}).items():
             if key in s.cells:
                 cell = list(s.cells[key])
                 restored = list(cell[-1])
@@ -286,8 +286,7 @@ def _bin(s: Replayed, e: Event) -> None:
     elif e.entity == "case":  # its memos, framework cells (with their quotes) and focus-group remarks
         kept.memos = {k: s.memos.pop(k) for k, v in list(s.memos.items()) if (v[0], v[1]) == ("case", g)}
         kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[1] == g}
-        whole = {k: s.cells.pop(k) for k in [k for k in s.cells if k[0] == g]}
-        s._binned_cells[item] = whole
+        kept.cells = {k: s.cells.pop(k) for k in [k for k in s.cells if k[0] == g]}
     else:
         kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[0] == g}
     s._binned[item] = kept
