@@ -55,14 +55,19 @@ def local_account(session: Session) -> Account | None:
 
 def remember_local_name(session: Session, name: str) -> Account:
     """Local mode asks the researcher's name once; this keeps it (and changes it when they correct it)."""
-    name = clean_name(name, "your")
-    account = local_account(session)
+    return _account_of(session, LOCAL_ISSUER, LOCAL_SUBJECT, clean_name(name, "your"), "")
+
+
+def _account_of(session: Session, issuer: str, subject: str, name: str, email: str) -> Account:
+    """The account of this identity, made when it is new (two first sign-ins at once make one), with its name
+    and e-mail address as last given."""
+    found = select(Account).where(Account.issuer == issuer, Account.subject == subject)
+    account = session.scalar(found)
     if account is None:
-        insert_unless_present(session, Account, ("issuer", "subject"), issuer=LOCAL_ISSUER, subject=LOCAL_SUBJECT,
-                              name=name, email="")
-        account = local_account(session)
-        assert account is not None
-    account.name = name
+        insert_unless_present(session, Account, ("issuer", "subject"), issuer=issuer, subject=subject, name=name,
+                              email=email)
+        account = session.scalars(found.execution_options(populate_existing=True)).one()
+    account.name, account.email = name, email
     return account
 
 
@@ -72,15 +77,9 @@ def signed_in_account(session: Session, issuer: str, subject: str, *, name: str 
     to its e-mail address are taken up then (only when the provider vouches for the address)."""
     if not issuer or not subject:
         raise Refused("the identity provider gave no issuer or subject: cannot tell who signed in")
-    email = (email or "").strip().lower()
+    email = (email or "").strip().lower()[:320]
     shown = " ".join((name or "").split())[:200] or email or subject[:200]
-    found = select(Account).where(Account.issuer == issuer, Account.subject == subject)
-    account = session.scalar(found)
-    if account is None:
-        insert_unless_present(session, Account, ("issuer", "subject"), issuer=issuer, subject=subject,
-                              name=shown, email=email[:320])
-        account = session.scalars(found.execution_options(populate_existing=True)).one()
-    account.name, account.email = shown, email[:320]
+    account = _account_of(session, issuer, subject, shown, email)
     if email and email_verified:
         for invitation in session.scalars(select(Member).where(Member.email == email, Member.account_id.is_(None))):
             taken = session.scalar(select(Member.id).where(Member.project_id == invitation.project_id,
