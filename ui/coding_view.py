@@ -41,13 +41,13 @@ from coding.workspace import (
     sentence_span,
     turn_span,
 )
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
 from ui.identity import refusal
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
-    retry_when_busy, show_flash,
+    retry_when_busy, show_flash, write_retrying,
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
@@ -395,10 +395,11 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
             memo_text = st.text_area("Memo on this segment", key="segment_memo_text", height=80)
             if st.form_submit_button("Save segment memo"):
                 try:
-                    with write_session(engine()) as s:
+                    def save_memo(s) -> None:  # type: ignore[no-untyped-def]
                         author, _ = get_or_create_coder(s, project, me, actor=me)
                         add_memo(s, project, memo_text, target=segment_by_guid(s, project, segment.guid),
                                  author=author, actor=me)
+                    write_retrying(save_memo)
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
@@ -407,15 +408,16 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
         if do_save or do_remove:
             coding = next(c for c in segment.codings if c.key == coding_key)
             try:
-                with write_session(engine()) as s:
+                def edit(s) -> None:  # type: ignore[no-untyped-def]
                     if do_remove:
                         remove_coding(s, project, coding.guid, actor=me)
-                    else:
-                        if (start, end) != (segment.start, segment.end):
-                            resize_segment(s, project, segment.guid, int(start), int(end), actor=me,
-                                           shown=(segment.start, segment.end))
-                        if new_code != "(keep)":
-                            recode(s, project, coding.guid, new_code, actor=me, shown=coding.key)
+                        return
+                    if (start, end) != (segment.start, segment.end):
+                        resize_segment(s, project, segment.guid, int(start), int(end), actor=me,
+                                       shown=(segment.start, segment.end))
+                    if new_code != "(keep)":
+                        recode(s, project, coding.guid, new_code, actor=me, shown=coding.key)
+                write_retrying(edit)
             except Refused as exc:
                 flash(str(exc), "error")
             else:
@@ -430,9 +432,8 @@ def _undo_redo(o: _Open, cached: _Codings) -> None:
         if offer is not None and offer_line(offer, "", "in this document"):
             run = undo if offer.action == "undo" else redo
             try:
-                with write_session(engine()) as s:
-                    what = run(s, o.project, actor=o.me, document=get_document(s, o.project, o.guid),
-                               shown=offer.change_id)
+                what = write_retrying(lambda s, run=run, offer=offer: run(
+                    s, o.project, actor=o.me, document=get_document(s, o.project, o.guid), shown=offer.change_id))
             except Refused as exc:
                 flash(str(exc), "error")
             else:
@@ -468,10 +469,10 @@ def _suggestions_panel(o: _Open) -> None:
         if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked or not o.named,
                          help=None if o.named else "You cannot code here (see the note at the top of the page)."):
             try:
-                with write_session(engine()) as s:
-                    document = get_document(s, project, guid)
+                def accept(s) -> None:  # type: ignore[no-untyped-def]
                     coder, _ = get_or_create_coder(s, project, me, actor=me)
-                    accept_suggestions(s, project, document, coder, ticked, actor=me)
+                    accept_suggestions(s, project, get_document(s, project, guid), coder, ticked, actor=me)
+                write_retrying(accept)
             except Refused as exc:
                 flash(str(exc), "error")
             else:

@@ -187,7 +187,7 @@ def run_write(change: Callable[[Session], Any], done: str | None = None, *, then
     nothing is written; no traceback reaches the page. A database busy with someone else's long change is tried
     again (BUSY_RETRIES times, saying so) before it is reported."""
     try:
-        said = retry_when_busy(lambda: _one_write(change))
+        said = write_retrying(change)
     except Refused as exc:
         st.error(md_escape(str(exc)))
     except SQLAlchemyError as exc:  # what write_session does not already explain (it rolled back: nothing written)
@@ -202,9 +202,13 @@ def run_write(change: Callable[[Session], Any], done: str | None = None, *, then
 BUSY_RETRIES = 3
 
 
-def _one_write(change: Callable[[Session], Any]) -> Any:
-    with write_session(engine()) as s:
-        return change(s)
+def write_retrying(change: Callable[[Session], Any]) -> Any:
+    """`change` in one write transaction, tried again (saying so) while the database is busy; returns its result.
+    Refusals are raised for the page to show (run_write shows them itself)."""
+    def once() -> Any:
+        with write_session(engine()) as s:
+            return change(s)
+    return retry_when_busy(once)
 
 
 def retry_when_busy(write: Callable[[], Any]) -> Any:
