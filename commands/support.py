@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -52,7 +53,7 @@ def acting(args: argparse.Namespace, session: Session, project: Project, permiss
     given = getattr(args, "as_name", None) or claimed
     me = acting_as_named(session, project, given)
     if me.name is None:
-        me = type(me)(ACTOR, me.role, me.show_names)
+        me = replace(me, name=ACTOR)
     name = me.require(permission)
     claimed = " ".join((claimed or "").split())
     if claimed and is_team_project(session, project) and claimed.casefold() != name.casefold():
