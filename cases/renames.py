@@ -1,6 +1,9 @@
 """Correcting names after the fact: a project, a case, a document's title, a person, an attribute, and moving a
 document to another case.
 
+A rename reads the row under a lock, so the event's "before" is the name it replaced; a rename made from a view
+that showed an older name (someone renamed it a moment ago) is refused and says who.
+
 Names stay unique where people pick things by name (projects; cases, document titles, persons, pseudonyms and
 attributes per project), so a rename onto a name in use is refused with what holds it. Guids never change, so
 codings, cells, exports and links keep pointing at the same thing. Each correction is one event with the name
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 from cases.documents import link_document_to_case, unlink_document_from_case
 from cases.projects import clean_name
 from store.errors import Refused
-from store.events import record_event
+from store.events import changed_by, record_event
 from store.models import AttributeDefinition, Case, CaseDocument, Document, Person, Project
 
 MAX_PSEUDONYM = 100
@@ -28,10 +31,20 @@ def _log(session: Session, project: Project, entity: str, guid: Any, before: dic
                  before=before, after=after)
 
 
-def rename_project(session: Session, project: Project, new_name: str, *, actor: str) -> bool:
-    """True when the name changed."""
+def _current(session: Session, row: Any, attribute: str, shown: str | None, what: str, actor: str) -> str:
+    """The row's name, read under a lock; refused when the page showed another one."""
+    session.refresh(row, [attribute], with_for_update=True)
+    value = getattr(row, attribute)
+    if shown is not None and value != shown:
+        raise Refused(f"{what} was {changed_by(session, row.guid, actor)}: it is now called '{value}'; "
+                      "nothing was renamed")
+    return value
+
+
+def rename_project(session: Session, project: Project, new_name: str, *, actor: str, shown: str | None = None) -> bool:
+    """True when the name changed; `shown` is the name the person saw."""
     name = clean_name(new_name, "project")
-    if name == project.name:
+    if name == _current(session, project, "name", shown, "the project", actor):
         return False
     if session.scalar(select(Project.id).where(Project.name == name, Project.id != project.id)) is not None:
         raise Refused(f"a project named '{name}' already exists")
@@ -43,10 +56,11 @@ def rename_project(session: Session, project: Project, new_name: str, *, actor: 
 
 
 def rename_unique(session: Session, project: Project, row: Any, new: str, *, attribute: str, what: str,
-                  taken: str, entity: str, actor: str) -> bool:
-    """Set a name unique in the project (`attribute` of `row`); `taken` words the refusal ("a case named")."""
+                  taken: str, entity: str, actor: str, shown: str | None = None) -> bool:
+    """Set a name unique in the project (`attribute` of `row`); `taken` words the refusal ("a case named"),
+    `shown` is the name the person saw."""
     value = clean_name(new, what)
-    if value == getattr(row, attribute):
+    if value == _current(session, row, attribute, shown, f"the {what}", actor):
         return False
     model = type(row)
     if session.scalar(select(model.id).where(model.project_id == project.id, getattr(model, attribute) == value,
@@ -59,14 +73,16 @@ def rename_unique(session: Session, project: Project, row: Any, new: str, *, att
     return True
 
 
-def rename_case(session: Session, project: Project, case: Case, new_name: str, *, actor: str) -> bool:
+def rename_case(session: Session, project: Project, case: Case, new_name: str, *, actor: str,
+                shown: str | None = None) -> bool:
     return rename_unique(session, project, case, new_name, attribute="name", what="case", taken="a case named",
-                         entity="case", actor=actor)
+                         entity="case", actor=actor, shown=shown)
 
 
-def rename_document(session: Session, project: Project, document: Document, new_title: str, *, actor: str) -> bool:
+def rename_document(session: Session, project: Project, document: Document, new_title: str, *, actor: str,
+                    shown: str | None = None) -> bool:
     return rename_unique(session, project, document, new_title, attribute="title", what="document",
-                         taken="a document titled", entity="document", actor=actor)
+                         taken="a document titled", entity="document", actor=actor, shown=shown)
 
 
 def rename_person(session: Session, project: Project, person: Person, *, name: str | None = None,

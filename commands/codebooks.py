@@ -23,7 +23,7 @@ from codebooks.service import (
     move_code,
     update_code,
 )
-from commands.support import ACTOR, CliRefused, acting, emit, open_database, read_file
+from commands.support import ACTOR, CliRefused, acting, emit, listing, open_database, read_file
 from exports.listing import render_records
 from store.db import read_session, write_session
 from store.privileges import Permission
@@ -42,6 +42,8 @@ def _code_records(rows) -> list[dict]:  # type: ignore[no-untyped-def]
 def cmd_codebooks(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project) if args.project else None
+        if project:
+            listing(args, s, project)
         if args.action == "show":
             if not args.key:
                 raise CliRefused("codebooks show needs a codebook KEY")
@@ -72,6 +74,8 @@ def cmd_codebooks(args: argparse.Namespace) -> None:
 def cmd_codebook_export(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project) if args.project else None
+        if project:
+            listing(args, s, project)
         text = export_codebook_csv(s, args.key, project)
     if args.out:
         Path(args.out).write_text("\ufeff" + text, encoding="utf-8")

@@ -27,7 +27,7 @@ from cases.renames import (
     rename_person,
     rename_project,
 )
-from commands.support import CliRefused, acting, emit, open_database
+from commands.support import CliRefused, acting, emit, listing, open_database
 from exports.listing import render_records
 from store.db import read_session, write_session
 from store.privileges import Permission
@@ -196,10 +196,12 @@ def _deletion_text(preview: DeletionPreview, verb: str) -> str:
 
 def cmd_bin(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        listing(args, s, project)
         records = [{"kind": i.kind, "name": i.name, "deleted_by": i.deleted_by,
                     "deleted_at": i.deleted_at.isoformat(), "goes": i.summary.get("goes", []),
                     "guid": str(i.guid), "entity_guid": str(i.entity_guid)}
-                   for i in list_bin(s, get_project(s, args.project))]
+                   for i in list_bin(s, project)]
     emit(render_records(records, args.format, ["kind", "name", "deleted_by", "deleted_at", "guid"]))
 
 

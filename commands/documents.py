@@ -16,10 +16,10 @@ from cases.documents import (
     set_document_date,
     unlink_document_from_case,
 )
-from cases.staged_import import ImportOutcome, import_files
 from cases.projects import get_case, get_document, get_project
 from cases.speakers import parse_role_map
-from commands.support import CliRefused, acting, emit, notice, open_database
+from cases.staged_import import ImportOutcome, import_files
+from commands.support import CliRefused, acting, emit, listing, notice, open_database, reading
 from exports.listing import render_records
 from store.db import read_session, write_session
 from store.privileges import Permission
@@ -89,6 +89,7 @@ def cmd_document_date(args: argparse.Namespace) -> None:
 def cmd_documents(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        (reading if args.format == "json" else listing)(args, s, project)  # json carries the text
         names = document_case_names(s, project)
         records = [
             document_record(d, names.get(d.id, []), document_text(s, d) if args.format == "json" else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from commands.support import acting, emit, open_database
+from commands.support import acting, emit, listing, open_database, reading
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.privileges import Permission
@@ -35,9 +35,11 @@ def cmd_fg_sessions(args: argparse.Namespace) -> None:
     from focusgroups.sessions import list_sessions
 
     with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        listing(args, s, project)
         records = [{"name": fg.name, "held_on": fg.held_on.isoformat(), "purpose": fg.purpose,
                     "attendees": fg.attendees, "notes": fg.notes, "guid": str(fg.guid)}
-                   for fg in list_sessions(s, get_project(s, args.project))]
+                   for fg in list_sessions(s, project)]
     emit(render_records(records, args.format, ["name", "held_on", "purpose", "attendees", "guid"]))
 
 
@@ -63,6 +65,7 @@ def cmd_feedback(args: argparse.Namespace) -> None:
 
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        listing(args, s, project)
         fg = get_session(s, project, args.session) if args.session else None
         records = [r.as_dict() for r in list_feedback(s, project, fg=fg, case=args.case, code=args.code)]
     emit(render_records(records, args.format,
@@ -102,8 +105,10 @@ def cmd_masks(args: argparse.Namespace) -> None:
     from focusgroups.anonymise import list_mask_terms
 
     with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        reading(args, s, project)  # the real names behind the masks
         records = [{"term": t.term, "kind": t.kind, "replacement": t.replacement or f"[{t.kind}]"}
-                   for t in list_mask_terms(s, get_project(s, args.project))]
+                   for t in list_mask_terms(s, project)]
     emit(render_records(records, args.format, ["term", "kind", "replacement"]))
 
 

@@ -7,7 +7,7 @@ import argparse
 
 from cases.members import add_member, list_members, remove_member, set_member_role
 from cases.projects import get_project
-from commands.support import acting, emit, open_database
+from commands.support import acting, emit, listing, open_database
 from exports.listing import render_records
 from store.db import read_session, write_session
 from store.privileges import Permission, Role
@@ -15,9 +15,11 @@ from store.privileges import Permission, Role
 
 def cmd_members(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        listing(args, s, project)
         records = [{"email": m.email, "coder": c.name, "role": m.role, "show_names": m.show_names,
                     "signed_in": a is not None, "name": a.name if a is not None else "", "guid": str(m.guid)}
-                   for m, c, a in list_members(s, get_project(s, args.project))]
+                   for m, c, a in list_members(s, project)]
     emit(render_records(records, args.format, ["email", "coder", "role", "signed_in", "show_names"]))
 
 

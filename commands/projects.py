@@ -6,7 +6,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from cases.attributes import attribute_values, import_attribute_sheet, set_attribute
+from cases.attribute_sheets import import_attribute_sheet_in_steps
+from cases.attributes import attribute_values, set_attribute
 from cases.projects import (
     case_document_counts,
     create_case,
@@ -20,7 +21,7 @@ from cases.projects import (
     list_projects,
 )
 from codebooks.service import DEFAULT_CODEBOOKS, start_project
-from commands.support import acting, emit, open_database, read_file, who
+from commands.support import acting, emit, listing, open_database, read_file, reading, who
 from exports.listing import render_records
 from store.db import read_session, write_session
 from store.privileges import Permission
@@ -83,10 +84,11 @@ def cmd_attribute_set(args: argparse.Namespace) -> None:
 def cmd_attribute_import(args: argparse.Namespace) -> None:
     path = Path(args.file)
     data = read_file(path)
-    with write_session(open_database(args)) as s:
+    engine = open_database(args)
+    with read_session(engine) as s:
         project = get_project(s, args.project)
-        result = import_attribute_sheet(s, project, args.target, path.name, data,
-                                        actor=acting(args, s, project, Permission.BUILD))
+        actor, project_guid = acting(args, s, project, Permission.BUILD), str(project.guid)
+    result = import_attribute_sheet_in_steps(engine, project_guid, args.target, path.name, data, actor=actor)
     types = ", ".join(f"{k} ({v})" for k, v in result.types.items())
     emit(f"{result.values} values on {result.rows} {args.target}s: {types}")
 
@@ -94,6 +96,7 @@ def cmd_attribute_import(args: argparse.Namespace) -> None:
 def cmd_cases(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        listing(args, s, project)
         counts = case_document_counts(s, project)
         attrs = attribute_values(s, project, "case")
         records = [{"guid": str(c.guid), "name": c.name, "description": c.description,
@@ -105,6 +108,7 @@ def cmd_cases(args: argparse.Namespace) -> None:
 def cmd_persons(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
+        reading(args, s, project)  # persons' real names
         case_names = {c.id: c.name for c in list_cases(s, project)}
         attrs = attribute_values(s, project, "person")
         records = [{"guid": str(p.guid), "name": p.name, "pseudonym": p.pseudonym, "role": p.role,

@@ -42,6 +42,13 @@ def reading(args: argparse.Namespace, session: Session, project: Project) -> Non
                       "ask an owner")
 
 
+def listing(args: argparse.Namespace, session: Session, project: Project) -> None:
+    """A command that lists a project's names (cases, documents, codes, members, the bin): in a project with
+    members, only a member (named with --as) may run it."""
+    if is_team_project(session, project):
+        acting_as_named(session, project, getattr(args, "as_name", None))
+
+
 def acting(args: argparse.Namespace, session: Session, project: Project, permission: Permission, *,
            claimed: str | None = None) -> str:
     """Who a write in `project` is recorded as, once their role allows `permission`.

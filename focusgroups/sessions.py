@@ -84,7 +84,8 @@ def get_session(session: Session, project: Project, ref: str) -> FocusGroupSessi
     return found
 
 
-def rename_session(session: Session, project: Project, fg: FocusGroupSession, new_name: str, *, actor: str) -> bool:
+def rename_session(session: Session, project: Project, fg: FocusGroupSession, new_name: str, *, actor: str,
+                   shown: str | None = None) -> bool:
     """A session's name (unique per project); its feedback stays with it. True when the name changed."""
     return rename_unique(session, project, fg, new_name, attribute="name", what="focus-group session",
-                         taken="a focus-group session", entity="focus_group_session", actor=actor)
+                         taken="a focus-group session", entity="focus_group_session", actor=actor, shown=shown)

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from cases.attributes import attribute_values, import_attribute_sheet, list_definitions, set_attribute
+from cases.attribute_sheets import import_attribute_sheet_in_steps
+from cases.attributes import attribute_values, list_definitions, set_attribute
 from cases.documents import list_documents
 from cases.projects import (
     case_document_counts,
@@ -17,12 +18,23 @@ from cases.projects import (
 )
 from cases.renames import rename_attribute, rename_case, rename_person
 from exports.case_report import build_case_report
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
 from store.privileges import Permission
 from ui.corrections import delete_section, merge_section, rename_form
-from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, md_escape, project_or_stop, run_write, show_flash
+from ui.state import (
+    EMPTY,
+    UPLOAD_LIMIT_MB,
+    actor,
+    engine,
+    md_escape,
+    project_or_stop,
+    retry_when_busy,
+    run_write,
+    show_flash,
+    write_retrying,
+)
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -49,8 +61,8 @@ with st.form("new_case", clear_on_submit=True):
     description = st.text_area("Description", height=68)
     if st.form_submit_button("Create case"):
         try:
-            with write_session(engine()) as s:
-                create_case(s, project, name, description=description, actor=actor(Permission.BUILD))
+            write_retrying(lambda s: create_case(s, project, name, description=description,
+                                                 actor=actor(Permission.BUILD)))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -71,9 +83,9 @@ with st.form("new_person", clear_on_submit=True):
     p_case = c4.selectbox("Case", [None, *[c.name for c in cases]], format_func=lambda n: n or "—")
     if st.form_submit_button("Add person"):
         try:
-            with write_session(engine()) as s:
-                create_person(s, project, p_name, pseudonym=p_pseudonym, role=p_role,
-                              case=get_case(s, project, p_case) if p_case else None, actor=actor(Permission.BUILD))
+            write_retrying(lambda s: create_person(s, project, p_name, pseudonym=p_pseudonym, role=p_role,
+                                                   case=get_case(s, project, p_case) if p_case else None,
+                                                   actor=actor(Permission.BUILD)))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -87,7 +99,8 @@ with fix_case:
     if cases:
         old_case = st.selectbox("Case", [c.name for c in cases], key="rename_case_pick")
         rename_form(f"case_{old_case}", f"case '{old_case}'", old_case,
-                    lambda s, new: rename_case(s, project, get_case(s, project, old_case), new, actor=actor(Permission.BUILD)))
+                    lambda s, new, shown: rename_case(s, project, get_case(s, project, old_case), new,
+                                                      actor=actor(Permission.BUILD), shown=shown))
         with st.expander(md_escape(f"Merge case '{old_case}' into another")):
             merge_section(project, old_case, [c.name for c in cases if c.name != old_case])
         with st.expander(md_escape(f"Delete case '{old_case}'")):
@@ -114,7 +127,8 @@ with fix_attribute:
         labels = {f"{d.target}: {d.name}": d for d in definitions}
         picked = labels[st.selectbox("Attribute", list(labels), key="rename_attribute_pick")]
         rename_form(f"attribute_{picked.guid}", f"{picked.target} attribute '{picked.name}'", picked.name,
-                    lambda s, new: rename_attribute(s, project, picked.target, picked.name, new, actor=actor(Permission.BUILD)))
+                    lambda s, new, _shown: rename_attribute(s, project, picked.target, picked.name, new,
+                                                            actor=actor(Permission.BUILD)))
         with st.expander(md_escape(f"Delete the {picked.target} attribute '{picked.name}'")):
             delete_section(f"attribute_{picked.guid}", project, "attribute", f"{picked.target}:{picked.name}",
                            f"{picked.target}:{picked.name}")
@@ -132,10 +146,10 @@ with st.form("set_attribute", clear_on_submit=True):
         try:
             if not entity_name:
                 raise Refused(f"no {target} to set an attribute on")
-            with write_session(engine()) as s:
-                finder = {"case": get_case, "document": get_document, "person": get_person}[target]
-                set_attribute(s, project, finder(s, project, entity_name), attr_name, attr_value,
-                              type_=None if attr_type == "(infer)" else attr_type, actor=actor(Permission.BUILD))
+            finder = {"case": get_case, "document": get_document, "person": get_person}[target]
+            write_retrying(lambda s: set_attribute(s, project, finder(s, project, entity_name), attr_name, attr_value,
+                                                   type_=None if attr_type == "(infer)" else attr_type,
+                                                   actor=actor(Permission.BUILD)))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -147,12 +161,17 @@ st.caption("First column: the case, person or document name; header row: attribu
 sheet_target = st.selectbox("Rows are", ["case", "person", "document"], key="sheet_target")
 sheet = st.file_uploader("Spreadsheet", type=["csv", "xlsx"], key="sheet", max_upload_size=UPLOAD_LIMIT_MB)
 if sheet is not None and st.button("Import attributes", key="import_sheet"):
+    progress = st.progress(0.0, text="Importing attributes…")
     try:
-        with write_session(engine()) as s:
-            result = import_attribute_sheet(s, project, sheet_target, sheet.name, sheet.getvalue(), actor=actor(Permission.BUILD))
+        result = retry_when_busy(lambda: import_attribute_sheet_in_steps(
+            engine(), str(project.guid), sheet_target, sheet.name, sheet.getvalue(), actor=actor(Permission.BUILD),
+            on_step=lambda done, of: progress.progress(done / of, text=f"Importing attributes: {done:,} of {of:,}"),
+        ))
     except Refused as exc:
+        progress.empty()
         st.error(md_escape(str(exc)))
     else:
+        progress.empty()
         st.success(md_escape(f"{result.values} values set on {result.rows} {sheet_target}s: "
                              + ", ".join(f"{k} ({v})" for k, v in result.types.items())))
 

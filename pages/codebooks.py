@@ -17,10 +17,10 @@ from codebooks.service import (
     move_code,
     update_code,
 )
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
-from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash, write_retrying
 
 HORIZON_LABELS = {"before": "before joining", "short": "short term", "medium": "medium term", "long": "long term"}
 
@@ -43,8 +43,7 @@ def run_edit(done: str, action, *args, **kwargs) -> None:  # type: ignore[no-unt
     other people's codings with them: an owner's."""
     needs = Permission.DELETE if action in (merge_codes, delete_code) else Permission.BUILD
     try:
-        with write_session(engine()) as session:
-            result = action(session, project, *args, actor=actor(needs), **kwargs)
+        result = write_retrying(lambda session: action(session, project, *args, actor=actor(needs), **kwargs))
     except Refused as exc:
         flash(str(exc), "error")
     else:
@@ -128,13 +127,19 @@ if book_key:
                        mime="text/csv", on_click="ignore")
 
 st.subheader("Import a codebook (CSV)")
+
+
+def summary_of(imported) -> str:  # type: ignore[no-untyped-def]
+    return f"Imported '{imported.key}' with {len(imported.codes)} codes."
+
+
+
 upload = st.file_uploader("Codebook CSV", type=["csv"], key="codebook_csv", max_upload_size=UPLOAD_LIMIT_MB)
 if upload is not None and st.button("Import into this project", key="import_codebook"):
     try:
         text = upload.getvalue().decode("utf-8-sig")
-        with write_session(engine()) as s:
-            imported = import_codebook_csv(s, text, filename=upload.name, project=project, actor=actor(Permission.BUILD))
-            summary = f"Imported '{imported.key}' with {len(imported.codes)} codes."
+        summary = write_retrying(lambda s: summary_of(import_codebook_csv(s, text, filename=upload.name, project=project,
+                                                                           actor=actor(Permission.BUILD))))
     except UnicodeDecodeError:
         st.error(f"{upload.name}: not UTF-8 text")
     except Refused as exc:

@@ -13,18 +13,29 @@ from cases.documents import (
     turns_with_sentences,
 )
 from cases.importer import SpeakerDecision, find_duplicate, preview_import
-from cases.staged_import import import_files, import_in_steps
 from cases.projects import get_document, list_cases
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document
 from cases.speakers import ROLES
-from store.db import read_session, write_session
+from cases.staged_import import import_files, import_in_steps
+from store.db import read_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
 from store.privileges import Permission
 from ui.corrections import delete_section, rename_form
 from ui.identity import refusal
-from ui.state import EMPTY, UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import (
+    EMPTY,
+    UPLOAD_LIMIT_MB,
+    actor,
+    engine,
+    flash,
+    md_escape,
+    project_or_stop,
+    retry_when_busy,
+    show_flash,
+    write_retrying,
+)
 
 TURNS_PER_PAGE = 40
 
@@ -130,11 +141,11 @@ with tab_import:
                     if not case_name:
                         raise Refused("choose a case or type a new case name")
                     bar = st.progress(0.0, text="Importing…")
-                    doc, _, _ = import_in_steps(  # in short transactions: nobody's coding waits on it
+                    doc, _, _ = retry_when_busy(lambda: import_in_steps(  # short transactions: nobody waits on it
                         engine(), str(project.guid), preview, case_name=case_name, kind=kind, language=language,
                         speakers=decisions, title=title, document_date=interview_date,
                         actor=actor(Permission.BUILD),
-                        on_step=lambda done, of: bar.progress(done / of, text=f"{done:,} of {of:,} turns"))
+                        on_step=lambda done, of: bar.progress(done / of, text=f"{done:,} of {of:,} turns")))
                 except (ImportRefused, Refused) as exc:
                     st.error(md_escape(str(exc)))
                 else:
@@ -180,15 +191,16 @@ with tab_read:
                f"{sum(len(x) for _, x in units)} sentences")
     with st.expander("Title, cases and date"):
         rename_form(f"document_{guid}", "the document", document.title,
-                    lambda s, new: rename_document(s, project, get_document(s, project, guid), new, actor=actor(Permission.BUILD)))
+                    lambda s, new, shown: rename_document(s, project, get_document(s, project, guid), new,
+                                                          actor=actor(Permission.BUILD), shown=shown))
         with st.form(f"document_meta_{guid}"):
             member_of = st.multiselect("Belongs to cases", [c.name for c in cases], default=case_names.get(document.id, []),
                                        help="A focus group can span several cases.")
             when = st.date_input("Date", value=document.document_date, format="YYYY-MM-DD")
             if st.form_submit_button("Save"):
                 try:
-                    with write_session(engine()) as s:
-                        save_document_meta(s, project, get_document(s, project, guid), member_of, when, actor=actor(Permission.BUILD))
+                    write_retrying(lambda s: save_document_meta(s, project, get_document(s, project, guid), member_of,
+                                                                when, actor=actor(Permission.BUILD)))
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:

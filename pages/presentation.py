@@ -163,7 +163,8 @@ def setup() -> None:
     if guid is not None:
         with st.expander("Rename this session"):
             rename_form(f"session_{guid}", "the session", sessions[guid][0],
-                        lambda s, new: rename_session(s, project, get_session(s, project, guid), new, actor=actor(Permission.PRESENT)))
+                        lambda s, new, shown: rename_session(s, project, get_session(s, project, guid), new,
+                                                           actor=actor(Permission.PRESENT), shown=shown))
         with st.expander("Delete this session"):
             delete_section(f"session_{guid}", project, "session", guid, sessions[guid][0])
 

@@ -8,7 +8,7 @@ from cases.projects import get_project, list_projects
 from cases.renames import rename_project
 from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates
 from demo.load import DEMO_PROJECT, load_demo
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
 from ui.corrections import rename_form
@@ -21,11 +21,12 @@ from ui.state import (
     engine,
     flash,
     md_escape,
+    my_name,
     open_project,
     request_project,
     run_write,
     show_flash,
-    my_name,
+    write_retrying,
 )
 
 
@@ -44,6 +45,13 @@ def deleted_said(session, typed: str) -> str:  # type: ignore[no-untyped-def]
     counts = delete_project(session, project, confirm=typed, actor=actor(Permission.DELETE))
     return (f"Deleted project '{name}' for good ({counts.get('document', 0)} documents, "
             f"{counts.get('coding', 0)} codings).")
+
+
+def own_demo(session):  # type: ignore[no-untyped-def]
+    """Whoever loads the demo owns it on a team server."""
+    demo = next(p for p in list_projects(session) if p.name == DEMO_PROJECT)
+    own_if_team(session, demo)
+    return demo
 
 
 st.title("Kruispunt")
@@ -71,9 +79,7 @@ if not demo_exists:
                     flash(
                         f"Demo loaded: {summary['cases']} cases, {summary['documents']} documents, "
                         f"{summary['persons']} persons, {summary['codings']} codings, {summary['memos']} memos.")
-                    with write_session(engine()) as s:
-                        demo = next(p for p in list_projects(s) if p.name == DEMO_PROJECT)
-                        own_if_team(s, demo)
+                    demo = write_retrying(own_demo)
                     request_project(str(demo.guid))
 
 show_flash()
@@ -96,8 +102,7 @@ with st.form("create_project", clear_on_submit=True):
                           format_func=dict(templates).get)
     if st.form_submit_button("Create project"):
         try:
-            with write_session(engine()) as s:
-                guid = str(start_my_project(s, name, keys).guid)
+            guid = str(write_retrying(lambda s: start_my_project(s, name, keys).guid))
         except Refused as exc:
             st.error(md_escape(str(exc)))
         else:
@@ -109,7 +114,8 @@ if current_project_guid():
         adopted = {b.key for b in list_project_codebooks(s, current)}
     with st.expander(f"Rename '{md_escape(current.name)}'"):
         rename_form("project", "the project", current.name,
-                    lambda s, new: rename_project(s, get_project(s, str(current.guid)), new, actor=actor(Permission.MANAGE)))
+                    lambda s, new, shown: rename_project(s, get_project(s, str(current.guid)), new,
+                                                         actor=actor(Permission.MANAGE), shown=shown))
     available = [k for k, _ in templates if k not in adopted]
     if available:
         with st.form("adopt"):
@@ -117,8 +123,7 @@ if current_project_guid():
             key = st.selectbox("Codebook", available, format_func=dict(templates).get)
             if st.form_submit_button("Adopt"):
                 try:
-                    with write_session(engine()) as s:
-                        adopt_codebook(s, current, key, actor=actor(Permission.BUILD))
+                    write_retrying(lambda s: adopt_codebook(s, current, key, actor=actor(Permission.BUILD)))
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:

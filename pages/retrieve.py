@@ -9,13 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from cases.documents import turn_label, turn_number
-from coding.retrieval import marked_context
-from coding.retrieval import group_by_code, retrieve_options, retrieve_segments
+from coding.retrieval import group_by_code, marked_context, retrieve_options, retrieve_segments
 from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pairs, search_text
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
-from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash
+from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash, write_retrying
 
 MAX_SEGMENTS_PER_CODE = 200
 MAX_HITS = 500
@@ -152,8 +151,8 @@ if query.strip():
             if st.form_submit_button("Code selected hits", type="primary"):
                 selected = hits if every else [by_ref[r][1] for r in picked if r in by_ref]
                 try:
-                    with write_session(engine()) as s:
-                        result = code_hits(s, project, selected, hit_codes, coder=actor(Permission.CODE), unit=unit, actor=actor(Permission.CODE))
+                    result = write_retrying(lambda s: code_hits(s, project, selected, hit_codes, coder=actor(Permission.CODE),
+                                                                unit=unit, actor=actor(Permission.CODE)))
                 except Refused as exc:
                     st.error(md_escape(str(exc)))
                 else:
@@ -173,8 +172,8 @@ with st.expander(f"Project lemma pairs ({len(pairs)})"):
         lemma = l3.text_input("Lemma", key="pair_lemma", placeholder="leren")
         if st.form_submit_button("Add lemma pair"):
             try:
-                with write_session(engine()) as s:
-                    pair = add_lemma_pair(s, project, language, form, lemma, actor=actor(Permission.BUILD))
+                pair = write_retrying(lambda s: add_lemma_pair(s, project, language, form, lemma,
+                                                               actor=actor(Permission.BUILD)))
             except Refused as exc:
                 st.error(md_escape(str(exc)))
             else:

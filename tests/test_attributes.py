@@ -9,9 +9,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from cases.attribute_sheets import import_attribute_sheet, import_attribute_sheet_in_steps
 from cases.attributes import (
     attribute_values,
-    import_attribute_sheet,
     infer_type,
     list_definitions,
     parse_number,
@@ -442,4 +442,77 @@ def test_a_sheet_naming_an_entity_twice_is_refused_with_the_rows(engine):
                                                                   r"rows 2 and 4: 'Grenzeloos'$"):
         import_attribute_sheet(s, get_project(s, "Attributen"), "case", "twice.csv",
                                b"case;members\nGrenzeloos;1\nStedenband;2\nGrenzeloos;3\n")
+    assert row_counts(engine) == before
+
+
+def _events(engine, entity):  # type: ignore[no-untyped-def]
+    with read_session(engine) as s:
+        return list(s.scalars(select(Event).where(Event.entity == entity).order_by(Event.id)))
+
+
+def test_a_sheet_in_steps_writes_each_part_in_its_own_transaction_with_its_own_event(engine):
+    setup_project(engine, cases=[f"Netwerk {n:02d}" for n in range(7)])
+    with write_session(engine) as s:
+        set_attribute(s, get_project(s, "Attributen"), get_case(s, get_project(s, "Attributen"), "Netwerk 03"),
+                      "leden", "12")
+    sheet = "case;leden;regio\n" + "".join(f"Netwerk {n:02d};{n * 10 + 1};R{n}\n" for n in range(7))
+    with read_session(engine) as s:
+        guid = str(get_project(s, "Attributen").guid)
+    steps = []
+    result = import_attribute_sheet_in_steps(engine, guid, "case", "netwerken.csv", sheet.encode(), actor="Sanne",
+                                             rows_per_step=3, on_step=lambda done, of: steps.append((done, of)))
+    assert (result.rows, result.values) == (7, 14)
+    assert steps == [(3, 7), (6, 7), (7, 7)]
+    assert [typed_value(engine, f"Netwerk {n:02d}", "leden").value_int for n in range(7)] == [1, 11, 21, 31, 41, 51, 61]
+    parts = _events(engine, "attribute_sheet")
+    assert [(e.after["part"], e.after["parts"], e.after["rows"], e.actor) for e in parts] == [
+        (1, 3, 3, "Sanne"), (2, 3, 3, "Sanne"), (3, 3, 1, "Sanne")]
+    assert len({e.entity_guid for e in parts}) == 1  # one sheet
+    assert parts[1].before == {"replaced": {"leden": {typed_value_owner(engine, "Netwerk 03"): 12}}}
+    assert sum(len(e.after["set"]["regio"]) for e in parts) == 7
+
+
+def typed_value_owner(engine, case_name):  # type: ignore[no-untyped-def]
+    with read_session(engine) as s:
+        return str(get_case(s, get_project(s, "Attributen"), case_name).guid)
+
+
+def test_an_interrupted_sheet_takes_back_what_it_wrote_but_not_what_someone_changed_meanwhile(engine):
+    setup_project(engine, cases=[f"Netwerk {n:02d}" for n in range(6)])
+    with write_session(engine) as s:
+        project = get_project(s, "Attributen")
+        set_attribute(s, project, get_case(s, project, "Netwerk 01"), "leden", "5")
+        guid = str(project.guid)
+    before = row_counts(engine)
+    sheet = "case;leden;regio\n" + "".join(f"Netwerk {n:02d};{n * 10 + 1};R{n}\n" for n in range(6))
+
+    def someone_then_stop(done, of):  # type: ignore[no-untyped-def]
+        with write_session(engine) as s:  # a colleague corrects a value the sheet set, between two parts
+            project = get_project(s, "Attributen")
+            set_attribute(s, project, get_case(s, project, "Netwerk 00"), "regio", "Twente", actor="Joost")
+        raise KeyboardInterrupt  # the import is interrupted (as a page rerun interrupts it)
+
+    with pytest.raises(KeyboardInterrupt):
+        import_attribute_sheet_in_steps(engine, guid, "case", "netwerken.csv", sheet.encode(), rows_per_step=2,
+                                        on_step=someone_then_stop)
+    assert typed_value(engine, "Netwerk 01", "leden").value_int == 5  # the replaced value is back
+    assert typed_value(engine, "Netwerk 00", "regio").value_text == "Twente"  # Joost's change stays
+    with read_session(engine) as s:
+        names = {d.name for d in list_definitions(s, get_project(s, "Attributen"))}
+    assert names == {"leden", "regio"}  # 'regio' kept: Joost gave it a value
+    after = row_counts(engine)
+    assert after["attribute_value"] == before["attribute_value"] + 1  # only Joost's
+    revert = _events(engine, "attribute_sheet")[-1]
+    assert (revert.action, revert.after["removed"], revert.after["restored"], revert.after["changed_since"]) == (
+        "revert", 2, 1, 1)
+
+
+def test_a_sheet_refused_in_steps_writes_nothing(engine):
+    setup_project(engine)
+    before = row_counts(engine)
+    with read_session(engine) as s:
+        guid = str(get_project(s, "Attributen").guid)
+    with pytest.raises(Refused, match="row 3: 'Nergens'"):
+        import_attribute_sheet_in_steps(engine, guid, "case", "c.csv", b"case;leden\nGrenzeloos;3\nNergens;4\n",
+                                        rows_per_step=1)
     assert row_counts(engine) == before

@@ -50,6 +50,14 @@ def test_imports_only_point_down_the_research_flow(package: str) -> None:
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
+def test_every_write_of_the_app_is_retried_while_the_database_is_busy() -> None:
+    """Issue 12: a busy database shows "retrying" and retries. Pages write through ui.state.write_retrying (or
+    run_write, or a domain function given the engine wrapped in retry_when_busy), never write_session directly."""
+    offenders = [str(p.relative_to(ROOT)) for p in [*_python_files("pages", "ui"), ROOT / "app.py"]
+                 if p.name != "state.py" and "write_session(" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
 def test_every_package_says_what_it_holds() -> None:
     for package in (*FLOW, "commands", "ui", "demo"):
         init = ROOT / package / "__init__.py"

@@ -14,7 +14,8 @@ from cases.attributes import list_definitions, set_attribute
 from cases.documents import document_case_names
 from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import (
-    create_case, create_person, create_project, get_case, get_or_create_coder, get_project, list_projects,
+    create_case, create_person, create_project, get_case, get_document, get_or_create_coder, get_project,
+    list_projects,
 )
 from cases.renames import (
     move_document, rename_attribute, rename_case, rename_document, rename_person, rename_project,
@@ -211,6 +212,33 @@ def test_the_projects_page_renames_and_deletes_the_open_project(monkeypatch, sql
     with read_session(engine) as s:
         assert [p.name for p in list_projects(s)] == ["Andere studie"]
     assert at.sidebar.selectbox[0].value is None  # the sidebar no longer offers the deleted project as open
+
+
+def test_a_rename_from_an_older_view_is_refused_and_says_who(engine) -> None:  # type: ignore[no-untyped-def]
+    _study(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Grensregio")
+        document = get_document(s, project, "interview 1")
+        assert rename_document(s, project, document, "Gesprek Oost", actor="Joost", shown="interview 1")
+        session_row = get_session(s, project, "FG1")
+        assert rename_session(s, project, session_row, "Eerste sessie", actor="Joost", shown="FG1")
+    before = _count_events(engine)
+    with pytest.raises(Refused) as refused, write_session(engine) as s:
+        project = get_project(s, "Grensregio")
+        document = get_document(s, project, "Gesprek Oost")
+        rename_document(s, project, document, "Interview Anja", actor="Sanne", shown="interview 1")
+    assert str(refused.value) == ("the document was changed by Joost a moment ago: it is now called 'Gesprek Oost'; "
+                                  "nothing was renamed")
+    with pytest.raises(Refused, match="the project was changed in another tab of yours"), write_session(engine) as s:
+        project = get_project(s, "Grensregio")
+        rename_project(s, project, "Grensregio 2", actor="Sanne", shown="Grensregio")  # its name is the same …
+        rename_project(s, project, "Grensregio 3", actor="Sanne", shown="Grensregio")  # … until the first rename
+    assert _count_events(engine) == before  # the refusal took the whole transaction back
+
+
+def _count_events(engine) -> int:  # type: ignore[no-untyped-def]
+    with read_session(engine) as s:
+        return s.scalar(select(func.count()).select_from(Event))
 
 
 def test_without_a_name_nothing_is_written(monkeypatch, sqlite_url) -> None:  # type: ignore[no-untyped-def]

@@ -109,8 +109,8 @@ def team_project(capsys, url: str, tmp_path: Path, letter: str) -> dict[str, str
         me = "Rolf"
         ok(capsys, url, "--as", "Olga", "member-add", "--project", P, "rolf@uni.nl", "--role", ROLES[letter],
            "--coder", me)
-    document = json.loads(ok(capsys, url, "documents", "--project", P, "--format", "json"))[0]
-    feedback = json.loads(ok(capsys, url, "feedback", "--project", P, "--format", "json"))[0]
+    document = json.loads(ok(capsys, url, "--as", "Olga", "documents", "--project", P, "--format", "json"))[0]
+    feedback = json.loads(ok(capsys, url, "--as", "Olga", "feedback", "--project", P, "--format", "json"))[0]
     return {"me": me, "doc": document["guid"], "feedback": feedback["guid"], "sheet": str(tmp_path / "cases.csv"),
             "transcript": str(tmp_path / "tweede.txt")}
 
@@ -165,7 +165,7 @@ def test_an_owner_cannot_leave_a_project_without_owners(capsys, db_url, tmp_path
     assert (code, err.strip()) == (1, f"error: project '{P}' needs at least one owner: make someone else owner first")
     code, err = run(capsys, db_url, "--as", "Olga", "member-remove", "--project", P, "eigenaar@uni.nl")
     assert code == 1 and "needs at least one owner" in err
-    members = json.loads(ok(capsys, db_url, "members", "--project", P, "--format", "json"))
+    members = json.loads(ok(capsys, db_url, "--as", "Olga", "members", "--project", P, "--format", "json"))
     assert [(m["email"], m["coder"], m["role"]) for m in members] == [("eigenaar@uni.nl", "Olga", "owner")]
 
 
@@ -173,7 +173,9 @@ def test_an_owner_cannot_leave_a_project_without_owners(capsys, db_url, tmp_path
 READS = [["codings", "--project", P, "--format", "json"], ["retrieve", "--project", P, "--code", "vc"],
          ["search", "leerden", "--project", P], ["memos", "--project", P],
          ["matrix", "--project", P, "--rows", "cases", "--cols", "codebook:vc", "--cell", "quotes", "--format", "json"],
-         ["cells", "--project", P, "--format", "json"]]
+         ["cells", "--project", P, "--format", "json"],
+         ["documents", "--project", P, "--format", "json"],  # with each document's text
+         ["persons", "--project", P], ["masks", "--project", P]]  # real names
 
 
 @pytest.mark.parametrize("letter", list(ROLES))
@@ -188,3 +190,21 @@ def test_who_reads_the_transcripts_on_the_command_line(capsys, db_url, tmp_path,
         assert [code for code, _ in outcomes] == [0] * len(READS), (role, outcomes)
     code, err = run(capsys, db_url, "codings", "--project", P)  # nobody reads a team project anonymously
     assert (code, err.strip()) == (1, f"error: project '{P}' has members: say which one you are with --as NAME")
+
+
+# Commands that list a project's names: any member, nobody anonymously.
+LISTINGS = [["cases", "--project", P], ["documents", "--project", P], ["codebooks", "--project", P],
+            ["codebook-export", "--project", P, "value-creation"], ["bin", "--project", P],
+            ["fg-sessions", "--project", P], ["feedback", "--project", P], ["members", "--project", P]]
+
+
+@pytest.mark.parametrize("letter", list(ROLES))
+def test_every_member_and_nobody_else_lists_a_team_project(capsys, db_url, tmp_path, letter):
+    values = team_project(capsys, db_url, tmp_path, letter)
+    outcomes = [run(capsys, db_url, "--as", values["me"], *args) for args in LISTINGS]
+    assert outcomes == [(0, "")] * len(LISTINGS), (ROLES[letter], outcomes)
+    for args in LISTINGS:
+        assert run(capsys, db_url, *args) == (
+            1, f"error: project '{P}' has members: say which one you are with --as NAME\n"), args
+        code, err = run(capsys, db_url, "--as", "iemand@elders.nl", *args)
+        assert (code, err.strip()) == (1, f"error: project '{P}' has no member 'iemand@elders.nl'"), args

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from ui.state import engine, md_escape, run_write
 
 
-def rename_form(key: str, what: str, current: str, rename: Callable[[Session, str], bool]) -> None:
-    """A form to rename `what` (currently `current`); `rename(session, new)` says whether anything changed."""
+def rename_form(key: str, what: str, current: str, rename: Callable[[Session, str, str], bool]) -> None:
+    """A form to rename `what` (currently `current`); `rename(session, new, shown)` says whether anything changed,
+    and refuses when the name is no longer the `shown` one (someone renamed it meanwhile)."""
     with st.form(f"rename_{key}", clear_on_submit=False):
         new = st.text_input(md_escape(f"New name for {what}"), value=current, key=f"rename_{key}_name")
         if st.form_submit_button("Rename"):
-            run_write(lambda s: (f"Renamed {what} to '{' '.join(new.split())}'." if rename(s, new)
-                                      else f"{what.capitalize()} is already called that; nothing changed."))
+            run_write(lambda s: (f"Renamed {what} to '{' '.join(new.split())}'." if rename(s, new, current)
+                                 else f"{what.capitalize()} is already called that; nothing changed."))
 
 
 def delete_section(key: str, project, kind: str, ref: str, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from cases.members import (
 )
 from cases.projects import get_project
 from codebooks.service import start_project
-from store.db import read_session, write_session
+from store.db import read_session
 from store.errors import Refused
 from store.models import Account, Project
 from store.privileges import Permission, Role
@@ -59,11 +59,10 @@ def sign_in_or_stop(engine) -> None:  # type: ignore[no-untyped-def]
     remembered = st.session_state.get(_ACCOUNT)
     if remembered is None or tuple(remembered[:2]) != identity:
         try:
-            with write_session(engine) as s:
-                account = signed_in_account(s, *identity, name=str(claims.get("name") or ""),
-                                            email=str(claims.get("email") or ""),
-                                            email_verified=claims.get("email_verified") is not False)
-                st.session_state[_ACCOUNT] = (*identity, account.id)
+            account_id = _write(engine, lambda s: signed_in_account(
+                s, *identity, name=str(claims.get("name") or ""), email=str(claims.get("email") or ""),
+                email_verified=claims.get("email_verified") is not False).id)
+            st.session_state[_ACCOUNT] = (*identity, account_id)
         except Refused as exc:
             st.error(_as_text(str(exc)))
             st.stop()
@@ -101,10 +100,15 @@ def _as_text(name: str) -> str:
     return md_escape(name)
 
 
+def _write(engine, change):  # type: ignore[no-untyped-def]
+    from ui.state import write_retrying  # as _as_text: imported when first needed
+
+    return write_retrying(change, engine)
+
+
 def _remember(engine, typed: str) -> None:  # type: ignore[no-untyped-def]
     try:
-        with write_session(engine) as s:
-            remember_local_name(s, typed)
+        _write(engine, lambda s: remember_local_name(s, typed))
     except Refused as exc:
         st.error(str(exc))
         return

@@ -202,11 +202,12 @@ def run_write(change: Callable[[Session], Any], done: str | None = None, *, then
 BUSY_RETRIES = 3
 
 
-def write_retrying(change: Callable[[Session], Any]) -> Any:
-    """`change` in one write transaction, tried again (saying so) while the database is busy; returns its result.
-    Refusals are raised for the page to show (run_write shows them itself)."""
+def write_retrying(change: Callable[[Session], Any], on: Engine | None = None) -> Any:
+    """`change` in one write transaction (on the app's database unless `on` is given), tried again (saying so)
+    while the database is busy; returns its result. Refusals are raised for the page to show (run_write shows them
+    itself)."""
     def once() -> Any:
-        with write_session(engine()) as s:
+        with write_session(on or engine()) as s:
             return change(s)
     return retry_when_busy(once)
 
