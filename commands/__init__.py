@@ -12,12 +12,23 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from commands import analysis, codebooks, coding, corrections, documents, focusgroups, members, projects, reports
+from commands import (
+    agreement,
+    analysis,
+    codebooks,
+    coding,
+    corrections,
+    documents,
+    focusgroups,
+    members,
+    projects,
+    reports,
+)
 from commands.support import CliRefused
 from exports.listing import FORMATS
 
 # The order of `cli.py --help`: the research flow, from projects to reports.
-MODULES = (projects, members, documents, corrections, codebooks, coding, analysis, focusgroups, reports)
+MODULES = (projects, members, documents, corrections, codebooks, coding, analysis, agreement, focusgroups, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

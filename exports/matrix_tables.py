@@ -105,7 +105,7 @@ def framework_cell_text(framework: FrameworkMatrix, i: int, j: int) -> str:
 
 # --- xlsx ------------------------------------------------------------------------------------------
 
-def _sheet_title(title: str, used: set[str]) -> str:
+def sheet_title(title: str, used: set[str]) -> str:
     base = "".join("_" if ch in '[]:*?/\\' else ch for ch in xml_safe(title)).strip("'") or "sheet"
     base = base[:31]
     name, n = base, 2
@@ -116,7 +116,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _put(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
+def put_cell(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
     """One cell; text is escaped and forced to a string so no formula can slip in."""
     cell = ws.cell(row=row, column=column)
     if value is None:
@@ -131,7 +131,7 @@ def _put(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
     return cell
 
 
-def _widths(ws, columns: Sequence[Sequence[Any]]) -> None:  # type: ignore[no-untyped-def]
+def fit_widths(ws, columns: Sequence[Sequence[Any]]) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.utils import get_column_letter
 
     for index, values in enumerate(columns, start=1):
@@ -143,18 +143,18 @@ def _widths(ws, columns: Sequence[Sequence[Any]]) -> None:  # type: ignore[no-un
 def _matrix_sheet(wb, table: MatrixTable, used: set[str]) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.styles import Alignment, Font
 
-    ws = wb.create_sheet(_sheet_title(table.title, used))
+    ws = wb.create_sheet(sheet_title(table.title, used))
     bold = Font(bold=True)
-    _put(ws, 1, 1, table.row_header).font = bold
-    _put(ws, 2, 1, "")
+    put_cell(ws, 1, 1, table.row_header).font = bold
+    put_cell(ws, 2, 1, "")
     for j, (key, label) in enumerate(zip(table.column_keys, table.column_labels), start=2):
-        _put(ws, 1, j, key).font = bold
-        _put(ws, 2, j, label).font = Font(italic=True)
+        put_cell(ws, 1, j, key).font = bold
+        put_cell(ws, 2, j, label).font = Font(italic=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, (label, line) in enumerate(zip(table.row_labels, table.cells), start=3):
-        _put(ws, i, 1, label).font = bold
+        put_cell(ws, i, 1, label).font = bold
         for j, value in enumerate(line, start=2):
-            cell = _put(ws, i, j, value)
+            cell = put_cell(ws, i, j, value)
             if isinstance(value, float) and table.percent:
                 cell.number_format = '0.0"%"'
             elif isinstance(value, str) and "\n" in value:
@@ -164,7 +164,7 @@ def _matrix_sheet(wb, table: MatrixTable, used: set[str]) -> None:  # type: igno
     for j, key in enumerate(table.column_keys):
         columns.append([key, table.column_labels[j], *(
             f"{line[j]:.1f}%" if isinstance(line[j], float) else line[j] for line in table.cells)])
-    _widths(ws, columns)
+    fit_widths(ws, columns)
 
 
 def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = None) -> list[list[Any]]:
@@ -185,16 +185,16 @@ def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = Non
 def _tidy_sheet(wb, rows: list[list[Any]], used: set[str]) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.styles import Font
 
-    ws = wb.create_sheet(_sheet_title("coded segments", used))
+    ws = wb.create_sheet(sheet_title("coded segments", used))
     for j, name in enumerate(TIDY_COLUMNS, start=1):
-        _put(ws, 1, j, name).font = Font(bold=True)
+        put_cell(ws, 1, j, name).font = Font(bold=True)
     for i, line in enumerate(rows, start=2):
         for j, value in enumerate(line, start=1):
-            _put(ws, i, j, value)
+            put_cell(ws, i, j, value)
     ws.freeze_panes = "A2"
     if rows:
         ws.auto_filter.ref = ws.dimensions
-    _widths(ws, [[name, *(line[j] for line in rows[:2000])] for j, name in enumerate(TIDY_COLUMNS)])
+    fit_widths(ws, [[name, *(line[j] for line in rows[:2000])] for j, name in enumerate(TIDY_COLUMNS)])
 
 
 def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None = None, *,
@@ -210,7 +210,7 @@ def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None 
         _matrix_sheet(wb, table, used)
     if tidy is not None:
         _tidy_sheet(wb, tidy_records(tidy, anonymiser), used)
-    about = wb.create_sheet(_sheet_title("about", used))
+    about = wb.create_sheet(sheet_title("about", used))
     lines: list[list[Any]] = [["Kruispunt export", project],
                               ["written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")]]
     if anonymiser is not None:
@@ -219,9 +219,9 @@ def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None 
         lines.append([table.title, table.note])
         lines.extend([[f"  {k}", v] for k, v in table.facts.items()])
     for i, (name, value) in enumerate(lines, start=1):
-        _put(about, i, 1, name).font = Font(bold=True)
-        _put(about, i, 2, value)
-    _widths(about, [[line[0] for line in lines], [line[1] for line in lines]])
+        put_cell(about, i, 1, name).font = Font(bold=True)
+        put_cell(about, i, 2, value)
+    fit_widths(about, [[line[0] for line in lines], [line[1] for line in lines]])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,176 @@
+"""An agreement report as JSON, rows for a table or CSV, an Excel workbook and a Word document.
+
+Every form states the unit, the threshold (overlap), N, the coders, the codes and the documents, gives each
+coefficient per code, pooled over the codes and (categorical mode) over the codes as categories, says why a
+coefficient is undefined, names the formulas, and lists the disagreements with the text they are about.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from analysis.agreement import FORMULAS, AgreementReport, Coefficients
+from exports.matrix_tables import fit_widths, put_cell, sheet_title
+from store.spreadsheet import xml_safe
+
+COEFFICIENTS = ("percent", "cohen_kappa", "fleiss_kappa", "alpha_nominal", "alpha_ordinal")
+HEADINGS = {"percent": "% agreement", "cohen_kappa": "Cohen's κ", "fleiss_kappa": "Fleiss' κ",
+            "alpha_nominal": "Krippendorff's α (nominal)", "alpha_ordinal": "Krippendorff's α (ordinal)"}
+ROW_COLUMNS = ("code", "n", *COEFFICIENTS, "undefined_reason")
+DISAGREEMENT_COLUMNS = ("number", "document", "turn", "code", "coder", "start", "end", "text", "not_coded_by")
+WORD_DISAGREEMENTS = 500  # a Word report lists this many; the Excel workbook and JSON list all
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _count(value: float) -> float | int:
+    """A count of units stays a whole number (characters are counted, sentences listed)."""
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
+def coefficient_record(row: Coefficients, *, ordinal: bool = False) -> dict[str, Any]:
+    figures = row.figures()
+    record: dict[str, Any] = {name: _rounded(figures[name].value) if figures[name] is not None else None
+                              for name in COEFFICIENTS if ordinal or name != "alpha_ordinal"}
+    record["n"] = _count(row.n)
+    record["undefined_reason"] = row.undefined_reason()
+    if row.warning:
+        record["warning"] = row.warning
+    return record
+
+
+def disagreement_records(report: AgreementReport) -> list[dict[str, Any]]:
+    """One line per coded span at a disagreement (the spec's flat list); `number` groups the lines of one
+    disagreement, `not_coded_by` names who did not code it there."""
+    lines = []
+    for d in report.disagreements:
+        for span in d.spans:
+            if span.coder in d.coded_by and span.start < d.end and span.end > d.start:
+                lines.append({"number": d.number, "document": d.document, "turn": d.turn, "code": d.code,
+                              "coder": span.coder, "start": span.start, "end": span.end, "text": span.text,
+                              "not_coded_by": d.not_coded_by})
+    return lines
+
+
+def agreement_record(report: AgreementReport) -> dict[str, Any]:
+    """The JSON of `cli.py agreement --format json`."""
+    return {
+        "unit": report.unit, "unit_described": report.unit_words(), "threshold": report.threshold,
+        "coders": report.coders, "documents": report.documents, "codes": report.codes,
+        "n_units": _count(report.n_units), "uncoded_units": _count(report.uncoded_units),
+        "per_code": [{"code": key, **coefficient_record(row)} for key, row in report.per_code.items()],
+        "pooled": coefficient_record(report.pooled),
+        "categorical": coefficient_record(report.categorical, ordinal=True) if report.categorical else None,
+        "warnings": report.warnings, "formulas": FORMULAS,
+        "disagreements": disagreement_records(report),
+    }
+
+
+def coefficient_rows(report: AgreementReport) -> list[dict[str, Any]]:
+    """Per code, then pooled, then categorical: the rows of the table, CSV and spreadsheet."""
+    rows = [{"code": key, **coefficient_record(row, ordinal=True)} for key, row in report.per_code.items()]
+    rows.append({"code": "(pooled over codes)", **coefficient_record(report.pooled, ordinal=True)})
+    if report.categorical:
+        rows.append({"code": "(codes as categories)", **coefficient_record(report.categorical, ordinal=True)})
+    return rows
+
+
+def facts(report: AgreementReport) -> list[tuple[str, str]]:
+    share = report.uncoded_units / report.n_units if report.n_units else 0
+    lines = [("Unit", report.unit_words()), ("Coders", ", ".join(report.coders)),
+             ("Codes", ", ".join(report.codes)), ("Documents", "; ".join(report.documents)),
+             ("N (units)", f"{report.n_units:,.0f}")]
+    if report.threshold is None:
+        lines.append(("Coded by nobody", f"{report.uncoded_units:,.0f} units ({share:.1%}), counted as agreement "
+                                         "on 'not coded'"))
+    lines.append(("Codes compared", "exactly: a sub-code is a code of its own; segments on each document's "
+                                    "current text"))
+    lines += [(f"Formula: {name}", text) for name, text in FORMULAS.items()]
+    lines += [("Warning", w) for w in report.warnings]
+    return lines
+
+
+def build_agreement_xlsx(report: AgreementReport, *, project: str = "") -> bytes:
+    """Sheets: agreement (facts, then the coefficients), disagreements (every one)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    sheet = wb.active
+    used: set[str] = set()
+    sheet.title = sheet_title("agreement", used)
+    lines: list[list[Any]] = [["Project", project], *[[k, v] for k, v in facts(report)], []]
+    for i, line in enumerate(lines, start=1):
+        for j, value in enumerate(line, start=1):
+            put_cell(sheet, i, j, value).font = Font(bold=j == 1)
+    top = len(lines) + 1
+    columns = ["code", "n", *(HEADINGS[c] for c in COEFFICIENTS), "undefined because"]
+    for j, heading in enumerate(columns, start=1):
+        put_cell(sheet, top, j, heading).font = Font(bold=True)
+    for i, row in enumerate(coefficient_rows(report), start=top + 1):
+        for j, key in enumerate(ROW_COLUMNS, start=1):
+            put_cell(sheet, i, j, row.get(key))
+    fit_widths(sheet, [[c] for c in columns])
+    listing = wb.create_sheet(sheet_title("disagreements", used))
+    records = disagreement_records(report)
+    for j, heading in enumerate(DISAGREEMENT_COLUMNS, start=1):
+        put_cell(listing, 1, j, heading).font = Font(bold=True)
+    for i, record in enumerate(records, start=2):
+        for j, key in enumerate(DISAGREEMENT_COLUMNS, start=1):
+            value = record[key]
+            put_cell(listing, i, j, ", ".join(value) if isinstance(value, list) else value)
+    fit_widths(listing, [[h, *(str(r[h])[:60] for r in records[:200])] for h in DISAGREEMENT_COLUMNS])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def build_agreement_docx(report: AgreementReport, *, project: str = "") -> bytes:
+    """A Word report: the facts, the coefficients as a real table, the formulas, and the disagreements."""
+    from docx import Document as new_docx
+    from docx.shared import Pt
+
+    doc = new_docx()
+    title = f"Inter-coder agreement: {', '.join(report.coders)}"
+    doc.core_properties.title = xml_safe(title)
+    doc.add_heading(xml_safe(title), level=1)
+    if project:
+        doc.add_paragraph().add_run(xml_safe(f"Project: {project}")).italic = True
+    for name, value in facts(report):
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(xml_safe(f"{name}: ")).bold = True
+        paragraph.add_run(xml_safe(value))
+    doc.add_heading("Coefficients", level=2)
+    rows = coefficient_rows(report)
+    grid = doc.add_table(rows=len(rows) + 1, cols=len(ROW_COLUMNS))
+    grid.style = "Table Grid"
+    for j, key in enumerate(ROW_COLUMNS):
+        grid.rows[0].cells[j].text = xml_safe(HEADINGS.get(key, key.replace("_", " ")))
+    for i, row in enumerate(rows, start=1):
+        for j, key in enumerate(ROW_COLUMNS):
+            value = row.get(key)
+            grid.rows[i].cells[j].text = xml_safe("undefined" if value is None and key in COEFFICIENTS
+                                                  else "" if value is None else f"{value:g}"
+                                                  if isinstance(value, float) else str(value))
+    for row in grid.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8)
+    doc.add_heading(f"Disagreements ({len(report.disagreements)})", level=2)
+    for d in report.disagreements[:WORD_DISAGREEMENTS]:
+        where = f"{d.number}. {d.document}, turn {d.turn}" if d.turn is not None else f"{d.number}. {d.document}"
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(xml_safe(f"{where} · {d.code} · coded by {', '.join(d.coded_by)}, not by "
+                                   f"{', '.join(d.not_coded_by)}")).bold = True
+        for span in d.spans:
+            doc.add_paragraph(xml_safe(f"{span.coder} [{span.start}–{span.end}]: {span.text}"), style="List Bullet")
+    if len(report.disagreements) > WORD_DISAGREEMENTS:
+        doc.add_paragraph(xml_safe(f"… and {len(report.disagreements) - WORD_DISAGREEMENTS:,} more: every "
+                                   "disagreement is in the Excel report and the JSON."))
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
