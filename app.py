@@ -19,6 +19,7 @@ pages = [
     st.Page("pages/coding.py", title="Coding", url_path="coding"),
     st.Page("pages/retrieve.py", title="Retrieve", url_path="retrieve"),
     st.Page("pages/matrices.py", title="Matrices", url_path="matrices"),
+    st.Page("pages/agreement.py", title="Agreement", url_path="agreement"),
     st.Page("pages/charts.py", title="Charts", url_path="charts"),
     st.Page("pages/framework.py", title="Framework matrix", url_path="framework"),
     st.Page("pages/presentation.py", title="Presentation", url_path="presentation"),

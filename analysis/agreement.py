@@ -89,7 +89,8 @@ class Disagreement:
     number: int
     document: str
     document_guid: str
-    turn: int | None
+    turn: int | None  # as people count turns ("turn 4")
+    ordinal: int | None  # the turn's ordinal, for a link into the transcript
     code: str
     start: int
     end: int
@@ -208,11 +209,7 @@ def _coders(session: Session, project: Project, names: Sequence[str]) -> list[Co
     wanted = list(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
     if len(wanted) < 2:
         raise Refused("agreement compares at least two coders")
-    known = {c.name.casefold(): c for c in list_coders(session, project)}
-    missing = [n for n in wanted if n.casefold() not in known]
-    if missing:
-        raise Refused(f"project '{project.name}' has no coder " + ", ".join(f"'{n}'" for n in missing))
-    return [known[n.casefold()] for n in wanted]
+    return coders_named(session, project, wanted)
 
 
 def _codes(session: Session, project: Project, codebook: str | None, keys: Sequence[str]) -> list[Code]:
@@ -233,23 +230,40 @@ def _order(codes: list[Code]) -> list | None:
     return [c.key for c in sorted(codes, key=lambda c: (c.rank, c.position))]
 
 
+def documents_coded_by_all(session: Session, project: Project, coders: Sequence[Coder]) -> list[Document]:
+    """The documents every one of these coders has coded (on the current text): the ones to compare by default."""
+    if not coders:
+        return []
+    current = (select(Segment.document_id, Segment.coder_id).join(Document, Document.id == Segment.document_id)
+               .join(TextVersion, TextVersion.id == Segment.text_version_id)
+               .where(Document.project_id == project.id, TextVersion.version == Document.current_version,
+                      Segment.coder_id.in_([c.id for c in coders])).distinct())
+    by_document: dict[int, set[int]] = {}
+    for document_id, coder_id in session.execute(current):
+        by_document.setdefault(document_id, set()).add(coder_id)
+    ids = [d for d, who in by_document.items() if len(who) == len(coders)]
+    found = list(session.scalars(select(Document).where(Document.id.in_(ids)))) if ids else []
+    return sorted(found, key=lambda d: (d.title.casefold(), d.title))
+
+
+def coders_named(session: Session, project: Project, names: Sequence[str]) -> list[Coder]:
+    """The project's coders by name (any case), refused in one line when one is unknown."""
+    known = {c.name.casefold(): c for c in list_coders(session, project)}
+    missing = [n for n in names if n.casefold() not in known]
+    if missing:
+        raise Refused(f"project '{project.name}' has no coder " + ", ".join(f"'{n}'" for n in missing))
+    return [known[n.casefold()] for n in names]
+
+
 def _documents(session: Session, project: Project, coders: list[Coder], refs: Sequence[str]) -> list[Document]:
     if refs:
         found = list({d.id: d for d in (get_document(session, project, r) for r in refs)}.values())
-    else:  # every document each compared coder has coded on its current text
-        current = (select(Segment.document_id, Segment.coder_id).join(Document, Document.id == Segment.document_id)
-                   .join(TextVersion, TextVersion.id == Segment.text_version_id)
-                   .where(Document.project_id == project.id, TextVersion.version == Document.current_version,
-                          Segment.coder_id.in_([c.id for c in coders])).distinct())
-        by_document: dict[int, set[int]] = {}
-        for document_id, coder_id in session.execute(current):
-            by_document.setdefault(document_id, set()).add(coder_id)
-        ids = [d for d, who in by_document.items() if len(who) == len(coders)]
-        found = list(session.scalars(select(Document).where(Document.id.in_(ids)))) if ids else []
-        if not found:
-            raise Refused("no document has been coded by all of " + ", ".join(c.name for c in coders)
-                          + "; choose documents")
-    return sorted(found, key=lambda d: (d.title.casefold(), d.title))
+        return sorted(found, key=lambda d: (d.title.casefold(), d.title))
+    found = documents_coded_by_all(session, project, coders)
+    if not found:
+        raise Refused("no document has been coded by all of " + ", ".join(c.name for c in coders)
+                      + "; choose documents")
+    return found
 
 
 def _load(session: Session, coders: list[Coder], codes: list[Code],
@@ -297,7 +311,8 @@ def _disagreements(regions, loaded: list[UnitDocument], texts: dict[int, str], c
                  if s.code == region.code and s.start < max(high, region.end) and s.end > min(low, region.start)]
         out.append(Disagreement(
             number=number, document=document.title, document_guid=str(document.guid),
-            turn=turn_number(first) if first >= 0 else None, code=region.code, start=region.start, end=region.end,
+            turn=turn_number(first) if first >= 0 else None, ordinal=first if first >= 0 else None,
+            code=region.code, start=region.start, end=region.end,
             text=text[region.start:region.end], coded_by=[c.name for c, v in zip(coders, region.values) if v],
             not_coded_by=[c.name for c, v in zip(coders, region.values) if not v], spans=spans))
     return out

@@ -9,8 +9,17 @@ import streamlit as st
 from analysis.cooccurrence import UNITS, CooccurrenceSpec
 from analysis.matrix import MEASURES, MatrixSpec, cell_segments
 from analysis.matrix_view import (
-    CODER_SCOPES, MEASURE_LABELS, column_labels, cooccurrence_frame, heat_styles, make_scope, matrix_frame,
-    matrix_options, quote_heading, selected_cell, spec_signature,
+    CODER_SCOPES,
+    MEASURE_LABELS,
+    column_labels,
+    cooccurrence_frame,
+    heat_styles,
+    make_scope,
+    matrix_frame,
+    matrix_options,
+    quote_heading,
+    selected_cell,
+    spec_signature,
 )
 from analysis.tidy import tidy_codings
 from coding.retrieval import marked_context
@@ -21,9 +30,9 @@ from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix
 from ui.depth import depth_choice
+from ui.links import coding_link, show_link
 from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash
 
-CODING_PAGE = "pages/coding.py"
 MAX_QUOTES = 100
 
 with read_session(engine()) as s:
@@ -37,15 +46,6 @@ show_flash()
 if not options.codebooks:
     st.info("This project has no codebooks yet: adopt one on the Codebooks page.")
     st.stop()
-
-
-
-
-def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
-    params = {"project": project_guid, "document": document_guid}
-    if turn is not None:
-        params["turn"] = str(turn)
-    return params
 
 
 codebook_names = {c.key: c.name for c in options.codebooks}
@@ -139,8 +139,7 @@ if mode == "rows":
             with st.container(border=True):
                 st.markdown(f"**{md_escape(quote_heading(seg))}**")
                 st.markdown(marked_context(seg, md_escape))
-                st.page_link(CODING_PAGE, label="Open in transcript", icon="↗",
-                             query_params=coding_link(str(seg.document_guid), seg.turn))
+                show_link(coding_link(project_guid, str(seg.document_guid), seg.turn))
         if len(segments) > MAX_QUOTES:
             st.caption(f"… and {len(segments) - MAX_QUOTES} more.")
 else:

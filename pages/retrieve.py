@@ -14,11 +14,12 @@ from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pair
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
+from ui.links import coding_link as transcript_link
+from ui.links import show_link
 from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash, write_retrying
 
 MAX_SEGMENTS_PER_CODE = 200
 MAX_HITS = 500
-CODING_PAGE = "pages/coding.py"
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
@@ -38,14 +39,7 @@ def code_name(key: str) -> str:
 
 
 def coding_link(document_guid: str, turn: int | None) -> dict[str, str]:
-    params = {"project": str(project.guid), "document": document_guid}
-    if turn is not None:
-        params["turn"] = str(turn)
-    return params
-
-
-def show_link(params: dict[str, str], label: str = "Open in transcript") -> None:
-    st.page_link(CODING_PAGE, label=label, icon="↗", query_params=params)
+    return transcript_link(str(project.guid), document_guid, turn)
 
 
 # --- coded segments -------------------------------------------------------------------------------
