@@ -47,7 +47,8 @@ def test_pg_dump_and_restore_bring_back_the_whole_team_project(pg_database: str,
     cli_out(url, "case-create", "--project", "Back-up", "Alfa")
     cli_out(url, "import", "--project", "Back-up", "--case", "Alfa", str(tmp_path / "gesprek.txt"))
     cli_out(url, "member-add", "--project", "Back-up", "olga@uni.nl", "--role", "owner", "--coder", "Olga")
-    document = json.loads(cli_out(url, "documents", "--project", "Back-up", "--format", "json"))[0]["guid"]
+    listed = cli_out(url, "--as", "Olga", "documents", "--project", "Back-up", "--format", "json")
+    document = json.loads(listed)[0]["guid"]
     cli_out(url, "--as", "Olga", "code", "--project", "Back-up", "--document", document, "--code", "vc.immediate",
             "--start", "3", "--end", "20", "--coder", "Olga")
     before = counts(url)
@@ -66,7 +67,7 @@ def test_pg_dump_and_restore_bring_back_the_whole_team_project(pg_database: str,
         assert counts(restored) == before
         assert cli_out(restored, "--as", "Olga", "codings", "--project", "Back-up", "--format", "json") \
             == codings_before
-        members = json.loads(cli_out(restored, "members", "--project", "Back-up", "--format", "json"))
+        members = json.loads(cli_out(restored, "--as", "Olga", "members", "--project", "Back-up", "--format", "json"))
         assert [(m["email"], m["coder"], m["role"]) for m in members] == [("olga@uni.nl", "Olga", "owner")]
         # and it is a working database: the owner writes to it, under her name
         cli_out(restored, "--as", "Olga", "case-create", "--project", "Back-up", "Beta")
