@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from cases.projects import get_case
@@ -122,14 +122,16 @@ def document_record(document: Document, case_names: list[str], text: str | None 
     return record
 
 
-def project_counts(session: Session, project: Project) -> dict[str, int]:
+def project_counts(session: Session, project: Project, visible: ColumnElement[bool] | None = None) -> dict[str, int]:
+    """Cases, documents, persons and codings; `visible` keeps only the segments a viewer may see (blind coding)."""
     docs = select(Document.id).where(Document.project_id == project.id)
     return {
         "cases": session.scalar(select(func.count()).select_from(Case).where(Case.project_id == project.id)) or 0,
         "documents": session.scalar(select(func.count()).select_from(docs.subquery())) or 0,
         "persons": session.scalar(select(func.count()).select_from(Person).where(Person.project_id == project.id)) or 0,
         "codings": session.scalar(
-            select(func.count()).select_from(Coding).join(Segment).where(Segment.document_id.in_(docs))
+            select(func.count()).select_from(Coding).join(Segment).where(Segment.document_id.in_(docs),
+                                                                         *([visible] if visible is not None else []))
         ) or 0,
     }
 

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from cases.projects import create_project
@@ -25,7 +25,7 @@ from codebooks.templates import (
 )
 from store.errors import Refused
 from store.events import record_event
-from store.models import Case, Code, Codebook, CodeIndicator, Coding, Feedback, FrameworkCell, Memo, Project
+from store.models import Case, Code, Codebook, CodeIndicator, Coding, Feedback, FrameworkCell, Memo, Project, Segment
 
 LABEL_LANGUAGES = ("en", "nl", "de")
 DEFAULT_CODEBOOKS = ("value-creation", "network-conditions")
@@ -229,9 +229,12 @@ def find_code(session: Session, project: Project, key: str, codebook_key: str | 
     return found[0]
 
 
-def coding_counts(session: Session, codebook: Codebook) -> dict[int, int]:
-    stmt = select(Coding.code_id, func.count()).join(Code).where(Code.codebook_id == codebook.id).group_by(Coding.code_id)
-    return dict(session.execute(stmt).all())
+def coding_counts(session: Session, codebook: Codebook, visible: ColumnElement[bool] | None = None) -> dict[int, int]:
+    """Codings per code; `visible` (a condition on Segment) keeps only those a viewer may see (blind coding)."""
+    stmt = select(Coding.code_id, func.count()).join(Code).where(Code.codebook_id == codebook.id)
+    if visible is not None:
+        stmt = stmt.join(Segment, Segment.id == Coding.segment_id).where(visible)
+    return dict(session.execute(stmt.group_by(Coding.code_id)).all())
 
 
 def _snapshot(code: Code) -> dict:

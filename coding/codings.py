@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cases.projects import clean_name
 from codebooks.service import add_code, default_parent, find_code, key_for_label, split_code_ref
+from coding.assignments import NOT_BLIND, BlindScope
 from store.bulk import new_guids
 from store.db import write_session
 from store.errors import Refused
@@ -409,9 +410,11 @@ class CodingRecord:
 
 
 def list_codings(
-    session: Session, project: Project, *, document: Document | None = None, coder: Coder | None = None
+    session: Session, project: Project, *, document: Document | None = None, coder: Coder | None = None,
+    blind: BlindScope = NOT_BLIND,
 ) -> list[CodingRecord]:
-    """Codings in document, position and code order, each with its coded text."""
+    """Codings in document, position and code order, each with its coded text (on documents the viewer codes
+    blind, only their own)."""
     stmt = (
         select(Coding.guid, Segment.guid, Document.title, Document.guid, Document.id, Code.key, Coder.name,
                Segment.start, Segment.end, Segment.text_version_id)
@@ -425,6 +428,8 @@ def list_codings(
         stmt = stmt.where(Document.id == document.id)
     if coder is not None:
         stmt = stmt.where(Coder.id == coder.id)
+    if blind.active:
+        stmt = stmt.where(blind.visible())
     rows = session.execute(stmt).all()
     version_ids = {r[9] for r in rows}
     texts = dict(session.execute(select(TextVersion.id, TextVersion.text).where(TextVersion.id.in_(version_ids))).all()) if version_ids else {}

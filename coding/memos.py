@@ -10,6 +10,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from coding.assignments import NOT_BLIND, BlindScope
 from store.errors import Refused
 from store.events import changed_by, record_event
 from store.history import Undoable
@@ -155,6 +156,7 @@ def memo_views(
     *,
     document: Document | None = None,
     language: str = "en",
+    blind: BlindScope = NOT_BLIND,
 ) -> list[MemoView]:
     """The project's memos, oldest first, each with its target's display name; two queries.
 
@@ -190,6 +192,9 @@ def memo_views(
         stmt = stmt.where(doc_id == document.id)
     if author is not None:
         stmt = stmt.where(Coder.id == author.id) if isinstance(author, Coder) else stmt.where(Coder.name == author)
+    if blind.active:  # on a document coded blind, only the viewer's own memos (others' speak of their codings)
+        stmt = stmt.where(or_(doc_id.is_(None), doc_id.not_in(sorted(blind.document_ids)),
+                              Memo.author_id == blind.coder_id))
     rows = session.execute(stmt).all()
     doc_ids = {r[11] for r in rows if r[11] is not None}
     doc_cases: dict[int, list[str]] = {}

@@ -27,6 +27,7 @@ from cases.attributes import parse_value
 from cases.documents import document_case_names, turn_number
 from cases.projects import find_case, find_person, get_document, list_cases, list_coders, list_persons
 from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
+from coding.assignments import NOT_BLIND, BlindScope
 from store.errors import Refused
 from store.models import (
     ATTRIBUTE_TARGETS,
@@ -221,8 +222,10 @@ def retrieve_segments(
     person: str | None = None,
     coder: str | None = None,
     segment_ids: Collection[int] | None = None,
+    blind: BlindScope = NOT_BLIND,
 ) -> list[RetrievedSegment]:
-    """Coded segments for the codes (all coded segments when `code_keys` is empty), in document and text order.
+    """Coded segments for the codes (all coded segments when `code_keys` is empty), in document and text order;
+    on documents the viewer codes blind, only their own (`blind`).
 
     `case` is a case name or guid, `document` a title or guid, `person` a name, pseudonym or guid, `coder` a
     coder name; `attribute` is (target, name, value) with the value read as the attribute's type and compared
@@ -250,6 +253,8 @@ def retrieve_segments(
         if found_coder is None:
             raise Refused(f"project '{project.name}' has no coder '{coder}'")
         conditions.append(Segment.coder_id == found_coder.id)
+    if blind.active:
+        conditions.append(blind.visible())
     if speaker_role is not None:
         if speaker_role not in SPEAKER_ROLES:
             raise Refused(f"unknown speaker role '{speaker_role}' (use one of: {', '.join(SPEAKER_ROLES)})")

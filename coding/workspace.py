@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 
 from cases.documents import current_text_version, document_sentences, document_turns, turn_label
 from codebooks.service import code_label, find_code
-from store.bulk import insert_unless_present
-from store.errors import Refused
-from store.events import changed_by, record_event
+from coding.assignments import NOT_BLIND, BlindScope
 from coding.codings import lock_coder_document
 from coding.ownership import coding_authors, others_codes_on, pins_on, removal_blocker
 from coding.undo import segment_record
+from store.bulk import insert_unless_present
+from store.errors import Refused
+from store.events import changed_by, record_event
 from store.models import Code, Coder, Coding, Document, Project, Segment, TextVersion
+
 
 @dataclass
 class CodingView:
@@ -44,9 +46,11 @@ class SegmentView:
 
 
 def document_segments(
-    session: Session, document: Document, *, coder: Coder | None = None, language: str = "en"
+    session: Session, document: Document, *, coder: Coder | None = None, language: str = "en",
+    blind: BlindScope = NOT_BLIND,
 ) -> list[SegmentView]:
-    """The open document's segments with their codes (one query), in text order."""
+    """The open document's segments with their codes (one query), in text order; on a document the viewer codes
+    blind, only their own (`blind`)."""
     version = current_text_version(session, document)
     stmt = (
         select(Segment.guid, Segment.start, Segment.end, Coder.name, Coding.guid, Code, Coding.origin)
@@ -57,6 +61,8 @@ def document_segments(
     )
     if coder is not None:
         stmt = stmt.where(Segment.coder_id == coder.id)
+    if blind.active:
+        stmt = stmt.where(blind.visible())
     segments: dict[uuid.UUID, SegmentView] = {}
     text = version.text
     for seg_guid, start, end, coder_name, coding_guid, code, origin in session.execute(stmt):

@@ -1,13 +1,15 @@
-"""Inter-coder agreement on the command line: `cli.py agreement`."""
+"""Double coding on the command line: assigning documents (blind) to a second coder, finishing, revealing, and
+inter-coder agreement."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from commands.support import emit, open_database, reading, write_out
-from store.db import read_session
+from commands.support import acting, emit, listing, open_database, reading_pooled, write_out
+from store.db import read_session, write_session
 from store.errors import Refused
+from store.privileges import Permission
 
 AGREEMENT_FORMATS = ("table", "json", "csv", "xlsx", "docx")
 
@@ -33,7 +35,7 @@ def cmd_agreement(args: argparse.Namespace) -> None:
         raise Refused(f"--format {args.format} needs --out FILE.{args.format}")
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)  # disagreements quote the transcripts
+        reading_pooled(args, s, project, "agreement")  # compares everyone's codings
         report = compute_agreement(s, project, _split(args.coders), unit=args.unit, codebook=args.codebook,
                                    code_keys=_split(args.codes), document_refs=_split(args.documents),
                                    categorical=args.categorical)
@@ -55,7 +57,73 @@ def cmd_agreement(args: argparse.Namespace) -> None:
         emit(f"wrote {args.out}")
 
 
+def cmd_assign(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.assignments import assign_documents
+
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        titles = assign_documents(s, project, args.coder, _split(args.documents), sample=args.sample, seed=args.seed,
+                                  blind=not args.open, actor=acting(args, s, project, Permission.MANAGE))
+    how = "open" if args.open else "blind"
+    emit(f"assigned {len(titles)} document(s) to {args.coder} ({how}): " + "; ".join(titles) if titles
+         else f"nothing new to assign to {args.coder}")
+
+
+def cmd_assignments(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.assignments import list_assignments
+    from exports.listing import render_records
+
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        listing(args, s, project)
+        records = [{"document": a.document, "coder": a.coder, "state": a.state, "blind": a.blind,
+                    "assigned_by": a.assigned_by, "guid": a.guid} for a in list_assignments(s, project)]
+    emit(render_records(records, args.format, ["document", "coder", "state", "assigned_by"]))
+
+
+def cmd_assignment_finish(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.assignments import finish_assignment
+
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.CODE)
+        title = finish_assignment(s, project, args.document, coder=args.coder or me, actor=me)
+    emit(f"finished the double coding of '{title}'; an owner can reveal it now")
+
+
+def cmd_assignment_reveal(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.assignments import reveal_assignment
+
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        title = reveal_assignment(s, project, args.document, coder=args.coder, force=args.early,
+                                  actor=acting(args, s, project, Permission.MANAGE))
+    emit(f"revealed '{title}' to {args.coder}: both coders' codings can now be compared and discussed")
+
+
 def register(command) -> None:  # type: ignore[no-untyped-def]
+    p = command("assign", cmd_assign, "give documents to a second coder for double coding (blind by default)")
+    p.add_argument("--project", required=True)
+    p.add_argument("--coder", required=True, help="the second coder (in a team project: a member's coder name)")
+    p.add_argument("--documents", help="titles or guids, comma-separated")
+    p.add_argument("--sample", type=int, help="or: draw this many at random from those someone else coded")
+    p.add_argument("--seed", type=int, help="the random draw's seed (logged), to draw the same sample again")
+    p.add_argument("--open", action="store_true", help="not blind: the coder sees the others' codings")
+    p = command("assignments", cmd_assignments, "list double-coding assignments and their state", listing=True)
+    p.add_argument("--project", required=True)
+    p = command("assignment-finish", cmd_assignment_finish, "say you finished a document given to you")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--coder", help="(default: you)")
+    p = command("assignment-reveal", cmd_assignment_reveal, "end the blind: the second coder sees everyone's codings")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--coder", required=True)
+    p.add_argument("--early", action="store_true", help="reveal before the coder said they finished")
     p = command("agreement", cmd_agreement, "inter-coder agreement of two or more coders (kappa, alpha, percent)")
     p.add_argument("--project", required=True)
     p.add_argument("--coders", required=True, help="two or more coder names, comma-separated")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from commands.support import acting, emit, note, open_database, reading, write_out
+from commands.support import acting, emit, note, open_database, reading_pooled, write_out
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.privileges import Permission
@@ -58,7 +58,7 @@ def cmd_matrix(args: argparse.Namespace) -> None:
     scope = _scope(args)
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        reading_pooled(args, s, project, "a matrix")
         if args.cols2:
             result, tables, books = _cooccurrence(s, project, args, codebook, scope)
         else:
@@ -150,7 +150,7 @@ def cmd_cells(args: argparse.Namespace) -> None:
 
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        reading_pooled(args, s, project, "the framework cells")
         framework = build_framework_matrix(s, project, _codebook_arg(args.codebook, "--codebook"), depth=args.depth,
                                            scope=_scope(args), language=args.language)
     table = framework_table(framework)

@@ -85,13 +85,15 @@ def _page_object(s, project, args: argparse.Namespace) -> history.Undoable | Non
 def cmd_suggest(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        blind = reading(args, s, project)
         document = get_document(s, project, args.document)
         coder = None
         if args.coder:
             coder = next((c for c in list_coders(s, project) if c.name == args.coder), None)
             if coder is None:
                 raise Refused(f"project '{project.name}' has no coder '{args.coder}'")
+        if document.id in blind.document_ids:  # coding it blind: only your own codings count as already coded
+            coder = next(c for c in list_coders(s, project) if c.id == blind.coder_id)
         suggestions = suggest_codings(s, project, document, coder=coder, skip_coded=not args.include_coded)
     records = [x.as_dict() for x in suggestions]
     emit(render_records(records, args.format, ["code", "start", "end", "term", "text"]))
@@ -100,14 +102,14 @@ def cmd_suggest(args: argparse.Namespace) -> None:
 def cmd_codings(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        blind = reading(args, s, project)
         document = get_document(s, project, args.document) if args.document else None
         coder = None
         if args.coder:
             coder = next((c for c in list_coders(s, project) if c.name == args.coder), None)
             if coder is None:
                 raise Refused(f"project '{project.name}' has no coder '{args.coder}'")
-        records = [r.as_dict() for r in list_codings(s, project, document=document, coder=coder)]
+        records = [r.as_dict() for r in list_codings(s, project, document=document, coder=coder, blind=blind)]
     emit(render_records(records, args.format, ["document", "case", "code", "coder", "start", "end", "text"]))
 
 
@@ -123,10 +125,10 @@ def cmd_retrieve(args: argparse.Namespace) -> None:
         attribute = (target.strip(), name.strip(), value.strip())
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        blind = reading(args, s, project)
         rows = retrieve_segments(s, project, code_keys=args.code or [], include_subtrees=not args.no_subcodes,
                                  case=args.case, document=args.document, attribute=attribute,
-                                 speaker_role=args.role, person=args.person, coder=args.coder)
+                                 speaker_role=args.role, person=args.person, coder=args.coder, blind=blind)
     emit(render_records([r.as_dict() for r in rows], args.format,
                          ["case", "document", "turn", "role", "codes", "coder", "start", "end", "text"]))
 
@@ -148,9 +150,9 @@ def cmd_memos(args: argparse.Namespace) -> None:
         raise CliRefused("--format docx needs --out FILE.docx")
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        blind = reading(args, s, project)
         case = get_case(s, project, args.case) if args.case else None
-        views = memo_views(s, project, target=args.target, case=case, author=args.author)
+        views = memo_views(s, project, target=args.target, case=case, author=args.author, blind=blind)
         if args.format == "docx":
             from exports.memos_docx import build_memos_docx
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cases.projects import get_case, get_project
-from commands.support import emit, open_database, reading, write_out
+from commands.support import emit, open_database, reading_pooled, write_out
 from store.db import read_session
 
 
@@ -15,7 +15,7 @@ def cmd_case_report(args: argparse.Namespace) -> None:
     keys = [k.strip() for k in args.codebooks.split(",") if k.strip()] if args.codebooks else None
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        reading_pooled(args, s, project, "a report")
         case = get_case(s, project, args.case)
         data = build_case_report(s, project, case, codebook_keys=keys, anonymise=args.anonymise,
                                  language=args.language)
@@ -29,7 +29,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        reading_pooled(args, s, project, "a report")
         data = build_cross_case_report(s, project, codebook=args.codebook, depth=args.depth, case=args.case,
                                        anonymise=args.anonymise, images=not args.no_images,
                                        language=args.language)

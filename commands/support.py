@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cases.members import acting_as_named, is_team_project
+from coding.assignments import BlindScope, blind_scope
 from store.db import database_url
 from store.errors import Refused
 from store.migrate import upgrade
@@ -31,15 +32,26 @@ def who(args: argparse.Namespace) -> str:
     return name or ACTOR
 
 
-def reading(args: argparse.Namespace, session: Session, project: Project) -> None:
+def reading(args: argparse.Namespace, session: Session, project: Project) -> BlindScope:
     """A command that shows transcript text (quotes, codings, memos, reports): in a project with members, only a
-    member whose role reads transcripts may run it (a facilitator sees anonymised quotes in the app only)."""
-    if not is_team_project(session, project):
-        return
-    me = acting_as_named(session, project, getattr(args, "as_name", None))
-    if not me.role.can_read_transcripts():
-        raise Refused(f"{me.name} is a {me.role.value} in this project and may not read its transcripts; "
-                      "ask an owner")
+    member whose role reads transcripts may run it (a facilitator sees anonymised quotes in the app only).
+    Returns what the reader codes blind: on those documents they see only their own codings."""
+    if is_team_project(session, project):
+        me = acting_as_named(session, project, getattr(args, "as_name", None))
+        if not me.role.can_read_transcripts():
+            raise Refused(f"{me.name} is a {me.role.value} in this project and may not read its transcripts; "
+                          "ask an owner")
+    else:
+        me = acting_as_named(session, project, getattr(args, "as_name", None))
+    return blind_scope(session, project, me.name)
+
+
+def reading_pooled(args: argparse.Namespace, session: Session, project: Project, what: str) -> None:
+    """A command whose output counts or quotes everyone's codings (matrices, cells, reports, agreement): closed to
+    a reader who codes a document blind, until an owner reveals it."""
+    scope = reading(args, session, project)
+    if scope.active:
+        raise Refused(scope.closed(what))
 
 
 def listing(args: argparse.Namespace, session: Session, project: Project) -> None:

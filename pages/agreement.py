@@ -27,6 +27,8 @@ from exports.matrix_tables import XLSX_MIME
 from store.db import read_session
 from store.errors import Refused
 from ui.agreement_view import show_disagreements
+from ui.assignments_view import assignments_section
+from ui.blind import close_if_blind
 from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash
 
 UNIT_LABELS = {CHARACTERS: "characters", SENTENCES: "sentences", TURNS: "turns",
@@ -35,6 +37,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
+    close_if_blind(s, project, "the Agreement page")
     coders = [c.name for c in list_coders(s, project)]
     books = {b.key: b.name_en for b in list_project_codebooks(s, project)}
     documents = {str(d.guid): d.title for d in list_documents(s, project)}
@@ -44,6 +47,8 @@ show_flash()
 st.caption("Compare two or more coders on the same documents: percent agreement, Cohen's κ (two coders), Fleiss' κ "
            "(three or more) and Krippendorff's α, per code, pooled over the codes and, in categorical mode, over "
            "the codes as categories of each unit. Guide: α ≥ .80 reliable, .667–.80 tentative.")
+assignments_section(project, coders, documents)
+st.subheader("Agreement")
 if len(coders) < 2 or not books:
     st.info("Agreement needs two coders who coded the same documents, and a codebook.")
     st.stop()

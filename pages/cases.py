@@ -22,6 +22,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.models import ATTRIBUTE_TYPES
 from store.privileges import Permission
+from ui.blind import closed_because, my_blind_scope
 from ui.corrections import delete_section, merge_section, rename_form
 from ui.state import (
     EMPTY,
@@ -178,19 +179,24 @@ if sheet is not None and st.button("Import attributes", key="import_sheet"):
 st.subheader("Within-case report")
 st.caption("A Word document with the case's coded segments under the codebooks' headings, in codebook order, "
            "each quote with speaker role, document and position, plus the case's memos.")
-with st.form("case_report"):
-    c1, c2 = st.columns([3, 1])
-    report_case = c1.selectbox("Case", [c.name for c in cases], key="report_case")
-    anonymise = c2.toggle("Anonymise", key="report_anonymise", help="Speakers as role + pseudonym; names masked.")
-    if st.form_submit_button("Build report"):
-        try:
-            with read_session(engine()) as s:
-                st.session_state["case_report_docx"] = (report_case, build_case_report(
-                    s, project, get_case(s, project, report_case), anonymise=anonymise))
-        except Refused as exc:
-            st.error(md_escape(str(exc)))
+with read_session(engine()) as s:
+    blind = my_blind_scope(s, project)
+if blind.active:
+    st.info(md_escape(closed_because(blind, "the within-case report")))
+else:
+    with st.form("case_report"):
+        c1, c2 = st.columns([3, 1])
+        report_case = c1.selectbox("Case", [c.name for c in cases], key="report_case")
+        anonymise = c2.toggle("Anonymise", key="report_anonymise", help="Speakers as role + pseudonym; names masked.")
+        if st.form_submit_button("Build report"):
+            try:
+                with read_session(engine()) as s:
+                    st.session_state["case_report_docx"] = (report_case, build_case_report(
+                        s, project, get_case(s, project, report_case), anonymise=anonymise))
+            except Refused as exc:
+                st.error(md_escape(str(exc)))
 built = st.session_state.get("case_report_docx")
-if built:
+if built and not blind.active:
     st.download_button(f"Download the report on {built[0]} (.docx)", built[1], file_name=f"{built[0]} - case report.docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                        key="download_case_report", on_click="ignore")

@@ -11,17 +11,22 @@ from analysis.matrix import MatrixSpec
 from analysis.matrix_scope import Scope
 from analysis.matrix_view import CODER_SCOPES, matrix_options
 from exports.charts import (
-    attribute_comparison_figure, code_frequency_figure, cooccurrence_figure, value_cycle_figure,
+    attribute_comparison_figure,
+    code_frequency_figure,
+    cooccurrence_figure,
+    value_cycle_figure,
 )
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix, load_profile
+from ui.blind import close_if_blind
 from ui.depth import depth_choice
 from ui.state import engine, md_escape, project_or_stop
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
+    close_if_blind(s, project, "the Charts page")
     options = matrix_options(s, project)
     revision = latest_event_id(s, project.guid)
 project_guid = str(project.guid)

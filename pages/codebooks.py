@@ -20,6 +20,7 @@ from codebooks.service import (
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
+from ui.blind import my_blind_scope
 from ui.state import UPLOAD_LIMIT_MB, actor, engine, flash, md_escape, project_or_stop, show_flash, write_retrying
 
 HORIZON_LABELS = {"before": "before joining", "short": "short term", "medium": "medium term", "long": "long term"}
@@ -54,7 +55,8 @@ if book_key:
     with read_session(engine()) as s:
         book = get_codebook(s, project, book_key)
         rows = code_tree(book)
-        counts = coding_counts(s, book)
+        blind = my_blind_scope(s, project)  # coding blind: others' codings on those documents are not counted
+        counts = coding_counts(s, book, blind.visible() if blind.active else None)
     if book.source:
         st.caption(md_escape(f"Source: {book.source}"))
     show_flash()

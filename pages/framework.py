@@ -10,14 +10,25 @@ import streamlit as st
 
 from analysis.cooccurrence import UNITS
 from analysis.framework_matrix import (
-    MAX_SUMMARY_SENTENCES, VALIDATION_STEPS, pin_quote, save_cell, set_rating_level, unpin_quote,
+    MAX_SUMMARY_SENTENCES,
+    VALIDATION_STEPS,
+    pin_quote,
+    save_cell,
+    set_rating_level,
+    unpin_quote,
 )
 from analysis.framework_undo import cell_undoable
 from analysis.matrix import cell_segments
 from analysis.matrix_scope import set_primary_coder
 from analysis.matrix_view import (
-    cell_changes, cooccurrence_frame, framework_frame, matrix_options, profile_frame, quote_heading,
-    selected_cell, spec_signature,
+    cell_changes,
+    cooccurrence_frame,
+    framework_frame,
+    matrix_options,
+    profile_frame,
+    quote_heading,
+    selected_cell,
+    spec_signature,
 )
 from cases.documents import list_documents, turn_label
 from cases.projects import get_document, list_coders
@@ -31,6 +42,7 @@ from store.events import latest_event_id
 from store.models import CELL_STATES, MASK_KINDS
 from store.privileges import Permission
 from ui.analysis_cache import load_framework, load_learning, load_profile
+from ui.blind import close_if_blind
 from ui.depth import depth_choice
 from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
@@ -40,6 +52,7 @@ STATE_NAMES = {"assessed": "assessed", "not_assessed": "not assessed", "no_data"
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
+    close_if_blind(s, project, "the Framework matrix")
     options = matrix_options(s, project)
     revision = latest_event_id(s, project.guid)
     coder_names = {c.id: c.name for c in list_coders(s, project)}

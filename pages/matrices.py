@@ -29,6 +29,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
 from ui.analysis_cache import load_cooccurrence, load_matrix
+from ui.blind import close_if_blind
 from ui.depth import depth_choice
 from ui.links import coding_link, show_link
 from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash
@@ -37,6 +38,7 @@ MAX_QUOTES = 100
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
+    close_if_blind(s, project, "the Matrices page")
     options = matrix_options(s, project)
     revision = latest_event_id(s, project.guid)
 project_guid = str(project.guid)

@@ -13,9 +13,9 @@ from coding.memos import add_memo, delete_memo, get_memo, memo_undoable, memo_vi
 from exports.case_report import DOCX_MIME
 from exports.memos_docx import build_memos_docx
 from store.db import read_session
-
 from store.models import MEMO_TARGETS, Case, Code, Document
 from store.privileges import Permission
+from ui.blind import my_blind_scope
 from ui.identity import actor_for_work_of
 from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
@@ -43,7 +43,7 @@ author = f3.selectbox("Author", [None, *coders], format_func=lambda a: a or "any
 
 with read_session(engine()) as s:
     the_case = s.get(Case, case_ids[case_name]) if case_name else None
-    views = memo_views(s, project, target=kind, case=the_case, author=author)
+    views = memo_views(s, project, target=kind, case=the_case, author=author, blind=my_blind_scope(s, project))
     filters = [f"{name}: {value}" for name, value in
                (("on", kind), ("case", case_name), ("author", author)) if value]
     word = build_memos_docx(s, project, views, subtitle=", ".join(filters) or None)

@@ -17,7 +17,13 @@ from cases.projects import list_cases
 from codebooks.service import list_project_codebooks
 from focusgroups.feedback import STANCES_BY_PURPOSE, feedback_undoable, promote_to_code, record_feedback
 from focusgroups.presentation import (
-    MODE_LABELS, MODES, attendee_roles, cell_quotes, feedback_on, walk_codes, walk_summary,
+    MODE_LABELS,
+    MODES,
+    attendee_roles,
+    cell_quotes,
+    feedback_on,
+    walk_codes,
+    walk_summary,
 )
 from focusgroups.sessions import create_session, get_session, list_sessions, parse_attendees, rename_session
 from store.db import read_session
@@ -25,6 +31,7 @@ from store.errors import Refused
 from store.events import latest_event_id
 from store.privileges import Permission
 from ui.analysis_cache import load_presentation
+from ui.blind import close_if_blind
 from ui.corrections import delete_section, rename_form
 from ui.identity import acting
 from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
@@ -56,6 +63,7 @@ header[data-testid="stHeader"] { display: none !important; }
 
 with read_session(engine()) as s:
     project = project_or_stop(s)
+    close_if_blind(s, project, "the presentation")
     sessions = {str(fg.guid): (fg.name, fg.held_on, fg.purpose) for fg in list_sessions(s, project)}
     codebooks = {b.key: (b.prefix or b.key, b.name_en or b.name_nl or b.key)
                  for b in list_project_codebooks(s, project)}

@@ -7,6 +7,7 @@ from cases.documents import project_counts
 from cases.projects import get_project, list_projects
 from cases.renames import rename_project
 from codebooks.service import DEFAULT_CODEBOOKS, adopt_codebook, list_project_codebooks, list_templates
+from coding.assignments import blind_scope
 from demo.load import DEMO_PROJECT, load_demo
 from store.db import read_session
 from store.errors import Refused
@@ -60,7 +61,8 @@ st.caption("Qualitative interview coding and cross-case analysis for multiple-ca
 visible = visible_project_guids(engine())  # a team server lists only the person's own projects
 with read_session(engine()) as s:
     everyone = list_projects(s)
-    projects = [(p, project_counts(s, p)) for p in everyone if visible is None or str(p.guid) in visible]
+    projects = [(p, project_counts(s, p, blind_scope(s, p, my_name()).visible()))
+                for p in everyone if visible is None or str(p.guid) in visible]
     templates = [(t.key, t.name_en) for t in list_templates(s)]
     demo_exists = any(p.name == DEMO_PROJECT for p in everyone)
 

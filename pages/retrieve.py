@@ -14,6 +14,7 @@ from coding.search import CODE_UNITS, add_lemma_pair, code_hits, list_lemma_pair
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
+from ui.blind import my_blind_scope
 from ui.links import coding_link as transcript_link
 from ui.links import show_link
 from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash, write_retrying
@@ -76,7 +77,7 @@ else:
         with read_session(engine()) as s:
             rows = retrieve_segments(s, project, code_keys=chosen, include_subtrees=include, case=case,
                                      document=document, attribute=attribute, speaker_role=role, person=person,
-                                     coder=coder)
+                                     coder=coder, blind=my_blind_scope(s, project))
     except Refused as exc:
         st.error(md_escape(str(exc)))
         rows = None

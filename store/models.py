@@ -622,3 +622,53 @@ class Member(Base):
         UniqueConstraint("coder_id"),
         CheckConstraint("role IN ('owner', 'coder', 'facilitator', 'viewer')", name="role"),
     )
+
+
+class Assignment(Base):
+    """A document given to a second coder for double coding: blind (that coder sees nobody else's codings on it,
+    nor anything counted from them) until an owner reveals it, normally once the coder has said they finished."""
+
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"), index=True)
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revealed_by: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("guid"), UniqueConstraint("document_id", "coder_id"))
+
+
+ADJUDICATION_DECISIONS = ("a", "b", "both", "consensus")
+
+
+class Adjudication(Base):
+    """One decision on one disagreement between two coders (keep A's, keep B's, keep both, or a consensus span),
+    applied to the document's consensus coder, whose codings the matrices then count."""
+
+    __tablename__ = "adjudication"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    coder_a_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"), index=True)
+    coder_b_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    region_start: Mapped[int] = mapped_column(Integer)
+    region_end: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))
+    consensus_start: Mapped[int | None] = mapped_column(Integer)
+    consensus_end: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        UniqueConstraint("document_id", "code_id", "coder_a_id", "coder_b_id", "unit", "region_start", "region_end",
+                         name="uq_adjudication_region"),
+        CheckConstraint("decision IN ('a', 'b', 'both', 'consensus')", name="decision"),
+    )

@@ -23,6 +23,7 @@ from cases.documents import (
     TurnView, document_case_names, document_text, document_turns, list_documents, turn_label,
 )
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders
+from coding.assignments import blind_scope
 from coding.codings import code_span
 from coding.memos import MemoView, add_memo, memo_views
 from coding.offsets import snap_to_words
@@ -44,6 +45,7 @@ from coding.workspace import (
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
+from ui.blind import blind_here
 from ui.identity import refusal
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
@@ -187,16 +189,18 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
         project = get_project(session, project_guid)
         document = get_document(session, project, document_guid)
         coder = next((c for c in list_coders(session, project) if c.name == me), None)
+        blind = blind_scope(session, project, me)  # on a document coded blind, only one's own codings and memos
         if only_mine and coder is None:
             segments = []  # this coder has coded nothing yet
         else:
-            segments = document_segments(session, document, coder=coder if only_mine else None, language=language)
+            segments = document_segments(session, document, coder=coder if only_mine else None, language=language,
+                                         blind=blind)
         choices = code_choices(session, project, language=language)
         recent = recent_code_keys(session, project, coder)
         named = me != ANONYMOUS
         undoable = undo_offer(session, project, me, document=document, language=language) if named else None
         redoable = redo_offer(session, project, me, document=document, language=language) if named else None
-        memos = sorted(memo_views(session, project, document=document, language=language),
+        memos = sorted(memo_views(session, project, document=document, language=language, blind=blind),
                        key=lambda m: (m.segment_start is not None, m.segment_start or 0, m.created_at))
     with_memo = frozenset(m.segment_guid for m in memos if m.segment_guid is not None)
     turn_rows, highlights = transcript_payload(text, turns, segments, with_memo)
@@ -233,9 +237,10 @@ def coding_page() -> None:
         st.query_params["document"] = guid
         if wanted is not None:  # another document was chosen: the old position means nothing there
             st.query_params.pop("turn", None)
-    only_mine = c2.toggle("Only my codings", key="only_mine", help="For blind double coding.")
+    only_mine = c2.toggle("Only my codings", key="only_mine", help="Hide the other coders' codings.")
     snap = c3.toggle("Snap to words", value=True, key="snap_words")
     language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
+    blind_here(project, guid, me)
 
     _workspace(_Open(project, guid, me, only_mine, snap, language))
 
