@@ -116,6 +116,10 @@ class AgreementReport:
     disagreements: list[Disagreement]
     warnings: list[str]
 
+    @property
+    def unit_key(self) -> str:
+        return f"{self.unit}:{round(self.threshold * 100):d}" if self.threshold is not None else self.unit
+
     def unit_words(self) -> str:
         """The unit as every figure states it."""
         if self.unit == OVERLAP:
@@ -143,6 +147,12 @@ def parse_unit(text: str) -> tuple[str, float | None]:
     if not 0 < value <= 100:
         raise Refused(f"the overlap threshold must be above 0 and at most 100, not {value:g}")
     return name, value / 100
+
+
+def unit_key(text: str) -> str:
+    """The unit as one canonical word ("overlap:90"), to store and compare decisions by."""
+    name, threshold = parse_unit(text)
+    return f"{name}:{round(threshold * 100):d}" if threshold is not None else name
 
 
 def compute_agreement(session: Session, project: Project, coder_names: Sequence[str], *, unit: str = CHARACTERS,

@@ -214,10 +214,12 @@ def resize_segment(session: Session, project: Project, guid: uuid.UUID | str, st
     return segment
 
 
-def delete_segment(session: Session, project: Project, guid: uuid.UUID | str, *, actor: str) -> None:
-    """Delete a segment with its codings: only your own codes, and no memo or pinned quote goes silently."""
+def delete_segment(session: Session, project: Project, guid: uuid.UUID | str, *, actor: str,
+                   owner: str | None = None) -> None:
+    """Delete a segment with its codings: only your own codes (or, for an adjudicator, the consensus coder's:
+    `owner`), and no memo or pinned quote goes silently."""
     segment = segment_by_guid(session, project, guid)
-    blocked = removal_blocker(session, segment, actor)
+    blocked = removal_blocker(session, segment, owner or actor)
     if blocked:
         raise Refused(f"cannot delete this segment: {blocked}")
     before = segment_record(session, segment)
@@ -273,15 +275,17 @@ def recode(session: Session, project: Project, coding_guid: uuid.UUID | str, cod
     return coding
 
 
-def remove_coding(session: Session, project: Project, coding_guid: uuid.UUID | str, *, actor: str) -> None:
-    """Remove one of your codes from a segment; the segment goes too when it was its last code."""
+def remove_coding(session: Session, project: Project, coding_guid: uuid.UUID | str, *, actor: str,
+                  owner: str | None = None) -> None:
+    """Remove one of your codes from a segment (or one of `owner`'s, such as the consensus coder's, when the
+    caller has the right to); the segment goes too when it was its last code. The event names `actor`."""
     coding = _coding(session, project, coding_guid)
     segment = session.get(Segment, coding.segment_id)
-    _own_coding(session, segment, coding, actor, "remove")
+    _own_coding(session, segment, coding, owner or actor, "remove")
     others = session.scalar(select(func.count()).select_from(Coding).where(
         Coding.segment_id == segment.id, Coding.id != coding.id))
     if not others:
-        delete_segment(session, project, segment.guid, actor=actor)
+        delete_segment(session, project, segment.guid, actor=actor, owner=owner)
         return
     code = session.get(Code, coding.code_id)
     pins = pins_on(session, segment, code_id=code.id)

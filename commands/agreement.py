@@ -19,6 +19,7 @@ def _split(value: str | None) -> list[str]:
 
 
 def cmd_agreement(args: argparse.Namespace) -> None:
+    from analysis.adjudication import report_decisions
     from analysis.agreement import compute_agreement
     from cases.projects import get_project
     from exports.agreement_report import (
@@ -39,13 +40,14 @@ def cmd_agreement(args: argparse.Namespace) -> None:
         report = compute_agreement(s, project, _split(args.coders), unit=args.unit, codebook=args.codebook,
                                    code_keys=_split(args.codes), document_refs=_split(args.documents),
                                    categorical=args.categorical)
+        decided = report_decisions(s, project, report)
         name = project.name
     if args.format == "xlsx":
-        write_out(args.out, build_agreement_xlsx(report, project=name))
+        write_out(args.out, build_agreement_xlsx(report, project=name, decided=decided))
     elif args.format == "docx":
-        write_out(args.out, build_agreement_docx(report, project=name))
+        write_out(args.out, build_agreement_docx(report, project=name, decided=decided))
     elif args.format == "json":
-        text = json.dumps(agreement_record(report), ensure_ascii=False, indent=2)
+        text = json.dumps(agreement_record(report, decided), ensure_ascii=False, indent=2)
         write_out(args.out, text.encode()) if args.out else emit(text)
     else:
         text = render_records(coefficient_rows(report), args.format, ROW_COLUMNS)
@@ -105,7 +107,91 @@ def cmd_assignment_reveal(args: argparse.Namespace) -> None:
     emit(f"revealed '{title}' to {args.coder}: both coders' codings can now be compared and discussed")
 
 
+def _adjudication_report(s, project, args):  # type: ignore[no-untyped-def]
+    from analysis.adjudication import pair_report
+    from analysis.agreement import coders_named
+    from cases.projects import get_document
+
+    a, b = coders_named(s, project, _split(args.coders))
+    return pair_report(s, project, get_document(s, project, args.document), a, b, args.unit)
+
+
+def cmd_adjudication(args: argparse.Namespace) -> None:
+    from analysis.adjudication import decisions, start_adjudication
+    from cases.projects import get_project
+    from exports.listing import render_records
+
+    engine = open_database(args)
+    if args.start:
+        with write_session(engine) as s:
+            project = get_project(s, args.project)
+            copied = start_adjudication(s, project, args.document, _split(args.coders), unit=args.unit,
+                                        actor=acting(args, s, project, Permission.MANAGE))
+        emit(f"consensus coding of '{args.document}' started with {copied} agreed span(s); it is now the "
+             "document's primary coding")
+    with read_session(engine) as s:
+        project = get_project(s, args.project)
+        reading_pooled(args, s, project, "adjudication")
+        report = _adjudication_report(s, project, args)
+        decided = decisions(s, project, args.document, _split(args.coders), args.unit)
+        records = []
+        for d in report.disagreements:
+            decision = decided.get((d.code, d.start, d.end))
+            records.append({"number": d.number, "turn": d.turn, "code": d.code, "start": d.start, "end": d.end,
+                            "coded_by": d.coded_by, "not_coded_by": d.not_coded_by, "text": d.text,
+                            "decision": decision.words if decision else None,
+                            "decided_by": decision.decided_by if decision else None})
+    emit(render_records(records, args.format, ["number", "turn", "code", "coded_by", "decision", "text"]))
+
+
+def cmd_adjudicate(args: argparse.Namespace) -> None:
+    from analysis.adjudication import decide, reopen
+    from cases.projects import get_project
+
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.MANAGE)
+        report = _adjudication_report(s, project, args)
+        found = next((d for d in report.disagreements if d.number == args.number), None)
+        if found is None:
+            raise Refused(f"there is no disagreement number {args.number} (there are {len(report.disagreements)})")
+        where = {"code": found.code, "start": found.start, "end": found.end, "unit": args.unit, "actor": me}
+        if args.reopen:
+            reopen(s, project, args.document, _split(args.coders), **where)
+            emit(f"reopened disagreement {args.number}")
+            return
+        span = None
+        if args.consensus:
+            first, _, last = args.consensus.partition("-")
+            try:
+                span = (int(first), int(last))
+            except ValueError:
+                raise Refused(f"--consensus '{args.consensus}': write START-END, e.g. 120-180") from None
+        decision = "consensus" if span else args.keep
+        if decision is None:
+            raise Refused("say what to keep (--keep a|b|both) or give --consensus START-END")
+        decide(s, project, args.document, _split(args.coders), decision=decision, span=span, **where)
+    emit(f"settled disagreement {args.number}: {decision}")
+
+
 def register(command) -> None:  # type: ignore[no-untyped-def]
+    p = command("adjudication", cmd_adjudication, "list two coders' disagreements on a document with the decisions "
+                                                   "taken; --start begins the consensus coding", listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--coders", required=True, help="the two coders, A,B")
+    p.add_argument("--unit", default="characters")
+    p.add_argument("--start", action="store_true",
+                   help="copy what they agree on into the consensus coding and make it the primary coding")
+    p = command("adjudicate", cmd_adjudicate, "settle one disagreement (by its number in `adjudication`)")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--coders", required=True, help="the two coders, A,B")
+    p.add_argument("--unit", default="characters")
+    p.add_argument("--number", type=int, required=True)
+    p.add_argument("--keep", choices=["a", "b", "both"], help="keep A's spans, B's, or both")
+    p.add_argument("--consensus", metavar="START-END", help="or code this span instead")
+    p.add_argument("--reopen", action="store_true", help="take the decision back")
     p = command("assign", cmd_assign, "give documents to a second coder for double coding (blind by default)")
     p.add_argument("--project", required=True)
     p.add_argument("--coder", required=True, help="the second coder (in a team project: a member's coder name)")

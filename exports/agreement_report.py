@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from analysis.agreement import FORMULAS, AgreementReport, Coefficients
+from analysis.adjudication import Decision
+from analysis.agreement import FORMULAS, AgreementReport, Coefficients, Disagreement
 from exports.matrix_tables import fit_widths, put_cell, sheet_title
 from store.spreadsheet import xml_safe
 
@@ -18,7 +19,9 @@ COEFFICIENTS = ("percent", "cohen_kappa", "fleiss_kappa", "alpha_nominal", "alph
 HEADINGS = {"percent": "% agreement", "cohen_kappa": "Cohen's κ", "fleiss_kappa": "Fleiss' κ",
             "alpha_nominal": "Krippendorff's α (nominal)", "alpha_ordinal": "Krippendorff's α (ordinal)"}
 ROW_COLUMNS = ("code", "n", *COEFFICIENTS, "undefined_reason")
-DISAGREEMENT_COLUMNS = ("number", "document", "turn", "code", "coder", "start", "end", "text", "not_coded_by")
+DISAGREEMENT_COLUMNS = ("number", "document", "turn", "code", "coder", "start", "end", "text", "not_coded_by",
+                        "decision")
+Decided = dict[tuple[str, str, int, int], Decision]  # (document guid, code, start, end) → the decision
 WORD_DISAGREEMENTS = 500  # a Word report lists this many; the Excel workbook and JSON list all
 
 
@@ -42,20 +45,25 @@ def coefficient_record(row: Coefficients, *, ordinal: bool = False) -> dict[str,
     return record
 
 
-def disagreement_records(report: AgreementReport) -> list[dict[str, Any]]:
+def _decided(decided: Decided | None, d: Disagreement) -> str | None:
+    decision = (decided or {}).get((d.document_guid, d.code, d.start, d.end))
+    return f"{decision.words} ({decision.decided_by}, {decision.decided_at})" if decision else None
+
+
+def disagreement_records(report: AgreementReport, decided: Decided | None = None) -> list[dict[str, Any]]:
     """One line per coded span at a disagreement (the spec's flat list); `number` groups the lines of one
-    disagreement, `not_coded_by` names who did not code it there."""
+    disagreement, `not_coded_by` names who did not code it there, `decision` how it was adjudicated."""
     lines = []
     for d in report.disagreements:
         for span in d.spans:
             if span.coder in d.coded_by and span.start < d.end and span.end > d.start:
                 lines.append({"number": d.number, "document": d.document, "turn": d.turn, "code": d.code,
                               "coder": span.coder, "start": span.start, "end": span.end, "text": span.text,
-                              "not_coded_by": d.not_coded_by})
+                              "not_coded_by": d.not_coded_by, "decision": _decided(decided, d)})
     return lines
 
 
-def agreement_record(report: AgreementReport) -> dict[str, Any]:
+def agreement_record(report: AgreementReport, decided: Decided | None = None) -> dict[str, Any]:
     """The JSON of `cli.py agreement --format json`."""
     return {
         "unit": report.unit, "unit_described": report.unit_words(), "threshold": report.threshold,
@@ -65,7 +73,7 @@ def agreement_record(report: AgreementReport) -> dict[str, Any]:
         "pooled": coefficient_record(report.pooled),
         "categorical": coefficient_record(report.categorical, ordinal=True) if report.categorical else None,
         "warnings": report.warnings, "formulas": FORMULAS,
-        "disagreements": disagreement_records(report),
+        "disagreements": disagreement_records(report, decided),
     }
 
 
@@ -93,7 +101,7 @@ def facts(report: AgreementReport) -> list[tuple[str, str]]:
     return lines
 
 
-def build_agreement_xlsx(report: AgreementReport, *, project: str = "") -> bytes:
+def build_agreement_xlsx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:
     """Sheets: agreement (facts, then the coefficients), disagreements (every one)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -115,7 +123,7 @@ def build_agreement_xlsx(report: AgreementReport, *, project: str = "") -> bytes
             put_cell(sheet, i, j, row.get(key))
     fit_widths(sheet, [[c] for c in columns])
     listing = wb.create_sheet(sheet_title("disagreements", used))
-    records = disagreement_records(report)
+    records = disagreement_records(report, decided)
     for j, heading in enumerate(DISAGREEMENT_COLUMNS, start=1):
         put_cell(listing, 1, j, heading).font = Font(bold=True)
     for i, record in enumerate(records, start=2):
@@ -128,7 +136,7 @@ def build_agreement_xlsx(report: AgreementReport, *, project: str = "") -> bytes
     return buffer.getvalue()
 
 
-def build_agreement_docx(report: AgreementReport, *, project: str = "") -> bytes:
+def build_agreement_docx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:
     """A Word report: the facts, the coefficients as a real table, the formulas, and the disagreements."""
     from docx import Document as new_docx
     from docx.shared import Pt
@@ -168,6 +176,8 @@ def build_agreement_docx(report: AgreementReport, *, project: str = "") -> bytes
                                    f"{', '.join(d.not_coded_by)}")).bold = True
         for span in d.spans:
             doc.add_paragraph(xml_safe(f"{span.coder} [{span.start}–{span.end}]: {span.text}"), style="List Bullet")
+        if (settled := _decided(decided, d)) is not None:
+            doc.add_paragraph().add_run(xml_safe(f"Adjudicated: {settled}")).italic = True
     if len(report.disagreements) > WORD_DISAGREEMENTS:
         doc.add_paragraph(xml_safe(f"… and {len(report.disagreements) - WORD_DISAGREEMENTS:,} more: every "
                                    "disagreement is in the Excel report and the JSON."))

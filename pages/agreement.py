@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from analysis.adjudication import report_decisions
 from analysis.agreement import coders_named, compute_agreement, documents_coded_by_all
 from analysis.agreement_units import CHARACTERS, DOCUMENTS, OVERLAP, SENTENCES, TURNS
 from cases.documents import list_documents
@@ -26,6 +27,7 @@ from exports.agreement_report import (
 from exports.matrix_tables import XLSX_MIME
 from store.db import read_session
 from store.errors import Refused
+from ui.adjudication_view import adjudication_section
 from ui.agreement_view import show_disagreements
 from ui.assignments_view import assignments_section
 from ui.blind import close_if_blind
@@ -85,6 +87,7 @@ try:
         report = compute_agreement(s, project, request["coders"], unit=request["unit"], codebook=request["codebook"],
                                    code_keys=request["codes"], document_refs=request["documents"],
                                    categorical=request["categorical"])
+        decided = report_decisions(s, project, report)
 except Refused as exc:
     st.error(md_escape(str(exc)))
     st.stop()
@@ -104,12 +107,18 @@ with st.expander("Formulas"):
             st.text(f"{name[len('Formula: '):]}: {value}")
 
 d1, d2, d3 = st.columns(3)
-d1.download_button("Excel report", data=lambda: build_agreement_xlsx(report, project=project.name), mime=XLSX_MIME,
+d1.download_button("Excel report", data=lambda: build_agreement_xlsx(report, project=project.name, decided=decided),
+                   mime=XLSX_MIME,
                    file_name="agreement.xlsx", on_click="ignore", key="ag_xlsx", icon=":material/download:")
-d2.download_button("Word report", data=lambda: build_agreement_docx(report, project=project.name), mime=DOCX_MIME,
+d2.download_button("Word report", data=lambda: build_agreement_docx(report, project=project.name, decided=decided),
+                   mime=DOCX_MIME,
                    file_name="agreement.docx", on_click="ignore", key="ag_docx", icon=":material/download:")
-d3.download_button("JSON", data=lambda: json.dumps(agreement_record(report), ensure_ascii=False, indent=2),
+d3.download_button("JSON", data=lambda: json.dumps(agreement_record(report, decided), ensure_ascii=False, indent=2),
                    mime="application/json", file_name="agreement.json", on_click="ignore", key="ag_json",
                    icon=":material/download:")
 
-show_disagreements(str(project.guid), report)
+one_document = report.disagreements[0].document_guid if report.disagreements else None
+if len(report.documents) == 1 and one_document is None and request["documents"]:
+    one_document = request["documents"][0]
+controls = adjudication_section(project, request, report, one_document if len(report.documents) == 1 else None)
+show_disagreements(str(project.guid), report, controls)

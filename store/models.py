@@ -664,6 +664,7 @@ class Adjudication(Base):
     decision: Mapped[str] = mapped_column(String(10))
     consensus_start: Mapped[int | None] = mapped_column(Integer)
     consensus_end: Mapped[int | None] = mapped_column(Integer)
+    consensus_codings: Mapped[str] = mapped_column(Text, default="")  # guids of the codings it made, space-separated
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (

@@ -84,3 +84,37 @@ def test_a_request_the_engine_refuses_is_one_line(monkeypatch, demo):
     assert not at.exception
     assert shown(at.error) == [f"no document has been coded by all of {SANNE}, Thomas Vermeulen, {LIEKE}; "
                                "choose documents"]
+
+
+def test_an_owner_adjudicates_on_the_page(monkeypatch, demo):
+    from analysis.adjudication import CONSENSUS
+    from cases.projects import get_document
+    from coding.codings import list_codings
+    from store.models import Coder
+
+    url, guid = demo
+    at = open_agreement(monkeypatch, url, guid)
+    at.multiselect(key="ag_coders").set_value([SANNE, LIEKE])
+    at.selectbox(key="ag_codebook").set_value("value-creation")
+    at.radio(key="ag_unit").set_value("sentence")
+    next(b for b in at.button if b.label == "Compute agreement").click()
+    at.run()
+    at.button(key="adjudication_start").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert shown(at.success)[0].startswith("Started: ")
+    assert any("disagreement(s) settled" in c for c in shown(at.caption))
+    at.button(key="decide_both_1").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "Settled disagreement #1: keep both." in shown(at.success)
+    assert any(c.startswith("Settled: keep both, by Sanne de Wit") for c in shown(at.caption))
+    with read_session(get_engine(url)) as s:
+        project = get_project(s, guid)
+        document = get_document(s, project, "a2_interview_veldkamp")
+        consensus = s.query(Coder).filter_by(project_id=project.id, name=CONSENSUS).one()
+        assert document.primary_coder_id == consensus.id
+        assert list_codings(s, project, document=document, coder=consensus)
+    at.button(key="reopen_1").click()
+    at.run()
+    assert "Reopened disagreement #1." in shown(at.success)

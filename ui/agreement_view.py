@@ -3,16 +3,20 @@ the transcript; filterable by code and coder. Spans are transcript text: shown w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
-from analysis.agreement import AgreementReport
+from analysis.agreement import AgreementReport, Disagreement
 from ui.links import coding_link, show_link
 from ui.state import md_escape
 
 PER_PAGE = 25
 
 
-def show_disagreements(project_guid: str, report: AgreementReport) -> None:
+def show_disagreements(project_guid: str, report: AgreementReport,
+                       controls: Callable[[Disagreement], None] | None = None) -> None:
+    """The list; `controls` adds what an adjudicator does with each disagreement."""
     st.subheader(f"Disagreements ({len(report.disagreements)})")
     if not report.disagreements:
         st.write("The coders agree on every unit compared.")
@@ -39,3 +43,5 @@ def show_disagreements(project_guid: str, report: AgreementReport) -> None:
                 for span in spans:
                     column.text(f"[{span.start}–{span.end}] {span.text}")
             show_link(coding_link(project_guid, d.document_guid, d.ordinal))
+            if controls is not None:
+                controls(d)

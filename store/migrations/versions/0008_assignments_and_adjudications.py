@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('decision', sa.String(length=10), nullable=False),
     sa.Column('consensus_start', sa.Integer(), nullable=True),
     sa.Column('consensus_end', sa.Integer(), nullable=True),
+    sa.Column('consensus_codings', sa.Text(), nullable=False),
     sa.Column('decided_by', sa.String(length=200), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("decision IN ('a', 'b', 'both', 'consensus')", name=op.f('ck_adjudication_decision')),
