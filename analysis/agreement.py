@@ -286,10 +286,11 @@ def _load(session: Session, coders: list[Coder], codes: list[Code],
                                  .where(TextVersion.id.in_(list(versions.values())))).all())
     loaded = {d.id: UnitDocument(d.id, len(texts[d.id]), [], []) for d in documents}
     document_of = {v: d for d, v in versions.items()}
-    for version, start, end in session.execute(select(Turn.text_version_id, Turn.content_start, Turn.end)
+    rows = session.connection()  # plain rows, without the ORM's per-row work
+    for version, start, end in rows.execute(select(Turn.text_version_id, Turn.content_start, Turn.end)
                                                .where(Turn.text_version_id.in_(document_of)).order_by(Turn.ordinal)):
         loaded[document_of[version]].turns.append((start, end))
-    for version, start, end in session.execute(select(Sentence.text_version_id, Sentence.start, Sentence.end)
+    for version, start, end in rows.execute(select(Sentence.text_version_id, Sentence.start, Sentence.end)
                                                .where(Sentence.text_version_id.in_(document_of))
                                                .order_by(Sentence.start)):
         loaded[document_of[version]].sentences.append((start, end))
@@ -299,7 +300,7 @@ def _load(session: Session, coders: list[Coder], codes: list[Code],
              .join(Coding, Coding.segment_id == Segment.id)
              .where(Segment.text_version_id.in_(document_of), Segment.coder_id.in_(position),
                     Coding.code_id.in_(key_of)))
-    for guid, document_id, coder_id, start, end, code_id in session.execute(spans):
+    for guid, document_id, coder_id, start, end, code_id in rows.execute(spans):
         loaded[document_id].spans.append(Span(str(guid), position[coder_id], key_of[code_id], start, end))
     return [loaded[d.id] for d in documents], texts
 
@@ -308,17 +309,24 @@ def _disagreements(regions, loaded: list[UnitDocument], texts: dict[int, str], c
                    documents: list[Document]) -> list[Disagreement]:  # type: ignore[no-untyped-def]
     by_id = {d.id: d for d in documents}
     units = {u.key: u for u in loaded}
+    spans_of: dict[tuple[int, str], list[Span]] = {}  # each document's spans of one code, by start
+    for unit in loaded:
+        for span in unit.spans:
+            spans_of.setdefault((unit.key, span.code), []).append(span)
+    for spans in spans_of.values():
+        spans.sort(key=lambda s: (s.start, s.coder))
+    turn_starts = {u.key: [s for s, _ in u.turns] for u in loaded}
     out = []
     for number, region in enumerate(sorted(regions, key=lambda r: (by_id[r.document].title, r.start, r.code)), 1):
         unit, text, document = units[region.document], texts[region.document], by_id[region.document]
-        starts = [s for s, _ in unit.turns]
+        starts = turn_starts[region.document]
         first = bisect_right(starts, region.start) - 1 if unit.turns else -1
         last = bisect_right(starts, max(region.start, region.end - 1)) - 1 if unit.turns else -1
-        low = unit.turns[first][0] if first >= 0 else region.start
-        high = unit.turns[last][1] if last >= 0 else region.end
+        low = min(unit.turns[first][0] if first >= 0 else region.start, region.start)
+        high = max(unit.turns[last][1] if last >= 0 else region.end, region.end)
         spans = [CodedSpan(coders[s.coder].name, s.start, s.end, text[s.start:s.end], s.segment)
-                 for s in sorted(unit.spans, key=lambda s: (s.coder, s.start))
-                 if s.code == region.code and s.start < max(high, region.end) and s.end > min(low, region.start)]
+                 for s in sorted((s for s in spans_of.get((region.document, region.code), ())
+                                  if s.start < high and s.end > low), key=lambda s: (s.coder, s.start))]
         out.append(Disagreement(
             number=number, document=document.title, document_guid=str(document.guid),
             turn=turn_number(first) if first >= 0 else None, ordinal=first if first >= 0 else None,
@@ -326,4 +334,3 @@ def _disagreements(regions, loaded: list[UnitDocument], texts: dict[int, str], c
             text=text[region.start:region.end], coded_by=[c.name for c, v in zip(coders, region.values) if v],
             not_coded_by=[c.name for c, v in zip(coders, region.values) if not v], spans=spans))
     return out
-

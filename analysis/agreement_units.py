@@ -120,12 +120,29 @@ def unit_data(documents: Sequence[UnitDocument], codes: Sequence[str], coders: i
             if unit == CHARACTERS:
                 _characters(document, code, lists, data)
             else:
-                for start, end in ranges:
-                    values = tuple(_covers(spans, start, end) for spans in lists)
-                    data.per_code[code][values] += 1
-                    if len(set(values)) > 1:
-                        data.regions.append(Region(document.key, code, start, end, values))
+                _units(document.key, code, ranges, lists, data)
     return data
+
+
+def _units(key: int, code: str, ranges: list[tuple[int, int]], lists: list[list[tuple[int, int]]],
+           data: UnitData) -> None:
+    """Which units each coder's spans of the code touch (found by bisection: units do not overlap); every other
+    unit is agreement on "not coded", counted in one step."""
+    starts = [s for s, _ in ranges]
+    touched: dict[int, list[bool]] = {}
+    for coder, spans in enumerate(lists):
+        for span_start, span_end in spans:
+            i = max(0, bisect_right(starts, span_start) - 1)
+            while i < len(ranges) and ranges[i][0] < span_end:
+                if ranges[i][1] > span_start:
+                    touched.setdefault(i, [False] * len(lists))[coder] = True
+                i += 1
+    data.per_code[code][(False,) * len(lists)] += len(ranges) - len(touched)
+    for i in sorted(touched):
+        values = tuple(touched[i])
+        data.per_code[code][values] += 1
+        if len(set(values)) > 1:
+            data.regions.append(Region(key, code, ranges[i][0], ranges[i][1], values))
 
 
 def _unit_ranges(document: UnitDocument, unit: str) -> list[tuple[int, int]]:
