@@ -298,8 +298,10 @@ def _load(session: Session, coders: list[Coder], codes: list[Code],
     key_of = {c.id: c.key for c in codes}
     spans = (select(Segment.guid, Segment.document_id, Segment.coder_id, Segment.start, Segment.end, Coding.code_id)
              .join(Coding, Coding.segment_id == Segment.id)
-             .where(Segment.text_version_id.in_(document_of), Segment.coder_id.in_(position),
-                    Coding.code_id.in_(key_of)))
+             # "+ 0" keeps SQLite on the documents' segments and each segment's codings (probing the coding
+             # index once per segment), not on every segment of the coders or one probe per code
+             .where(Segment.text_version_id.in_(document_of), (Segment.coder_id + 0).in_(position),
+                    (Coding.code_id + 0).in_(key_of)))
     for guid, document_id, coder_id, start, end, code_id in rows.execute(spans):
         loaded[document_id].spans.append(Span(str(guid), position[coder_id], key_of[code_id], start, end))
     return [loaded[d.id] for d in documents], texts
