@@ -118,7 +118,7 @@ class AgreementReport:
 
     @property
     def unit_key(self) -> str:
-        return f"{self.unit}:{round(self.threshold * 100):d}" if self.threshold is not None else self.unit
+        return _unit_key(self.unit, self.threshold)
 
     def unit_words(self) -> str:
         """The unit as every figure states it."""
@@ -151,7 +151,10 @@ def parse_unit(text: str) -> tuple[str, float | None]:
 
 def unit_key(text: str) -> str:
     """The unit as one canonical word ("overlap:90"), to store and compare decisions by."""
-    name, threshold = parse_unit(text)
+    return _unit_key(*parse_unit(text))
+
+
+def _unit_key(name: str, threshold: float | None) -> str:
     return f"{name}:{round(threshold * 100):d}" if threshold is not None else name
 
 
@@ -169,7 +172,6 @@ def compute_agreement(session: Session, project: Project, coder_names: Sequence[
         raise Refused("categorical mode needs units every coder sees: characters, sentence, turn or document")
     documents = _documents(session, project, coders, document_refs)
     loaded, texts = _load(session, coders, codes, documents)
-    threshold = threshold if unit != OVERLAP or threshold is not None else 0.9
     keys = [c.key for c in codes]
     data = unit_data(loaded, keys, len(coders), unit, threshold or 0.9)
     per_code = {key: _coefficients(data.per_code[key], len(coders), unit) for key in keys}
@@ -207,8 +209,10 @@ def _coefficients(ratings: Counter, coders: int, unit: str, *, order: list | Non
                             undefined)
     ordinal = None
     if order is not None:
-        ordinal = krippendorff_alpha({tuple(None if v == MULTIPLE else v for v in values): w
-                                      for values, w in ratings.items()}, order=order)
+        ranked: Counter = Counter()  # "several codes" has no rank: a missing value for the ordinal α
+        for values, w in ratings.items():
+            ranked[tuple(None if v == MULTIPLE else v for v in values)] += w
+        ordinal = krippendorff_alpha(ranked, order=order)
     alpha = krippendorff_alpha(ratings)
     warning = prevalence_warning(ratings) if binary and alpha.value is not None else None
     return Coefficients(n, percent, cohen_kappa(ratings) if coders == 2 else None,

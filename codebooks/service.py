@@ -25,7 +25,19 @@ from codebooks.templates import (
 )
 from store.errors import Refused
 from store.events import record_event
-from store.models import Case, Code, Codebook, CodeIndicator, Coding, Feedback, FrameworkCell, Memo, Project, Segment
+from store.models import (
+    Adjudication,
+    Case,
+    Code,
+    Codebook,
+    CodeIndicator,
+    Coding,
+    Feedback,
+    FrameworkCell,
+    Memo,
+    Project,
+    Segment,
+)
 
 LABEL_LANGUAGES = ("en", "nl", "de")
 DEFAULT_CODEBOOKS = ("value-creation", "network-conditions")
@@ -379,6 +391,8 @@ def merge_codes(
     feedback = session.execute(update(Feedback).where(Feedback.code_id == source.id)
                                .values(code_id=target.id)).rowcount
     session.execute(update(Feedback).where(Feedback.promoted_code_id == source.id).values(promoted_code_id=target.id))
+    adjudications = session.execute(update(Adjudication).where(Adjudication.code_id == source.id)
+                                    .values(code_id=target.id)).rowcount  # decisions taken on it stay on record
     cause = f"merging code '{source.key}' into '{target.key}'"
     for cell, case_guid in cells:  # the analyst's summaries, ratings and quotes go with the code, each logged
         cell.code_id = target.id
@@ -406,6 +420,7 @@ def merge_codes(
                  entity_guid=source.guid, before=before,
                  after={"into": str(target.guid), "into_key": target.key, "codings_moved": moved,
                         "duplicates_dropped": len(duplicates), "memos_moved": memos, "feedback_moved": feedback,
+                        "adjudications_moved": adjudications,
                         "cells_moved": len(cells), "empty_cells_dropped": len(empty_cells)})
     session.delete(source)
     session.flush()

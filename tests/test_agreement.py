@@ -217,3 +217,22 @@ def test_the_command_line_reports_every_format(engine, db_url, capsys, tmp_path)
     assert doc.tables[0].rows[-1].cells[0].text == "(codes as categories)"
     assert cli.main([*base, "--format", "docx"]) == 1
     assert "--format docx needs --out" in capsys.readouterr().err
+
+
+def test_categorical_mode_names_units_given_several_codes(engine):
+    spans = study(engine, ["Een.", "Twee.", "Drie.", "Vier."], codes=list("abc"), ordered=True)
+    code(engine, "Anna", *spans[0], ["a", "b"])  # two codes of one codebook on one unit
+    code(engine, "Bram", *spans[0], ["a"])
+    for k, value in ((1, "b"), (2, "c"), (3, "c")):
+        code(engine, "Anna", *spans[k], [value])
+        code(engine, "Bram", *spans[k], [value if k != 3 else "b"])
+    report = agreement(engine, codebook="k", unit="sentence", categorical=True)
+    assert report.several_codes_units == 1
+    assert any("several codes" in w for w in report.warnings)
+    figures = report.categorical
+    assert figures.percent.value == pytest.approx(2 / 4)  # '(several codes)'/a and c/b disagree
+    # ordinal: the unit with several codes is a missing value for Anna, so 3 units pair: b/b, c/c, c/b
+    from analysis.agreement_math import krippendorff_alpha
+
+    assert figures.alpha_ordinal.value == pytest.approx(krippendorff_alpha(
+        {("b", "b"): 1, ("c", "c"): 1, ("c", "b"): 1, (None, "a"): 1}, order=list("abc")).value)
