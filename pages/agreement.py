@@ -93,13 +93,24 @@ except Refused as exc:
     st.stop()
 
 st.subheader("Figures")
-st.dataframe(pd.DataFrame([[name, value] for name, value in facts(report) if not name.startswith("Formula")],
-                          columns=["", "value"]), hide_index=True, width="stretch", placeholder=EMPTY)
+st.dataframe(pd.DataFrame([[name, value] for name, value in facts(report)
+                           if not name.startswith(("Formula", "Warning"))], columns=["", "value"]),
+             hide_index=True, width="stretch", placeholder=EMPTY)
+per_code_warnings = {key for key, row in report.per_code.items() if row.warning}
 for warning in report.warnings:
-    st.warning(md_escape(warning))
+    if warning.split(":", 1)[0] not in per_code_warnings:  # a code's own warning is in its row below
+        st.warning(md_escape(warning))
+if per_code_warnings:
+    st.caption(f"{len(per_code_warnings)} code(s) are used on very few (or very many) units: their κ and α swing "
+               "widely even when the coders rarely disagree (see 'note' in the table).")
 rows = coefficient_rows(report)
-frame = pd.DataFrame([{"code": r["code"], "N": r["n"], **{HEADINGS[c]: r.get(c) for c in COEFFICIENTS},
-                       "undefined because": r.get("undefined_reason")} for r in rows])
+not_applying = {"fleiss_kappa" if len(report.coders) == 2 else "cohen_kappa"}  # columns that do not apply here
+if report.categorical is None or report.categorical.alpha_ordinal is None:
+    not_applying.add("alpha_ordinal")
+applies = [c for c in COEFFICIENTS if c not in not_applying]
+frame = pd.DataFrame([{"code": r["code"], "N": r["n"], **{HEADINGS[c]: r.get(c) for c in applies},
+                       "undefined because": r.get("undefined_reason") or "", "note": r.get("warning") or ""}
+                      for r in rows])
 st.dataframe(frame, hide_index=True, width="stretch", placeholder="undefined", key="ag_table")
 with st.expander("Formulas"):
     for name, value in facts(report):

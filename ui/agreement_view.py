@@ -33,7 +33,9 @@ def show_disagreements(project_guid: str, report: AgreementReport,
         with st.container(border=True):
             where = f"#{d.number} · {d.document}" + (f" · turn {d.turn}" if d.turn is not None else "")
             st.markdown(f"**{md_escape(where)}** · {md_escape(d.code)}")
-            st.caption(md_escape(f"coded by {', '.join(d.coded_by)}; not by {', '.join(d.not_coded_by)}"))
+            where_text = d.text if len(d.text) <= 300 else d.text[:300] + "…"
+            st.caption(md_escape(f"coded by {', '.join(d.coded_by)}; not by {', '.join(d.not_coded_by)} · where they "
+                                 f"differ ({d.start}–{d.end}): {where_text}"))
             columns = st.columns(len(report.coders))
             for column, coder in zip(columns, report.coders):
                 column.markdown(f"**{md_escape(coder)}**")
