@@ -123,10 +123,7 @@ def decide(session: Session, project: Project, document_ref: str, coders: Sequen
         raise Refused(f"start the adjudication of '{document.title}' first")
     disagreement = _find(pair_report(session, project, document, a, b, unit), code, start, end)
     code_row = find_code(session, project, code)
-    earlier = session.scalar(select(Adjudication).where(
-        Adjudication.document_id == document.id, Adjudication.code_id == code_row.id,
-        Adjudication.coder_a_id == a.id, Adjudication.coder_b_id == b.id, Adjudication.unit == unit,
-        Adjudication.region_start == start, Adjudication.region_end == end).with_for_update())
+    earlier = _decision_row(session, document, code_row, a, b, unit, start, end)
     if earlier is not None:
         raise Refused(f"this disagreement was settled by {earlier.decided_by} "
                       f"({DECISION_WORDS[earlier.decision].format(a=a.name, b=b.name)}); reopen it to decide again")
@@ -160,6 +157,15 @@ def decide(session: Session, project: Project, document_ref: str, coders: Sequen
     return row
 
 
+def _decision_row(session: Session, document: Document, code: Code, a: Coder, b: Coder, unit: str, start: int,
+                  end: int) -> Adjudication | None:
+    """The decision on one disagreement, locked: two adjudicators deciding at once go one after the other."""
+    return session.scalar(select(Adjudication).where(
+        Adjudication.document_id == document.id, Adjudication.code_id == code.id, Adjudication.coder_a_id == a.id,
+        Adjudication.coder_b_id == b.id, Adjudication.unit == unit, Adjudication.region_start == start,
+        Adjudication.region_end == end).with_for_update())
+
+
 def _has(session: Session, document: Document, coder: Coder, start: int, end: int, code_id: int) -> bool:
     return session.scalar(select(Coding.id).join(Segment, Segment.id == Coding.segment_id).where(
         Segment.document_id == document.id, Segment.coder_id == coder.id, Segment.start == start,
@@ -173,10 +179,7 @@ def reopen(session: Session, project: Project, document_ref: str, coders: Sequen
     document = get_document(session, project, document_ref)
     a, b = _pair(session, project, coders)
     code_row = find_code(session, project, code)
-    row = session.scalar(select(Adjudication).where(
-        Adjudication.document_id == document.id, Adjudication.code_id == code_row.id,
-        Adjudication.coder_a_id == a.id, Adjudication.coder_b_id == b.id, Adjudication.unit == unit,
-        Adjudication.region_start == start, Adjudication.region_end == end).with_for_update())
+    row = _decision_row(session, document, code_row, a, b, unit, start, end)
     if row is None:
         raise Refused(f"no decision on {code} at {start}–{end} to reopen")
     if row.decided_by != actor:

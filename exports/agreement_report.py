@@ -12,7 +12,7 @@ from typing import Any
 
 from analysis.adjudication import Decision
 from analysis.agreement import FORMULAS, AgreementReport, Coefficients, Disagreement
-from exports.matrix_tables import fit_widths, put_cell, sheet_title
+from exports.matrix_tables import fit_widths, put_cell, sheet_title, small_print
 from store.spreadsheet import xml_safe
 
 COEFFICIENTS = ("percent", "cohen_kappa", "fleiss_kappa", "alpha_nominal", "alpha_ordinal")
@@ -139,7 +139,6 @@ def build_agreement_xlsx(report: AgreementReport, *, project: str = "", decided:
 def build_agreement_docx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:
     """A Word report: the facts, the coefficients as a real table, the formulas, and the disagreements."""
     from docx import Document as new_docx
-    from docx.shared import Pt
 
     doc = new_docx()
     title = f"Inter-coder agreement: {', '.join(report.coders)}"
@@ -163,11 +162,7 @@ def build_agreement_docx(report: AgreementReport, *, project: str = "", decided:
             grid.rows[i].cells[j].text = xml_safe("undefined" if value is None and key in COEFFICIENTS
                                                   else "" if value is None else f"{value:g}"
                                                   if isinstance(value, float) else str(value))
-    for row in grid.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(8)
+    small_print(grid)
     doc.add_heading(f"Disagreements ({len(report.disagreements)})", level=2)
     for d in report.disagreements[:WORD_DISAGREEMENTS]:
         where = f"{d.number}. {d.document}, turn {d.turn}" if d.turn is not None else f"{d.number}. {d.document}"

@@ -278,10 +278,19 @@ def word_cell_text(value: Any, percent: bool = False) -> str:
     return "" if value is None else str(value)
 
 
-def add_word_table(doc, table: MatrixTable, *, labels: bool = True):  # type: ignore[no-untyped-def]
-    """The table in Word: header row of code labels (with keys), row labels first."""
+def small_print(grid) -> None:  # type: ignore[no-untyped-def]
+    """Every cell of a Word table in 8 pt, so wide matrices fit the page."""
     from docx.shared import Pt
 
+    for row in grid.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8)
+
+
+def add_word_table(doc, table: MatrixTable, *, labels: bool = True):  # type: ignore[no-untyped-def]
+    """The table in Word: header row of code labels (with keys), row labels first."""
     grid = doc.add_table(rows=len(table.row_labels) + 1, cols=len(table.column_keys) + 1)
     grid.style = "Table Grid"
     header = grid.rows[0].cells
@@ -293,11 +302,7 @@ def add_word_table(doc, table: MatrixTable, *, labels: bool = True):  # type: ig
         cells[0].text = xml_safe(label)
         for j, value in enumerate(line, start=1):
             cells[j].text = xml_safe(word_cell_text(value, table.percent))
-    for row in grid.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(8)
+    small_print(grid)
     for cell in grid.rows[0].cells:
         for run in cell.paragraphs[0].runs:
             run.bold = True
