@@ -54,6 +54,7 @@ WRITES: list[tuple[list[str], str]] = [
       "--stance", "agree"], "OCF"),
     (["undo", "--project", P, "--coder", "{me}", "--session", "FG1"], "OCF"),
     (["mask-add", "--project", P, "Hoekstra"], "O"),
+    (["assign", "--project", P, "--coder", "{me}", "--documents", "{doc}", "--open"], "O"),
     (["rating-scale", "--project", P, "--level", "1", "--label", "Zwak"], "O"),
     (["primary-coder", "--project", P, "--document", "{doc}", "--coder", "none"], "O"),
     (["member-add", "--project", P, "nieuw@uni.nl", "--role", "viewer"], "O"),
