@@ -23,12 +23,13 @@ from commands import (
     members,
     projects,
     reports,
+    text,
 )
 from commands.support import CliRefused
 from exports.listing import FORMATS
 
 # The order of `cli.py --help`: the research flow, from projects to reports.
-MODULES = (projects, members, documents, corrections, codebooks, coding, analysis, agreement, focusgroups, reports)
+MODULES = (projects, members, documents, text, corrections, codebooks, coding, analysis, agreement, focusgroups, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

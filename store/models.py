@@ -32,6 +32,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
@@ -337,6 +338,8 @@ class Segment(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its whole text was deleted by an edit: it stays on the text it was made on until a coder places or deletes it.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     codings: Mapped[list[Coding]] = relationship(back_populates="segment", cascade="all, delete-orphan")
     __table_args__ = (
         UniqueConstraint("guid"),

@@ -4,7 +4,8 @@ The log is the one record of who changed what. If replaying it from the project'
 documents, does not give what the tables hold, the log is not telling the truth; `log_disagreements` says where.
 Replay works on plain values only (guids, keys, text), so it reads nothing but the events.
 
-Covered: segments and codings (apply, resize, add code, recode, remove, delete, merge of codes, undo and redo),
+Covered: segments and codings (apply, resize, add code, recode, remove, delete, merge of codes, undo and redo,
+segments carried by text edits and their undo),
 memos, framework cells with their pinned quotes, feedback; documents, focus-group sessions and cases deleted into
 the bin and restored; merges of cases. An event it cannot follow is named in `gaps` instead of being guessed.
 """
@@ -130,6 +131,10 @@ def _forward(s: Replayed, e: Event) -> None:
             return
         s.feedback[g] = (after["session_guid"], after.get("case_guid"), after["code"], after["stance"],
                          after["participant_role"], after["note"])
+    elif kind == ("document", "edit"):  # a text edit carried segments to the new text
+        _move_segments(s, {guid: spans[2:] for guid, spans in after["moved"].items()})
+    elif kind == ("document", "undo edit"):
+        _move_segments(s, {guid: spans[:2] for guid, spans in s._by_id[after["undoes"]].after["moved"].items()})
     elif kind == ("code", "merge"):
         _merge_codes(s, before["key"], after["into_key"], g, after["into"])
     elif e.action in ("delete", "restore") and e.entity in ("document", "focus_group_session", "case"):
@@ -173,6 +178,12 @@ def _backward(s: Replayed, change: Event, undo: Event) -> None:
         _drop(s, s.feedback, g)
     else:
         s.gaps.append(f"event {undo.id}: an undo of {change.entity} {change.action}")
+
+
+def _move_segments(s: Replayed, spans: dict[str, list[int]]) -> None:
+    for guid, (start, end) in spans.items():
+        document, _, _, coder = s.segments[guid]
+        s.segments[guid] = (document, start, end, coder)
 
 
 def _drop(s: Replayed, part: dict, guid: str) -> None:

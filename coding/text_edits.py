@@ -1,0 +1,196 @@
+"""Editing a transcript after coding: a turn's text corrected, and every segment carried to the new text.
+
+An edit makes a new text version in one transaction: turns and sentences are rebuilt for it (the edited turn's
+sentences split again), and every segment on the old version is carried over by the diff (coding.carry). A
+segment whose whole text was deleted stays on the old version, flagged for review, and is listed; so is every
+segment whose text changed. An edit that changes another coder's segments is refused unless the person saw
+them and confirmed (the preview lists them). The event says which segments moved where, never the text. Undo
+puts the previous version and every segment back exactly, unless someone has coded on the new text since.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from cases.documents import current_text_version
+from cases.nlp import iter_sentences
+from cases.projects import get_document
+from cases.textnorm import normalise_text
+from coding.carry import OffsetMap
+from store.bulk import insert_rows, new_guids
+from store.errors import Refused
+from store.events import changed_by, record_event
+from store.models import Coder, Document, Event, Project, Segment, Sentence, TextVersion, Turn
+
+EDIT, EDIT_UNDONE = "edit", "undo edit"
+
+
+@dataclass(frozen=True)
+class TouchedSegment:
+    """A segment whose text an edit changed: before and after, side by side (after None: all of it deleted)."""
+
+    guid: str
+    coder: str
+    before: tuple[int, int]
+    after: tuple[int, int] | None
+    before_text: str
+    after_text: str | None
+
+    @property
+    def needs_review(self) -> bool:
+        return self.after is None
+
+
+@dataclass
+class TextEdit:
+    document: str
+    turn: int
+    version: int  # the new text version (the one it would be, for a preview)
+    touched: list[TouchedSegment] = field(default_factory=list)
+    carried: int = 0  # segments moved to the new version (touched or not)
+    written: bool = False
+
+    def others(self, me: str) -> list[TouchedSegment]:
+        return [t for t in self.touched if t.coder != me]
+
+
+def edit_turn(session: Session, project: Project, document_ref: str, turn: int, text: str, *, actor: str,
+              dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
+    """Replace the text of turn `turn` (numbered from 1, as people count) with `text`."""
+    document = get_document(session, project, document_ref)
+    session.refresh(document, ["current_version"], with_for_update=True)  # one edit of a document at a time
+    old = current_text_version(session, document)
+    old_text = old.text
+    turns = list(session.scalars(select(Turn).where(Turn.text_version_id == old.id).order_by(Turn.ordinal)))
+    if not 1 <= turn <= len(turns):
+        raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {turn}")
+    edited = turns[turn - 1]
+    content = normalise_text(text).strip("\n")
+    if not content.strip():
+        raise Refused("a turn needs some text")
+    if content == old_text[edited.content_start:edited.end]:
+        raise Refused(f"turn {turn} already reads like that; nothing changed")
+    new_text = old_text[:edited.content_start] + content + old_text[edited.end:]
+    mapping = OffsetMap(old_text[edited.content_start:edited.end], content, offset=edited.content_start)
+    number = (session.scalar(select(func.max(TextVersion.version)).where(TextVersion.document_id == document.id))
+              or 0) + 1
+    result = TextEdit(document.title, turn, number)
+    coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
+    segments = list(session.execute(select(Segment.id, Segment.guid, Segment.coder_id, Segment.start, Segment.end)
+                                    .where(Segment.text_version_id == old.id).with_for_update()))
+    moves: dict[str, list[int]] = {}
+    gone: list[int] = []
+    for row_id, guid, coder_id, start, end in segments:
+        carried = mapping.carry(start, end)
+        after_text = None if carried.gone else new_text[carried.start:carried.end]
+        if carried.gone:
+            gone.append(row_id)
+        else:
+            moves[str(guid)] = [start, end, carried.start, carried.end]
+        if after_text != old_text[start:end]:
+            result.touched.append(TouchedSegment(str(guid), coders.get(coder_id, "?"), (start, end),
+                                                 None if carried.gone else (carried.start, carried.end),
+                                                 old_text[start:end], after_text))
+    result.carried = len(moves)
+    others = result.others(actor)
+    if dry_run:
+        return result
+    if others and not confirm_others:
+        raise Refused(f"this edit changes {len(others)} segment(s) of {', '.join(sorted({t.coder for t in others}))}:"
+                      " look at them in the preview and confirm")
+    version = TextVersion(document_id=document.id, version=number, text=new_text, length=len(new_text),
+                          normalisation_version=old.normalisation_version)
+    session.add(version)
+    session.flush()
+    _rebuild_turns(session, old.id, version.id, turns, edited, new_text, mapping)
+    _place(session, version.id, {guid: (new_start, new_end) for guid, (_, _, new_start, new_end) in moves.items()})
+    if gone:
+        session.execute(update(Segment).where(Segment.id.in_(gone)).values(needs_review=True))
+    document.current_version = number
+    record_event(session, project_guid=project.guid, actor=actor, action=EDIT, entity="document",
+                 entity_guid=document.guid, before={"version": old.version},
+                 after={"version": number, "turn": turn, "moved": moves,
+                        "needs_review": [str(g) for i, g, *_ in segments if i in gone],
+                        "changed": len(result.touched)})
+    result.written = True
+    return result
+
+
+def _place(session: Session, version_id: int, spans: dict[str, tuple[int, int]]) -> None:
+    """Put segments (by guid) on a text version at these offsets, in one statement."""
+    if spans:
+        session.execute(update(Segment.__table__).where(Segment.__table__.c.guid == bindparam("g"))
+                        .values(text_version_id=version_id, start=bindparam("s"), end=bindparam("e")),
+                        [{"g": uuid.UUID(guid), "s": start, "e": end} for guid, (start, end) in spans.items()])
+
+
+def _rebuild_turns(session: Session, old_id: int, new_id: int, turns: list[Turn], edited: Turn, text: str,
+                   mapping: OffsetMap) -> None:
+    """The new version's turns (boundaries carried by the diff) and sentences (the edited turn's split again,
+    the others' carried)."""
+    guids = iter(new_guids(len(turns)))
+    insert_rows(session, Turn.__table__, ("guid", "text_version_id", "ordinal", "speaker_id", "start", "end",
+                                          "content_start", "start_ms", "end_ms", "language"),
+                [(next(guids), new_id, t.ordinal, t.speaker_id, mapping.position(t.start), mapping.position(t.end),
+                  mapping.position(t.content_start), t.start_ms, t.end_ms, t.language) for t in turns])
+    new_turn = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == new_id)).all())
+    old_turn = {t.id: t.ordinal for t in turns}
+    rows = []
+    for turn_id, start, end in session.execute(select(Sentence.turn_id, Sentence.start, Sentence.end)
+                                               .where(Sentence.text_version_id == old_id).order_by(Sentence.start)):
+        if turn_id != edited.id:
+            rows.append((new_turn[old_turn[turn_id]] if turn_id in old_turn else None,
+                         mapping.position(start), mapping.position(end)))
+    content_start, content_end = mapping.position(edited.content_start), mapping.position(edited.end)
+    for start, end, _ in iter_sentences(text, [(content_start, content_end, edited.language)]):
+        rows.append((new_turn[edited.ordinal], start, end))
+    rows.sort(key=lambda r: r[1])
+    insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
+                [(guid, new_id, turn_id, k, start, end)
+                 for k, (guid, (turn_id, start, end)) in enumerate(zip(new_guids(len(rows)), rows))])
+
+
+def undo_edit(session: Session, project: Project, document_ref: str, *, actor: str) -> TextEdit:
+    """Take back the document's last edit: its previous text version and every segment exactly as they were."""
+    document = get_document(session, project, document_ref)
+    session.refresh(document, ["current_version"], with_for_update=True)
+    change = session.scalar(select(Event).where(Event.entity_guid == document.guid, Event.entity == "document",
+                                                Event.action == EDIT).order_by(Event.id.desc()).limit(1))
+    if change is None or change.after["version"] != document.current_version:
+        raise Refused(f"'{document.title}' has no edit to undo")
+    if change.actor != actor:
+        raise Refused(f"the last edit of '{document.title}' is {change.actor}'s: only they can undo it")
+    new = current_text_version(session, document)
+    old = session.scalar(select(TextVersion).where(TextVersion.document_id == document.id,
+                                                   TextVersion.version == change.before["version"]))
+    moved = change.after["moved"]
+    here = {str(guid): (start, end) for guid, start, end in session.execute(
+        select(Segment.guid, Segment.start, Segment.end).where(Segment.text_version_id == new.id).with_for_update())}
+    later = [guid for guid, span in here.items() if guid not in moved or list(span) != moved[guid][2:]]
+    if later:
+        raise Refused(f"the edited text was coded since ({changed_by(session, uuid.UUID(later[0]), actor)}); "
+                      "undoing the edit would lose that")
+    _place(session, old.id, {guid: (start, end) for guid, (start, end, _, _) in moved.items()})
+    review = [uuid.UUID(g) for g in change.after.get("needs_review", [])]
+    if review:
+        session.execute(update(Segment).where(Segment.guid.in_(review)).values(needs_review=False))
+    document.current_version = old.version
+    session.flush()
+    session.execute(delete(TextVersion).where(TextVersion.id == new.id))  # its turns and sentences go with it
+    record_event(session, project_guid=project.guid, actor=actor, action=EDIT_UNDONE, entity="document",
+                 entity_guid=document.guid, before={"version": new.version},
+                 after={"version": old.version, "undoes": change.id})
+    return TextEdit(document.title, change.after["turn"], old.version, carried=len(moved), written=True)
+
+
+def needing_review(session: Session, project: Project, document: Document | None = None) -> list[tuple[str, str]]:
+    """(segment guid, document title) of the segments an edit left without text, for the pages' notes."""
+    stmt = (select(Segment.guid, Document.title).join(Document, Document.id == Segment.document_id)
+            .where(Document.project_id == project.id, Segment.needs_review.is_(True)))
+    if document is not None:
+        stmt = stmt.where(Document.id == document.id)
+    return [(str(g), title) for g, title in session.execute(stmt)]

@@ -1,0 +1,24 @@
+"""Text edits: a segment whose whole text an edit deleted is kept on its text version and flagged for review.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-05
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('segment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('needs_review', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('segment', schema=None) as batch_op:
+        batch_op.drop_column('needs_review')

@@ -1,0 +1,174 @@
+"""Editing a turn after coding (issue 14), on both databases: a new text version, every segment carried by the
+diff, turns and sentences rebuilt, a wholly deleted segment kept for review, other coders' segments changed only
+when confirmed, the log true (replay) and free of the text, and undo putting everything back exactly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+import cli
+from cases.documents import current_text_version, document_text
+from cases.importer import SpeakerDecision, preview_import, store_import
+from cases.projects import create_case, create_project, get_document, get_or_create_coder, get_project
+from codebooks.service import adopt_codebook
+from coding.codings import apply_coding
+from coding.text_edits import edit_turn, needing_review, undo_edit
+from store.db import read_session, write_session
+from store.errors import Refused
+from store.models import Event, Segment, Sentence, TextVersion, Turn
+from store.replay import log_disagreements
+
+P = "Bewerken"
+TEXT = ("I: Wat leverde het netwerk op?\n"
+        "R: Nieuwe contacten in Enschde. We hebben daarna samen een subsidie aangevraagd. Dat was spannend.\n"
+        "I: En verder?\n"
+        "R: Ik kijk nu anders naar wat succes is.\n")
+OLD_TURN = "Nieuwe contacten in Enschde. We hebben daarna samen een subsidie aangevraagd. Dat was spannend."
+NEW_TURN = "Nieuwe contacten in Enschede. We hebben samen een Europese subsidie aangevraagd."
+
+
+def span(text: str) -> tuple[int, int]:
+    start = TEXT.index(text)
+    return start, start + len(text)
+
+
+def build(engine) -> None:  # type: ignore[no-untyped-def]
+    with write_session(engine) as s:
+        project = create_project(s, P)
+        adopt_codebook(s, project, "value-creation")
+        case = create_case(s, project, "Oost")
+        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[case],
+                                speakers={"I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        bram, _ = get_or_create_coder(s, project, "Bram")
+        for coder, text, code in ((anna, "Nieuwe contacten in Enschde", "vc.immediate"),
+                                  (anna, "daarna samen een subsidie aangevraagd", "vc.applied"),
+                                  (anna, "Dat was spannend", "vc.potential"),
+                                  (anna, "Ik kijk nu anders naar wat succes is.", "vc.transformative"),
+                                  (bram, "een subsidie", "vc.applied")):
+            apply_coding(s, project, document, coder, *span(text), [code], actor=coder.name)
+
+
+def segments(engine) -> dict[tuple[str, str], tuple[int, int, int, bool, str]]:  # type: ignore[no-untyped-def]
+    """(coder, code) -> (version, start, end, needs review, text)."""
+    from store.models import Code, Coder, Coding
+
+    with read_session(engine) as s:
+        rows = s.execute(select(Coder.name, Code.key, TextVersion.version, Segment.start, Segment.end,
+                                Segment.needs_review, TextVersion.text)
+                         .join(Segment, Segment.coder_id == Coder.id).join(Coding, Coding.segment_id == Segment.id)
+                         .join(Code, Code.id == Coding.code_id)
+                         .join(TextVersion, TextVersion.id == Segment.text_version_id)).all()
+    return {(c, k): (v, a, b, r, text[a:b]) for c, k, v, a, b, r, text in rows}
+
+
+def test_an_edited_turn_carries_every_segment_and_undo_puts_them_back(engine):
+    build(engine)
+    before = segments(engine)
+    with write_session(engine) as s:
+        preview = edit_turn(s, get_project(s, P), "gesprek", 2, NEW_TURN, actor="Anna", dry_run=True)
+    assert not preview.written
+    assert {(t.coder, t.before_text, t.after_text) for t in preview.touched} == {
+        ("Anna", "Nieuwe contacten in Enschde", "Nieuwe contacten in Enschede"),
+        ("Anna", "daarna samen een subsidie aangevraagd", "samen een Europese subsidie aangevraagd"),
+        ("Anna", "Dat was spannend", None),
+        ("Bram", "een subsidie", "een Europese subsidie")}  # a word inserted inside a segment grows it
+    assert segments(engine) == before  # a preview writes nothing
+    with write_session(engine) as s:
+        edited = edit_turn(s, get_project(s, P), "gesprek", 2, NEW_TURN, actor="Anna", confirm_others=True)
+    assert edited.written and edited.version == 2 and edited.carried == 4
+    after = segments(engine)
+    assert after[("Anna", "vc.immediate")][1:] == (TEXT.index("Nieuwe"), TEXT.index("Nieuwe") + 28, False,
+                                                   "Nieuwe contacten in Enschede")
+    assert after[("Anna", "vc.applied")][4] == "samen een Europese subsidie aangevraagd"
+    assert after[("Bram", "vc.applied")][0::4] == (2, "een Europese subsidie")
+    assert after[("Anna", "vc.transformative")][0::4] == (2, "Ik kijk nu anders naar wat succes is.")
+    assert after[("Anna", "vc.potential")] == (1, *before[("Anna", "vc.potential")][1:3], True, "Dat was spannend")
+    with read_session(engine) as s:
+        project = get_project(s, P)
+        document = get_document(s, project, "gesprek")
+        text = document_text(s, document)
+        assert text == TEXT.replace(OLD_TURN, NEW_TURN)
+        version = current_text_version(s, document)
+        turns = s.execute(select(Turn.start, Turn.content_start, Turn.end).where(Turn.text_version_id == version.id)
+                          .order_by(Turn.ordinal)).all()
+        assert [text[c:e] for _, c, e in turns] == ["Wat leverde het netwerk op?", NEW_TURN, "En verder?",
+                                                    "Ik kijk nu anders naar wat succes is."]
+        sentences = [text[a:b] for a, b in s.execute(select(Sentence.start, Sentence.end).where(
+            Sentence.text_version_id == version.id).order_by(Sentence.ordinal))]
+        assert sentences == ["Wat leverde het netwerk op?", "Nieuwe contacten in Enschede.",
+                             "We hebben samen een Europese subsidie aangevraagd.", "En verder?",
+                             "Ik kijk nu anders naar wat succes is."]
+        assert needing_review(s, project) == [(needing_review(s, project)[0][0], "gesprek")]
+        edit = s.scalars(select(Event).where(Event.action == "edit")).one()
+        assert "spannend" not in json.dumps(edit.before) + json.dumps(edit.after)  # the log holds no text
+        assert all(not v for v in log_disagreements(s, project).values())
+    with write_session(engine) as s, pytest.raises(Refused, match="only they can undo it"):
+        undo_edit(s, get_project(s, P), "gesprek", actor="Bram")
+    with write_session(engine) as s:
+        undo_edit(s, get_project(s, P), "gesprek", actor="Anna")
+    assert segments(engine) == before
+    with read_session(engine) as s:
+        project = get_project(s, P)
+        assert document_text(s, get_document(s, project, "gesprek")) == TEXT
+        assert s.scalar(select(func.count()).select_from(TextVersion)) == 1
+        assert needing_review(s, project) == []
+        assert all(not v for v in log_disagreements(s, project).values())
+
+
+def test_another_coders_segments_change_only_when_confirmed(engine):
+    build(engine)
+    with write_session(engine) as s, pytest.raises(Refused, match="changes 1 segment\\(s\\) of Bram"):
+        edit_turn(s, get_project(s, P), "gesprek", 2, NEW_TURN.replace("een Europese subsidie", "een beurs"),
+                  actor="Anna")
+    with write_session(engine) as s:
+        edited = edit_turn(s, get_project(s, P), "gesprek", 2,
+                           NEW_TURN.replace("een Europese subsidie", "een beurs"), actor="Anna", confirm_others=True)
+    assert [t.after_text for t in edited.others("Anna")] == ["een beurs"]  # the word replaced inside his segment
+
+
+def test_undo_is_refused_once_the_new_text_is_coded(engine):
+    build(engine)
+    with write_session(engine) as s:
+        edit_turn(s, get_project(s, P), "gesprek", 4, "Ik kijk nu heel anders naar wat succes is.", actor="Anna")
+    with write_session(engine) as s:
+        project = get_project(s, P)
+        document = get_document(s, project, "gesprek")
+        bram, _ = get_or_create_coder(s, project, "Bram")
+        text = document_text(s, document)
+        apply_coding(s, project, document, bram, text.index("heel"), text.index("heel") + 4, ["vc.realised"],
+                     actor="Bram")
+    with write_session(engine) as s, pytest.raises(Refused, match="coded since \\(changed by Bram a moment ago\\)"):
+        undo_edit(s, get_project(s, P), "gesprek", actor="Anna")
+
+
+@pytest.mark.parametrize(("turn", "text", "message"), [
+    (9, "x", "'gesprek' has turns 1 to 4, not 9"),
+    (2, "   ", "a turn needs some text"),
+    (3, "En verder?", "turn 3 already reads like that; nothing changed"),
+])
+def test_wrong_edits_are_refused_in_one_line(engine, turn, text, message):
+    build(engine)
+    with write_session(engine) as s, pytest.raises(Refused, match=message.replace("?", "\\?")):
+        edit_turn(s, get_project(s, P), "gesprek", turn, text, actor="Anna")
+
+
+def test_text_edit_on_the_command_line(capsys, db_url, engine, tmp_path):
+    build(engine)
+    base = ["--db", db_url, "--as", "Anna", "text-edit", "--project", P, "--document", "gesprek", "--turn", "2"]
+    capsys.readouterr()
+    assert cli.main([*base, "--text", NEW_TURN, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dat was spannend" in out and "(all of it deleted: needs review)" in out and "nothing was changed" in out
+    (tmp_path / "turn.txt").write_text(NEW_TURN.replace("een Europese subsidie", "een beurs"), encoding="utf-8")
+    assert cli.main([*base, "--from-file", str(tmp_path / "turn.txt")]) == 1
+    assert "changes 1 segment(s) of Bram" in capsys.readouterr().err
+    assert cli.main([*base, "--from-file", str(tmp_path / "turn.txt"), "--confirm-others"]) == 0
+    assert "text version 2" in capsys.readouterr().out
+    assert cli.main(["--db", db_url, "--as", "Anna", "text-edit", "--project", P, "--document", "gesprek",
+                     "--undo"]) == 0
+    with read_session(engine) as s:
+        assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT
