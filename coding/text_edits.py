@@ -24,7 +24,7 @@ from coding.carry import OffsetMap
 from store.bulk import insert_rows, new_guids
 from store.errors import Refused
 from store.events import changed_by, record_event
-from store.models import Coder, Document, Event, Project, Segment, Sentence, TextVersion, Turn
+from store.models import Code, Coder, Coding, Document, Event, Project, Segment, Sentence, TextVersion, Turn
 
 EDIT, EDIT_UNDONE = "edit", "undo edit"
 
@@ -187,10 +187,27 @@ def undo_edit(session: Session, project: Project, document_ref: str, *, actor: s
     return TextEdit(document.title, change.after["turn"], old.version, carried=len(moved), written=True)
 
 
-def needing_review(session: Session, project: Project, document: Document | None = None) -> list[tuple[str, str]]:
-    """(segment guid, document title) of the segments an edit left without text, for the pages' notes."""
-    stmt = (select(Segment.guid, Document.title).join(Document, Document.id == Segment.document_id)
+@dataclass(frozen=True)
+class ReviewItem:
+    guid: str
+    document: str
+    coder: str
+    codes: list[str]
+    text: str  # the text it had, on the version it was made on
+
+
+def review_list(session: Session, project: Project, document_ref: str | None = None) -> list[ReviewItem]:
+    """The segments an edit left without text (all of them, or one document's), for the pages and the matrices'
+    note."""
+    stmt = (select(Segment.guid, Document.title, Coder.name, Segment.start, Segment.end, TextVersion.text, Code.key)
+            .join(Document, Document.id == Segment.document_id).join(Coder, Coder.id == Segment.coder_id)
+            .join(TextVersion, TextVersion.id == Segment.text_version_id)
+            .join(Coding, Coding.segment_id == Segment.id).join(Code, Code.id == Coding.code_id)
             .where(Document.project_id == project.id, Segment.needs_review.is_(True)))
-    if document is not None:
-        stmt = stmt.where(Document.id == document.id)
-    return [(str(g), title) for g, title in session.execute(stmt)]
+    if document_ref is not None:
+        stmt = stmt.where(Document.id == get_document(session, project, document_ref).id)
+    items: dict[str, ReviewItem] = {}
+    for guid, title, coder, start, end, text, key in session.execute(stmt.order_by(Document.title, Segment.start)):
+        item = items.setdefault(str(guid), ReviewItem(str(guid), title, coder, [], text[start:end]))
+        item.codes.append(key)
+    return list(items.values())

@@ -36,6 +36,7 @@ from ui.state import (
     show_flash,
     write_retrying,
 )
+from ui.text_edit_view import edit_section, review_section
 
 TURNS_PER_PAGE = 40
 
@@ -206,6 +207,8 @@ with tab_read:
                 else:
                     flash("Saved the document's cases and date.")
                     st.rerun()
+    review_section(project, guid)
+    edit_section(project, guid, [turn for turn, _ in units], text)
     with st.expander("Delete this document"):
         delete_section(f"document_{guid}", project, "document", guid, document.title)
     if speakers:

@@ -23,6 +23,7 @@ from analysis.matrix_view import (
 )
 from analysis.tidy import tidy_codings
 from coding.retrieval import marked_context
+from coding.text_edits import review_list
 from exports.charts import cooccurrence_figure, matrix_heatmap
 from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, matrix_table, table_csv
 from store.db import read_session
@@ -41,10 +42,15 @@ with read_session(engine()) as s:
     close_if_blind(s, project, "the Matrices page")
     options = matrix_options(s, project)
     revision = latest_event_id(s, project.guid)
+    in_review = review_list(s, project)
 project_guid = str(project.guid)
 
 st.title("Matrices")
 show_flash()
+if in_review:
+    st.warning(md_escape(f"{len(in_review)} segment(s) lost all their text in a transcript edit and wait for review "
+                         f"({', '.join(sorted({r.document for r in in_review}))}, on the Documents page); until then "
+                         "they are counted with the text they had."))
 if not options.codebooks:
     st.info("This project has no codebooks yet: adopt one on the Codebooks page.")
     st.stop()

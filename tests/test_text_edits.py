@@ -15,7 +15,7 @@ from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_project, get_document, get_or_create_coder, get_project
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding
-from coding.text_edits import edit_turn, needing_review, undo_edit
+from coding.text_edits import edit_turn, review_list, undo_edit
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import Event, Segment, Sentence, TextVersion, Turn
@@ -102,7 +102,8 @@ def test_an_edited_turn_carries_every_segment_and_undo_puts_them_back(engine):
         assert sentences == ["Wat leverde het netwerk op?", "Nieuwe contacten in Enschede.",
                              "We hebben samen een Europese subsidie aangevraagd.", "En verder?",
                              "Ik kijk nu anders naar wat succes is."]
-        assert needing_review(s, project) == [(needing_review(s, project)[0][0], "gesprek")]
+        assert [(r.document, r.coder, r.codes, r.text) for r in review_list(s, project)] == [
+            ("gesprek", "Anna", ["vc.potential"], "Dat was spannend")]
         edit = s.scalars(select(Event).where(Event.action == "edit")).one()
         assert "spannend" not in json.dumps(edit.before) + json.dumps(edit.after)  # the log holds no text
         assert all(not v for v in log_disagreements(s, project).values())
@@ -115,7 +116,7 @@ def test_an_edited_turn_carries_every_segment_and_undo_puts_them_back(engine):
         project = get_project(s, P)
         assert document_text(s, get_document(s, project, "gesprek")) == TEXT
         assert s.scalar(select(func.count()).select_from(TextVersion)) == 1
-        assert needing_review(s, project) == []
+        assert review_list(s, project) == []
         assert all(not v for v in log_disagreements(s, project).values())
 
 
@@ -172,3 +173,65 @@ def test_text_edit_on_the_command_line(capsys, db_url, engine, tmp_path):
                      "--undo"]) == 0
     with read_session(engine) as s:
         assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT
+
+
+def test_the_documents_page_previews_saves_and_undoes_an_edit(monkeypatch, sqlite_url):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from apptest_support import make_app, shown
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    build(engine)
+    with read_session(engine) as s:
+        project = get_project(s, P)
+        guid, document = str(project.guid), str(get_document(s, project, "gesprek").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.query_params["document"] = document
+    at.run()
+    at.switch_page("pages/documents.py")
+    at.run()
+    assert not at.exception, at.exception
+    at.number_input(key=f"edit_turn_{document}").set_value(2).run()
+    at.text_area(key=f"edit_text_{document}_2").input(NEW_TURN).run()
+    assert not at.exception, at.exception
+    texts = [t.value for t in at.text]
+    assert "daarna samen een subsidie aangevraagd" in texts and "samen een Europese subsidie aangevraagd" in texts
+    assert any("all of its text is deleted" in c for c in shown(at.caption))
+    save = at.button(key=f"edit_save_{document}")
+    assert save.disabled  # Bram's segment changes too: not before the tick
+    at.checkbox(key=f"edit_sure_{document}").check().run()
+    at.button(key=f"edit_save_{document}").click().run()
+    assert not at.exception, at.exception
+    assert shown(at.success) == ["Saved turn 2: 4 segment(s) carried, 4 changed, 1 kept for review (their text "
+                                 "was deleted)."]
+    assert any(e.label == "1 segment(s) need review after an edit" for e in at.expander)
+    assert "Dat was spannend" in [t.value for t in at.text]
+    at.button(key=f"edit_undo_{document}").click().run()
+    assert shown(at.success) == ["Undid the edit of turn 2: the previous text and every segment are back."]
+    with read_session(engine) as s:
+        assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT
+
+
+def test_the_matrices_say_when_segments_wait_for_review(monkeypatch, sqlite_url):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from apptest_support import make_app, shown
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    build(engine)
+    with write_session(engine) as s:
+        edit_turn(s, get_project(s, P), "gesprek", 2, NEW_TURN, actor="Anna", confirm_others=True)
+    with read_session(engine) as s:
+        guid = str(get_project(s, P).guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page("pages/matrices.py")
+    at.run()
+    assert not at.exception
+    assert shown(at.warning)[0].startswith("1 segment(s) lost all their text in a transcript edit")

@@ -1,0 +1,96 @@
+"""Correcting a turn on the Documents page: preview which segments the edit changes (before and after, side by
+side), confirm other coders' ones, save, and undo; and the segments an edit left without text, for review.
+Transcript text is shown with st.text, never as Markdown or HTML."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cases.documents import TurnView
+from coding.text_edits import TextEdit, edit_turn, review_list, undo_edit
+from coding.workspace import delete_segment
+from store.db import read_session
+from store.errors import Refused
+from store.models import Project
+from store.privileges import Permission
+from ui.identity import refusal
+from ui.state import actor, engine, md_escape, my_name, run_write
+
+
+def edit_section(project: Project, document_guid: str, turns: list[TurnView], text: str) -> None:
+    if refusal(Permission.BUILD) is not None:
+        return
+    with st.expander("Correct a turn's text"):
+        st.caption("Every segment follows the text: a word inserted inside a segment grows it, text deleted from "
+                   "it shrinks it, and a segment whose whole text goes is kept for review, never lost. Other "
+                   "coders' segments change only after you have looked at them.")
+        number = st.number_input("Turn", 1, len(turns), 1, key=f"edit_turn_{document_guid}")
+        turn = turns[number - 1]
+        current = text[turn.content_start:turn.end]
+        new = st.text_area("Text", value=current, key=f"edit_text_{document_guid}_{number}", height=150)
+        preview: TextEdit | None = None
+        if new != current:
+            try:
+                with read_session(engine()) as s:  # a preview writes nothing
+                    preview = edit_turn(s, project, document_guid, number, new, dry_run=True, actor=my_name() or "")
+            except Refused as exc:
+                st.error(md_escape(str(exc)))
+        if preview is not None:
+            _show_touched(preview)
+            others = preview.others(my_name() or "")
+            sure = True
+            if others:
+                sure = st.checkbox(md_escape(f"I have looked at the {len(others)} segment(s) of "
+                                             f"{', '.join(sorted({t.coder for t in others}))} this changes"),
+                                   key=f"edit_sure_{document_guid}")
+            if st.button("Save the edit", type="primary", disabled=not sure, key=f"edit_save_{document_guid}"):
+                run_write(lambda s: _saved(edit_turn(s, project, document_guid, number, new, actor=actor(
+                    Permission.BUILD), confirm_others=bool(others))))
+        if st.button("Undo my last edit of this document", key=f"edit_undo_{document_guid}"):
+            def undo(session) -> str:  # type: ignore[no-untyped-def]
+                undone = undo_edit(session, project, document_guid, actor=actor(Permission.BUILD))
+                return f"Undid the edit of turn {undone.turn}: the previous text and every segment are back."
+
+            run_write(undo)
+
+
+def _saved(result: TextEdit) -> str:
+    review = sum(t.needs_review for t in result.touched)
+    return (f"Saved turn {result.turn}: {result.carried} segment(s) carried, {len(result.touched)} changed"
+            + (f", {review} kept for review (their text was deleted)." if review else "."))
+
+
+def _show_touched(preview: TextEdit) -> None:
+    if not preview.touched:
+        st.caption(f"No segment's text changes; {preview.carried} segment(s) move with the text.")
+        return
+    st.markdown(f"**{len(preview.touched)} segment(s) change:**")
+    for t in preview.touched:
+        left, right = st.columns(2)
+        left.caption(md_escape(f"{t.coder}, before ({t.before[0]}–{t.before[1]})"))
+        left.text(t.before_text)
+        if t.after is None:
+            right.caption("after: all of its text is deleted; it is kept for review")
+        else:
+            right.caption(f"after ({t.after[0]}–{t.after[1]})")
+            right.text(t.after_text)
+
+
+def review_section(project: Project, document_guid: str) -> None:
+    """Segments an edit left without text: who made them, their codes, the text they had; a coder removes theirs."""
+    with read_session(engine()) as s:
+        waiting = review_list(s, project, document_guid)
+    if not waiting:
+        return
+    with st.expander(f"{len(waiting)} segment(s) need review after an edit", expanded=True):
+        st.caption("Their whole text was deleted by an edit. They still count in the matrices, with the text they "
+                   "had, until their coder removes them (or recodes the new text and removes them).")
+        for item in waiting:
+            st.markdown(md_escape(f"{item.coder} · {', '.join(item.codes)}"))
+            st.text(item.text)
+            if item.coder == my_name() and st.button("Remove it", key=f"review_remove_{item.guid}"):
+                def remove(session, guid: str = item.guid) -> str:  # type: ignore[no-untyped-def]
+                    delete_segment(session, project, guid, actor=actor(Permission.CODE))
+                    return "Removed the segment."
+
+                run_write(remove)
