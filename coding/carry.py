@@ -33,20 +33,44 @@ class OffsetMap:
     def __init__(self, old: str, new: str, *, offset: int = 0) -> None:
         """Diff `old` against `new`: the changed stretch of two texts that agree before it (it starts at `offset`
         in both) and after it."""
+        self._build([(offset, offset + len(old), old, new)])
+
+    @classmethod
+    def of_stretches(cls, text: str, stretches: list[tuple[int, int, str]]) -> tuple[str, OffsetMap]:
+        """The text with each stretch [start, end) replaced (they must not overlap), and the map to it: each
+        stretch diffed on its own, the text between them kept."""
+        ordered = sorted(stretches)
+        for (_, end, _), (start, _, _) in zip(ordered, ordered[1:]):
+            if start < end:
+                raise ValueError("replacements overlap")
+        mapping = cls.__new__(cls)
+        mapping._build([(start, end, text[start:end], new) for start, end, new in ordered])
+        parts, at = [], 0
+        for start, end, new in ordered:
+            parts += [text[at:start], new]
+            at = end
+        return "".join(parts) + text[at:], mapping
+
+    def _build(self, stretches: list[tuple[int, int, str, str]]) -> None:
         matcher = diff_match_patch()
         matcher.Diff_Timeout = 0  # exact, however long it takes: a carried segment must be right
-        pieces: list[list] = [[EQUAL, 0, offset, 0, offset]]  # [kind, old start, old end, new start, new end]
-        at_old = at_new = offset
-        for kind, text in matcher.diff_main(old, new, False):
-            step_old, step_new = (len(text) if kind != INSERT else 0), (len(text) if kind != DELETE else 0)
-            if kind == EQUAL:
-                pieces.append([EQUAL, at_old, at_old + step_old, at_new, at_new + step_new])
-            elif pieces[-1][0] == CHANGED and pieces[-1][2] == at_old and pieces[-1][4] == at_new:
-                pieces[-1][2] += step_old
-                pieces[-1][4] += step_new
-            else:
-                pieces.append([CHANGED, at_old, at_old + step_old, at_new, at_new + step_new])
-            at_old, at_new = at_old + step_old, at_new + step_new
+        pieces: list[list] = []  # [kind, old start, old end, new start, new end]
+        at_old = at_new = 0
+        for start, end, old, new in stretches:
+            pieces.append([EQUAL, at_old, start, at_new, at_new + start - at_old])
+            at_new += start - at_old
+            at_old = start
+            for kind, text in matcher.diff_main(old, new, False):
+                step_old, step_new = (len(text) if kind != INSERT else 0), (len(text) if kind != DELETE else 0)
+                if kind == EQUAL:
+                    pieces.append([EQUAL, at_old, at_old + step_old, at_new, at_new + step_new])
+                elif pieces[-1][0] == CHANGED and pieces[-1][2] == at_old and pieces[-1][4] == at_new:
+                    pieces[-1][2] += step_old
+                    pieces[-1][4] += step_new
+                else:
+                    pieces.append([CHANGED, at_old, at_old + step_old, at_new, at_new + step_new])
+                at_old, at_new = at_old + step_old, at_new + step_new
+            assert at_old == end
         pieces.append([EQUAL, at_old, _REST, at_new, _REST + at_new - at_old])  # the rest, shifted
         self._pieces = [tuple(p) for p in pieces if p[0] == CHANGED or p[2] > p[1]]
         self._ends = [p[2] for p in self._pieces]

@@ -11,6 +11,7 @@ puts the previous version and every segment back exactly, unless someone has cod
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -48,11 +49,16 @@ class TouchedSegment:
 @dataclass
 class TextEdit:
     document: str
-    turn: int
+    turns: list[int]  # the turns whose text changed, numbered from 1
     version: int  # the new text version (the one it would be, for a preview)
     touched: list[TouchedSegment] = field(default_factory=list)
     carried: int = 0  # segments moved to the new version (touched or not)
     written: bool = False
+
+    @property
+    def where(self) -> str:
+        """"turn 2", "turns 2, 5"."""
+        return ("turn " if len(self.turns) == 1 else "turns ") + ", ".join(str(n) for n in self.turns)
 
     def others(self, me: str) -> list[TouchedSegment]:
         return [t for t in self.touched if t.coder != me]
@@ -61,24 +67,54 @@ class TextEdit:
 def edit_turn(session: Session, project: Project, document_ref: str, turn: int, text: str, *, actor: str,
               dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
     """Replace the text of turn `turn` (numbered from 1, as people count) with `text`."""
-    document = get_document(session, project, document_ref)
-    session.refresh(document, ["current_version"], with_for_update=True)  # one edit of a document at a time
-    old = current_text_version(session, document)
-    old_text = old.text
-    turns = list(session.scalars(select(Turn).where(Turn.text_version_id == old.id).order_by(Turn.ordinal)))
+    document, old, turns = _open(session, project, document_ref)
     if not 1 <= turn <= len(turns):
         raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {turn}")
     edited = turns[turn - 1]
     content = normalise_text(text).strip("\n")
     if not content.strip():
         raise Refused("a turn needs some text")
-    if content == old_text[edited.content_start:edited.end]:
+    if content == old.text[edited.content_start:edited.end]:
         raise Refused(f"turn {turn} already reads like that; nothing changed")
-    new_text = old_text[:edited.content_start] + content + old_text[edited.end:]
-    mapping = OffsetMap(old_text[edited.content_start:edited.end], content, offset=edited.content_start)
+    return new_version(session, project, document, old, turns, [(edited.content_start, edited.end, content)],
+                       actor=actor, dry_run=dry_run, confirm_others=confirm_others, why="edit")
+
+
+def _open(session: Session, project: Project, document_ref: str) -> tuple[Document, TextVersion, list[Turn]]:
+    """The document (locked: one change of its text at a time), its current text version and turns."""
+    document = get_document(session, project, document_ref)
+    session.refresh(document, ["current_version"], with_for_update=True)
+    old = current_text_version(session, document)
+    return document, old, list(session.scalars(select(Turn).where(Turn.text_version_id == old.id)
+                                                .order_by(Turn.ordinal)))
+
+
+def replace_spans(session: Session, project: Project, document_ref: str, replacements: list[tuple[int, int, str]],
+                  *, actor: str, why: str, dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
+    """Replace these [start, end) ranges of the document's current text (inside turns' text, not overlapping)."""
+    document, old, turns = _open(session, project, document_ref)
+    return new_version(session, project, document, old, turns, replacements, actor=actor, dry_run=dry_run,
+                       confirm_others=confirm_others, why=why)
+
+
+def new_version(session: Session, project: Project, document: Document, old: TextVersion, turns: list[Turn],
+                replacements: list[tuple[int, int, str]], *, actor: str, why: str, dry_run: bool,
+                confirm_others: bool) -> TextEdit:
+    """The new text version with every segment carried to it (or, `dry_run`, what that would change)."""
+    old_text = old.text
+    starts = [t.content_start for t in turns]
+    changed = sorted({bisect_right(starts, start) - 1 for start, _, _ in replacements})
+    for start, end, _ in replacements:
+        turn = turns[bisect_right(starts, start) - 1] if starts and start >= starts[0] else None
+        if turn is None or not turn.content_start <= start <= end <= turn.end:
+            raise Refused(f"a change at {start}–{end} is not inside one turn's text")
+    try:
+        new_text, mapping = OffsetMap.of_stretches(old_text, replacements)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
     number = (session.scalar(select(func.max(TextVersion.version)).where(TextVersion.document_id == document.id))
               or 0) + 1
-    result = TextEdit(document.title, turn, number)
+    result = TextEdit(document.title, [turns[i].ordinal + 1 for i in changed], number)
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     segments = list(session.execute(select(Segment.id, Segment.guid, Segment.coder_id, Segment.start, Segment.end)
                                     .where(Segment.text_version_id == old.id).with_for_update()))
@@ -100,21 +136,21 @@ def edit_turn(session: Session, project: Project, document_ref: str, turn: int, 
     if dry_run:
         return result
     if others and not confirm_others:
-        raise Refused(f"this edit changes {len(others)} segment(s) of {', '.join(sorted({t.coder for t in others}))}:"
-                      " look at them in the preview and confirm")
+        raise Refused(f"this {why} changes {len(others)} segment(s) of "
+                      f"{', '.join(sorted({t.coder for t in others}))}: look at them in the preview and confirm")
     version = TextVersion(document_id=document.id, version=number, text=new_text, length=len(new_text),
                           normalisation_version=old.normalisation_version)
     session.add(version)
     session.flush()
-    _rebuild_turns(session, old.id, version.id, turns, edited, new_text, mapping)
+    _rebuild_turns(session, old.id, version.id, turns, {turns[i].id for i in changed}, new_text, mapping)
     _place(session, version.id, {guid: (new_start, new_end) for guid, (_, _, new_start, new_end) in moves.items()})
     if gone:
         session.execute(update(Segment).where(Segment.id.in_(gone)).values(needs_review=True))
     document.current_version = number
     record_event(session, project_guid=project.guid, actor=actor, action=EDIT, entity="document",
                  entity_guid=document.guid, before={"version": old.version},
-                 after={"version": number, "turn": turn, "moved": moves,
-                        "needs_review": [str(g) for i, g, *_ in segments if i in gone],
+                 after={"version": number, "why": why, "turns": result.turns, "replacements": len(replacements),
+                        "moved": moves, "needs_review": [str(g) for i, g, *_ in segments if i in gone],
                         "changed": len(result.touched)})
     result.written = True
     return result
@@ -128,9 +164,9 @@ def _place(session: Session, version_id: int, spans: dict[str, tuple[int, int]])
                         [{"g": uuid.UUID(guid), "s": start, "e": end} for guid, (start, end) in spans.items()])
 
 
-def _rebuild_turns(session: Session, old_id: int, new_id: int, turns: list[Turn], edited: Turn, text: str,
+def _rebuild_turns(session: Session, old_id: int, new_id: int, turns: list[Turn], changed: set[int], text: str,
                    mapping: OffsetMap) -> None:
-    """The new version's turns (boundaries carried by the diff) and sentences (the edited turn's split again,
+    """The new version's turns (boundaries carried by the diff) and sentences (the changed turns' split again,
     the others' carried)."""
     guids = iter(new_guids(len(turns)))
     insert_rows(session, Turn.__table__, ("guid", "text_version_id", "ordinal", "speaker_id", "start", "end",
@@ -142,12 +178,13 @@ def _rebuild_turns(session: Session, old_id: int, new_id: int, turns: list[Turn]
     rows = []
     for turn_id, start, end in session.execute(select(Sentence.turn_id, Sentence.start, Sentence.end)
                                                .where(Sentence.text_version_id == old_id).order_by(Sentence.start)):
-        if turn_id != edited.id:
+        if turn_id not in changed:
             rows.append((new_turn[old_turn[turn_id]] if turn_id in old_turn else None,
                          mapping.position(start), mapping.position(end)))
-    content_start, content_end = mapping.position(edited.content_start), mapping.position(edited.end)
-    for start, end, _ in iter_sentences(text, [(content_start, content_end, edited.language)]):
-        rows.append((new_turn[edited.ordinal], start, end))
+    again = [t for t in turns if t.id in changed]
+    spans = [(mapping.position(t.content_start), mapping.position(t.end), t.language) for t in again]
+    for start, end, index in iter_sentences(text, spans):
+        rows.append((new_turn[again[index].ordinal], start, end))
     rows.sort(key=lambda r: r[1])
     insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
                 [(guid, new_id, turn_id, k, start, end)
@@ -184,7 +221,7 @@ def undo_edit(session: Session, project: Project, document_ref: str, *, actor: s
     record_event(session, project_guid=project.guid, actor=actor, action=EDIT_UNDONE, entity="document",
                  entity_guid=document.guid, before={"version": new.version},
                  after={"version": old.version, "undoes": change.id})
-    return TextEdit(document.title, change.after["turn"], old.version, carried=len(moved), written=True)
+    return TextEdit(document.title, change.after["turns"], old.version, carried=len(moved), written=True)
 
 
 @dataclass(frozen=True)

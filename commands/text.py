@@ -28,7 +28,7 @@ def cmd_text_edit(args: argparse.Namespace) -> None:
         me = acting(args, s, project, Permission.BUILD)
         if args.undo:
             undone = undo_edit(s, project, args.document, actor=me)
-            emit(f"undid the edit of turn {undone.turn} of '{undone.document}': text version {undone.version} "
+            emit(f"undid the edit of {undone.where} of '{undone.document}': text version {undone.version} "
                  f"again, {undone.carried} segment(s) back where they were")
             return
         if args.turn is None or (args.text is None) == (args.from_file is None):
@@ -38,7 +38,7 @@ def cmd_text_edit(args: argparse.Namespace) -> None:
                            confirm_others=args.confirm_others)
     head = (f"would make text version {result.version}" if not result.written
             else f"text version {result.version} of '{result.document}'")
-    emit(f"{head}: turn {result.turn} edited, {result.carried} segment(s) carried, {len(result.touched)} "
+    emit(f"{head}: {result.where} edited, {result.carried} segment(s) carried, {len(result.touched)} "
          "changed:\n" + "\n".join(_touched_lines(result) or ["  (none)"])
          + ("\nnothing was changed (--dry-run)" if not result.written else ""))
 

@@ -49,14 +49,14 @@ def edit_section(project: Project, document_guid: str, turns: list[TurnView], te
         if st.button("Undo my last edit of this document", key=f"edit_undo_{document_guid}"):
             def undo(session) -> str:  # type: ignore[no-untyped-def]
                 undone = undo_edit(session, project, document_guid, actor=actor(Permission.BUILD))
-                return f"Undid the edit of turn {undone.turn}: the previous text and every segment are back."
+                return f"Undid the edit of {undone.where}: the previous text and every segment are back."
 
             run_write(undo)
 
 
 def _saved(result: TextEdit) -> str:
     review = sum(t.needs_review for t in result.touched)
-    return (f"Saved turn {result.turn}: {result.carried} segment(s) carried, {len(result.touched)} changed"
+    return (f"Saved {result.where}: {result.carried} segment(s) carried, {len(result.touched)} changed"
             + (f", {review} kept for review (their text was deleted)." if review else "."))
 
 
