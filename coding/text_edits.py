@@ -53,6 +53,7 @@ class TextEdit:
     version: int  # the new text version (the one it would be, for a preview)
     touched: list[TouchedSegment] = field(default_factory=list)
     carried: int = 0  # segments moved to the new version (touched or not)
+    replacements: int = 0  # how many ranges of text were replaced
     written: bool = False
 
     @property
@@ -91,7 +92,8 @@ def _open(session: Session, project: Project, document_ref: str) -> tuple[Docume
 
 def replace_spans(session: Session, project: Project, document_ref: str, replacements: list[tuple[int, int, str]],
                   *, actor: str, why: str, dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
-    """Replace these [start, end) ranges of the document's current text (inside turns' text, not overlapping)."""
+    """Replace these [start, end) ranges of the document's current text (each inside one turn, its speaker label
+    included; not overlapping)."""
     document, old, turns = _open(session, project, document_ref)
     return new_version(session, project, document, old, turns, replacements, actor=actor, dry_run=dry_run,
                        confirm_others=confirm_others, why=why)
@@ -102,19 +104,20 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
                 confirm_others: bool) -> TextEdit:
     """The new text version with every segment carried to it (or, `dry_run`, what that would change)."""
     old_text = old.text
-    starts = [t.content_start for t in turns]
+    starts = [t.start for t in turns]
     changed = sorted({bisect_right(starts, start) - 1 for start, _, _ in replacements})
     for start, end, _ in replacements:
         turn = turns[bisect_right(starts, start) - 1] if starts and start >= starts[0] else None
-        if turn is None or not turn.content_start <= start <= end <= turn.end:
-            raise Refused(f"a change at {start}–{end} is not inside one turn's text")
+        if turn is None or not turn.start <= start <= end <= turn.end:
+            raise Refused(f"a change at {start}–{end} is not inside one turn")
     try:
         new_text, mapping = OffsetMap.of_stretches(old_text, replacements)
     except ValueError as exc:
         raise Refused(str(exc)) from None
     number = (session.scalar(select(func.max(TextVersion.version)).where(TextVersion.document_id == document.id))
               or 0) + 1
-    result = TextEdit(document.title, [turns[i].ordinal + 1 for i in changed], number)
+    result = TextEdit(document.title, [turns[i].ordinal + 1 for i in changed], number,
+                      replacements=len(replacements))
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     segments = list(session.execute(select(Segment.id, Segment.guid, Segment.coder_id, Segment.start, Segment.end)
                                     .where(Segment.text_version_id == old.id).with_for_update()))

@@ -1,12 +1,13 @@
-"""Correcting transcripts after coding on the command line: `text-edit` (and its undo)."""
+"""Correcting and pseudonymising transcripts after coding on the command line: `text-edit` (and its undo),
+`pseudonyms` (the replacement list and suggestions) and `pseudonymise`."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from commands.support import CliRefused, acting, emit, open_database, read_file
-from store.db import write_session
+from commands.support import CliRefused, acting, emit, open_database, read_file, reading
+from store.db import read_session, write_session
 from store.privileges import Permission
 
 
@@ -43,7 +44,79 @@ def cmd_text_edit(args: argparse.Namespace) -> None:
          + ("\nnothing was changed (--dry-run)" if not result.written else ""))
 
 
+def cmd_pseudonyms(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from cases.pseudonyms import replacement_list, suggest_candidates
+    from exports.listing import render_records
+    from focusgroups.anonymise import add_mask_term, delete_mask_term
+
+    engine = open_database(args)
+    if args.add or args.remove:
+        with write_session(engine) as s:
+            project = get_project(s, args.project)
+            me = acting(args, s, project, Permission.MANAGE)
+            for entry in args.add or []:
+                real, sep, pseudonym = entry.partition("=")
+                if not sep:
+                    raise CliRefused(f"--add '{entry}': write REAL=PSEUDONYM, e.g. \"Jan de Vries=R3\"")
+                add_mask_term(s, project, real, args.kind, pseudonym, actor=me)
+            for real in args.remove or []:
+                delete_mask_term(s, project, real, actor=me)
+    with read_session(engine) as s:
+        project = get_project(s, args.project)
+        reading(args, s, project)  # the real names
+        if args.suggest:
+            records = [{"text": c.text, "kind": c.kind, "count": c.count, "example": c.example}
+                       for c in suggest_candidates(s, project)]
+            columns = ["text", "kind", "count", "example"]
+        else:
+            records = [{"real": r.real, "pseudonym": r.pseudonym, "kind": r.kind, "from": r.source}
+                       for r in replacement_list(s, project)]
+            columns = ["real", "pseudonym", "kind", "from"]
+    emit(render_records(records, args.format, columns))
+
+
+def cmd_pseudonymise(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.pseudonymise import documents_in, preview_document, pseudonymise_document
+
+    engine = open_database(args)
+    with read_session(engine) as s:
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.MANAGE)
+        titles = [d.title for d in documents_in(s, project, document=args.document, case=args.case)]
+    lines = []
+    for title in titles:  # one transaction per document: a new text version each
+        if args.dry_run:
+            with read_session(engine) as s:
+                preview = preview_document(s, get_project(s, args.project), title)
+            lines.append(f"{title}: {len(preview.found)} replacement(s)")
+            lines += [f"  {context}" for context in preview.contexts]
+            continue
+        with write_session(engine) as s:
+            result = pseudonymise_document(s, get_project(s, args.project), title, actor=me)
+        if result is None:
+            lines.append(f"{title}: nothing to replace")
+            continue
+        lines.append(f"{title}: {result.replacements} replacement(s) in {result.where}, text version "
+                     f"{result.version}, {len(result.touched)} segment(s) changed")
+        lines += _touched_lines(result)
+    emit("\n".join(lines + (["nothing was changed (--dry-run)"] if args.dry_run else [])))
+
+
 def register(command) -> None:  # type: ignore[no-untyped-def]
+    p = command("pseudonyms", cmd_pseudonyms, "the replacement list (names → pseudonyms); --suggest candidates",
+                listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--add", action="append", metavar="REAL=PSEUDONYM")
+    p.add_argument("--kind", choices=["person", "organisation", "place", "other"], default="person")
+    p.add_argument("--remove", action="append", metavar="REAL")
+    p.add_argument("--suggest", action="store_true", help="list what in the texts looks like personal data")
+    p = command("pseudonymise", cmd_pseudonymise, "replace the listed names in the transcripts (new text versions)")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document")
+    p.add_argument("--case")
+    p.add_argument("--dry-run", action="store_true", help="show every replacement in context; change nothing")
     p = command("text-edit", cmd_text_edit, "correct a turn's text after coding; every segment follows the text")
     p.add_argument("--project", required=True)
     p.add_argument("--document", required=True)
