@@ -24,6 +24,7 @@ from store.models import DOCUMENT_KINDS
 from store.privileges import Permission
 from ui.corrections import delete_section, rename_form
 from ui.identity import refusal
+from ui.pseudonymise_view import pseudonymise_tab
 from ui.state import (
     EMPTY,
     UPLOAD_LIMIT_MB,
@@ -49,7 +50,7 @@ with read_session(engine()) as s:
 st.title("Documents")
 show_flash()
 # a key keeps the chosen tab across reruns (without one, a rerun after an import could switch back to Read)
-tab_read, tab_import = st.tabs(["Read", "Import"], key="documents_tab")
+tab_read, tab_import, tab_pseudo = st.tabs(["Read", "Import", "Pseudonymise"], key="documents_tab")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -171,6 +172,10 @@ with tab_import:
                 flash(f"{len(done)} imported, {len(refused)} refused." + "".join(f"\n\n{e}" for e in refused),
                       "error" if refused else "success")
                 st.rerun()
+
+with tab_pseudo:
+    pseudonymise_tab(project, {str(d.guid): d.title for d in documents},
+                     {str(d.guid): (case_names.get(d.id) or [None])[0] for d in documents})
 
 with tab_read:
     if not documents:

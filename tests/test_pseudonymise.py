@@ -122,3 +122,39 @@ def test_pseudonyms_on_the_command_line(capsys, db_url, engine):
     with read_session(engine) as s:
         text = document_text(s, get_document(s, get_project(s, P), "gesprek"))
     assert "[stad]" in text and "Hoekstra" not in text
+
+
+def test_the_documents_page_lists_previews_and_pseudonymises(monkeypatch, sqlite_url):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from apptest_support import make_app, shown
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    build(engine)
+    with read_session(engine) as s:
+        guid = str(get_project(s, P).guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Olga")
+    at.run()
+    at.switch_page("pages/documents.py")
+    at.run()
+    assert not at.exception, at.exception
+    listed = next(d.value for d in at.dataframe if "real" in d.value.columns)
+    assert {"Jan de Vries", "de Vries", "Bakkerij Smit", "Hoekstra"} <= set(listed["real"])
+    at.text_input(key="pseudo_real").input("Enschede")
+    at.text_input(key="pseudo_pseudonym").input("[stad]")
+    at.selectbox(key="pseudo_kind").set_value("place")
+    next(b for b in at.button if b.label == "Add to the list").click()
+    at.run()
+    assert "Added 'Enschede' to the list." in shown(at.success)
+    texts = [t.value for t in at.text]
+    assert any("⟨[stad]⟩" in t for t in texts) and any("⟨R3⟩" in t for t in texts)
+    at.checkbox(key="pseudo_sure").check().run()
+    at.button(key="pseudo_apply").click().run()
+    assert not at.exception, at.exception
+    assert shown(at.success)[0].startswith("Pseudonymised 1 of 1 document(s).")
+    with read_session(engine) as s:
+        text = document_text(s, get_document(s, get_project(s, P), "gesprek"))
+    assert "Jan de Vries" not in text and "R3" in text and "[stad]" in text
