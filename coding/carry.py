@@ -3,7 +3,9 @@
 The diff, not the edit's own arithmetic, says where each character went, so an edit anywhere (several places, a
 whole passage rewritten) moves every segment right: text inserted inside a segment grows it, text deleted inside
 it shrinks it, text inserted exactly at a segment's edge stays outside it, and a segment whose every character was
-deleted has nowhere to go: it is reported, never silently dropped or squeezed into a neighbour's text.
+deleted has nowhere to go: it is reported, never silently dropped or squeezed into a neighbour's text. The diff is
+cleaned up semantically first, so a rewritten sentence counts as replaced, not as a few letters it happens to
+share with the old one.
 Offsets are code points (Python string indices), as everywhere in Kruispunt.
 """
 
@@ -60,7 +62,9 @@ class OffsetMap:
             pieces.append([EQUAL, at_old, start, at_new, at_new + start - at_old])
             at_new += start - at_old
             at_old = start
-            for kind, text in matcher.diff_main(old, new, False):
+            diffs = matcher.diff_main(old, new, False)
+            matcher.diff_cleanupSemantic(diffs)  # no coincidental single letters kept from a rewritten passage
+            for kind, text in diffs:
                 step_old, step_new = (len(text) if kind != INSERT else 0), (len(text) if kind != DELETE else 0)
                 if kind == EQUAL:
                     pieces.append([EQUAL, at_old, at_old + step_old, at_new, at_new + step_new])

@@ -104,6 +104,22 @@ def cmd_pseudonymise(args: argparse.Namespace) -> None:
     emit("\n".join(lines + (["nothing was changed (--dry-run)"] if args.dry_run else [])))
 
 
+def cmd_purge_originals(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from cases.purge import clear_free_pages, purge_originals
+
+    engine = open_database(args)
+    with write_session(engine) as s:
+        project = get_project(s, args.project)
+        purged = purge_originals(s, project, confirm=args.confirm or "", document_ref=args.document,
+                                 actor=acting(args, s, project, Permission.DELETE))
+    clear_free_pages(engine)
+    emit(f"purged {purged.documents} document(s): {purged.versions} earlier text version(s) and "
+         f"{purged.bytes_dropped:,} bytes of original files removed"
+         + ("" if args.document else f"; {purged.rewritten} row(s) elsewhere rewritten, {purged.persons} "
+            f"person(s) now known by their pseudonym only, {purged.list_entries} list entries removed"))
+
+
 def register(command) -> None:  # type: ignore[no-untyped-def]
     p = command("pseudonyms", cmd_pseudonyms, "the replacement list (names → pseudonyms); --suggest candidates",
                 listing=True)
@@ -117,6 +133,11 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--document")
     p.add_argument("--case")
     p.add_argument("--dry-run", action="store_true", help="show every replacement in context; change nothing")
+    p = command("purge-originals", cmd_purge_originals,
+                "remove original files and earlier texts for good (the whole project: every listed name too)")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", help="only this document's original file and earlier texts")
+    p.add_argument("--confirm", metavar="PROJECT", help="the project's name, typed: this cannot be undone")
     p = command("text-edit", cmd_text_edit, "correct a turn's text after coding; every segment follows the text")
     p.add_argument("--project", required=True)
     p.add_argument("--document", required=True)
