@@ -103,3 +103,25 @@ def test_purging_one_document_on_the_command_line(capsys, db_url, engine):
     assert "purged 1 document(s): 1 earlier text version(s)" in capsys.readouterr().out
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(TextVersion)) == 1
+
+
+def test_an_owner_purges_from_the_documents_page(monkeypatch, sqlite_url, tmp_path):
+    from apptest_support import make_app, shown
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    study(engine)
+    with read_session(engine) as s:
+        guid = str(get_project(s, P).guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Olga")
+    at.run()
+    at.switch_page("pages/documents.py")
+    at.run()
+    at.text_input(key="purge_confirm").input("Pseudo?").run()
+    at.button(key="purge_go").click().run()
+    assert shown(at.error) == ["to purge the originals of project 'Pseudo' for good, type its name"]
+    at.text_input(key="purge_confirm").input(P).run()
+    at.button(key="purge_go").click().run()
+    assert not at.exception, at.exception
+    assert shown(at.success)[0].startswith("Purged 1 document(s): 1 earlier text version(s)")
+    assert [name for name in NAMES if name.encode() in whole_database(sqlite_url, tmp_path)] == []

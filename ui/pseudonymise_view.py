@@ -49,6 +49,33 @@ def pseudonymise_tab(project: Project, documents: dict[str, str], case_of: dict[
                        key="pseudo_sure")
     if st.button("Pseudonymise", type="primary", disabled=not sure, key="pseudo_apply"):
         _apply(project, guid, scope, case_of.get(guid))
+    _purge(project)
+
+
+def _purge(project: Project) -> None:
+    """The owner's last step: the originals, earlier texts and every listed name removed for good."""
+    from cases.purge import clear_free_pages, purge_originals
+
+    if refusal(Permission.DELETE) is not None:
+        return
+    with st.expander("Purge the originals for good"):
+        st.caption("Removes every document's original file and earlier text versions, replaces the listed names "
+                   "wherever else they stand (titles, labels, memos, summaries, notes, codes, the event log), "
+                   "leaves registered persons only their pseudonym and removes the replacement list. Edits can no "
+                   "longer be undone. This cannot be taken back.")
+        typed = st.text_input(md_escape(f"Type the project's name ({project.name}) to purge"), key="purge_confirm")
+        if st.button("Purge originals and names", type="primary", key="purge_go"):
+            try:
+                purged = write_retrying(lambda s: purge_originals(s, project, confirm=typed,
+                                                                  actor=actor(Permission.DELETE)))
+            except Refused as exc:
+                st.error(md_escape(str(exc)))
+                return
+            clear_free_pages(engine())
+            flash(f"Purged {purged.documents} document(s): {purged.versions} earlier text version(s) and "
+                  f"{purged.bytes_dropped:,} bytes of original files removed, {purged.rewritten} row(s) rewritten, "
+                  f"{purged.list_entries} list entries removed.")
+            st.rerun()
 
 
 def _add_form(project: Project) -> None:
