@@ -120,7 +120,29 @@ def cmd_purge_originals(args: argparse.Namespace) -> None:
             f"person(s) now known by their pseudonym only, {purged.list_entries} list entries removed"))
 
 
+def cmd_speaker_set(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.speaker_edits import set_speaker
+
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        change = set_speaker(s, project, args.document, args.label, role=args.role, person=args.person,
+                             new_label=args.new_label, actor=acting(args, s, project, Permission.BUILD))
+    lines = [f"speaker '{change.label}': " + ", ".join(f"{k} {v}" for k, v in change.changes.items())]
+    if change.edit is not None:
+        lines.append(f"the label was rewritten in {change.edit.where} (text version {change.edit.version})")
+        lines += _touched_lines(change.edit)
+    emit("\n".join(lines))
+
+
 def register(command) -> None:  # type: ignore[no-untyped-def]
+    p = command("speaker-set", cmd_speaker_set, "correct a speaker's role, person or label after coding")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--label", required=True, help="the speaker's label as it is now")
+    p.add_argument("--role")
+    p.add_argument("--person", help="a registered person's name, or none")
+    p.add_argument("--new-label", help="a new label, written into the transcript as well")
     p = command("pseudonyms", cmd_pseudonyms, "the replacement list (names → pseudonyms); --suggest candidates",
                 listing=True)
     p.add_argument("--project", required=True)

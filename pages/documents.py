@@ -13,7 +13,7 @@ from cases.documents import (
     turns_with_sentences,
 )
 from cases.importer import SpeakerDecision, find_duplicate, preview_import
-from cases.projects import get_document, list_cases
+from cases.projects import get_document, list_cases, list_persons
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document
 from cases.speakers import ROLES
@@ -37,7 +37,7 @@ from ui.state import (
     show_flash,
     write_retrying,
 )
-from ui.text_edit_view import edit_section, review_section
+from ui.text_edit_view import edit_section, review_section, speaker_section
 
 TURNS_PER_PAGE = 40
 
@@ -192,6 +192,7 @@ with tab_read:
         text = document_text(s, document)
         units = turns_with_sentences(s, document)
         speakers = document_speakers(s, document)
+        persons_of_project = list_persons(s, project)
     st.caption(f"{document.kind} · {document.language or 'language unknown'} · from "
                f"{md_escape(document.source_filename)} · {len(text):,} characters · {len(units)} turns · "
                f"{sum(len(x) for _, x in units)} sentences")
@@ -214,6 +215,7 @@ with tab_read:
                     st.rerun()
     review_section(project, guid)
     edit_section(project, guid, [turn for turn, _ in units], text)
+    speaker_section(project, guid, speakers, [p.name for p in persons_of_project])
     with st.expander("Delete this document"):
         delete_section(f"document_{guid}", project, "document", guid, document.title)
     if speakers:

@@ -235,3 +235,66 @@ def test_the_matrices_say_when_segments_wait_for_review(monkeypatch, sqlite_url)
     at.run()
     assert not at.exception
     assert shown(at.warning)[0].startswith("1 segment(s) lost all their text in a transcript edit")
+
+
+def test_correcting_a_speaker_after_coding(capsys, db_url, engine):
+    from coding.speaker_edits import set_speaker
+    from store.models import Speaker
+
+    build(engine)
+    with write_session(engine) as s:
+        project = get_project(s, P)
+        from cases.projects import create_person
+
+        create_person(s, project, "Anja Hoekstra", pseudonym="R1")
+    with write_session(engine) as s:
+        change = set_speaker(s, get_project(s, P), "gesprek", "R", role="participant", person="Anja Hoekstra",
+                             new_label="Anja", actor="Anna")
+    assert change.changes["role"] == "participant" and change.edit is not None and change.edit.turns == [2, 4]
+    before = segments(engine)
+    with read_session(engine) as s:
+        project = get_project(s, P)
+        text = document_text(s, get_document(s, project, "gesprek"))
+        assert text == TEXT.replace("R: ", "Anja: ")
+        speaker = s.scalars(select(Speaker).where(Speaker.label == "Anja")).one()
+        assert speaker.role == "participant" and speaker.person_id is not None
+    assert all(v[4] in TEXT for v in before.values())  # every coded text is still the same text
+    capsys.readouterr()
+    assert cli.main(["--db", db_url, "--as", "Anna", "speaker-set", "--project", P, "--document", "gesprek",
+                     "--label", "Anja", "--role", "cook"]) == 1
+    assert "a speaker's role is one of interviewer" in capsys.readouterr().err
+    assert cli.main(["--db", db_url, "--as", "Anna", "speaker-set", "--project", P, "--document", "gesprek",
+                     "--label", "I", "--new-label", "Anja"]) == 1
+    assert "already has a speaker labelled 'Anja'" in capsys.readouterr().err
+    assert cli.main(["--db", db_url, "--as", "Anna", "speaker-set", "--project", P, "--document", "gesprek",
+                     "--label", "I", "--new-label", "Interviewer"]) == 0
+    assert "the label was rewritten in turns 1, 3" in capsys.readouterr().out
+
+
+def test_the_documents_page_corrects_a_speaker(monkeypatch, sqlite_url):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from apptest_support import make_app, shown
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    build(engine)
+    with read_session(engine) as s:
+        project = get_project(s, P)
+        guid, document = str(project.guid), str(get_document(s, project, "gesprek").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.query_params["document"] = document
+    at.run()
+    at.switch_page("pages/documents.py")
+    at.run()
+    at.selectbox(key=f"speaker_label_{document}").set_value("R")
+    at.selectbox(key=f"speaker_role_{document}").set_value("participant")
+    at.text_input(key=f"speaker_new_{document}").input("Deelnemer")
+    next(b for b in at.button if b.label == "Save speaker").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert shown(at.success) == ["Speaker 'Deelnemer': role participant, label Deelnemer."]
+    with read_session(engine) as s:
+        assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT.replace("R: ", "Deelnemer: ")

@@ -94,3 +94,29 @@ def review_section(project: Project, document_guid: str) -> None:
                     return "Removed the segment."
 
                 run_write(remove)
+
+
+def speaker_section(project: Project, document_guid: str, speakers: list, persons: list[str]) -> None:  # type: ignore[type-arg]
+    """Correct a speaker's role, person or label (the label is rewritten in the transcript too)."""
+    from coding.speaker_edits import set_speaker
+    from store.models import SPEAKER_ROLES
+
+    if not speakers or refusal(Permission.BUILD) is not None:
+        return
+    with st.expander("Correct a speaker"), st.form(f"speaker_{document_guid}"):
+        labels = [sp.label for sp, _ in speakers]
+        c1, c2, c3, c4 = st.columns(4)
+        label = c1.selectbox("Speaker", labels, key=f"speaker_label_{document_guid}")
+        current = next(sp for sp, _ in speakers if sp.label == label)
+        role = c2.selectbox("Role", SPEAKER_ROLES, index=SPEAKER_ROLES.index(current.role)
+                            if current.role in SPEAKER_ROLES else 0, key=f"speaker_role_{document_guid}")
+        person = c3.selectbox("Person", ["none", *persons], key=f"speaker_person_{document_guid}")
+        new_label = c4.text_input("New label", value="", key=f"speaker_new_{document_guid}",
+                                  help="Also written into the transcript where this speaker's turns begin.")
+        if st.form_submit_button("Save speaker"):
+            def change(session) -> str:  # type: ignore[no-untyped-def]
+                done = set_speaker(session, project, document_guid, label, role=role, person=person,
+                                   new_label=new_label or None, actor=actor(Permission.BUILD))
+                return f"Speaker '{done.label}': " + ", ".join(f"{k} {v}" for k, v in done.changes.items()) + "."
+
+            run_write(change)
