@@ -69,7 +69,7 @@ def test_coding_holds_only_coding() -> None:
     """Analyses derived from codings live in analysis/, focus-group work in focusgroups/ (issue 9)."""
     modules = {p.stem for p in (ROOT / "coding").glob("*.py")} - {"__init__"}
     assert modules == {"assignments", "carry", "codings", "memos", "offsets", "ownership", "picker", "pseudonymise",
-                       "retrieval", "search", "suggest", "text_edits", "undo", "workspace"}
+                       "retrieval", "search", "speaker_edits", "suggest", "text_edits", "undo", "workspace"}
 
 
 def test_cli_is_a_short_entry_point_over_the_commands_package() -> None:
