@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -99,16 +100,32 @@ def replace_spans(session: Session, project: Project, document_ref: str, replace
                        confirm_others=confirm_others, why=why)
 
 
+@dataclass(frozen=True)
+class TurnRow:
+    """A turn of the new version: the old turn it continues (speaker, times, language), its offsets in the new
+    text, and whether its sentences are split again."""
+
+    source: Turn
+    start: int
+    content_start: int
+    end: int
+    resplit: bool
+
+
+Layout = Callable[[list[Turn], OffsetMap], list[TurnRow]]
+
+
 def new_version(session: Session, project: Project, document: Document, old: TextVersion, turns: list[Turn],
                 replacements: list[tuple[int, int, str]], *, actor: str, why: str, dry_run: bool,
-                confirm_others: bool) -> TextEdit:
-    """The new text version with every segment carried to it (or, `dry_run`, what that would change)."""
+                confirm_others: bool, layout: Layout | None = None) -> TextEdit:
+    """The new text version with every segment carried to it (or, `dry_run`, what that would change). Turns keep
+    their number unless `layout` (a split or a join) says otherwise."""
     old_text = old.text
     starts = [t.start for t in turns]
     changed = sorted({bisect_right(starts, start) - 1 for start, _, _ in replacements})
     for start, end, _ in replacements:
         turn = turns[bisect_right(starts, start) - 1] if starts and start >= starts[0] else None
-        if turn is None or not turn.start <= start <= end <= turn.end:
+        if layout is None and (turn is None or not turn.start <= start <= end <= turn.end):
             raise Refused(f"a change at {start}–{end} is not inside one turn")
     try:
         new_text, mapping = OffsetMap.of_stretches(old_text, replacements)
@@ -145,7 +162,11 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
                           normalisation_version=old.normalisation_version)
     session.add(version)
     session.flush()
-    _rebuild_turns(session, old.id, version.id, turns, {turns[i].id for i in changed}, new_text, mapping)
+    resplit = {turns[i].id for i in changed}
+    rows = layout(turns, mapping) if layout is not None else [
+        TurnRow(t, mapping.position(t.start), mapping.position(t.content_start), mapping.position(t.end),
+                t.id in resplit) for t in turns]
+    _rebuild_turns(session, old.id, version.id, rows, new_text, mapping)
     _place(session, version.id, {guid: (new_start, new_end) for guid, (_, _, new_start, new_end) in moves.items()})
     if gone:
         session.execute(update(Segment).where(Segment.id.in_(gone)).values(needs_review=True))
@@ -167,31 +188,83 @@ def _place(session: Session, version_id: int, spans: dict[str, tuple[int, int]])
                         [{"g": uuid.UUID(guid), "s": start, "e": end} for guid, (start, end) in spans.items()])
 
 
-def _rebuild_turns(session: Session, old_id: int, new_id: int, turns: list[Turn], changed: set[int], text: str,
+def _rebuild_turns(session: Session, old_id: int, new_id: int, rows: list[TurnRow], text: str,
                    mapping: OffsetMap) -> None:
-    """The new version's turns (boundaries carried by the diff) and sentences (the changed turns' split again,
-    the others' carried)."""
-    guids = iter(new_guids(len(turns)))
+    """The new version's turns, and its sentences: split again in the turns that changed, carried in the rest."""
+    guids = iter(new_guids(len(rows)))
     insert_rows(session, Turn.__table__, ("guid", "text_version_id", "ordinal", "speaker_id", "start", "end",
                                           "content_start", "start_ms", "end_ms", "language"),
-                [(next(guids), new_id, t.ordinal, t.speaker_id, mapping.position(t.start), mapping.position(t.end),
-                  mapping.position(t.content_start), t.start_ms, t.end_ms, t.language) for t in turns])
+                [(next(guids), new_id, k, r.source.speaker_id, r.start, r.end, r.content_start, r.source.start_ms,
+                  r.source.end_ms, r.source.language) for k, r in enumerate(rows)])
     new_turn = dict(session.execute(select(Turn.ordinal, Turn.id).where(Turn.text_version_id == new_id)).all())
-    old_turn = {t.id: t.ordinal for t in turns}
-    rows = []
+    kept = {r.source.id: new_turn[k] for k, r in enumerate(rows) if not r.resplit}
+    sentences = []
     for turn_id, start, end in session.execute(select(Sentence.turn_id, Sentence.start, Sentence.end)
                                                .where(Sentence.text_version_id == old_id).order_by(Sentence.start)):
-        if turn_id not in changed:
-            rows.append((new_turn[old_turn[turn_id]] if turn_id in old_turn else None,
-                         mapping.position(start), mapping.position(end)))
-    again = [t for t in turns if t.id in changed]
-    spans = [(mapping.position(t.content_start), mapping.position(t.end), t.language) for t in again]
+        if turn_id in kept:
+            sentences.append((kept[turn_id], mapping.position(start), mapping.position(end)))
+    again = [(k, r) for k, r in enumerate(rows) if r.resplit]
+    spans = [(r.content_start, r.end, r.source.language) for _, r in again]
     for start, end, index in iter_sentences(text, spans):
-        rows.append((new_turn[again[index].ordinal], start, end))
-    rows.sort(key=lambda r: r[1])
+        sentences.append((new_turn[again[index][0]], start, end))
+    sentences.sort(key=lambda r: r[1])
     insert_rows(session, Sentence.__table__, ("guid", "text_version_id", "turn_id", "ordinal", "start", "end"),
                 [(guid, new_id, turn_id, k, start, end)
-                 for k, (guid, (turn_id, start, end)) in enumerate(zip(new_guids(len(rows)), rows))])
+                 for k, (guid, (turn_id, start, end)) in enumerate(zip(new_guids(len(sentences)), sentences))])
+
+
+def split_turn(session: Session, project: Project, document_ref: str, turn: int, at: int, *, actor: str,
+               dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
+    """Split turn `turn` (from 1) `at` characters into its text: the rest becomes a turn of the same speaker on a
+    new line with the same label."""
+    document, old, turns = _open(session, project, document_ref)
+    if not 1 <= turn <= len(turns):
+        raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {turn}")
+    source = turns[turn - 1]
+    length = source.end - source.content_start
+    if not 0 < at < length:
+        raise Refused(f"turn {turn} has {length} characters: split it between 1 and {length - 1}")
+    point = source.content_start + at
+    label = old.text[source.start:source.content_start]
+    inserted = "\n" + label
+
+    def layout(old_turns: list[Turn], mapping: OffsetMap) -> list[TurnRow]:
+        rows = []
+        for t in old_turns:
+            if t.id != source.id:
+                rows.append(TurnRow(t, mapping.position(t.start), mapping.position(t.content_start),
+                                    mapping.position(t.end), False))
+                continue
+            cut = mapping.position(point)  # before what was inserted there
+            rows.append(TurnRow(t, mapping.position(t.start), mapping.position(t.content_start), cut, True))
+            rows.append(TurnRow(t, cut + 1, cut + len(inserted), mapping.position(t.end), True))
+        return rows
+
+    return new_version(session, project, document, old, turns, [(point, point, inserted)], actor=actor,
+                       why="split", dry_run=dry_run, confirm_others=confirm_others, layout=layout)
+
+
+def join_turns(session: Session, project: Project, document_ref: str, turn: int, *, actor: str,
+               dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
+    """Join turn `turn` (from 1) with the next one: the next one's label goes, its text follows after a space."""
+    document, old, turns = _open(session, project, document_ref)
+    if not 1 <= turn < len(turns):
+        raise Refused(f"'{document.title}' has turns 1 to {len(turns)}: join one of 1 to {len(turns) - 1} with the "
+                      "next")
+    first, second = turns[turn - 1], turns[turn]
+
+    def layout(old_turns: list[Turn], mapping: OffsetMap) -> list[TurnRow]:
+        rows = []
+        for t in old_turns:
+            if t.id == second.id:
+                continue
+            end = second.end if t.id == first.id else t.end
+            rows.append(TurnRow(t, mapping.position(t.start), mapping.position(t.content_start),
+                                mapping.position(end), t.id == first.id))
+        return rows
+
+    return new_version(session, project, document, old, turns, [(first.end, second.content_start, " ")],
+                       actor=actor, why="join", dry_run=dry_run, confirm_others=confirm_others, layout=layout)
 
 
 def undo_edit(session: Session, project: Project, document_ref: str, *, actor: str) -> TextEdit:

@@ -22,7 +22,7 @@ def _touched_lines(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 def cmd_text_edit(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.text_edits import edit_turn, undo_edit
+    from coding.text_edits import edit_turn, join_turns, split_turn, undo_edit
 
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
@@ -32,11 +32,18 @@ def cmd_text_edit(args: argparse.Namespace) -> None:
             emit(f"undid the edit of {undone.where} of '{undone.document}': text version {undone.version} "
                  f"again, {undone.carried} segment(s) back where they were")
             return
-        if args.turn is None or (args.text is None) == (args.from_file is None):
-            raise CliRefused("give --turn N and the new text with --text T or --from-file F (or --undo)")
-        text = args.text if args.text is not None else read_file(Path(args.from_file)).decode("utf-8-sig")
-        result = edit_turn(s, project, args.document, args.turn, text, actor=me, dry_run=args.dry_run,
-                           confirm_others=args.confirm_others)
+        if args.turn is None:
+            raise CliRefused("say which turn: --turn N")
+        options = {"actor": me, "dry_run": args.dry_run, "confirm_others": args.confirm_others}
+        if args.split_at is not None:
+            result = split_turn(s, project, args.document, args.turn, args.split_at, **options)
+        elif args.join:
+            result = join_turns(s, project, args.document, args.turn, **options)
+        else:
+            if (args.text is None) == (args.from_file is None):
+                raise CliRefused("give the new text with --text T or --from-file F (or --split-at, --join, --undo)")
+            text = args.text if args.text is not None else read_file(Path(args.from_file)).decode("utf-8-sig")
+            result = edit_turn(s, project, args.document, args.turn, text, **options)
     head = (f"would make text version {result.version}" if not result.written
             else f"text version {result.version} of '{result.document}'")
     emit(f"{head}: {result.where} edited, {result.carried} segment(s) carried, {len(result.touched)} "
@@ -169,4 +176,6 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--dry-run", action="store_true", help="list the segments it would change; change nothing")
     p.add_argument("--confirm-others", action="store_true",
                    help="it may change other coders' segments (look at them with --dry-run first)")
+    p.add_argument("--split-at", type=int, metavar="K", help="split the turn K characters into its text")
+    p.add_argument("--join", action="store_true", help="join the turn with the next one")
     p.add_argument("--undo", action="store_true", help="take back your last edit of this document")

@@ -15,7 +15,7 @@ from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_project, get_document, get_or_create_coder, get_project
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding
-from coding.text_edits import edit_turn, review_list, undo_edit
+from coding.text_edits import edit_turn, join_turns, review_list, split_turn, undo_edit
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import Event, Segment, Sentence, TextVersion, Turn
@@ -298,3 +298,37 @@ def test_the_documents_page_corrects_a_speaker(monkeypatch, sqlite_url):
     assert shown(at.success) == ["Speaker 'Deelnemer': role participant, label Deelnemer."]
     with read_session(engine) as s:
         assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT.replace("R: ", "Deelnemer: ")
+
+
+def test_splitting_and_joining_turns(capsys, db_url, engine):
+    build(engine)
+    at = OLD_TURN.index("We hebben")
+    with write_session(engine) as s:
+        split = split_turn(s, get_project(s, P), "gesprek", 2, at, actor="Anna", confirm_others=True)
+    assert split.turns == [2]
+    expected = TEXT.replace("Enschde. We hebben", "Enschde. \nR: We hebben")
+    with read_session(engine) as s:
+        document = get_document(s, get_project(s, P), "gesprek")
+        text = document_text(s, document)
+        version = current_text_version(s, document)
+        turns = [text[c:e] for c, e in s.execute(select(Turn.content_start, Turn.end).where(
+            Turn.text_version_id == version.id).order_by(Turn.ordinal))]
+    assert text == expected
+    assert turns == ["Wat leverde het netwerk op?", "Nieuwe contacten in Enschde. ",
+                     "We hebben daarna samen een subsidie aangevraagd. Dat was spannend.", "En verder?",
+                     "Ik kijk nu anders naar wat succes is."]
+    assert segments(engine)[("Anna", "vc.applied")][4] == "daarna samen een subsidie aangevraagd"
+    with write_session(engine) as s:
+        joined = join_turns(s, get_project(s, P), "gesprek", 2, actor="Anna")
+    assert joined.turns == [2]
+    with read_session(engine) as s:
+        assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT.replace(
+            "Enschde. We", "Enschde.  We")
+        assert all(not v for v in log_disagreements(s, get_project(s, P)).values())
+    capsys.readouterr()
+    assert cli.main(["--db", db_url, "--as", "Anna", "text-edit", "--project", P, "--document", "gesprek",
+                     "--turn", "4", "--join"]) == 1
+    assert "join one of 1 to 3 with the next" in capsys.readouterr().err
+    assert cli.main(["--db", db_url, "--as", "Anna", "text-edit", "--project", P, "--document", "gesprek",
+                     "--turn", "3", "--split-at", "3"]) == 0
+    assert "turn 3 edited" in capsys.readouterr().out

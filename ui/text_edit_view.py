@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cases.documents import TurnView
-from coding.text_edits import TextEdit, edit_turn, review_list, undo_edit
+from coding.text_edits import TextEdit, edit_turn, join_turns, review_list, split_turn, undo_edit
 from coding.workspace import delete_segment
 from store.db import read_session
 from store.errors import Refused
@@ -46,6 +46,18 @@ def edit_section(project: Project, document_guid: str, turns: list[TurnView], te
             if st.button("Save the edit", type="primary", disabled=not sure, key=f"edit_save_{document_guid}"):
                 run_write(lambda s: _saved(edit_turn(s, project, document_guid, number, new, actor=actor(
                     Permission.BUILD), confirm_others=bool(others))))
+        s1, s2, s3 = st.columns([2, 1, 1])
+        at = s1.number_input("Split this turn after character", 1, max(1, len(current) - 1), max(1, len(current) // 2),
+                             key=f"split_at_{document_guid}_{number}",
+                             help="The rest starts a new turn of the same speaker.")
+        others_ok = st.checkbox("Other coders' segments across the split or join may change (they are listed "
+                                "after it)", key=f"split_others_{document_guid}")
+        if s2.button("Split", key=f"split_{document_guid}", disabled=len(current) < 2):
+            run_write(lambda s: _saved(split_turn(s, project, document_guid, number, int(at),
+                                                  actor=actor(Permission.BUILD), confirm_others=others_ok)))
+        if s3.button("Join with the next", key=f"join_{document_guid}", disabled=number >= len(turns)):
+            run_write(lambda s: _saved(join_turns(s, project, document_guid, number,
+                                                  actor=actor(Permission.BUILD), confirm_others=others_ok)))
         if st.button("Undo my last edit of this document", key=f"edit_undo_{document_guid}"):
             def undo(session) -> str:  # type: ignore[no-untyped-def]
                 undone = undo_edit(session, project, document_guid, actor=actor(Permission.BUILD))
