@@ -82,6 +82,28 @@ def edit_turn(session: Session, project: Project, document_ref: str, turn: int, 
                        actor=actor, dry_run=dry_run, confirm_others=confirm_others, why="edit")
 
 
+def edit_turns(session: Session, project: Project, document_ref: str, first: int, last: int, texts: list[str], *,
+               actor: str, dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
+    """Replace the text of turns `first` to `last` (from 1), one text each, in one new version."""
+    document, old, turns = _open(session, project, document_ref)
+    if not 1 <= first <= last <= len(turns):
+        raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {first} to {last}")
+    if len(texts) != last - first + 1:
+        raise Refused(f"turns {first} to {last} are {last - first + 1} turns: give one text for each "
+                      f"(one line each), not {len(texts)}")
+    replacements = []
+    for turn, text in zip(turns[first - 1:last], texts):
+        content = normalise_text(text).strip("\n")
+        if not content.strip():
+            raise Refused(f"turn {turn.ordinal + 1} needs some text")
+        if content != old.text[turn.content_start:turn.end]:
+            replacements.append((turn.content_start, turn.end, content))
+    if not replacements:
+        raise Refused(f"turns {first} to {last} already read like that; nothing changed")
+    return new_version(session, project, document, old, turns, replacements, actor=actor, dry_run=dry_run,
+                       confirm_others=confirm_others, why="edit")
+
+
 def _open(session: Session, project: Project, document_ref: str) -> tuple[Document, TextVersion, list[Turn]]:
     """The document (locked: one change of its text at a time), its current text version and turns."""
     document = get_document(session, project, document_ref)

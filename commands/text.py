@@ -22,7 +22,7 @@ def _touched_lines(result) -> list[str]:  # type: ignore[no-untyped-def]
 
 def cmd_text_edit(args: argparse.Namespace) -> None:
     from cases.projects import get_project
-    from coding.text_edits import edit_turn, join_turns, split_turn, undo_edit
+    from coding.text_edits import edit_turn, edit_turns, join_turns, split_turn, undo_edit
 
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
@@ -43,7 +43,11 @@ def cmd_text_edit(args: argparse.Namespace) -> None:
             if (args.text is None) == (args.from_file is None):
                 raise CliRefused("give the new text with --text T or --from-file F (or --split-at, --join, --undo)")
             text = args.text if args.text is not None else read_file(Path(args.from_file)).decode("utf-8-sig")
-            result = edit_turn(s, project, args.document, args.turn, text, **options)
+            if args.to is not None:  # a range of turns: one line of text each
+                result = edit_turns(s, project, args.document, args.turn, args.to, text.strip("\n").split("\n"),
+                                    **options)
+            else:
+                result = edit_turn(s, project, args.document, args.turn, text, **options)
     head = (f"would make text version {result.version}" if not result.written
             else f"text version {result.version} of '{result.document}'")
     emit(f"{head}: {result.where} edited, {result.carried} segment(s) carried, {len(result.touched)} "
@@ -171,6 +175,7 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--project", required=True)
     p.add_argument("--document", required=True)
     p.add_argument("--turn", type=int, help="the turn's number, from 1")
+    p.add_argument("--to", type=int, metavar="M", help="edit turns N to M: the text holds one line per turn")
     p.add_argument("--text", help="the turn's new text")
     p.add_argument("--from-file", help="or read it from this UTF-8 file")
     p.add_argument("--dry-run", action="store_true", help="list the segments it would change; change nothing")

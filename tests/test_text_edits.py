@@ -332,3 +332,17 @@ def test_splitting_and_joining_turns(capsys, db_url, engine):
     assert cli.main(["--db", db_url, "--as", "Anna", "text-edit", "--project", P, "--document", "gesprek",
                      "--turn", "3", "--split-at", "3"]) == 0
     assert "turn 3 edited" in capsys.readouterr().out
+
+
+def test_editing_a_range_of_turns_in_one_version(capsys, db_url, engine, tmp_path):
+    build(engine)
+    (tmp_path / "turns.txt").write_text(f"{NEW_TURN}\nEn wat nog meer?\n", encoding="utf-8")
+    base = ["--db", db_url, "--as", "Anna", "text-edit", "--project", P, "--document", "gesprek", "--turn", "2"]
+    capsys.readouterr()
+    assert cli.main([*base, "--to", "4", "--from-file", str(tmp_path / "turns.txt")]) == 1
+    assert "turns 2 to 4 are 3 turns: give one text for each (one line each), not 2" in capsys.readouterr().err
+    assert cli.main([*base, "--to", "3", "--from-file", str(tmp_path / "turns.txt"), "--confirm-others"]) == 0
+    assert "turns 2, 3 edited" in capsys.readouterr().out
+    with read_session(engine) as s:
+        assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT.replace(
+            OLD_TURN, NEW_TURN).replace("En verder?", "En wat nog meer?")
