@@ -5,6 +5,8 @@ matrices count, decisions are stored, logged and reopened exactly, and the coder
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,13 +14,15 @@ from sqlalchemy import select
 import cli
 from analysis.adjudication import CONSENSUS, decide, decisions, pair_report, reopen, start_adjudication
 from analysis.matrix import MatrixSpec, build_matrix
-from cases.importer import SpeakerDecision, preview_import, store_import
-from cases.projects import create_case, create_project, get_document, get_or_create_coder, get_project
-from codebooks.service import adopt_codebook
+from cases.projects import get_document, get_or_create_coder, get_project
 from coding.codings import apply_coding, list_codings
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import Event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from study_support import interview_study, span_of  # noqa: E402
 
 P = "Beslissen"
 TEXT = ("I: Wat leverde het netwerk op?\n"
@@ -28,17 +32,12 @@ TEXT = ("I: Wat leverde het netwerk op?\n"
 
 
 def at(text: str) -> tuple[int, int]:
-    start = TEXT.index(text)
-    return start, start + len(text)
+    return span_of(TEXT, text)
 
 
 def build(engine) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as s:
-        project = create_project(s, P)
-        adopt_codebook(s, project, "value-creation")
-        case = create_case(s, project, "Oost")
-        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[case],
-                                speakers={"I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        project, _, document = interview_study(s, P, TEXT, {"I": "interviewer", "R": "respondent"})
         anna, _ = get_or_create_coder(s, project, "Anna")
         bram, _ = get_or_create_coder(s, project, "Bram")
         # agreed: both code the contacts as immediate value

@@ -6,21 +6,25 @@ undo exact."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-import pytest
 from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from apptest_support import shown  # noqa: E402
+from study_support import interview_study, open_page  # noqa: E402
 
 import cli
 from cases.documents import document_text
-from cases.importer import SpeakerDecision, preview_import, store_import
-from cases.projects import create_case, create_person, create_project, get_document, get_or_create_coder, get_project
+from cases.projects import create_person, get_document, get_or_create_coder, get_project
 from cases.pseudonyms import Matcher, Replacement, replacement_list, suggest_candidates
-from codebooks.service import adopt_codebook
 from coding.codings import apply_coding, list_codings
 from coding.pseudonymise import preview_document, pseudonymise_document
 from coding.text_edits import undo_edit
 from focusgroups.anonymise import add_mask_term
-from store.db import read_session, write_session
+from store.db import get_engine, read_session, write_session
 from store.models import Event, Speaker
 
 P = "Pseudo"
@@ -32,12 +36,7 @@ TEXT = ("I: Hoe kwam u bij het netwerk?\n"
 
 def build(engine) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as s:
-        project = create_project(s, P)
-        adopt_codebook(s, project, "value-creation")
-        case = create_case(s, project, "Oost")
-        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[case],
-                                speakers={"I": SpeakerDecision("interviewer"),
-                                          "Hoekstra": SpeakerDecision("respondent")})
+        project, case, document = interview_study(s, P, TEXT, {"I": "interviewer", "Hoekstra": "respondent"})
         create_person(s, project, "Jan de Vries", pseudonym="R3", case=case)
         add_mask_term(s, project, "Bakkerij Smit", "organisation", "[bedrijf A]")
         add_mask_term(s, project, "Günter Strassmann", "person", "R4")
@@ -125,22 +124,9 @@ def test_pseudonyms_on_the_command_line(capsys, db_url, engine):
 
 
 def test_the_documents_page_lists_previews_and_pseudonymises(monkeypatch, sqlite_url):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from apptest_support import make_app, shown
-    from store.db import get_engine
-
     engine = get_engine(sqlite_url)
     build(engine)
-    with read_session(engine) as s:
-        guid = str(get_project(s, P).guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Olga")
-    at.run()
-    at.switch_page("pages/documents.py")
-    at.run()
-    assert not at.exception, at.exception
+    at, _ = open_page(monkeypatch, sqlite_url, P, "pages/documents.py", coder="Olga")
     listed = next(d.value for d in at.dataframe if "real" in d.value.columns)
     assert {"Jan de Vries", "de Vries", "Bakkerij Smit", "Hoekstra"} <= set(listed["real"])
     at.text_input(key="pseudo_real").input("Enschede")

@@ -106,17 +106,12 @@ def test_purging_one_document_on_the_command_line(capsys, db_url, engine):
 
 
 def test_an_owner_purges_from_the_documents_page(monkeypatch, sqlite_url, tmp_path):
-    from apptest_support import make_app, shown
+    from apptest_support import shown
     from store.db import get_engine
+    from study_support import open_page
 
-    engine = get_engine(sqlite_url)
-    study(engine)
-    with read_session(engine) as s:
-        guid = str(get_project(s, P).guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Olga")
-    at.run()
-    at.switch_page("pages/documents.py")
-    at.run()
+    study(get_engine(sqlite_url))
+    at, _ = open_page(monkeypatch, sqlite_url, P, "pages/documents.py", coder="Olga")
     at.text_input(key="purge_confirm").input("Pseudo?").run()
     at.button(key="purge_go").click().run()
     assert shown(at.error) == ["to purge the originals of project 'Pseudo' for good, type its name"]

@@ -5,18 +5,23 @@ when confirmed, the log true (replay) and free of the text, and undo putting eve
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from apptest_support import shown  # noqa: E402
+from study_support import interview_study, span_of, open_page  # noqa: E402
+
 import cli
 from cases.documents import current_text_version, document_text
-from cases.importer import SpeakerDecision, preview_import, store_import
-from cases.projects import create_case, create_project, get_document, get_or_create_coder, get_project
-from codebooks.service import adopt_codebook
+from cases.projects import get_document, get_or_create_coder, get_project
 from coding.codings import apply_coding
 from coding.text_edits import edit_turn, join_turns, review_list, split_turn, undo_edit
-from store.db import read_session, write_session
+from store.db import get_engine, read_session, write_session
 from store.errors import Refused
 from store.models import Event, Segment, Sentence, TextVersion, Turn
 from store.replay import log_disagreements
@@ -31,17 +36,12 @@ NEW_TURN = "Nieuwe contacten in Enschede. We hebben samen een Europese subsidie 
 
 
 def span(text: str) -> tuple[int, int]:
-    start = TEXT.index(text)
-    return start, start + len(text)
+    return span_of(TEXT, text)
 
 
 def build(engine) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as s:
-        project = create_project(s, P)
-        adopt_codebook(s, project, "value-creation")
-        case = create_case(s, project, "Oost")
-        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[case],
-                                speakers={"I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        project, _, document = interview_study(s, P, TEXT, {"I": "interviewer", "R": "respondent"})
         anna, _ = get_or_create_coder(s, project, "Anna")
         bram, _ = get_or_create_coder(s, project, "Bram")
         for coder, text, code in ((anna, "Nieuwe contacten in Enschde", "vc.immediate"),
@@ -176,24 +176,9 @@ def test_text_edit_on_the_command_line(capsys, db_url, engine, tmp_path):
 
 
 def test_the_documents_page_previews_saves_and_undoes_an_edit(monkeypatch, sqlite_url):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from apptest_support import make_app, shown
-    from store.db import get_engine
-
     engine = get_engine(sqlite_url)
     build(engine)
-    with read_session(engine) as s:
-        project = get_project(s, P)
-        guid, document = str(project.guid), str(get_document(s, project, "gesprek").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.query_params["document"] = document
-    at.run()
-    at.switch_page("pages/documents.py")
-    at.run()
-    assert not at.exception, at.exception
+    at, document = open_page(monkeypatch, sqlite_url, P, "pages/documents.py", coder="Anna", document="gesprek")
     at.number_input(key=f"edit_turn_{document}").set_value(2).run()
     at.text_area(key=f"edit_text_{document}_2").input(NEW_TURN).run()
     assert not at.exception, at.exception
@@ -216,24 +201,11 @@ def test_the_documents_page_previews_saves_and_undoes_an_edit(monkeypatch, sqlit
 
 
 def test_the_matrices_say_when_segments_wait_for_review(monkeypatch, sqlite_url):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from apptest_support import make_app, shown
-    from store.db import get_engine
-
     engine = get_engine(sqlite_url)
     build(engine)
     with write_session(engine) as s:
         edit_turn(s, get_project(s, P), "gesprek", 2, NEW_TURN, actor="Anna", confirm_others=True)
-    with read_session(engine) as s:
-        guid = str(get_project(s, P).guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.run()
-    at.switch_page("pages/matrices.py")
-    at.run()
-    assert not at.exception
+    at, _ = open_page(monkeypatch, sqlite_url, P, "pages/matrices.py", coder="Anna")
     assert shown(at.warning)[0].startswith("1 segment(s) lost all their text in a transcript edit")
 
 
@@ -272,23 +244,9 @@ def test_correcting_a_speaker_after_coding(capsys, db_url, engine):
 
 
 def test_the_documents_page_corrects_a_speaker(monkeypatch, sqlite_url):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from apptest_support import make_app, shown
-    from store.db import get_engine
-
     engine = get_engine(sqlite_url)
     build(engine)
-    with read_session(engine) as s:
-        project = get_project(s, P)
-        guid, document = str(project.guid), str(get_document(s, project, "gesprek").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.query_params["document"] = document
-    at.run()
-    at.switch_page("pages/documents.py")
-    at.run()
+    at, document = open_page(monkeypatch, sqlite_url, P, "pages/documents.py", coder="Anna", document="gesprek")
     at.selectbox(key=f"speaker_label_{document}").set_value("R")
     at.selectbox(key=f"speaker_role_{document}").set_value("participant")
     at.text_input(key=f"speaker_new_{document}").input("Deelnemer")
