@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from apptest_support import shown  # noqa: E402
-from study_support import interview_study, span_of, open_page  # noqa: E402
+from study_support import interview_study, open_page, span_of  # noqa: E402
 
 import cli
 from cases.documents import current_text_version, document_text
