@@ -47,6 +47,7 @@ def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_matrix(args: argparse.Namespace) -> None:
+    from coding.text_edits import review_list
     from analysis.tidy import tidy_codings
     from cases.projects import get_project
     from exports.matrix_tables import build_matrix_docx, build_xlsx, table_csv
@@ -64,6 +65,10 @@ def cmd_matrix(args: argparse.Namespace) -> None:
         else:
             result, tables, books = _matrix(s, project, args, codebook, scope)
         scope_note = tables[0].note
+        waiting = review_list(s, project)
+        if waiting:  # said on stderr (and in the note of xlsx/docx files through the scope note)
+            scope_note += (f" {len(waiting)} segment(s) lost all their text in a transcript edit and wait for "
+                           "review; they are counted with the text they had.")
         if args.format == "xlsx":
             anonymiser = build_anonymiser(s, project) if args.anonymise else None
             data = build_xlsx(tables, tidy_codings(s, project, codebooks=books, scope=scope),
@@ -71,6 +76,8 @@ def cmd_matrix(args: argparse.Namespace) -> None:
         elif args.format == "docx":
             data = build_matrix_docx(tables[0], project=project.name)
     if args.format in ("xlsx", "docx"):
+        if waiting:
+            note(scope_note)
         write_out(args.out, data)
         emit(f"wrote {tables[0].title} ({len(tables[0].row_labels)} x {len(tables[0].column_keys)}) to {args.out}")
         return

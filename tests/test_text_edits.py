@@ -304,3 +304,13 @@ def test_editing_a_range_of_turns_in_one_version(capsys, db_url, engine, tmp_pat
     with read_session(engine) as s:
         assert document_text(s, get_document(s, get_project(s, P), "gesprek")) == TEXT.replace(
             OLD_TURN, NEW_TURN).replace("En verder?", "En wat nog meer?")
+
+
+def test_the_command_line_matrix_says_when_segments_wait_for_review(capsys, db_url, engine):
+    build(engine)
+    with write_session(engine) as s:
+        edit_turn(s, get_project(s, P), "gesprek", 2, NEW_TURN, actor="Anna", confirm_others=True)
+    capsys.readouterr()
+    assert cli.main(["--db", db_url, "--as", "Anna", "matrix", "--project", P, "--rows", "cases", "--cols",
+                     "codebook:vc", "--format", "json"]) == 0
+    assert "1 segment(s) lost all their text in a transcript edit" in capsys.readouterr().err
