@@ -2,8 +2,9 @@
 
 Each document gets a new text version with every name replaced (speaker labels included) and its segments
 carried over like any edit (coding.text_edits), so a coding on "Jan de Vries zegt" now covers "R3 zegt". A
-speaker label or a document title that holds a name is renamed too. The events say how many replacements were made and which
-segments moved, never the names. Undo of a document's last edit takes a pseudonymisation back like any edit.
+speaker label or a document title that holds a name is renamed too. The events say how many replacements were
+made and which segments moved, never the names. Undo of a document's last edit takes a pseudonymisation back
+like any edit, title and labels included (the replaced text version keeps them).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from sqlalchemy.orm import Session
 from cases.documents import current_text_version, list_documents
 from cases.projects import get_case, get_document
 from cases.pseudonyms import Found, Matcher, replacement_list
-from cases.renames import rename_document
 from coding.text_edits import TextEdit, replace_spans
 from store.events import record_event
 from store.models import Document, Project, Speaker, Turn
@@ -74,7 +74,9 @@ def pseudonymise_document(session: Session, project: Project, document_ref: str,
     if not dry_run:
         title = matcher.replace(document.title)
         if title != document.title:  # titles are shown in every report: "interview Hoekstra" → "interview R1"
-            rename_document(session, project, document, title, actor=actor)
+            document.title = title  # the event names only the new title (the old one is kept with the old text)
+            record_event(session, project_guid=project.guid, actor=actor, action="pseudonymise", entity="document",
+                         entity_guid=document.guid, after={"title": title})
         for speaker, masked in labels:
             session.execute(update(Speaker).where(Speaker.id == speaker.id).values(label=masked))
             record_event(session, project_guid=project.guid, actor=actor, action="pseudonymise", entity="speaker",

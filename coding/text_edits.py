@@ -26,7 +26,7 @@ from coding.carry import OffsetMap
 from store.bulk import insert_rows, new_guids
 from store.errors import Refused
 from store.events import changed_by, record_event
-from store.models import Code, Coder, Coding, Document, Event, Project, Segment, Sentence, TextVersion, Turn
+from store.models import Code, Coder, Coding, Document, Event, Project, Segment, Sentence, Speaker, TextVersion, Turn
 
 EDIT, EDIT_UNDONE = "edit", "undo edit"
 
@@ -180,6 +180,8 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
     if others and not confirm_others:
         raise Refused(f"this {why} changes {len(others)} segment(s) of "
                       f"{', '.join(sorted({t.coder for t in others}))}: look at them in the preview and confirm")
+    old.naming = {"title": document.title, "labels": {str(speaker_id): label for speaker_id, label in session.execute(
+        select(Speaker.id, Speaker.label).where(Speaker.document_id == document.id))}}  # for undo
     version = TextVersion(document_id=document.id, version=number, text=new_text, length=len(new_text),
                           normalisation_version=old.normalisation_version)
     session.add(version)
@@ -314,12 +316,30 @@ def undo_edit(session: Session, project: Project, document_ref: str, *, actor: s
     if review:
         session.execute(update(Segment).where(Segment.guid.in_(review)).values(needs_review=False))
     document.current_version = old.version
+    _restore_naming(session, project, document, old, actor)
     session.flush()
     session.execute(delete(TextVersion).where(TextVersion.id == new.id))  # its turns and sentences go with it
     record_event(session, project_guid=project.guid, actor=actor, action=EDIT_UNDONE, entity="document",
                  entity_guid=document.guid, before={"version": new.version},
                  after={"version": old.version, "undoes": change.id})
     return TextEdit(document.title, change.after["turns"], old.version, carried=len(moved), written=True)
+
+
+def _restore_naming(session: Session, project: Project, document: Document, old: TextVersion, actor: str) -> None:
+    """The title and speaker labels the document had with that text (a pseudonymisation or a new label renamed
+    them); each put back is an event that names only what it is now."""
+    naming = old.naming or {}
+    if naming.get("title") and naming["title"] != document.title:
+        document.title = naming["title"]
+        record_event(session, project_guid=project.guid, actor=actor, action="restore", entity="document",
+                     entity_guid=document.guid, after={"title": document.title})
+    labels = naming.get("labels", {})
+    for speaker in session.scalars(select(Speaker).where(Speaker.document_id == document.id)):
+        label = labels.get(str(speaker.id))
+        if label and label != speaker.label:
+            speaker.label = label
+            record_event(session, project_guid=project.guid, actor=actor, action="restore", entity="speaker",
+                         entity_guid=speaker.guid, after={"label": label})
 
 
 @dataclass(frozen=True)

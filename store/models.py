@@ -165,6 +165,9 @@ class TextVersion(Base):
     length: Mapped[int] = mapped_column(Integer)
     normalisation_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The document's title and speaker labels while this was its text (kept when an edit replaces it, so undo
+    # puts them back; purged with the version, names and all).
+    naming: Mapped[dict | None] = mapped_column(JSON)
     __table_args__ = (UniqueConstraint("document_id", "version"), UniqueConstraint("guid"))
 
 

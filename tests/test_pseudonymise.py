@@ -93,11 +93,16 @@ def test_pseudonymising_a_document_carries_codings_and_undo_restores(engine):
         logged = json.dumps([[e.before, e.after] for e in s.scalars(select(Event).where(
             Event.action.in_(("edit", "pseudonymise"))))])
         assert "Vries" not in logged and "Hoekstra" not in logged and "Smit" not in logged
+    with read_session(engine) as s:
+        assert get_document(s, get_project(s, P), "gesprek").title == "gesprek"  # no name in it
     with write_session(engine) as s:
         undo_edit(s, get_project(s, P), "gesprek", actor="Olga")
     with read_session(engine) as s:
         project = get_project(s, P)
-        assert document_text(s, get_document(s, project, "gesprek")) == TEXT
+        document = get_document(s, project, "gesprek")
+        assert document_text(s, document) == TEXT
+        assert sorted(s.scalars(select(Speaker.label).where(Speaker.document_id == document.id))) == [
+            "Hoekstra", "I"]  # the labels come back with the text
         assert [c.text for c in list_codings(s, project)] == ["Via Jan de Vries van Bakkerij Smit"]
 
 

@@ -120,3 +120,13 @@ def test_an_owner_purges_from_the_documents_page(monkeypatch, sqlite_url, tmp_pa
     assert not at.exception, at.exception
     assert shown(at.success)[0].startswith("Purged 1 document(s): 1 earlier text version(s)")
     assert [name for name in NAMES if name.encode() in whole_database(sqlite_url, tmp_path)] == []
+
+
+def test_undoing_a_pseudonymisation_brings_the_title_back_until_the_purge(engine):
+    from coding.text_edits import undo_edit
+
+    study(engine)
+    with write_session(engine) as s:
+        undo_edit(s, get_project(s, P), "gesprek R1", actor="Olga")
+    with read_session(engine) as s:
+        assert get_document(s, get_project(s, P), "gesprek Hoekstra").title == "gesprek Hoekstra"
