@@ -122,6 +122,12 @@ def _lemma_table(code: str) -> Table | None:
     return nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
 
 
+def lemma_table(lang: str | None) -> Table | None:
+    """spaCy's lookup lemma table for the language (None where there is none): what the language's ordinary
+    words are."""
+    return _lemma_table(_code(lang))
+
+
 def lemmatise(words: Sequence[str], lang: str) -> list[str]:
     """Lower-cased lookup lemmas; a word without an entry stays itself (lower-cased).
 

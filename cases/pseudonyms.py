@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.nlp import _lemma_table, main_language  # noqa: PLC2701  (the lookup tables spaCy ships)
+from cases.nlp import lemma_table, main_language
 from store.models import Document, MaskTerm, Person, Project, Speaker, TextVersion
 
 PARTICLES = {"van", "de", "der", "den", "het", "ten", "ter", "te", "op", "in", "t", "'t", "von", "vom", "zu", "zum",
@@ -124,7 +124,7 @@ def suggest_candidates(session: Session, project: Project, limit: int = 200) -> 
     documents = session.execute(select(TextVersion.text, Document.language).join(
         Document, (Document.id == TextVersion.document_id) & (TextVersion.version == Document.current_version))
         .where(Document.project_id == project.id)).all()
-    table = _lemma_table(_lemma_code(lang for _, lang in documents))
+    table = lemma_table(main_language(lang for _, lang in documents))
     for text, _ in documents:
         for kind, start, end in _looks_personal(text, table):
             word = text[start:end]
@@ -143,10 +143,6 @@ def suggest_candidates(session: Session, project: Project, limit: int = 200) -> 
 
 _ROLES = {"interviewer", "respondent", "participant", "facilitator", "observer", "moderator", "speaker", "spreker",
           "deelnemer", "interviewerin", "teilnehmer", "befragte", "befragter"}
-
-
-def _lemma_code(languages: Iterable[str | None]) -> str:
-    return main_language(languages)
 
 
 def _looks_personal(text: str, table) -> Iterable[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
