@@ -102,7 +102,13 @@ def import_codebook_csv(
     session: Session, text: str, *, filename: str, project: Project | None = None, actor: str = "system"
 ) -> Codebook:
     """Store a CSV codebook as a template (no project) or straight into a project."""
-    template = template_from_csv(text, filename)
+    return import_template(session, template_from_csv(text, filename), filename=filename, project=project,
+                           actor=actor)
+
+
+def import_template(session: Session, template: CodebookTemplate, *, filename: str, project: Project | None,
+                    actor: str = "system") -> Codebook:
+    """Store a codebook read from a file (CSV or REFI-QDA) as a template, or straight into a project."""
     if template.key in builtin_templates():
         raise Refused(f"{filename}: '{template.key}' is a built-in codebook key; give the imported codebook another key")
     if project is None:

@@ -76,17 +76,33 @@ def cmd_codebook_export(args: argparse.Namespace) -> None:
         project = get_project(s, args.project) if args.project else None
         if project:
             listing(args, s, project)
-        text = export_codebook_csv(s, args.key, project)
+        if args.format == "qdc":
+            from codebooks.qdc import export_codebook_qdc
+
+            data = export_codebook_qdc(s, args.key, project)
+        else:
+            data = ("\ufeff" + export_codebook_csv(s, args.key, project)).encode("utf-8")
     if args.out:
-        Path(args.out).write_text("\ufeff" + text, encoding="utf-8")
+        Path(args.out).write_bytes(data)
         emit(f"wrote {args.out}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(data.decode("utf-8").lstrip("\ufeff"))
 
 
 def cmd_codebook_import(args: argparse.Namespace) -> None:
     path = Path(args.file)
     raw = read_file(path)
+    if path.suffix.lower() == ".qdc":  # a REFI-QDA codebook (NVivo, ATLAS.ti, MAXQDA, QualCoder)
+        from codebooks.qdc import import_codebook_qdc
+
+        with write_session(open_database(args)) as s:
+            project = get_project(s, args.project) if args.project else None
+            book, notes = import_codebook_qdc(s, raw, filename=path.name, project=project, key=args.key,
+                                              actor=acting(args, s, project, Permission.BUILD) if project else ACTOR)
+            where = f"project '{project.name}'" if project else "the codebook templates"
+            emit(f"imported codebook '{book.key}' with {len(book.codes)} codes into {where}"
+                 + "".join(f"\nnote: {n}" for n in notes))
+        return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -163,12 +179,14 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p = command("codebook-export", cmd_codebook_export, "export a codebook as CSV")
     p.add_argument("key")
     p.add_argument("--project")
-    p.add_argument("--format", choices=("csv",), default="csv")
+    p.add_argument("--format", choices=("csv", "qdc"), default="csv", help="qdc: a REFI-QDA codebook")
     p.add_argument("--out")
 
-    p = command("codebook-import", cmd_codebook_import, "import a CSV codebook (as a template, or into --project)")
+    p = command("codebook-import", cmd_codebook_import,
+                "import a CSV or REFI-QDA (.qdc) codebook (as a template, or into --project)")
     p.add_argument("file")
     p.add_argument("--project")
+    p.add_argument("--key", help=".qdc: the codebook's key (default: from the file name)")
 
     p = command("codebook-adopt", cmd_codebook_adopt, "copy a codebook template into a project")
     p.add_argument("key")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from codebooks.qdc import export_codebook_qdc, import_codebook_qdc
 from codebooks.service import (
     LABEL_LANGUAGES,
     add_code,
@@ -125,26 +126,37 @@ if book_key:
 
     with read_session(engine()) as s:
         csv_text = export_codebook_csv(s, book_key, project)
-    st.download_button("Export as CSV", ("\ufeff" + csv_text).encode("utf-8"), file_name=f"{book_key}.csv",
+        qdc = export_codebook_qdc(s, book_key, project)
+    e1, e2 = st.columns(2)
+    e1.download_button("Export as CSV", ("\ufeff" + csv_text).encode("utf-8"), file_name=f"{book_key}.csv",
                        mime="text/csv", on_click="ignore")
+    e2.download_button("Export as REFI-QDA (.qdc)", qdc, file_name=f"{book_key}.qdc", mime="application/xml",
+                       on_click="ignore", help="For NVivo, ATLAS.ti, MAXQDA and QualCoder; guids stay the same.")
 
-st.subheader("Import a codebook (CSV)")
+st.subheader("Import a codebook (CSV or REFI-QDA .qdc)")
 
 
 def summary_of(imported) -> str:  # type: ignore[no-untyped-def]
     return f"Imported '{imported.key}' with {len(imported.codes)} codes."
 
 
+def qdc_imported(session, data: bytes, filename: str) -> str:  # type: ignore[no-untyped-def]
+    book, notes = import_codebook_qdc(session, data, filename=filename, project=project, actor=actor(Permission.BUILD))
+    return summary_of(book) + "".join(f"\n\nNote: {note}" for note in notes)
 
-upload = st.file_uploader("Codebook CSV", type=["csv"], key="codebook_csv", max_upload_size=UPLOAD_LIMIT_MB)
+
+upload = st.file_uploader("Codebook", type=["csv", "qdc"], key="codebook_csv", max_upload_size=UPLOAD_LIMIT_MB)
 if upload is not None and st.button("Import into this project", key="import_codebook"):
     try:
-        text = upload.getvalue().decode("utf-8-sig")
-        summary = write_retrying(lambda s: summary_of(import_codebook_csv(s, text, filename=upload.name, project=project,
-                                                                           actor=actor(Permission.BUILD))))
+        if upload.name.lower().endswith(".qdc"):
+            summary = write_retrying(lambda s: qdc_imported(s, upload.getvalue(), upload.name))
+        else:
+            text = upload.getvalue().decode("utf-8-sig")
+            summary = write_retrying(lambda s: summary_of(import_codebook_csv(
+                s, text, filename=upload.name, project=project, actor=actor(Permission.BUILD))))
     except UnicodeDecodeError:
         st.error(f"{upload.name}: not UTF-8 text")
     except Refused as exc:
         st.error(md_escape(str(exc)))
     else:
-        st.success(summary)
+        st.success(md_escape(summary))
