@@ -115,6 +115,19 @@ def cmd_codebook_import(args: argparse.Namespace) -> None:
         emit(f"imported codebook '{book.key}' with {len(book.codes)} codes into {where}")
 
 
+def cmd_qdc_export(args: argparse.Namespace) -> None:
+    """`qdc-export KEY --project P --out F`: the REFI-QDA codebook (as codebook-export --format qdc)."""
+    args.format = "qdc"
+    cmd_codebook_export(args)
+
+
+def cmd_qdc_import(args: argparse.Namespace) -> None:
+    """`qdc-import FILE --project P`: a REFI-QDA codebook into the project (as codebook-import of a .qdc)."""
+    if not args.file.lower().endswith(".qdc"):
+        raise CliRefused(f"{args.file}: a REFI-QDA codebook ends in .qdc")
+    cmd_codebook_import(args)
+
+
 def cmd_codebook_adopt(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
@@ -187,6 +200,15 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("file")
     p.add_argument("--project")
     p.add_argument("--key", help=".qdc: the codebook's key (default: from the file name)")
+
+    p = command("qdc-export", cmd_qdc_export, "export a codebook as REFI-QDA (.qdc)")
+    p.add_argument("key")
+    p.add_argument("--project")
+    p.add_argument("--out")
+    p = command("qdc-import", cmd_qdc_import, "import a REFI-QDA codebook (.qdc) into a project")
+    p.add_argument("file")
+    p.add_argument("--project", required=True)
+    p.add_argument("--key", help="the codebook's key (default: from the file name)")
 
     p = command("codebook-adopt", cmd_codebook_adopt, "copy a codebook template into a project")
     p.add_argument("key")

@@ -120,3 +120,16 @@ def test_the_codebooks_page_imports_a_qdc_and_offers_one(monkeypatch, sqlite_url
     assert not at.exception, at.exception
     said = shown(at.success)[0]
     assert said.startswith("Imported 'atlas_export' with 4 codes.") and "Note: code 'Kennis delen'" in said
+
+
+def test_the_issues_command_names(capsys, db_url, engine, tmp_path):
+    (tmp_path / "atlas.qdc").write_text(OTHER_TOOL, encoding="utf-8")
+    with write_session(engine) as s:
+        create_project(s, "Studie")
+    capsys.readouterr()
+    assert cli.main(["--db", db_url, "qdc-import", str(tmp_path / "atlas.qdc"), "--project", "Studie"]) == 0
+    assert cli.main(["--db", db_url, "qdc-export", "atlas", "--project", "Studie", "--out",
+                     str(tmp_path / "back.qdc")]) == 0
+    assert [c.label_en for c in template_from_qdc((tmp_path / "back.qdc").read_bytes(), "back.qdc")[0].codes][1] == \
+        "Vertrouwen"
+    assert cli.main(["--db", db_url, "qdc-import", str(tmp_path / "back.csv"), "--project", "Studie"]) == 1
