@@ -132,13 +132,11 @@ def decide(session: Session, project: Project, document_ref: str, coders: Sequen
             raise Refused("a consensus span needs a start before its end")
         spans = [span]
     else:
-        keep = {"a": {a.name}, "b": {b.name}, "both": {a.name, b.name}}[decision]
-        spans = sorted({(s.start, s.end) for s in disagreement.spans if s.coder in keep
-                        and s.start < disagreement.end and s.end > disagreement.start})
+        spans = _kept_spans(disagreement, decision, a, b)
     made = []
     for s_start, s_end in spans:
         if _has(session, document, consensus, s_start, s_end, code_row.id):
-            continue  # an earlier decision or the agreed copy already holds it
+            continue  # an earlier decision or the agreed copy already holds it (reopen leaves it to them)
         segment = apply_coding(session, project, document, consensus, s_start, s_end, [code], actor=actor)
         made += [str(g) for g in session.scalars(select(Coding.guid).where(Coding.segment_id == segment.id,
                                                                            Coding.code_id == code_row.id))]
@@ -155,6 +153,14 @@ def decide(session: Session, project: Project, document_ref: str, coders: Sequen
                         "decision": decision, "coders": [a.name, b.name], "unit": unit, "spans": spans,
                         "codings": made})
     return row
+
+
+def _kept_spans(disagreement: Disagreement, decision: str, a: Coder, b: Coder) -> list[tuple[int, int]]:
+    """The spans a decision keeps: the chosen coders' spans with the code that overlap the region or touch it
+    (a span the start left out because a disagreement touched it holds what both coded next to the region)."""
+    keep = {"a": {a.name}, "b": {b.name}, "both": {a.name, b.name}}[decision]
+    return sorted({(s.start, s.end) for s in disagreement.spans if s.coder in keep
+                   and s.start <= disagreement.end and s.end >= disagreement.start})
 
 
 def _decision_row(session: Session, document: Document, code: Code, a: Coder, b: Coder, unit: str, start: int,
@@ -184,13 +190,42 @@ def reopen(session: Session, project: Project, document_ref: str, coders: Sequen
         raise Refused(f"no decision on {code} at {start}–{end} to reopen")
     if row.decided_by != actor:
         raise Refused(f"{row.decided_by} settled this disagreement; only they can reopen it")
+    needed = _still_needed(session, project, document, a, b, unit, row)
     for guid in row.consensus_codings.split():
-        if session.scalar(select(Coding.id).where(Coding.guid == uuid.UUID(guid))) is not None:
+        found = session.execute(select(Segment.start, Segment.end).join(Coding, Coding.segment_id == Segment.id)
+                                .where(Coding.guid == uuid.UUID(guid))).first()
+        if found is None:
+            continue
+        heir = needed.get((found.start, found.end))
+        if heir is None:
             remove_coding(session, project, guid, actor=actor, owner=CONSENSUS)
+        else:  # another decision keeps this span too: the coding is its now, to take back if it is reopened
+            heir.consensus_codings = " ".join([*heir.consensus_codings.split(), guid])
     record_event(session, project_guid=project.guid, actor=actor, action="reopen", entity="adjudication",
                  entity_guid=row.guid, before={"decision": row.decision, "code": code, "start": start, "end": end})
     session.delete(row)
     session.flush()
+
+
+def _still_needed(session: Session, project: Project, document: Document, a: Coder, b: Coder, unit: str,
+                  leaving: Adjudication) -> dict[tuple[int, int], Adjudication]:
+    """The spans (of the leaving decision's code) that the document's other decisions keep, with one of them."""
+    others = [r for r in session.scalars(select(Adjudication).where(
+        Adjudication.document_id == document.id, Adjudication.code_id == leaving.code_id,
+        Adjudication.id != leaving.id))]
+    if not others:
+        return {}
+    code = session.get_one(Code, leaving.code_id).key
+    regions = {(d.start, d.end): d for d in pair_report(session, project, document, a, b, unit).disagreements
+               if d.code == code}
+    needed: dict[tuple[int, int], Adjudication] = {}
+    for other in others:
+        if other.decision == "consensus":
+            needed.setdefault((other.consensus_start, other.consensus_end), other)
+        elif (other.region_start, other.region_end) in regions:
+            for kept in _kept_spans(regions[other.region_start, other.region_end], other.decision, a, b):
+                needed.setdefault(kept, other)
+    return needed
 
 
 def decisions(session: Session, project: Project, document_ref: str, coders: Sequence[str],
@@ -211,7 +246,7 @@ def decisions(session: Session, project: Project, document_ref: str, coders: Seq
 def report_decisions(session: Session, project: Project, report: AgreementReport
                      ) -> dict[tuple[str, str, int, int], Decision]:
     """The decisions on a report's disagreements, by (document guid, code, start, end): for the reports."""
-    if len(report.coders) != 2:
+    if len(report.coders) != 2 or CONSENSUS in report.coders:  # comparing a coder with the consensus itself
         return {}
     guids = {d.document_guid for d in report.disagreements}
     out = {}

@@ -220,10 +220,13 @@ def _coefficients(ratings: Counter, coders: int, unit: str, *, order: list | Non
 
 
 def _coders(session: Session, project: Project, names: Sequence[str]) -> list[Coder]:
-    wanted = list(dict.fromkeys(" ".join(n.split()) for n in names if n.strip()))
-    if len(wanted) < 2:
+    wanted = [" ".join(n.split()) for n in names if n.strip()]
+    if len(set(wanted)) < 2:
         raise Refused("agreement compares at least two coders")
-    return coders_named(session, project, wanted)
+    coders = list({c.id: c for c in coders_named(session, project, wanted)}.values())  # each coder once
+    if len(coders) < 2:
+        raise Refused("agreement compares at least two coders")
+    return coders
 
 
 def _codes(session: Session, project: Project, codebook: str | None, keys: Sequence[str]) -> list[Code]:
@@ -261,12 +264,24 @@ def documents_coded_by_all(session: Session, project: Project, coders: Sequence[
 
 
 def coders_named(session: Session, project: Project, names: Sequence[str]) -> list[Coder]:
-    """The project's coders by name (any case), refused in one line when one is unknown."""
-    known = {c.name.casefold(): c for c in list_coders(session, project)}
-    missing = [n for n in names if n.casefold() not in known]
+    """The project's coders by name: exactly as written, else in any case where that names only one; refused in
+    one line when one is unknown (or, differing only in case, ambiguous)."""
+    coders = list_coders(session, project)
+    exact = {c.name: c for c in coders}
+    folded: dict[str, list[Coder]] = {}
+    for coder in coders:
+        folded.setdefault(coder.name.casefold(), []).append(coder)
+    found, missing = [], []
+    for name in names:
+        matches = [exact[name]] if name in exact else folded.get(name.casefold(), [])
+        if len(matches) != 1:
+            missing.append(name)
+        else:
+            found.append(matches[0])
     if missing:
-        raise Refused(f"project '{project.name}' has no coder " + ", ".join(f"'{n}'" for n in missing))
-    return [known[n.casefold()] for n in names]
+        raise Refused(f"project '{project.name}' has no coder " + ", ".join(f"'{n}'" for n in missing)
+                      + " (names are matched exactly where several differ only in case)")
+    return found
 
 
 def _documents(session: Session, project: Project, coders: list[Coder], refs: Sequence[str]) -> list[Document]:

@@ -71,9 +71,8 @@ def purge_originals(session: Session, project: Project, *, confirm: str, documen
     if waiting is not None:
         raise Refused("segments wait for review on an earlier text of these documents (Documents page): purging "
                       "would delete them; review them first")
-    if session.scalar(select(BinItem.id).where(BinItem.project_id == project.id, BinItem.kind == "document")
-                      .limit(1)) is not None:
-        raise Refused("the bin holds a deleted document whole, names and all: empty the bin first")
+    if session.scalar(select(BinItem.id).where(BinItem.project_id == project.id).limit(1)) is not None:
+        raise Refused("the bin keeps deleted things whole, names and all: empty the bin first")
     result = Purged()
     for document in documents:
         current = session.scalar(select(TextVersion).where(TextVersion.document_id == document.id,

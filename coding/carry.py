@@ -103,11 +103,21 @@ class OffsetMap:
             return Carried(at, at, gone=True)
         return Carried(low, high)
 
-    def position(self, offset: int) -> int:
-        """Where an old offset (a point between characters) lands: after what was kept before it."""
-        for kind, old_a, old_b, new_c, new_d in self._pieces[max(0, bisect_right(self._ends, offset) - 1):]:
-            if old_a <= offset <= old_b:
-                return new_c + (offset - old_a if kind == EQUAL else 0)
+    def position(self, offset: int, *, after: bool = False) -> int:
+        """Where an old offset (a point between characters) lands. Text that replaced what stood before the point
+        is before it; text inserted exactly at the point, or replacing text around it, is after it for a start
+        (`after` False) and before it for an end (`after` True), so a turn or sentence ending there keeps it."""
+        for kind, old_a, old_b, new_c, new_d in self._pieces[max(0, bisect_right(self._ends, offset) - 2):]:
+            if kind == EQUAL:
+                if old_a <= offset < old_b:
+                    return new_c + offset - old_a
+                continue
+            if old_b < offset or (old_b == offset and old_a < old_b):
+                continue  # the change lies before the point (the next piece places it)
+            if old_a == offset == old_b or old_a < offset < old_b:
+                return new_d if after else new_c  # inserted at the point, or the point was inside a change
+            if old_a >= offset:
+                return new_c
         return offset
 
 

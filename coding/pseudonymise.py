@@ -18,6 +18,7 @@ from cases.documents import current_text_version, list_documents
 from cases.projects import get_case, get_document
 from cases.pseudonyms import Found, Matcher, replacement_list
 from coding.text_edits import TextEdit, replace_spans
+from store.errors import Refused
 from store.events import record_event
 from store.models import Document, Project, Speaker, Turn
 
@@ -67,7 +68,14 @@ def pseudonymise_document(session: Session, project: Project, document_ref: str,
     labels = [(speaker, matcher.replace(speaker.label)) for speaker in
               session.scalars(select(Speaker).where(Speaker.document_id == document.id))]
     labels = [(speaker, masked) for speaker, masked in labels if masked != speaker.label]
-    if not found and not labels:
+    kept = {s.label for s in session.scalars(select(Speaker).where(Speaker.document_id == document.id))} - {
+        speaker.label for speaker, _ in labels}
+    new_labels = [masked for _, masked in labels]
+    clash = sorted({m for m in new_labels if new_labels.count(m) > 1 or m in kept})
+    if clash:
+        raise Refused(f"'{document.title}': several speakers would be called {', '.join(clash)}; give them "
+                      "different pseudonyms first")
+    if not found and not labels and matcher.replace(document.title) == document.title:
         return None
     result = replace_spans(session, project, str(document.guid), [(f.start, f.end, f.pseudonym) for f in found],
                            actor=actor, why="pseudonymise", dry_run=dry_run, confirm_others=True) if found else None

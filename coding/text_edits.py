@@ -188,8 +188,8 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
     session.flush()
     resplit = {turns[i].id for i in changed}
     rows = layout(turns, mapping) if layout is not None else [
-        TurnRow(t, mapping.position(t.start), mapping.position(t.content_start), mapping.position(t.end),
-                t.id in resplit) for t in turns]
+        TurnRow(t, mapping.position(t.start), mapping.position(t.content_start),
+                mapping.position(t.end, after=True), t.id in resplit) for t in turns]
     _rebuild_turns(session, old.id, version.id, rows, new_text, mapping)
     _place(session, version.id, {guid: (new_start, new_end) for guid, (_, _, new_start, new_end) in moves.items()})
     if gone:
@@ -226,7 +226,7 @@ def _rebuild_turns(session: Session, old_id: int, new_id: int, rows: list[TurnRo
     for turn_id, start, end in session.execute(select(Sentence.turn_id, Sentence.start, Sentence.end)
                                                .where(Sentence.text_version_id == old_id).order_by(Sentence.start)):
         if turn_id in kept:
-            sentences.append((kept[turn_id], mapping.position(start), mapping.position(end)))
+            sentences.append((kept[turn_id], mapping.position(start), mapping.position(end, after=True)))
     again = [(k, r) for k, r in enumerate(rows) if r.resplit]
     spans = [(r.content_start, r.end, r.source.language) for _, r in again]
     for start, end, index in iter_sentences(text, spans):
@@ -257,11 +257,11 @@ def split_turn(session: Session, project: Project, document_ref: str, turn: int,
         for t in old_turns:
             if t.id != source.id:
                 rows.append(TurnRow(t, mapping.position(t.start), mapping.position(t.content_start),
-                                    mapping.position(t.end), False))
+                                    mapping.position(t.end, after=True), False))
                 continue
             cut = mapping.position(point)  # before what was inserted there
             rows.append(TurnRow(t, mapping.position(t.start), mapping.position(t.content_start), cut, True))
-            rows.append(TurnRow(t, cut + 1, cut + len(inserted), mapping.position(t.end), True))
+            rows.append(TurnRow(t, cut + 1, cut + len(inserted), mapping.position(t.end, after=True), True))
         return rows
 
     return new_version(session, project, document, old, turns, [(point, point, inserted)], actor=actor,
@@ -284,7 +284,7 @@ def join_turns(session: Session, project: Project, document_ref: str, turn: int,
                 continue
             end = second.end if t.id == first.id else t.end
             rows.append(TurnRow(t, mapping.position(t.start), mapping.position(t.content_start),
-                                mapping.position(end), t.id == first.id))
+                                mapping.position(end, after=True), t.id == first.id))
         return rows
 
     return new_version(session, project, document, old, turns, [(first.end, second.content_start, " ")],
@@ -304,6 +304,9 @@ def undo_edit(session: Session, project: Project, document_ref: str, *, actor: s
     new = current_text_version(session, document)
     old = session.scalar(select(TextVersion).where(TextVersion.document_id == document.id,
                                                    TextVersion.version == change.before["version"]))
+    if old is None:
+        raise Refused(f"the text before the last edit of '{document.title}' was purged; the edit can no longer "
+                      "be undone")
     moved = change.after["moved"]
     here = {str(guid): (start, end) for guid, start, end in session.execute(
         select(Segment.guid, Segment.start, Segment.end).where(Segment.text_version_id == new.id).with_for_update())}

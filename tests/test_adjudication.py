@@ -14,7 +14,9 @@ from sqlalchemy import select
 import cli
 from analysis.adjudication import CONSENSUS, decide, decisions, pair_report, reopen, start_adjudication
 from analysis.matrix import MatrixSpec, build_matrix
-from cases.projects import get_document, get_or_create_coder, get_project
+from cases.importer import SpeakerDecision, preview_import, store_import
+from cases.projects import create_project, get_document, get_or_create_coder, get_project
+from codebooks.service import adopt_codebook
 from coding.codings import apply_coding, list_codings
 from store.db import read_session, write_session
 from store.errors import Refused
@@ -156,3 +158,68 @@ def test_the_agreement_report_says_how_each_disagreement_was_settled(capsys, db_
     assert cli.main([*report, "--format", "docx", "--out", str(tmp_path / "a.docx")]) == 0
     text = "\n".join(p.text for p in read_docx(tmp_path / "a.docx").paragraphs)
     assert text.count("Adjudicated: keep Bram's (Olga, ") == 1
+
+
+def test_keeping_bs_span_keeps_what_both_coded_and_reopening_spares_other_decisions(engine):
+    """A codes a whole sentence, B only its start: "keep B's" keeps B's (agreed) start. Then A codes a span
+    around B's, two regions arise; settling both as "keep A's" and reopening one leaves the other's span."""
+    from sqlalchemy import delete
+
+    from store.models import Coding as CodingRow
+    from store.models import Segment as SegmentRow
+
+    sentence = "Ik kijk nu anders naar wat succes is."
+    start, end = at(sentence)
+    with write_session(engine) as s:
+        project = create_project(s, P)
+        adopt_codebook(s, project, "value-creation")
+        document = store_import(s, project, preview_import("gesprek.txt", TEXT.encode()), cases=[],
+                                speakers={"I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        bram, _ = get_or_create_coder(s, project, "Bram")
+        apply_coding(s, project, document, anna, start, end, ["vc.realised"], actor="Anna")
+        apply_coding(s, project, document, bram, start, start + 10, ["vc.realised"], actor="Bram")
+    with write_session(engine) as s:
+        start_adjudication(s, get_project(s, P), "gesprek", ["Anna", "Bram"], actor="Olga")
+    with write_session(engine) as s:
+        decide(s, get_project(s, P), "gesprek", ["Anna", "Bram"], code="vc.realised", start=start + 10, end=end,
+               decision="b", actor="Olga")
+    codings, _ = state(engine)
+    assert codings == [("vc.realised", start, start + 10, CONSENSUS)]  # what both coded stays
+
+    with write_session(engine) as s:  # start over: Bram codes the middle, two regions either side
+        s.execute(delete(CodingRow))
+        s.execute(delete(SegmentRow))
+        from store.models import Adjudication
+
+        s.execute(delete(Adjudication))
+        project = get_project(s, P)
+        document = get_document(s, project, "gesprek")
+        apply_coding(s, project, document, get_or_create_coder(s, project, "Anna")[0], start, end, ["vc.realised"],
+                     actor="Anna")
+        apply_coding(s, project, document, get_or_create_coder(s, project, "Bram")[0], start + 5, end - 5,
+                     ["vc.realised"], actor="Bram")
+    with write_session(engine) as s:
+        project = get_project(s, P)
+        start_adjudication(s, project, "gesprek", ["Anna", "Bram"], actor="Olga")
+        for region in ((start, start + 5), (end - 5, end)):
+            decide(s, project, "gesprek", ["Anna", "Bram"], code="vc.realised", start=region[0], end=region[1],
+                   decision="a", actor="Olga")
+    with write_session(engine) as s:
+        reopen(s, get_project(s, P), "gesprek", ["Anna", "Bram"], code="vc.realised", start=start, end=start + 5,
+               actor="Olga")
+    assert state(engine)[0] == [("vc.realised", start, end, CONSENSUS)]  # the other decision still keeps it
+    with write_session(engine) as s:
+        reopen(s, get_project(s, P), "gesprek", ["Anna", "Bram"], code="vc.realised", start=end - 5, end=end,
+               actor="Olga")
+    assert state(engine)[0] == []  # and goes with the last decision that kept it
+
+
+def test_comparing_a_coder_with_the_consensus_reports_without_decisions(capsys, db_url, engine):
+    build(engine)
+    assert cli.main(["--db", db_url, "--as", "Olga", "adjudication", "--project", P, "--document", "gesprek",
+                     "--coders", "Anna,Bram", "--start"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--db", db_url, "--as", "Olga", "agreement", "--project", P, "--coders", f"Anna,{CONSENSUS}",
+                     "--codebook", "vc", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["coders"] == ["Anna", CONSENSUS]

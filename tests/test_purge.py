@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from test_pseudonymise import P, build  # noqa: E402
+
 import cli  # noqa: E402
 from cases.attributes import set_attribute  # noqa: E402
 from cases.projects import get_case, get_document, get_or_create_coder, get_project  # noqa: E402
@@ -27,7 +29,6 @@ from exports.cross_case_report import build_cross_case_report  # noqa: E402
 from store.db import read_session, write_session  # noqa: E402
 from store.errors import Refused  # noqa: E402
 from store.models import TextVersion  # noqa: E402
-from test_pseudonymise import P, build  # noqa: E402
 
 NAMES = ("Vries", "Hoekstra", "Bakkerij Smit", "Straßmann", "Strassmann", "Günter")
 
@@ -107,8 +108,9 @@ def test_purging_one_document_on_the_command_line(capsys, db_url, engine):
 
 def test_an_owner_purges_from_the_documents_page(monkeypatch, sqlite_url, tmp_path):
     from apptest_support import shown
-    from store.db import get_engine
     from study_support import open_page
+
+    from store.db import get_engine
 
     study(get_engine(sqlite_url))
     at, _ = open_page(monkeypatch, sqlite_url, P, "pages/documents.py", coder="Olga")
@@ -130,3 +132,38 @@ def test_undoing_a_pseudonymisation_brings_the_title_back_until_the_purge(engine
         undo_edit(s, get_project(s, P), "gesprek R1", actor="Olga")
     with read_session(engine) as s:
         assert get_document(s, get_project(s, P), "gesprek Hoekstra").title == "gesprek Hoekstra"
+
+
+def test_the_purge_waits_for_an_empty_bin_and_an_edit_cannot_be_undone_after_it(engine):
+    from cases.bin import delete_to_bin, empty_bin
+    from cases.projects import create_person
+    from coding.text_edits import undo_edit
+
+    study(engine)
+    with write_session(engine) as s:
+        project = get_project(s, P)
+        create_person(s, project, "Piet Weg")
+    with write_session(engine) as s:
+        delete_to_bin(s, get_project(s, P), "person", "Piet Weg", actor="Olga")
+    with write_session(engine) as s, pytest.raises(Refused, match="empty the bin first"):
+        purge_originals(s, get_project(s, P), confirm=P, actor="Olga")
+    with write_session(engine) as s:
+        empty_bin(s, get_project(s, P), confirm=P, actor="Olga")
+    with write_session(engine) as s:
+        purge_originals(s, get_project(s, P), confirm=P, actor="Olga")
+    with write_session(engine) as s, pytest.raises(Refused, match="was purged; the edit can no longer be undone"):
+        undo_edit(s, get_project(s, P), "gesprek R1", actor="Olga")
+
+
+def test_two_speakers_one_pseudonym_is_refused(engine):
+    from cases.projects import create_person
+    from coding.pseudonymise import pseudonymise_document
+    from focusgroups.anonymise import add_mask_term
+
+    build(engine)
+    with write_session(engine) as s:
+        project = get_project(s, P)
+        add_mask_term(s, project, "I", "person", "R1")  # the interviewer would become R1, like Hoekstra
+        create_person(s, project, "Nobody Else")
+    with write_session(engine) as s, pytest.raises(Refused, match="several speakers would be called R1"):
+        pseudonymise_document(s, get_project(s, P), "gesprek", actor="Olga")

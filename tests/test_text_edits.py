@@ -314,3 +314,20 @@ def test_the_command_line_matrix_says_when_segments_wait_for_review(capsys, db_u
     assert cli.main(["--db", db_url, "--as", "Anna", "matrix", "--project", P, "--rows", "cases", "--cols",
                      "codebook:vc", "--format", "json"]) == 0
     assert "1 segment(s) lost all their text in a transcript edit" in capsys.readouterr().err
+
+
+def test_an_edit_at_a_turns_end_stays_in_the_turn_and_its_last_sentence(engine):
+    build(engine)
+    new = "Ik kijk nu anders naar wat geluk betekent"
+    with write_session(engine) as s:
+        edit_turn(s, get_project(s, P), "gesprek", 4, new, actor="Anna")
+    with read_session(engine) as s:
+        document = get_document(s, get_project(s, P), "gesprek")
+        text = document_text(s, document)
+        version = current_text_version(s, document)
+        last_turn = s.execute(select(Turn.content_start, Turn.end).where(Turn.text_version_id == version.id)
+                              .order_by(Turn.ordinal.desc())).first()
+        last_sentence = s.execute(select(Sentence.start, Sentence.end).where(
+            Sentence.text_version_id == version.id).order_by(Sentence.ordinal.desc())).first()
+    assert text[last_turn[0]:last_turn[1]] == new
+    assert text[last_sentence[0]:last_sentence[1]] == new

@@ -22,7 +22,7 @@ def adjudication_section(project: Project, request: dict, report: AgreementRepor
     """The start button, and (once started) the controls each disagreement gets; None when there is nothing to
     adjudicate here (not two coders on one document, or not an owner)."""
     coders = request["coders"]
-    if len(coders) != 2 or document_guid is None or refusal(Permission.MANAGE) is not None:
+    if len(coders) != 2 or CONSENSUS in coders or document_guid is None or refusal(Permission.MANAGE) is not None:
         return None
     unit = unit_key(request["unit"])
     st.subheader("Adjudication")

@@ -122,12 +122,16 @@ def speaker_section(project: Project, document_guid: str, speakers: list, person
         current = next(sp for sp, _ in speakers if sp.label == label)
         role = c2.selectbox("Role", SPEAKER_ROLES, index=SPEAKER_ROLES.index(current.role)
                             if current.role in SPEAKER_ROLES else 0, key=f"speaker_role_{document_guid}")
-        person = c3.selectbox("Person", ["none", *persons], key=f"speaker_person_{document_guid}")
+        linked = next((p.name for sp, p in speakers if sp.label == label and p is not None), "none")
+        choices = ["none", *persons]
+        person = c3.selectbox("Person", choices, index=choices.index(linked) if linked in choices else 0,
+                              key=f"speaker_person_{document_guid}")
         new_label = c4.text_input("New label", value="", key=f"speaker_new_{document_guid}",
                                   help="Also written into the transcript where this speaker's turns begin.")
         if st.form_submit_button("Save speaker"):
             def change(session) -> str:  # type: ignore[no-untyped-def]
-                done = set_speaker(session, project, document_guid, label, role=role, person=person,
+                done = set_speaker(session, project, document_guid, label, role=role,
+                                   person=person if person != linked else None,  # unchanged: left as it is
                                    new_label=new_label or None, actor=actor(Permission.BUILD))
                 return f"Speaker '{done.label}': " + ", ".join(f"{k} {v}" for k, v in done.changes.items()) + "."
 
