@@ -7,8 +7,9 @@ values, memos, framework summaries, focus-group notes and feedback, user codes, 
 persons keep only their pseudonym, and the replacement list itself goes (its left side is the names). Last, the
 database's free pages are cleared (SQLite VACUUM, PostgreSQL VACUUM FULL), so nothing of it stays in the file.
 
-It is refused while a segment waits for review on an earlier text (it would go with it) and while the bin holds
-a deleted document (the bin keeps its rows whole). It cannot be undone: the owner types the project's name.
+It is refused while a segment waits for review on an earlier text (it would go with it) and, for the whole
+project, while the bin holds anything (the bin keeps its rows whole, names and all). It cannot be undone: the
+owner types the project's name.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def purge_originals(session: Session, project: Project, *, confirm: str, documen
     if waiting is not None:
         raise Refused("segments wait for review on an earlier text of these documents (Documents page): purging "
                       "would delete them; review them first")
-    if session.scalar(select(BinItem.id).where(BinItem.project_id == project.id).limit(1)) is not None:
+    if document_ref is None and session.scalar(select(BinItem.id).where(BinItem.project_id == project.id)
+                                               .limit(1)) is not None:  # a document's purge leaves the bin alone
         raise Refused("the bin keeps deleted things whole, names and all: empty the bin first")
     result = Purged()
     for document in documents:
