@@ -9,8 +9,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analysis.adjudication import report_decisions
-from analysis.agreement import coders_named, compute_agreement, documents_coded_by_all
+from analysis.agreement import coders_named, documents_coded_by_all
 from analysis.agreement_units import CHARACTERS, DOCUMENTS, OVERLAP, SENTENCES, TURNS
 from cases.documents import list_documents
 from cases.projects import list_coders
@@ -27,8 +26,10 @@ from exports.agreement_report import (
 from exports.matrix_tables import XLSX_MIME
 from store.db import read_session
 from store.errors import Refused
+from store.events import latest_event_id
 from ui.adjudication_view import adjudication_section
 from ui.agreement_view import show_disagreements
+from ui.analysis_cache import load_agreement
 from ui.assignments_view import assignments_section
 from ui.blind import close_if_blind
 from ui.state import EMPTY, engine, md_escape, project_or_stop, show_flash
@@ -84,10 +85,10 @@ if not request:
     st.stop()
 try:
     with read_session(engine()) as s:
-        report = compute_agreement(s, project, request["coders"], unit=request["unit"], codebook=request["codebook"],
-                                   code_keys=request["codes"], document_refs=request["documents"],
-                                   categorical=request["categorical"])
-        decided = report_decisions(s, project, report)
+        revision = latest_event_id(s, project.guid)  # every change logs an event: the cache is never stale
+    report, decided = load_agreement(str(project.guid), revision, tuple(request["coders"]), request["unit"],
+                                     request["codebook"], tuple(request["codes"]), tuple(request["documents"]),
+                                     request["categorical"])
 except Refused as exc:
     st.error(md_escape(str(exc)))
     st.stop()

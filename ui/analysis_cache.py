@@ -61,3 +61,17 @@ def load_presentation(project_guid: str, revision: int, codebook: str, depth: in
         return build_presentation(s, get_project(s, project_guid), codebook=codebook, depth=depth, mode=mode,
                                   show_counts=show_counts, language=language,
                                   cases=list(cases) if cases is not None else None, own_case=own_case)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_agreement(project_guid: str, revision: int, coders: tuple[str, ...], unit: str, codebook: str,
+                   codes: tuple[str, ...], documents: tuple[str, ...], categorical: bool):  # type: ignore[no-untyped-def]
+    """An agreement report with its adjudication decisions: filtering its disagreements reruns the page, not this."""
+    from analysis.adjudication import report_decisions
+    from analysis.agreement import compute_agreement
+
+    with read_session(engine()) as s:
+        project = get_project(s, project_guid)
+        report = compute_agreement(s, project, list(coders), unit=unit, codebook=codebook, code_keys=list(codes),
+                                   document_refs=list(documents), categorical=categorical)
+        return report, report_decisions(s, project, report)
