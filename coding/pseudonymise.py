@@ -9,13 +9,15 @@ like any edit, title and labels included (the replaced text version keeps them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cases.documents import current_text_version, list_documents
-from cases.projects import get_case, get_document
+from cases.projects import get_case, get_document, get_project
 from cases.pseudonyms import Found, Matcher, replacement_list
 from coding.text_edits import TextEdit, replace_spans
 from store.errors import Refused
@@ -90,3 +92,27 @@ def pseudonymise_document(session: Session, project: Project, document_ref: str,
             record_event(session, project_guid=project.guid, actor=actor, action="pseudonymise", entity="speaker",
                          entity_guid=speaker.guid, after={"label": masked})
     return result
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One document of a pseudonymisation run: its edit (None: nothing to replace), or why it was refused."""
+
+    document: str
+    result: TextEdit | None = None
+    refused: str | None = None
+
+
+def pseudonymise_each(write: Callable[[Callable[[Session], Any]], Any], project_guid: str,
+                      documents: list[tuple[str, str]], *, actor: str) -> list[Outcome]:
+    """Pseudonymise the documents ((guid, title) pairs), each in its own transaction run by `write` (so a long
+    run holds no lock for long); a refused document is reported and the others go on."""
+    outcomes = []
+    for guid, title in documents:
+        try:
+            result = write(lambda s, g=guid: pseudonymise_document(s, get_project(s, project_guid), g, actor=actor))
+        except Refused as exc:
+            outcomes.append(Outcome(title, refused=str(exc)))
+        else:
+            outcomes.append(Outcome(title, result))
+    return outcomes

@@ -87,32 +87,43 @@ def cmd_pseudonyms(args: argparse.Namespace) -> None:
     emit(render_records(records, args.format, columns))
 
 
-def cmd_pseudonymise(args: argparse.Namespace) -> None:
+def cmd_pseudonymise(args: argparse.Namespace) -> int:
     from cases.projects import get_project
-    from coding.pseudonymise import documents_in, preview_document, pseudonymise_document
+    from coding.pseudonymise import documents_in, preview_document, pseudonymise_each
 
     engine = open_database(args)
     with read_session(engine) as s:
         project = get_project(s, args.project)
         me = acting(args, s, project, Permission.MANAGE)
-        titles = [d.title for d in documents_in(s, project, document=args.document, case=args.case)]
+        guid = str(project.guid)
+        documents = [(str(d.guid), d.title) for d in documents_in(s, project, document=args.document, case=args.case)]
     lines = []
-    for title in titles:  # one transaction per document: a new text version each
-        if args.dry_run:
-            with read_session(engine) as s:
-                preview = preview_document(s, get_project(s, args.project), title)
-            lines.append(f"{title}: {len(preview.found)} replacement(s)")
-            lines += [f"  {context}" for context in preview.contexts]
-            continue
+    if args.dry_run:
+        with read_session(engine) as s:
+            for document, title in documents:
+                preview = preview_document(s, get_project(s, guid), document)
+                lines.append(f"{title}: {len(preview.found)} replacement(s)")
+                lines += [f"  {context}" for context in preview.contexts]
+        emit("\n".join([*lines, "nothing was changed (--dry-run)"]))
+        return
+
+    def write(change):  # type: ignore[no-untyped-def]
         with write_session(engine) as s:
-            result = pseudonymise_document(s, get_project(s, args.project), title, actor=me)
-        if result is None:
-            lines.append(f"{title}: nothing to replace")
-            continue
-        lines.append(f"{title}: {result.replacements} replacement(s) in {result.where}, text version "
-                     f"{result.version}, {len(result.touched)} segment(s) changed")
-        lines += _touched_lines(result)
-    emit("\n".join(lines + (["nothing was changed (--dry-run)"] if args.dry_run else [])))
+            return change(s)
+
+    outcomes = pseudonymise_each(write, guid, documents, actor=me)
+    for outcome in outcomes:
+        result = outcome.result
+        if outcome.refused:
+            lines.append(f"{outcome.document}: refused: {outcome.refused}")
+        elif result is None:
+            lines.append(f"{outcome.document}: nothing to replace")
+        else:
+            lines.append(f"{outcome.document}: {result.replacements} replacement(s) in {result.where}, text "
+                         f"version {result.version}, {len(result.touched)} segment(s) changed")
+            lines += _touched_lines(result)
+    emit("\n".join(lines))
+    return 1 if any(o.refused for o in outcomes) else 0  # the others are done: each is its own transaction
 
 
 def cmd_purge_originals(args: argparse.Namespace) -> None:

@@ -149,3 +149,12 @@ def test_the_documents_page_lists_previews_and_pseudonymises(monkeypatch, sqlite
     with read_session(engine) as s:
         text = document_text(s, get_document(s, get_project(s, P), "gesprek"))
     assert "Jan de Vries" not in text and "R3" in text and "[stad]" in text
+
+
+def test_a_refused_document_is_reported_and_the_run_says_so(capsys, db_url, engine):
+    build(engine)
+    with write_session(engine) as s:
+        add_mask_term(s, get_project(s, P), "I", "person", "R1")  # two speakers would both become R1
+    capsys.readouterr()
+    assert cli.main(["--db", db_url, "--as", "Olga", "pseudonymise", "--project", P]) == 1
+    assert "gesprek: refused: 'gesprek': several speakers would be called R1" in capsys.readouterr().out

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cases.pseudonyms import replacement_list, suggest_candidates
-from coding.pseudonymise import documents_in, preview_document, pseudonymise_document
+from coding.pseudonymise import documents_in, preview_document, pseudonymise_each
 from focusgroups.anonymise import add_mask_term
 from store.db import read_session
 from store.errors import Refused
@@ -118,19 +118,13 @@ def _suggestions(project: Project) -> None:
 
 def _apply(project: Project, guid: str, scope: str, case: str | None) -> None:
     with read_session(engine()) as s:
-        titles = [str(d.guid) for d in documents_in(s, project, document=guid if scope == "document" else None,
-                                                    case=case if scope == "case" else None)]
-    done, said = 0, []
-    for document in titles:  # one transaction per document: a new text version each
-        try:
-            result = write_retrying(lambda s, d=document: pseudonymise_document(s, project, d,
-                                                                                actor=actor(Permission.MANAGE)))
-        except Refused as exc:
-            said.append(str(exc))
-            continue
-        if result is not None:
-            done += 1
-            said.append(f"{result.document}: {result.replacements} replacement(s), {len(result.touched)} "
-                        "segment(s) changed")
-    flash(f"Pseudonymised {done} of {len(titles)} document(s).\n\n" + "\n\n".join(said))
+        documents = [(str(d.guid), d.title) for d in documents_in(
+            s, project, document=guid if scope == "document" else None, case=case if scope == "case" else None)]
+    outcomes = pseudonymise_each(write_retrying, str(project.guid), documents, actor=actor(Permission.MANAGE))
+    said = [f"{o.document}: refused: {o.refused}" if o.refused else
+            f"{o.document}: {o.result.replacements} replacement(s), {len(o.result.touched)} segment(s) changed"
+            for o in outcomes if o.refused or o.result is not None]
+    done = sum(1 for o in outcomes if o.result is not None)
+    flash(f"Pseudonymised {done} of {len(documents)} document(s).\n\n" + "\n\n".join(said),
+          "error" if any(o.refused for o in outcomes) else "success")
     st.rerun()
