@@ -35,9 +35,6 @@ class BlindScope:
     def active(self) -> bool:
         return bool(self.document_ids)
 
-    def hides(self, document_id: int, coder_id: int) -> bool:
-        return document_id in self.document_ids and coder_id != self.coder_id
-
     def visible(self, document_column=Segment.document_id, coder_column=Segment.coder_id) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
         """A condition keeping only what the viewer may see (always true when nothing is blind)."""
         if not self.active:

@@ -69,7 +69,7 @@ class TextEdit:
 def edit_turn(session: Session, project: Project, document_ref: str, turn: int, text: str, *, actor: str,
               dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
     """Replace the text of turn `turn` (numbered from 1, as people count) with `text`."""
-    document, old, turns = _open(session, project, document_ref)
+    document, old, turns = _open(session, project, document_ref, lock=not dry_run)
     if not 1 <= turn <= len(turns):
         raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {turn}")
     edited = turns[turn - 1]
@@ -85,7 +85,7 @@ def edit_turn(session: Session, project: Project, document_ref: str, turn: int, 
 def edit_turns(session: Session, project: Project, document_ref: str, first: int, last: int, texts: list[str], *,
                actor: str, dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
     """Replace the text of turns `first` to `last` (from 1), one text each, in one new version."""
-    document, old, turns = _open(session, project, document_ref)
+    document, old, turns = _open(session, project, document_ref, lock=not dry_run)
     if not 1 <= first <= last <= len(turns):
         raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {first} to {last}")
     if len(texts) != last - first + 1:
@@ -104,10 +104,12 @@ def edit_turns(session: Session, project: Project, document_ref: str, first: int
                        confirm_others=confirm_others, why="edit")
 
 
-def _open(session: Session, project: Project, document_ref: str) -> tuple[Document, TextVersion, list[Turn]]:
+def _open(session: Session, project: Project, document_ref: str, *, lock: bool = True
+          ) -> tuple[Document, TextVersion, list[Turn]]:
     """The document (locked: one change of its text at a time), its current text version and turns."""
     document = get_document(session, project, document_ref)
-    session.refresh(document, ["current_version"], with_for_update=True)
+    if lock:  # a preview only reads
+        session.refresh(document, ["current_version"], with_for_update=True)
     old = current_text_version(session, document)
     return document, old, list(session.scalars(select(Turn).where(Turn.text_version_id == old.id)
                                                 .order_by(Turn.ordinal)))
@@ -117,7 +119,7 @@ def replace_spans(session: Session, project: Project, document_ref: str, replace
                   *, actor: str, why: str, dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
     """Replace these [start, end) ranges of the document's current text (each inside one turn, its speaker label
     included; not overlapping)."""
-    document, old, turns = _open(session, project, document_ref)
+    document, old, turns = _open(session, project, document_ref, lock=not dry_run)
     return new_version(session, project, document, old, turns, replacements, actor=actor, dry_run=dry_run,
                        confirm_others=confirm_others, why=why)
 
@@ -158,8 +160,9 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
     result = TextEdit(document.title, [turns[i].ordinal + 1 for i in changed], number,
                       replacements=len(replacements))
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
-    segments = list(session.execute(select(Segment.id, Segment.guid, Segment.coder_id, Segment.start, Segment.end)
-                                    .where(Segment.text_version_id == old.id).with_for_update()))
+    query = select(Segment.id, Segment.guid, Segment.coder_id, Segment.start, Segment.end).where(
+        Segment.text_version_id == old.id)
+    segments = list(session.execute(query if dry_run else query.with_for_update()))  # a preview locks nothing
     moves: dict[str, list[int]] = {}
     gone: list[int] = []
     for row_id, guid, coder_id, start, end in segments:
@@ -241,7 +244,7 @@ def split_turn(session: Session, project: Project, document_ref: str, turn: int,
                dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
     """Split turn `turn` (from 1) `at` characters into its text: the rest becomes a turn of the same speaker on a
     new line with the same label."""
-    document, old, turns = _open(session, project, document_ref)
+    document, old, turns = _open(session, project, document_ref, lock=not dry_run)
     if not 1 <= turn <= len(turns):
         raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {turn}")
     source = turns[turn - 1]
@@ -271,7 +274,7 @@ def split_turn(session: Session, project: Project, document_ref: str, turn: int,
 def join_turns(session: Session, project: Project, document_ref: str, turn: int, *, actor: str,
                dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
     """Join turn `turn` (from 1) with the next one: the next one's label goes, its text follows after a space."""
-    document, old, turns = _open(session, project, document_ref)
+    document, old, turns = _open(session, project, document_ref, lock=not dry_run)
     if not 1 <= turn < len(turns):
         raise Refused(f"'{document.title}' has turns 1 to {len(turns)}: join one of 1 to {len(turns) - 1} with the "
                       "next")
