@@ -7,6 +7,7 @@ Numbers typed by Dutch researchers ("1.065.000", "6,5") are read as numbers.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -136,7 +137,8 @@ def target_of(entity: Entity) -> str:
 
 
 def get_or_create_definition(
-    session: Session, project: Project, target: str, name: str, type_: str, *, actor: str = "system"
+    session: Session, project: Project, target: str, name: str, type_: str, *, actor: str = "system",
+    guid: uuid.UUID | None = None,
 ) -> AttributeDefinition:
     if target not in ATTRIBUTE_TARGETS:
         raise Refused(f"attributes belong to a case, document or person, not '{target}'")
@@ -155,6 +157,8 @@ def get_or_create_definition(
     if type_ not in ATTRIBUTE_TYPES:
         raise Refused(f"unknown attribute type '{type_}' (use one of: {', '.join(ATTRIBUTE_TYPES)})")
     definition = AttributeDefinition(project_id=project.id, target=target, name=name, type=type_)
+    if guid is not None:
+        definition.guid = guid
     session.add(definition)
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="attribute_definition",

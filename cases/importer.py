@@ -8,6 +8,7 @@ version, speakers, turns and sentences, or nothing at all.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -134,6 +135,7 @@ def store_import(
     title: str | None = None,
     document_date: date | None = None,
     actor: str = "system",
+    guid: uuid.UUID | None = None,
 ) -> Document:
     """Store a previewed file in the current transaction (the caller's `write_session`): the demo and tests.
     People's imports go through `cases.staged_import`, in short transactions."""
@@ -142,7 +144,7 @@ def store_import(
     language = language or preview.language
     prepared = prepare_rows(preview, speakers, language)
     document, version = new_document(session, project.id, preview, title=title, kind=kind, language=language,
-                                     document_date=document_date)
+                                     document_date=document_date, guid=guid)
     for case in cases:
         session.add(CaseDocument(case_id=case.id, document_id=document.id))
     speaker_ids = store_speakers(session, document, prepared.turns, speakers)
@@ -175,13 +177,16 @@ def checked_title(session: Session, project: Project, preview: ImportPreview, *,
 
 
 def new_document(session: Session, project_id: int, preview: ImportPreview, *, title: str, kind: str,
-                 language: str | None, document_date: date | None) -> tuple[Document, TextVersion]:
+                 language: str | None, document_date: date | None, guid: uuid.UUID | None = None
+                 ) -> tuple[Document, TextVersion]:
     text = preview.source.text
     document = Document(
         project_id=project_id, title=title, kind=kind, language=language, source_filename=preview.filename,
         source_format=preview.source.format, source_encoding=preview.source.encoding, sha256=preview.sha256,
         file_size=len(preview.data), original_bytes=preview.data, document_date=document_date, current_version=1,
     )
+    if guid is not None:  # a document carried in from a project file keeps its identity
+        document.guid = guid
     session.add(document)
     session.flush()
     version = TextVersion(document_id=document.id, version=1, text=text, length=len(text),

@@ -72,14 +72,16 @@ def get_project(session: Session, ref: str) -> Project:
     return project
 
 
-def get_or_create_coder(session: Session, project: Project, name: str, *, actor: str | None = None) -> tuple[Coder, bool]:
+def get_or_create_coder(session: Session, project: Project, name: str, *, actor: str | None = None,
+                        guid: uuid.UUID | None = None) -> tuple[Coder, bool]:
     name = clean_name(name, "coder")
     found = select(Coder).where(Coder.project_id == project.id, Coder.name == name)
     coder = session.scalar(found)
     if coder is not None:
         return coder, False
     # Two people may start with the same new name at once: one row is made, the other reads it, neither fails.
-    made = insert_unless_present(session, Coder, ("project_id", "name"), project_id=project.id, name=name)
+    made = insert_unless_present(session, Coder, ("project_id", "name"), project_id=project.id, name=name,
+                                 **({"guid": guid} if guid is not None else {}))
     if made is None:
         return session.scalars(found.execution_options(populate_existing=True)).one(), False
     coder = session.get_one(Coder, made)
@@ -93,10 +95,11 @@ def list_coders(session: Session, project: Project) -> list[Coder]:
     return sorted(coders, key=lambda c: (c.name.casefold(), c.name))
 
 
-def create_case(session: Session, project: Project, name: str, *, description: str = "", actor: str = "system") -> Case:
+def create_case(session: Session, project: Project, name: str, *, description: str = "", actor: str = "system",
+                guid: uuid.UUID | None = None) -> Case:
     name = clean_name(name, "case")
     made = insert_unless_present(session, Case, ("project_id", "name"), project_id=project.id, name=name,
-                                 description=description)
+                                 description=description, **({"guid": guid} if guid is not None else {}))
     if made is None:  # taken before, or by someone else a moment ago: the same answer either way
         raise Refused(f"project '{project.name}' already has a case named '{name}'")
     case = session.get_one(Case, made)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -117,6 +118,12 @@ def import_template(session: Session, template: CodebookTemplate, *, filename: s
     return _copy_into(session, template, project, origin="imported", actor=actor)
 
 
+def restore_codebook(session: Session, template: CodebookTemplate, project: Project, *, guid: uuid.UUID | None,
+                     actor: str = "system") -> Codebook:
+    """A codebook carried in a project file (REFI-QDA), kept under its own guid; a built-in one keeps its key."""
+    return _copy_into(session, template, project, origin=template.origin, actor=actor, guid=guid)
+
+
 # --- adoption -----------------------------------------------------------------------------------
 
 def adopt_codebook(session: Session, project: Project, key: str, *, actor: str = "system") -> Codebook:
@@ -126,7 +133,8 @@ def adopt_codebook(session: Session, project: Project, key: str, *, actor: str =
 
 
 def _copy_into(
-    session: Session, template: CodebookTemplate, project: Project | None, *, origin: str, actor: str
+    session: Session, template: CodebookTemplate, project: Project | None, *, origin: str, actor: str,
+    guid: uuid.UUID | None = None,
 ) -> Codebook:
     project_id = project.id if project else None
     if project is not None and session.scalar(
@@ -138,6 +146,8 @@ def _copy_into(
         ordered=template.ordered, name_en=template.name_en, name_nl=template.name_nl, name_de=template.name_de,
         source=template.source, description=template.description,
     )
+    if guid is not None:
+        codebook.guid = guid
     session.add(codebook)
     session.flush()
     by_key: dict[str, Code] = {}
@@ -268,7 +278,7 @@ def _log(session: Session, project: Project, actor: str, action: str, code: Code
 def add_code(
     session: Session, project: Project, codebook_key: str, key: str, label_en: str, *,
     parent_key: str | None = None, label_nl: str = "", label_de: str = "", definition: str = "",
-    colour: str = "#888888", actor: str = "system",
+    colour: str = "#888888", actor: str = "system", codable: bool = True, guid: uuid.UUID | None = None,
 ) -> Code:
     codebook = get_codebook(session, project, codebook_key)
     key = key.strip()
@@ -287,7 +297,9 @@ def add_code(
     position = max((c.position for c in codebook.codes), default=-1) + 1
     code = Code(codebook_id=codebook.id, parent_id=parent.id if parent else None, key=key, position=position,
                 label_en=label_en.strip(), label_nl=label_nl.strip(), label_de=label_de.strip(),
-                definition=definition.strip(), colour=colour)
+                definition=definition.strip(), colour=colour, codable=codable)
+    if guid is not None:
+        code.guid = guid
     session.add(code)
     session.flush()
     session.refresh(codebook)

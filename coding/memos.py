@@ -41,8 +41,9 @@ def add_memo(
     target: Case | Document | Code | Segment | None = None,
     author: Coder | None = None,
     actor: str | None = None,
+    guid: uuid.UUID | None = None,
 ) -> Memo:
-    """A memo on `target` (None = the project itself)."""
+    """A memo on `target` (None = the project itself); `guid` keeps a memo's identity from a project file."""
     text = text.strip()
     if not text:
         raise Refused("a memo needs some text")
@@ -54,6 +55,8 @@ def add_memo(
             raise Refused(f"memos cannot be attached to {type(target).__name__}")
         links[f"{kind}_id"] = target.id
     memo = Memo(project_id=project.id, target=kind, author_id=author.id if author else None, text=text, **links)
+    if guid is not None:
+        memo.guid = guid
     session.add(memo)
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor or (author.name if author else "system"),

@@ -1,0 +1,230 @@
+"""Bringing a REFI-QDA project (.qdpx / .qde from NVivo, ATLAS.ti, MAXQDA, QualCoder, f4, …) into Kruispunt.
+
+Lenient and honest: whatever the file holds that Kruispunt can keep is stored in one transaction under the file's
+own guids (so importing the same file again updates instead of duplicating), and everything else is named in the
+report with a reason, never dropped silently. Positions are converted from the producer's counting convention,
+checked against the selections' names and word boundaries (cases.refi_positions). The report is also saved as a
+project memo, so it stays with the project.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cases.projects import create_project, get_or_create_coder
+from cases.qdpx_store import Store
+from cases.readers import ImportRefused, decode_text_bytes
+from cases.refi_archive import open_refi
+from cases.refi_positions import (
+    SourcePositions,
+    choose_convention,
+    convention_for_origin,
+    name_matches,
+    place_selection,
+)
+from cases.refi_read import ProjectRecord, Source, read_project
+from store.errors import Refused
+from store.models import Project
+
+Step = Callable[[int, int, str], None]
+SAMPLE = 3_000  # selections scored per convention
+
+
+@dataclass
+class ImportReport:
+    """What a REFI-QDA import read, kept, changed and left out (the JSON the CLI writes and the page shows)."""
+
+    filename: str
+    origin: str
+    project: str = ""
+    convention: str = ""
+    read: dict[str, int] = field(default_factory=dict)
+    imported: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    skipped: list[dict] = field(default_factory=list)
+    adjusted: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, element: str, guid: object, reason: str, name: str = "") -> None:
+        self.skipped.append({"element": element, "guid": str(guid or ""), "name": name, "reason": reason})
+
+    def adjust(self, element: str, guid: object, reason: str, name: str = "") -> None:
+        self.adjusted.append({"element": element, "guid": str(guid or ""), "name": name, "reason": reason})
+
+    def as_json(self) -> dict:
+        return {"origin": self.origin, "file": self.filename, "project": self.project,
+                "convention": self.convention, "read": dict(sorted(self.read.items())),
+                "imported": dict(sorted(self.imported.items())), "unchanged": dict(sorted(self.unchanged.items())),
+                "skipped": self.skipped, "adjusted": self.adjusted, "notes": self.notes}
+
+    def summary(self) -> str:
+        imported = ", ".join(f"{n:,} {k}" for k, n in sorted(self.imported.items()) if n) or "nothing new"
+        return (f"{self.filename} ({self.origin or 'unknown producer'}): imported {imported}; "
+                f"{len(self.skipped):,} item(s) left out, {len(self.adjusted):,} adjusted")
+
+    def as_text(self) -> str:
+        """The report as a memo: a summary, then each left-out and adjusted item with its reason."""
+        lines = [f"REFI-QDA import of {self.filename}", self.summary(),
+                 f"Positions read as: {self.convention or 'n/a'}", ""]
+        lines += [f"Read: " + ", ".join(f"{k} {n:,}" for k, n in sorted(self.read.items()))]
+        if self.unchanged:
+            lines += ["Already in the project (kept as they are): "
+                      + ", ".join(f"{n:,} {k}" for k, n in sorted(self.unchanged.items()))]
+        for title, items in (("Left out", self.skipped), ("Adjusted", self.adjusted)):
+            if items:
+                lines += ["", f"{title}:"]
+                lines += [f"- {i['element']} {i['name'] or i['guid']}: {i['reason']}" for i in items]
+        if self.notes:
+            lines += ["", "Notes:"] + [f"- {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass
+class SourceText:
+    """One text source's file as decoded (for the producer's positions) and as Kruispunt stores it."""
+
+    source: Source
+    data: bytes
+    raw: str
+    positions: SourcePositions | None = None
+
+
+def import_qdpx(session: Session, filename: str, data: bytes, *, project: Project | None = None,
+                new_name: str | None = None, actor: str = "system", folder: Path | None = None,
+                on_step: Step | None = None) -> tuple[Project, ImportReport]:
+    """Import a project file into `project`, or as a new project (named `new_name`, else as the file names it),
+    in the caller's transaction; returns the project and the report (also stored as a project memo)."""
+    package = open_refi(filename, data, folder=folder)
+    record = read_project(package.root)
+    report = ImportReport(filename=filename, origin=record.origin, read=dict(record.read))
+    for problem in record.problems:
+        report.skip(problem["element"], problem["guid"], problem["reason"])
+    texts = _source_texts(record, package, report, bare=not package.has_sources_folder and folder is None
+                          and not filename.lower().endswith(".qdpx"))
+    if project is None:
+        name = " ".join((new_name or record.name or Path(filename).stem).split())
+        if session.scalar(select(Project.id).where(Project.name == name)):
+            raise Refused(f"a project named '{name}' exists already; import into it (--project) or give another "
+                          "name (--new)")
+        project = create_project(session, name, description=record.description, actor=actor)
+    report.project = project.name
+    store = Store(session, project, record, report, actor)
+    store.coders()
+    store.codebooks(fallback_name=record.name or Path(filename).stem)
+    store.cases()
+    documents = {}
+    for done, item in enumerate(texts, start=1):
+        if on_step is not None:
+            on_step(done - 1, len(texts), f"document {done} of {len(texts)}: {item.source.name}")
+        document = store.document(item.source, item.data)
+        if document is not None:
+            documents[item.source.guid] = (item, document)
+    _place_and_code(store, record, documents, report)
+    store.notes()
+    store.sets()
+    store.leftovers()
+    if on_step is not None:
+        on_step(len(texts), len(texts), "done")
+    store.save_report()
+    return project, report
+
+
+def _source_texts(record: ProjectRecord, package, report: ImportReport, *, bare: bool  # type: ignore[no-untyped-def]
+                  ) -> list[SourceText]:
+    """Each text source's bytes; every other kind of source is reported. A source whose text the archive should
+    hold but does not refuses the whole import (a broken archive); a bare .qde has no texts to hold."""
+    texts = []
+    for source in record.sources:
+        label = source.name or source.raw_guid
+        if source.kind != "TextSource":
+            what = {"PDFSource": "a PDF (Kruispunt imports no PDF sources yet)",
+                    "PictureSource": "a picture", "AudioSource": "audio", "VideoSource": "video"}.get(
+                source.kind, source.kind)
+            report.skip(source.kind, source.raw_guid, f"{what}: not imported, with its "
+                        f"{source.other_selections} selection(s) and their codings", label)
+            continue
+        if source.guid is None:
+            report.skip("TextSource", source.raw_guid, "its guid is not a GUID", label)
+            continue
+        data = source.content.encode("utf-8") if source.content is not None else package.source_bytes(source.path)
+        if data is None:
+            if bare:
+                report.skip("TextSource", source.guid, f"its text ({source.path or 'no path'}) is not in a .qde "
+                            f"without its sources folder; {len(source.selections)} selection(s) left out", label)
+                continue
+            raise Refused(f"{report.filename}: source '{label}' names '{source.path}', which the archive does not "
+                          "hold; nothing was imported")
+        try:
+            raw, _ = decode_text_bytes(data, label)
+        except ImportRefused as exc:
+            report.skip("TextSource", source.guid, f"its text cannot be read ({exc.reason})", label)
+            continue
+        texts.append(SourceText(source, data, raw))
+    return texts
+
+
+def _place_and_code(store: Store, record: ProjectRecord, documents: dict, report: ImportReport) -> None:
+    """Positions converted by the convention the selections themselves confirm, then one segment per selection
+    and coder."""
+    declared = convention_for_origin(record.origin)
+    candidates = []
+    for item, document in documents.values():
+        stored = store.text_of(document)
+        if stored is None:
+            continue
+        item.positions = SourcePositions(item.raw, stored)
+        candidates += [(item.positions, stored, s.start, s.end, s.name) for s in item.source.selections
+                       if s.start is not None and s.end is not None]
+    sample = candidates[:: max(1, len(candidates) // SAMPLE)]  # evenly spread: enough to tell conventions apart
+    convention, scores = choose_convention(sample, declared) if sample else (declared, {})
+    report.convention = convention
+    if convention != declared:
+        report.notes.append(f"positions read as '{convention}', not as '{declared}' that the producer "
+                            f"('{record.origin}') suggests: the selections' names and word boundaries fit it "
+                            f"better (scores {scores})")
+    names_are_text = _names_are_text(sample, convention)
+    if not names_are_text:
+        example = next((c[4] for c in sample if c[4]), None)
+        report.notes.append(f"the selections' names are labels (e.g. '{example}'), not the selected text, so "
+                            "positions were checked by word boundaries only")
+    for item, document in documents.values():
+        stored = store.text_of(document)
+        for selection in item.source.selections:
+            label = (selection.name or "")[:60]
+            if stored is None:
+                report.skip("PlainTextSelection", selection.raw_guid, "its document's text in the project differs "
+                            "from the file's, so its position cannot be trusted", label)
+                continue
+            if selection.start is None or selection.end is None or selection.guid is None:
+                report.skip("PlainTextSelection", selection.raw_guid, "no readable guid or start and end", label)
+                continue
+            placed = place_selection(item.positions, stored, selection.start, selection.end,
+                                     selection.name if names_are_text else None, convention)
+            if placed.status == "outside":
+                report.skip("PlainTextSelection", selection.guid, f"outside the text ({placed.reason}); its "
+                            f"{len(selection.codings)} coding(s) left out", label)
+                continue
+            if placed.status != "exact":
+                report.adjust("PlainTextSelection", selection.guid, placed.reason, label)
+            store.selection(document, selection, placed.start, placed.end, stored)
+
+
+def _names_are_text(sample: list, convention: str) -> bool:
+    """Whether the selections' names quote their text (most tools) or label it (qc's 'line:6'): when fewer than
+    a fifth of the named ones match anywhere near their position, they are labels."""
+    named = [c for c in sample if c[4]]
+    if not named:
+        return True
+    matching = 0
+    for positions, stored, start, end, name in named:
+        s, e = positions.to_stored(start, convention), positions.to_stored(end, convention, side="end")
+        if s is not None and e is not None and name_matches(name, stored[s:e]):
+            matching += 1
+    return matching * 5 >= len(named)
