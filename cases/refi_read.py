@@ -15,6 +15,10 @@ from cases.refi_archive import local, parse_guid
 
 VALUE_ELEMENTS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
 OTHER_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
+# A document variable Kruispunt writes and reads back as the document's primary coder (whose codings a matrix of
+# one coder per document counts), not as an attribute.
+PRIMARY_CODER = "Primary coder"
+PRIMARY_CODER_VARIABLE = uuid.uuid5(uuid.NAMESPACE_URL, "kruispunt:variable:primary-coder")
 
 
 @dataclass

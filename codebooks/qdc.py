@@ -219,8 +219,9 @@ def _as_builtin(template: CodebookTemplate) -> CodebookTemplate:
     taken = {c.key for c in template.codes}
     for code in template.codes:
         parent = renamed.get(code.parent, code.parent) if code.parent else None
-        match = next((b for b in builtin.codes if b.parent == parent
-                      and b.label_en.casefold() == code.label_en.casefold()), None)
+        match = next((b for b in builtin.codes if code.guid is not None and b.guid == code.guid), None) or next(
+            (b for b in builtin.codes if b.parent == parent and b.label_en.casefold() == code.label_en.casefold()),
+            None)
         new_key = match.key if match is not None and match.key not in renamed.values() else code.key
         if match is None and code.parent and parent != code.parent:
             new_key = _unique(f"{parent}.{code.key.rsplit('.', 1)[-1]}", taken)
@@ -229,6 +230,7 @@ def _as_builtin(template: CodebookTemplate) -> CodebookTemplate:
         if match is not None:
             code.label_nl, code.label_de = match.label_nl, match.label_de
             code.rank, code.horizon, code.source = match.rank, match.horizon, match.source
+            code.enabled = match.enabled  # an optional code stays switched off, as the framework ships it
             code.indicators = {lang: list(terms) for lang, terms in match.indicators.items()}
     template.prefix, template.ordered, template.origin = builtin.prefix, builtin.ordered, builtin.origin
     template.name_nl, template.name_de, template.source = builtin.name_nl, builtin.name_de, builtin.source

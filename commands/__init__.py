@@ -19,6 +19,7 @@ from commands import (
     coding,
     corrections,
     documents,
+    exchange,
     focusgroups,
     members,
     projects,
@@ -29,7 +30,8 @@ from commands.support import CliRefused
 from exports.listing import FORMATS
 
 # The order of `cli.py --help`: the research flow, from projects to reports.
-MODULES = (projects, members, documents, text, corrections, codebooks, coding, analysis, agreement, focusgroups, reports)
+MODULES = (projects, members, exchange, documents, text, corrections, codebooks, coding, analysis, agreement, focusgroups,
+           reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
 from ui.corrections import rename_form
+from ui.exchange_view import export_section, import_section
 from ui.identity import own_if_team, start_my_project, team_mode, visible_project_guids
 from ui.members_view import members_section
 from ui.state import (
@@ -110,6 +111,8 @@ with st.form("create_project", clear_on_submit=True):
         else:
             request_project(guid)
 
+import_section(current_project_guid())
+
 if current_project_guid():
     with read_session(engine()) as s:
         current = next(p for p, _ in projects if str(p.guid) == current_project_guid())
@@ -131,6 +134,9 @@ if current_project_guid():
                 else:
                     flash(f"Adopted codebook '{key}'.")
                     st.rerun()
+
+if current_project_guid():
+    export_section(current_project_guid())
 
 if current_project_guid() and team_mode():
     members_section(current_project_guid())

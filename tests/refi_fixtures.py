@@ -59,7 +59,8 @@ def vendor_project(*, origin: str = "NVivo 14", convention: str = "utf16", guid_
              f'<Code guid="{g("20000000-0000-0000-0000-000000000003")}" name="Transformative value" '
              'isCodable="true"/>')
     if wrapper:
-        codes = f'<Code guid="{g("20000000-0000-0000-0000-000000000001")}" name="Nodes" isCodable="false">{codes}</Code>'
+        wrapper_guid = g("20000000-0000-0000-0000-000000000001")
+        codes = f'<Code guid="{wrapper_guid}" name="Nodes" isCodable="false">{codes}</Code>'
     xml = f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Vendor study" origin="{origin}"
   creatingUserGUID="{g('10000000-0000-0000-0000-000000000001')}">

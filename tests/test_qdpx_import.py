@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from cases.documents import document_text
 from cases.projects import get_project
-from cases.qdpx_import import import_qdpx
+from exports.qdpx_import import import_qdpx
 from store.db import read_session, write_session
 from store.errors import Refused
 from store.models import (

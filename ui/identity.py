@@ -177,13 +177,18 @@ def refusal(permission: Permission) -> str | None:
     return None
 
 
-def start_my_project(session, name: str, codebook_keys: list[str]) -> Project:  # type: ignore[no-untyped-def]
-    """A new project, recorded under this person's name; on a team server they become its owner (and the project
-    is then theirs alone until they add members). In local mode it stays local."""
+def creator_name(session) -> str:  # type: ignore[no-untyped-def]
+    """The name a new project (made here or imported) is recorded under; a refusal when nobody is named."""
     account = _account(session)
     if account is None:
         raise Refused("give your name under 'Your name' in the sidebar first: every change records who made it")
-    project = start_project(session, name, codebook_keys, actor=account.name)
+    return account.name
+
+
+def start_my_project(session, name: str, codebook_keys: list[str]) -> Project:  # type: ignore[no-untyped-def]
+    """A new project, recorded under this person's name; on a team server they become its owner (and the project
+    is then theirs alone until they add members). In local mode it stays local."""
+    project = start_project(session, name, codebook_keys, actor=creator_name(session))
     own_if_team(session, project)
     return project
 

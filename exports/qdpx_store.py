@@ -19,7 +19,7 @@ from cases.documents import document_text, link_document_to_case
 from cases.importer import preview_import, store_import
 from cases.projects import create_case, get_or_create_coder
 from cases.readers import ImportRefused
-from cases.refi_read import ProjectRecord, Selection, Source
+from cases.refi_read import PRIMARY_CODER, PRIMARY_CODER_VARIABLE, ProjectRecord, Selection, Source
 from cases.textnorm import normalise_text
 from codebooks.qdc import templates_from_project_codes
 from coding.codings import apply_coding
@@ -29,7 +29,6 @@ from store.models import (
     AttributeDefinition,
     AttributeValue,
     Case,
-    Code,
     Codebook,
     Coder,
     Document,
@@ -168,6 +167,9 @@ class Store:
             self.report.skip("VariableValue", value.variable, "its variable or value is missing", element)
             return
         name, declared = variable
+        if isinstance(entity, Document) and value.variable == PRIMARY_CODER_VARIABLE and name == PRIMARY_CODER:
+            self._primary_coder(entity, value.text)
+            return
         type_ = _TYPES.get(declared.lower(), "text")
         raw = value.text
         if declared.lower() == "datetime" or declared.lower() not in _TYPES:
@@ -189,6 +191,19 @@ class Store:
             self.report.imported["VariableValue"] += 1
         except Refused as exc:
             self.report.skip("VariableValue", value.variable, f"value '{raw[:40]}' not kept: {exc}", name)
+
+    def _primary_coder(self, document: Document, name: str) -> None:
+        from analysis.matrix_scope import set_primary_coder
+
+        coder = self.session.scalar(select(Coder).where(Coder.project_id == self.project.id, Coder.name == name))
+        if coder is None:
+            self.report.skip("VariableValue", PRIMARY_CODER_VARIABLE, f"primary coder '{name}' is not a user of "
+                             "the file", document.title)
+        elif document.primary_coder_id == coder.id:
+            self.report.unchanged["primary coders"] += 1
+        else:
+            set_primary_coder(self.session, self.project, document, coder.name, actor=self.actor)
+            self.report.imported["primary coders"] += 1
 
     def _holds(self, definition: AttributeDefinition, entity: Case | Document, raw: str) -> bool:
         """Whether the entity has this value already (a re-import changes and logs nothing then)."""

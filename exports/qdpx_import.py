@@ -9,7 +9,6 @@ project memo, so it stays with the project.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,8 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.projects import create_project, get_or_create_coder
-from cases.qdpx_store import Store
+from cases.projects import create_project
 from cases.readers import ImportRefused, decode_text_bytes
 from cases.refi_archive import open_refi
 from cases.refi_positions import (
@@ -30,6 +28,7 @@ from cases.refi_positions import (
     place_selection,
 )
 from cases.refi_read import ProjectRecord, Source, read_project
+from exports.qdpx_store import Store
 from store.errors import Refused
 from store.models import Project
 
@@ -73,7 +72,7 @@ class ImportReport:
         """The report as a memo: a summary, then each left-out and adjusted item with its reason."""
         lines = [f"REFI-QDA import of {self.filename}", self.summary(),
                  f"Positions read as: {self.convention or 'n/a'}", ""]
-        lines += [f"Read: " + ", ".join(f"{k} {n:,}" for k, n in sorted(self.read.items()))]
+        lines += ["Read: " + ", ".join(f"{k} {n:,}" for k, n in sorted(self.read.items()))]
         if self.unchanged:
             lines += ["Already in the project (kept as they are): "
                       + ", ".join(f"{n:,} {k}" for k, n in sorted(self.unchanged.items()))]
