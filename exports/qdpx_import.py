@@ -3,7 +3,7 @@
 Lenient and honest: whatever the file holds that Kruispunt can keep is stored in one transaction under the file's
 own guids (so importing the same file again updates instead of duplicating), and everything else is named in the
 report with a reason, never dropped silently. Positions are converted from the producer's counting convention,
-checked against the selections' names and word boundaries (cases.refi_positions). The report is also saved as a
+checked against the selections' names and word boundaries (exports.refi_positions). The report is also saved as a
 project memo, so it stays with the project.
 """
 
@@ -20,15 +20,15 @@ from sqlalchemy.orm import Session
 from cases.projects import create_project
 from cases.readers import ImportRefused, decode_text_bytes
 from cases.refi_archive import open_refi
-from cases.refi_positions import (
+from cases.refi_read import ProjectRecord, Source, read_project
+from exports.qdpx_store import Store
+from exports.refi_positions import (
     SourcePositions,
     choose_convention,
     convention_for_origin,
     name_matches,
     place_selection,
 )
-from cases.refi_read import ProjectRecord, Source, read_project
-from exports.qdpx_store import Store
 from store.errors import Refused
 from store.models import Project
 
