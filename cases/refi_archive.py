@@ -59,6 +59,7 @@ class RefiPackage:
     root: object
     files: dict[str, bytes] = field(default_factory=dict)  # lower-cased file name in the sources folder -> bytes
     has_sources_folder: bool = False
+    archive: bool = False  # a .qdpx (its sources must be in it), not a bare .qde
 
     @property
     def origin(self) -> str:
@@ -143,7 +144,7 @@ def _open_archive(filename: str, data: bytes) -> RefiPackage:
     qde = projects[0]
     root = parse_xml(_read(archive, qde, filename), f"{filename}: {qde.filename}")
     _check_root(root, filename)
-    package = RefiPackage(filename, root)
+    package = RefiPackage(filename, root, archive=True)
     base = PurePosixPath(qde.filename).parent
     for entry in entries:
         path = PurePosixPath(entry.filename)

@@ -60,6 +60,14 @@ def apply_coding(
     `guids` (the segment's and one per code) keep the identities a project file (REFI-QDA) carried in.
     The checks and rows are those of `code_span` (the Coding page's Apply button), on this session's transaction.
     """
+    return session.get(Segment, code_selection(session, project, document, coder, start, end, code_keys,
+                                               actor=actor, origin=origin, matched_term=matched_term, guids=guids))
+
+
+def code_selection(session: Session, project: Project, document: Document, coder: Coder, start: int, end: int,
+                   code_keys: list[str], *, actor: str | None = None, origin: str = "manual",
+                   matched_term: str | None = None, guids: tuple[uuid.UUID, list[uuid.UUID]] | None = None) -> int:
+    """`apply_coding` without loading the new segment back: its id (a project file's thousands of selections)."""
     keys, matched_term = _check_arguments(code_keys, origin, matched_term)
     session.flush()  # rows the session still holds (a coder just made, its event) go in first, in order
     writer = _Writer.of(session.connection())
@@ -81,7 +89,7 @@ def apply_coding(
         version_id=version_id, version=version_number, coder_id=coder.id, coder_name=coder.name,
         start=start, end=end, codes=codes, actor=actor or coder.name, origin=origin, matched_term=matched_term,
         guids=guids)
-    return session.get(Segment, segment_id)
+    return segment_id
 
 
 def code_with_a_new_code(

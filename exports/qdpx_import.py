@@ -105,8 +105,8 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
     report = ImportReport(filename=filename, origin=record.origin, read=dict(record.read))
     for problem in record.problems:
         report.skip(problem["element"], problem["guid"], problem["reason"])
-    texts = _source_texts(record, package, report, bare=not package.has_sources_folder and folder is None
-                          and not filename.lower().endswith(".qdpx"))
+    _note_texts(record, package)
+    texts = _source_texts(record, package, report, bare=not package.archive and not package.has_sources_folder)
     if project is None:
         name = " ".join((new_name or record.name or Path(filename).stem).split())
         if session.scalar(select(Project.id).where(Project.name == name)):
@@ -116,21 +116,24 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
     report.project = project.name
     store = Store(session, project, record, report, actor)
     store.coders()
+    store.identities()
     store.codebooks(fallback_name=record.name or Path(filename).stem)
     store.cases()
     documents = {}
-    for done, item in enumerate(texts, start=1):
+    steps = 2 * len(texts)  # each text imported, then its selections coded
+    for done, item in enumerate(texts):
         if on_step is not None:
-            on_step(done - 1, len(texts), f"document {done} of {len(texts)}: {item.source.name}")
+            on_step(done, steps, f"text {done + 1} of {len(texts)}: {item.source.name}")
         document = store.document(item.source, item.data)
         if document is not None:
             documents[item.source.guid] = (item, document)
-    _place_and_code(store, record, documents, report)
+    _place_and_code(store, record, documents, report, lambda done, name: on_step(
+        len(texts) + done, steps, f"codings of {name}") if on_step is not None else None)
     store.notes()
     store.sets()
     store.leftovers()
     if on_step is not None:
-        on_step(len(texts), len(texts), "done")
+        on_step(steps, steps, "done")
     store.save_report()
     return project, report
 
@@ -169,7 +172,20 @@ def _source_texts(record: ProjectRecord, package, report: ImportReport, *, bare:
     return texts
 
 
-def _place_and_code(store: Store, record: ProjectRecord, documents: dict, report: ImportReport) -> None:
+def _note_texts(record: ProjectRecord, package) -> None:  # type: ignore[no-untyped-def]
+    """A note's text kept in its own file (f4, MAXQDA) read from the archive where it came along."""
+    for note in record.notes:
+        if note.text is None and note.path:
+            data = package.source_bytes(note.path)
+            if data is not None:
+                try:
+                    note.text = decode_text_bytes(data, note.name or note.raw_guid)[0]
+                except ImportRefused:
+                    note.text = None
+
+
+def _place_and_code(store: Store, record: ProjectRecord, documents: dict, report: ImportReport,
+                    step: Callable[[int, str], None]) -> None:
     """Positions converted by the convention the selections themselves confirm, then one segment per selection
     and coder."""
     declared = convention_for_origin(record.origin)
@@ -193,7 +209,8 @@ def _place_and_code(store: Store, record: ProjectRecord, documents: dict, report
         example = next((c[4] for c in sample if c[4]), None)
         report.notes.append(f"the selections' names are labels (e.g. '{example}'), not the selected text, so "
                             "positions were checked by word boundaries only")
-    for item, document in documents.values():
+    for done, (item, document) in enumerate(documents.values()):
+        step(done, document.title)
         stored = store.text_of(document)
         for selection in item.source.selections:
             label = (selection.name or "")[:60]

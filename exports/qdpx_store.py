@@ -22,7 +22,7 @@ from cases.readers import ImportRefused
 from cases.refi_read import PRIMARY_CODER, PRIMARY_CODER_VARIABLE, ProjectRecord, Selection, Source
 from cases.textnorm import normalise_text
 from codebooks.qdc import templates_from_project_codes
-from coding.codings import apply_coding
+from coding.codings import code_selection
 from coding.memos import add_memo
 from store.errors import Refused
 from store.models import (
@@ -57,8 +57,11 @@ class Store:
         self.cases_by_guid: dict[uuid.UUID, Case] = {}
         self.documents: dict[uuid.UUID, Document] = {}
         self.texts: dict[int, str | None] = {}
-        self.segments: dict[uuid.UUID, Segment] = {}
         self.note_targets: dict[uuid.UUID, list] = defaultdict(list)
+        self.own_segments: dict[uuid.UUID, tuple[int, int]] = {}
+        self.taken_segments: set[uuid.UUID] = set()
+        self.taken_codings: set[uuid.UUID] = set()
+        self.checked: set[uuid.UUID] = set()  # selection guids looked up in one go
         self._fallback: Coder | None = None
 
     # --- identities ---------------------------------------------------------------------------------------
@@ -324,37 +327,75 @@ class Store:
                 self.report.skip("Coding", coding_guid, f"a second coding with '{code[3]}' by the same coder", label)
                 continue
             refs.append((coding_guid, f"{code[0]}/{code[1]}"))
-        first: Segment | None = None
+        first: int | None = None
         for index, (coder, refs) in enumerate(groups.values()):
             guid = selection.guid if index == 0 else uuid.uuid5(selection.guid, str(coder.guid))  # type: ignore[arg-type]
-            if self._mine(Segment, guid, Segment.document_id == document.id) is not None:
+            known = self._known_segment(guid)
+            if known is not None:
+                if known[1] != document.id:
+                    self.report.skip("PlainTextSelection", guid, "a selection with this guid is in another document "
+                                     "of the project", label)
+                    continue
                 self.report.unchanged["PlainTextSelection"] += 1
-                first = first or self._mine(Segment, guid)  # type: ignore[assignment]
+                first = first or known[0]
                 continue
-            free = self._free(Segment, guid, "selection")
-            coding_guids = [g if g is not None and self._free_coding(g) else uuid.uuid4() for g, _ in refs]
+            coding_guids = [g if g is not None and g not in self.taken_codings else uuid.uuid4() for g, _ in refs]
             try:
-                segment = apply_coding(self.session, self.project, document, coder, start, end, [r for _, r in refs],
-                                       actor=self.actor, guids=(free or uuid.uuid4(), coding_guids))
+                segment_id = code_selection(self.session, self.project, document, coder, start, end,
+                                            [r for _, r in refs], actor=self.actor,
+                                            guids=(guid if guid not in self.taken_segments else uuid.uuid4(),
+                                                   coding_guids))
             except Refused as exc:
                 self.report.skip("PlainTextSelection", selection.guid, f"not coded: {exc}", label)
                 continue
             self.report.imported["PlainTextSelection"] += 1
             self.report.imported["Coding"] += len(refs)
-            first = first or segment
-        if first is not None and selection.guid is not None:
-            self.segments[selection.guid] = first
+            first = first or segment_id
+        target = self.session.get(Segment, first) if first is not None and (selection.notes or selection.description) \
+            else None
         for note in selection.notes:
-            self.note_targets[note].append(first if first is not None else (document, start, end, stored))
+            self.note_targets[note].append(target if target is not None else (document, start, end, stored))
         if selection.description:
-            target = first if first is not None else (document, start, end, stored)
-            self._memo(selection.description, target, uuid.uuid5(selection.guid, "description")  # type: ignore[arg-type]
-                       if selection.guid else None, selection.user)
+            self._memo(selection.description, target if target is not None else (document, start, end, stored),
+                       uuid.uuid5(selection.guid, "description") if selection.guid else None,  # type: ignore[arg-type]
+                       selection.user)
 
-    def _free_coding(self, guid: uuid.UUID) -> bool:
+    def identities(self) -> None:
+        """Which of the file's selection and coding guids the database holds already (one query per 500, not one
+        per row): the project's own are kept as they are, another project's are replaced by new ones."""
         from store.models import Coding
 
-        return self._free(Coding, guid, "coding") is not None
+        wanted = [s.guid for source in self.record.sources for s in source.selections if s.guid is not None]
+        codings = [c[0] for source in self.record.sources for s in source.selections for c in s.codings if c[0]]
+        self.checked.update(wanted)
+        for chunk in range(0, len(wanted), 500):
+            for guid, segment_id, document_id, project_id in self.session.execute(
+                    select(Segment.guid, Segment.id, Segment.document_id, Document.project_id)
+                    .join(Document, Document.id == Segment.document_id)
+                    .where(Segment.guid.in_(wanted[chunk:chunk + 500]))):
+                if project_id == self.project.id:
+                    self.own_segments[guid] = (segment_id, document_id)
+                else:
+                    self.taken_segments.add(guid)
+        for chunk in range(0, len(codings), 500):
+            self.taken_codings.update(self.session.scalars(select(Coding.guid).where(
+                Coding.guid.in_(codings[chunk:chunk + 500]))))
+        if self.taken_segments or self.taken_codings:
+            self.report.notes.append("some selection or coding guids were already used by another project in this "
+                                     "database; those got new ones")
+
+    def _known_segment(self, guid: uuid.UUID) -> tuple[int, int] | None:
+        """(segment id, document id) of the project's segment with this guid, if it has one."""
+        if guid in self.own_segments:
+            return self.own_segments[guid]
+        if guid in self.checked:
+            return None
+        found = self.session.execute(select(Segment.id, Segment.document_id, Document.project_id).join(
+            Document, Document.id == Segment.document_id).where(Segment.guid == guid)).first()
+        if found is not None and found[2] != self.project.id:
+            self.taken_segments.add(guid)
+            return None
+        return (found[0], found[1]) if found is not None else None
 
     # --- memos, sets and the rest -------------------------------------------------------------------------
 
@@ -394,17 +435,20 @@ class Store:
                 for note in item.notes:
                     self.note_targets[note].append(case)
         kruispunt = self.record.origin.lower().startswith("kruispunt")
+        referenced = {n for source in self.record.sources for n in source.notes} | {
+            n for source in self.record.sources for s in source.selections for n in s.notes}
         for note in self.record.notes:
             text = note.text
-            if text is None and note.path:
-                text = None  # a note's own file: none of the samples ships one; said below
             if not (text or "").strip():
                 self.report.skip("Note", note.raw_guid, "its text is not in the file" if note.text is None
                                  else "it is empty", note.name)
                 continue
             if note.name and not kruispunt and not text.startswith(note.name):  # type: ignore[union-attr]
                 text = f"{note.name}\n\n{text}"
-            targets = self.note_targets.get(note.guid) or [None] if note.guid else [None]
+            targets = (self.note_targets.get(note.guid) or [None]) if note.guid else [None]
+            if targets == [None] and note.guid in referenced and note.guid not in self.record.project_notes:
+                self.report.adjust("Note", note.raw_guid, "what it was attached to was not imported; kept as a "
+                                   "project memo", note.name)
             for index, target in enumerate(targets):
                 guid = note.guid if index == 0 else uuid.uuid5(note.guid, str(index))  # type: ignore[arg-type]
                 self._memo(text, target, guid, note.user)  # type: ignore[arg-type]

@@ -240,3 +240,41 @@ def test_cli_import_writes_the_json_report(engine, db_url: str, tmp_path: Path, 
     assert "into project 'Fieldlab'" in capsys.readouterr().out
     assert main(["--db", db_url, "qdpx-import", str(path), "--new", "Fieldlab"]) == 1
     assert "exists already" in capsys.readouterr().err
+
+
+def test_a_note_kept_in_its_own_file_and_a_bare_qde_beside_its_sources_folder(engine, db_url, tmp_path) -> None:
+    from cli import main
+
+    archive = zipfile.ZipFile(io.BytesIO(vendor_project(origin="f4 2025", convention="codepoints")))
+    qde = archive.read("Project Export.qde").decode("utf-8").replace(
+        '<Note guid="A0000000-0000-0000-0000-000000000001" name="Interview memo">\n'
+        '   <PlainTextContent>Long pause after the question about success.</PlainTextContent></Note>',
+        '<Note guid="A0000000-0000-0000-0000-000000000001" '
+        'plainTextPath="internal://a0000000-0000-0000-0000-000000000001.txt"/>')
+    assert "plainTextPath=\"internal://a0000000" in qde
+    (tmp_path / "Sources").mkdir()
+    (tmp_path / "study.qde").write_text(qde, encoding="utf-8")
+    (tmp_path / "Sources" / f"{SOURCE_GUID}.txt").write_bytes(archive.read(f"Sources/{SOURCE_GUID}.txt"))
+    (tmp_path / "Sources" / "a0000000-0000-0000-0000-000000000001.txt").write_text("Pauze na de vraag.",
+                                                                                   encoding="utf-8")
+    assert main(["--db", db_url, "qdpx-import", str(tmp_path / "study.qde"), "--new", "Bare"]) == 0
+    with read_session(engine) as s:
+        project = get_project(s, "Bare")
+        memo = s.scalars(select(Memo).where(Memo.guid == uuid.UUID("a0000000-0000-0000-0000-000000000001"))).one()
+        assert memo.text == "Pauze na de vraag." and memo.target == "document" and memo.project_id == project.id
+    assert sorted(_selected(engine, project.guid).values()) == sorted(PHRASES)
+
+
+def test_a_bare_qde_without_its_texts_imports_the_rest_and_names_each_missing_text(db_url, tmp_path, capsys) -> None:
+    from cli import main
+
+    qde = zipfile.ZipFile(io.BytesIO(vendor_project())).read("Project Export.qde")
+    (tmp_path / "alone.qde").write_bytes(qde)
+    report = tmp_path / "report.json"
+    assert main(["--db", db_url, "qdpx-import", str(tmp_path / "alone.qde"), "--report", str(report)]) == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["imported"] == {"Case": 1, "Code": 2, "User": 1, "Variable": 2, "VariableValue": 2,
+                                   "codebooks": 1, "memos": 2}  # its two notes, on the project: not lost
+    assert [(i["element"], i["name"]) for i in written["skipped"]] == [("TextSource", "Interview José")]
+    assert "3 selection(s) left out" in written["skipped"][0]["reason"]
+    assert "left out: TextSource Interview José" in capsys.readouterr().out
