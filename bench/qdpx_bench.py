@@ -119,7 +119,8 @@ def import_floor(engine, data: bytes) -> int:  # type: ignore[no-untyped-def]
             for selection in source.iter(f"{ns}PlainTextSelection"):
                 segments.append({"guid": uuid.UUID(selection.get("guid")), "document_id": document.id,
                                  "text_version_id": version, "coder_id": coders[selection.get("creatingUser")],
-                                 "start": int(selection.get("startPosition")), "end": int(selection.get("endPosition"))})
+                                 "start": int(selection.get("startPosition")),
+                                 "end": int(selection.get("endPosition"))})
                 for coding in selection.iter(f"{ns}Coding"):
                     codings.append((selection.get("guid"), coding.get("guid"),
                                     codes[coding.find(f"{ns}CodeRef").get("targetGUID")]))
@@ -186,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     result.update(codings=built["codings"], archive_mb=len(data) / 1e6, valid=not errors,
                   export_s=statistics.median(x_runs), export_floor_s=statistics.median(fx_runs), validate_s=v_s,
                   export_peak_mib=x_peak / 2**20)
-    print(f"{args.db} {args.shape}: {built['codings']:,} codings, archive {len(data) / 1e6:.1f} MB, valid {not errors}; "
+    print(f"{args.db} {args.shape}: {built['codings']:,} codings, archive {len(data) / 1e6:.1f} MB, "
+          f"valid {not errors}; "
           f"X {result['export_s']:.2f} s, FX {result['export_floor_s']:.2f} s, "
           f"X/FX {result['export_s'] / result['export_floor_s']:.2f}×, peak {x_peak / 2**20:.0f} MiB; "
           f"V {v_s:.1f} s", flush=True)
