@@ -81,6 +81,8 @@ def parse_value(raw: Any, type_: str) -> Any:
                 if not value.is_integer():
                     raise ValueError(f"'{raw}' is not a whole number")
                 value = int(value)
+            if not -2**63 <= value < 2**63:  # what both databases' BIGINT holds
+                raise ValueError(f"'{raw}' is too large a whole number")
             return value
         if type_ == "float":
             return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else float(parse_number(str(raw)))

@@ -11,9 +11,11 @@ accepted: any `.qde` name, a `sources/` or `Sources/` folder, `internal://` miss
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -21,9 +23,9 @@ from defusedxml import ElementTree as SafeET
 
 from store.errors import Refused
 
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the file itself
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # everything inside it, as the archive declares
-MAX_ENTRY_BYTES = 300 * 1024 * 1024  # one entry (a project.qde of a million codings is about 250 MB)
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024  # the file itself (audio and video in it are never unpacked)
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # everything read from it: the .qde, the texts and notes
+MAX_ENTRY_BYTES = 200 * 1024 * 1024  # one entry read (the .qde of 100,000 codings is about 40 MB)
 MAX_ENTRIES = 50_000
 MAX_RATIO = 200  # uncompressed / compressed for any entry over 1 MB; text compresses 3-10x, a bomb 1000x
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
@@ -57,9 +59,12 @@ class RefiPackage:
 
     filename: str
     root: object
-    files: dict[str, bytes] = field(default_factory=dict)  # lower-cased file name in the sources folder -> bytes
+    files: dict[str, bytes] = field(default_factory=dict)  # a bare .qde's sources folder: lower-cased name -> bytes
     has_sources_folder: bool = False
     archive: bool = False  # a .qdpx (its sources must be in it), not a bare .qde
+    _zip: zipfile.ZipFile | None = None
+    _entries: dict[str, zipfile.ZipInfo] = field(default_factory=dict)  # the archive's sources, read when named
+    _read_bytes: int = 0
 
     @property
     def origin(self) -> str:
@@ -75,7 +80,13 @@ class RefiPackage:
                 name = name[len(scheme):]
                 break
         name = PurePosixPath(name.replace("\\", "/")).name.lower()
-        return self.files.get(name)
+        if self._zip is None or name not in self._entries:
+            return self.files.get(name)
+        entry = self._entries[name]
+        self._read_bytes += entry.file_size
+        if self._read_bytes > MAX_UNPACKED_BYTES:
+            raise Refused(f"{self.filename}: its texts unpack to more than {MAX_UNPACKED_BYTES // 2**20} MB; refused")
+        return _read(self._zip, entry, self.filename)
 
 
 def open_refi(filename: str, data: bytes, *, folder: Path | None = None) -> RefiPackage:
@@ -123,18 +134,9 @@ def _open_archive(filename: str, data: bytes) -> RefiPackage:
     if len(entries) > MAX_ENTRIES:
         raise Refused(f"{filename}: holds {len(entries):,} files, more than a project file can "
                       f"({MAX_ENTRIES:,})")
-    total = 0
     for entry in entries:
         _check_entry_name(filename, entry.filename)
-        total += entry.file_size
-        if entry.file_size > MAX_ENTRY_BYTES or total > MAX_UNPACKED_BYTES:
-            limit = MAX_ENTRY_BYTES if entry.file_size > MAX_ENTRY_BYTES else MAX_UNPACKED_BYTES
-            raise Refused(f"{filename}: unpacks to more than {limit // 2**20} MB ('{entry.filename}'); "
-                          "refused as a possible zip bomb")
-        ratio = entry.file_size // max(1, entry.compress_size)
-        if entry.file_size > 2**20 and ratio > MAX_RATIO:
-            raise Refused(f"{filename}: '{entry.filename}' is compressed {ratio:,} to 1, as only a zip bomb is; "
-                          "refused")
+    entries = [e for e in entries if not _is_debris(e.filename)]
     projects = [e for e in entries if not e.is_dir() and e.filename.lower().endswith(".qde")]
     if not projects:
         raise Refused(f"{filename}: the archive holds no .qde project file")
@@ -144,15 +146,21 @@ def _open_archive(filename: str, data: bytes) -> RefiPackage:
     qde = projects[0]
     root = parse_xml(_read(archive, qde, filename), f"{filename}: {qde.filename}")
     _check_root(root, filename)
-    package = RefiPackage(filename, root, archive=True)
+    package = RefiPackage(filename, root, archive=True, _zip=archive, _read_bytes=qde.file_size)
     base = PurePosixPath(qde.filename).parent
     for entry in entries:
         path = PurePosixPath(entry.filename)
         if entry.is_dir() or entry is qde or path.parent.parent != base or path.parent.name.lower() != "sources":
             continue
         package.has_sources_folder = True
-        package.files[path.name.lower()] = _read(archive, entry, filename)
+        package._entries[path.name.lower()] = entry
     return package
+
+
+def _is_debris(name: str) -> bool:
+    """What macOS's Finder adds to an archive it makes (resource forks), never part of a project."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    return path.parts[:1] == ("__MACOSX",) or path.name.startswith("._")
 
 
 def _check_entry_name(filename: str, name: str) -> None:
@@ -165,12 +173,20 @@ def _check_entry_name(filename: str, name: str) -> None:
 
 
 def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, filename: str) -> bytes:
-    """The entry's bytes, never more than it declares (a forged size stops the read, not the machine)."""
+    """The entry's bytes, checked by its declared sizes first and never read past its declared size (a forged size
+    stops the read, not the machine)."""
+    if entry.file_size > MAX_ENTRY_BYTES:
+        raise Refused(f"{filename}: '{entry.filename}' unpacks to more than {MAX_ENTRY_BYTES // 2**20} MB; refused "
+                      "as a possible zip bomb")
+    ratio = entry.file_size // max(1, entry.compress_size)
+    if entry.file_size > 2**20 and ratio > MAX_RATIO:
+        raise Refused(f"{filename}: '{entry.filename}' is compressed {ratio:,} to 1, as only a zip bomb is; refused")
     try:
         with archive.open(entry) as stream:
             data = stream.read(entry.file_size + 1)
-    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
-        raise Refused(f"{filename}: '{entry.filename}' cannot be read ({exc})") from None
+    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError, ValueError, zlib.error,
+            lzma.LZMAError) as exc:
+        raise Refused(f"{filename}: '{entry.filename}' cannot be read, the archive is damaged ({exc})") from None
     if len(data) > entry.file_size:
         raise Refused(f"{filename}: '{entry.filename}' holds more than its declared size; refused")
     return data

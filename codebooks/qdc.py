@@ -10,6 +10,7 @@ said, never dropped silently: the import returns its notes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -23,6 +24,7 @@ from store.errors import Refused
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 _COLOUR = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
+MAX_DEPTH = 50
 _RULES = (("include", "Use when"), ("exclude", "Do not use when"), ("example", "Example"))
 
 
@@ -77,10 +79,15 @@ def template_from_qdc(data: bytes, filename: str = "codebook.qdc", *, key: str |
 
 
 def add_code_tree(template: CodebookTemplate, elements: list, parent: str | None, notes: list[str],
-                  used: set[str], seen_guids: set[uuid.UUID]) -> None:
+                  used: set[str], seen_guids: set[uuid.UUID], depth: int = 0) -> None:
     """Append `Code` elements and their children to the template (keys made from names, guids kept)."""
+    if depth > MAX_DEPTH:
+        raise Refused(f"codes are nested more than {MAX_DEPTH} levels deep; a code tree that deep is refused")
     for child in elements:
         name = " ".join((child.get("name") or "").split())
+        if len(name) > 200:
+            notes.append(f"code '{name[:60]}…': its name was cut to 200 characters")
+            name = name[:200].rstrip()
         guid = _guid(child.get("guid"))
         if guid is None:
             notes.append(f"code '{name}': guid '{child.get('guid')}' is not a GUID; a new one was made")
@@ -89,8 +96,8 @@ def add_code_tree(template: CodebookTemplate, elements: list, parent: str | None
             guid = None
         if guid is not None:
             seen_guids.add(guid)
-        code_key = _unique(f"{template.key}.{_slug(name) or 'code'}" if parent is None
-                           else f"{parent}.{_slug(name) or 'code'}", used)
+        code_key = _unique(_short(f"{template.key}.{_slug(name) or 'code'}" if parent is None
+                                  else f"{parent}.{_slug(name) or 'code'}"), used)
         colour = child.get("color") or ""
         if colour and not _COLOUR.match(colour):
             notes.append(f"code '{name}': colour '{colour}' is not #RRGGBB; grey instead")
@@ -100,7 +107,8 @@ def add_code_tree(template: CodebookTemplate, elements: list, parent: str | None
             include=described["include"], exclude=described["exclude"], example=described["example"],
             colour=_six(colour) if colour and _COLOUR.match(colour) else "#999999",
             codable=(child.get("isCodable") or "true").strip().lower() not in ("false", "0"), guid=guid))
-        add_code_tree(template, [c for c in child if _local(c.tag) == "Code"], code_key, notes, used, seen_guids)
+        add_code_tree(template, [c for c in child if _local(c.tag) == "Code"], code_key, notes, used, seen_guids,
+                      depth + 1)
 
 
 def description_parts(text: str) -> dict[str, str]:
@@ -125,6 +133,13 @@ def _six(colour: str) -> str:
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:40]
+
+
+def _short(key: str) -> str:
+    """A key within the 200 characters a key may have: a deep tree of long names ends in a short hash instead."""
+    if len(key) <= 180:
+        return key
+    return f"{key[:170]}_{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
 def _unique(key: str, used: set[str]) -> str:

@@ -230,13 +230,14 @@ def delete_segment(session: Session, project: Project, guid: uuid.UUID | str, *,
 
 
 def add_code_to_segment(session: Session, project: Project, guid: uuid.UUID | str, code_key: str, *,
-                        actor: str) -> Coding:
+                        actor: str, coding_guid: uuid.UUID | None = None) -> Coding:
     segment = segment_by_guid(session, project, guid)
     code = _codable(session, project, code_key)
     _refuse_duplicate(session, segment, segment.start, segment.end, [code.id])
     # Checked by the insert itself: two people adding the code at the same moment get one coding, and the later
     # one the same answer as if they had clicked a second later.
-    made = insert_unless_present(session, Coding, ("segment_id", "code_id"), segment_id=segment.id, code_id=code.id)
+    made = insert_unless_present(session, Coding, ("segment_id", "code_id"), segment_id=segment.id, code_id=code.id,
+                                 **({"guid": coding_guid} if coding_guid is not None else {}))
     if made is None:
         raise Refused(f"this segment already has code '{code.key}'")
     coding = session.get_one(Coding, made)

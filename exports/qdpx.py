@@ -145,6 +145,7 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
     codes = list(session.scalars(select(Code).where(Code.codebook_id.in_([b.id for b in codebooks])))) \
         if codebooks else []
     code_by_id = {c.id: c for c in codes}
+    code_guids = _code_guids(codebooks, codes)
     if codebooks:
         codes_element = _sub(_sub(root, "CodeBook"), "Codes")
         children = _by(sorted(codes, key=lambda c: (c.position, c.key)), "parent_id")
@@ -154,7 +155,8 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
             top = _sub(codes_element, "Code", {"guid": book.guid, "name": book.name_en or book.name_nl or book.key,
                                                "isCodable": "false"})
             _sub(top, "Description", text=f"{description}\n\n{marker}" if description else marker)
-            _code_tree(top, [c for c in children[None] if c.codebook_id == book.id], children, memos_on["code"])
+            _code_tree(top, [c for c in children[None] if c.codebook_id == book.id], children, memos_on["code"],
+                       code_guids)
         report.counts["codes"] = len(codebooks) + len(codes)
 
     definitions = sorted((d for d in session.scalars(select(AttributeDefinition).where(
@@ -238,7 +240,7 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
                 for coding in codings[seg.id]:
                     element = _sub(selection, "Coding", {"guid": coding.guid, "creatingUser": coder_guid[seg.coder_id],
                                                          "creationDateTime": _when(coding.created_at)})
-                    _sub(element, "CodeRef", {"targetGUID": code_by_id[coding.code_id].guid})
+                    _sub(element, "CodeRef", {"targetGUID": code_guids[coding.code_id]})
                     report.counts["codings"] += 1
                 _refs(selection, "NoteRef", (m.guid for m in memos_on["segment"][seg.id]))
             _refs(source, "NoteRef", (m.guid for m in memos_on["document"][document.id]))
@@ -306,11 +308,25 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
     return data, sources, report
 
 
+def _code_guids(codebooks: list[Codebook], codes: list[Code]) -> dict[int, uuid.UUID]:
+    """Each code's guid in the file: its own, or, where an earlier codebook of the project holds the same guid (a
+    codebook imported twice from one .qdc), one derived from its codebook's guid, so guids stay unique."""
+    book_guid = {b.id: b.guid for b in codebooks}
+    order = {b.id: i for i, b in enumerate(codebooks)}
+    used: set[uuid.UUID] = set()
+    out = {}
+    for code in sorted(codes, key=lambda c: (order[c.codebook_id], c.position, c.id)):
+        guid = code.guid if code.guid not in used else uuid.uuid5(book_guid[code.codebook_id], str(code.guid))
+        used.add(guid)
+        out[code.id] = guid
+    return out
+
+
 def _code_tree(parent: ET.Element, siblings: list[Code], children: dict[Any, list[Code]],
-               memos_on_code: dict[Any, list[Memo]]) -> None:
+               memos_on_code: dict[Any, list[Memo]], guids: dict[int, uuid.UUID]) -> None:
     """Codes in position order, each with its Description and memo NoteRefs before its child codes (XSD order)."""
     for code in siblings:
-        attrs = {"guid": code.guid, "name": _code_name(code), "isCodable": "true" if code.codable else "false"}
+        attrs = {"guid": guids[code.id], "name": _code_name(code), "isCodable": "true" if code.codable else "false"}
         if _COLOUR.match(code.colour or ""):
             attrs["color"] = code.colour.upper()
         element = _sub(parent, "Code", attrs)
@@ -320,7 +336,7 @@ def _code_tree(parent: ET.Element, siblings: list[Code], children: dict[Any, lis
         if description:
             _sub(element, "Description", text=description)
         _refs(element, "NoteRef", (m.guid for m in memos_on_code[code.id]))
-        _code_tree(element, children[code.id], children, memos_on_code)
+        _code_tree(element, children[code.id], children, memos_on_code, guids)
 
 
 def _variable_value(parent: ET.Element, definition: AttributeDefinition, row: AttributeValue,

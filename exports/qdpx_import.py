@@ -21,6 +21,8 @@ from cases.projects import create_project
 from cases.readers import ImportRefused, decode_text_bytes
 from cases.refi_archive import open_refi
 from cases.refi_read import ProjectRecord, Source, read_project
+from exports import qdpx_notes
+from exports.qdpx_selections import Selections
 from exports.qdpx_store import Store
 from exports.refi_positions import (
     SourcePositions,
@@ -116,7 +118,6 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
     report.project = project.name
     store = Store(session, project, record, report, actor)
     store.coders()
-    store.identities()
     store.codebooks(fallback_name=record.name or Path(filename).stem)
     store.cases()
     documents = {}
@@ -124,17 +125,17 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
     for done, item in enumerate(texts):
         if on_step is not None:
             on_step(done, steps, f"text {done + 1} of {len(texts)}: {item.source.name}")
-        document = store.document(item.source, item.data)
+        document = store.document(item.source, item.data, item.raw)
         if document is not None:
             documents[item.source.guid] = (item, document)
-    _place_and_code(store, record, documents, report, lambda done, name: on_step(
+    _place_and_code(store, Selections(store), record, documents, report, lambda done, name: on_step(
         len(texts) + done, steps, f"codings of {name}") if on_step is not None else None)
-    store.notes()
-    store.sets()
-    store.leftovers()
+    qdpx_notes.notes(store)
+    qdpx_notes.sets(store)
+    qdpx_notes.leftovers(store)
     if on_step is not None:
         on_step(steps, steps, "done")
-    store.save_report()
+    qdpx_notes.save_report(store)
     return project, report
 
 
@@ -154,6 +155,9 @@ def _source_texts(record: ProjectRecord, package, report: ImportReport, *, bare:
             continue
         if source.guid is None:
             report.skip("TextSource", source.raw_guid, "its guid is not a GUID", label)
+            continue
+        if source.content is None and not source.path:
+            report.skip("TextSource", source.guid, "it names no text file and holds no text", label)
             continue
         data = source.content.encode("utf-8") if source.content is not None else package.source_bytes(source.path)
         if data is None:
@@ -184,7 +188,7 @@ def _note_texts(record: ProjectRecord, package) -> None:  # type: ignore[no-unty
                     note.text = None
 
 
-def _place_and_code(store: Store, record: ProjectRecord, documents: dict, report: ImportReport,
+def _place_and_code(store: Store, selections: Selections, record: ProjectRecord, documents: dict, report: ImportReport,
                     step: Callable[[int, str], None]) -> None:
     """Positions converted by the convention the selections themselves confirm, then one segment per selection
     and coder."""
@@ -229,7 +233,7 @@ def _place_and_code(store: Store, record: ProjectRecord, documents: dict, report
                 continue
             if placed.status != "exact":
                 report.adjust("PlainTextSelection", selection.guid, placed.reason, label)
-            store.selection(document, selection, placed.start, placed.end, stored)
+            selections.place(document, selection, placed.start, placed.end, stored)
 
 
 def _names_are_text(sample: list, convention: str) -> bool:

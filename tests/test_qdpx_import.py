@@ -204,10 +204,33 @@ def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(engine, e
 
 def test_a_zip_bomb_is_refused_by_its_declared_sizes(engine) -> None:
     before = _database_state(engine)
-    bomb = archive_of({"project.qde": b"<Project name='x'/>", "sources/big.txt": b"\0" * (50 * 2**20)})
+    qde = zipfile.ZipFile(io.BytesIO(vendor_project())).read("Project Export.qde")
+    bomb = archive_of({"project.qde": qde, f"Sources/{SOURCE_GUID}.txt": b"a" * (50 * 2**20)})
     assert len(bomb) < 2**20
     with pytest.raises(Refused, match="zip bomb"):
         _import(engine, "bomb.qdpx", bomb)
+    with pytest.raises(Refused, match="zip bomb"):  # the project file itself
+        _import(engine, "bomb.qdpx", archive_of({"project.qde": b"<Project name='x'>" + b" " * (50 * 2**20)
+                                                 + b"</Project>"}))
+    assert _database_state(engine) == before
+
+
+def test_media_never_unpacked_and_macos_debris_ignored(engine) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(vendor_project()))
+    entries = {name: archive.read(name) for name in archive.namelist()}
+    entries["Sources/interview.m4a"] = b"\0" * (50 * 2**20)  # never named by a text source: never read
+    entries["__MACOSX/._Project Export.qde"] = b"resource fork"
+    guid, report = _import(engine, "mac.qdpx", archive_of(entries))
+    assert report.imported["PlainTextSelection"] == 3
+
+
+def test_a_damaged_archive_is_refused_in_one_line(engine) -> None:
+    data = bytearray(vendor_project())
+    start = data.index(b"PK\x03\x04", 10)  # the second entry: the source text
+    data[start + 60:start + 90] = b"\xff" * 30
+    before = _database_state(engine)
+    with pytest.raises(Refused, match="damaged|not a readable|cannot be read"):
+        _import(engine, "damaged.qdpx", bytes(data))
     assert _database_state(engine) == before
 
 

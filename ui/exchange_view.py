@@ -23,10 +23,11 @@ _EXPORT = "qdpx_export"
 
 
 def _progress_bar(label: str):  # type: ignore[no-untyped-def]
-    bar = st.progress(0.0, text=label)
+    """A progress bar whose text (file, source and document names: untrusted) is shown as text."""
+    bar = st.progress(0.0, text=md_escape(label))
 
     def step(done: int, total: int, what: str) -> None:
-        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{label}: {what}")
+        bar.progress(min(1.0, done / total) if total else 1.0, text=md_escape(f"{label}: {what}"))
     return bar, step
 
 
@@ -70,7 +71,7 @@ def _run_import(filename: str, data: bytes, into: str | None, name: str) -> None
         bar.empty()
         st.error(md_escape(str(exc)))
         return
-    bar.progress(1.0, text=f"Imported {filename}")
+    bar.progress(1.0, text=md_escape(f"Imported {filename}"))
     st.session_state[_REPORT] = report
     if guid != into:
         request_project(guid)

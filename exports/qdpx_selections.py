@@ -1,0 +1,143 @@
+"""A REFI-QDA file's selections and codings as Kruispunt segments and codings, under the file's guids.
+
+A Kruispunt segment belongs to one coder, so a selection coded by several users becomes one segment per user
+(the first keeps the selection's guid). Guids are looked up in bulk before the first write: the project's own
+segments are kept and get only the codings they lack; a guid another project holds, or one the file repeats, is
+replaced (by the project's stand-in for it, or a new one) and the report says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from cases.refi_read import Selection
+from coding.codings import code_selection
+from coding.workspace import add_code_to_segment
+from exports.qdpx_store import Store
+from store.errors import Refused
+from store.models import Coding, Document, Segment
+
+_CHUNK = 500
+
+
+class Selections:
+    """One import's segment and coding guids: the project's own, those taken elsewhere, those used so far."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.own: dict[uuid.UUID, tuple[int, int]] = {}  # file guid -> (segment id, document id)
+        self.taken: set[uuid.UUID] = set()  # segment guids that belong to another project
+        self.taken_codings: set[uuid.UUID] = set()
+        self.used: set[uuid.UUID] = set()  # selection guids this import has placed
+        self.used_codings: set[uuid.UUID] = set()
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        store = self.store
+        wanted = {s.guid for source in store.record.sources for s in source.selections if s.guid is not None}
+        by_guid = {g: g for g in wanted} | {store.local(g): g for g in wanted}
+        keys = list(by_guid)
+        for at in range(0, len(keys), _CHUNK):
+            for guid, segment_id, document_id, project_id in store.session.execute(
+                    select(Segment.guid, Segment.id, Segment.document_id, Document.project_id)
+                    .join(Document, Document.id == Segment.document_id).where(Segment.guid.in_(keys[at:at + _CHUNK]))):
+                if project_id == store.project.id:
+                    self.own[by_guid[guid]] = (segment_id, document_id)
+                elif guid == by_guid[guid]:
+                    self.taken.add(guid)
+        codings = [c[0] for source in store.record.sources for s in source.selections for c in s.codings if c[0]]
+        for at in range(0, len(codings), _CHUNK):
+            self.taken_codings.update(store.session.scalars(select(Coding.guid).where(
+                Coding.guid.in_(codings[at:at + _CHUNK]))))
+        if self.taken or self.taken_codings:
+            store.note_guids("selection and coding")
+
+    def _segment_guid(self, guid: uuid.UUID) -> uuid.UUID:
+        if guid in self.used:
+            self.store.report.adjust("PlainTextSelection", guid, "its guid repeats an earlier selection's in the "
+                                     "file; it got a new one")
+            return uuid.uuid4()
+        self.used.add(guid)
+        return self.store.local(guid) if guid in self.taken else guid
+
+    def _coding_guid(self, guid: uuid.UUID | None) -> uuid.UUID:
+        if guid is None or guid in self.used_codings:
+            if guid is not None:
+                self.store.report.adjust("Coding", guid, "its guid repeats an earlier coding's in the file; it got "
+                                         "a new one")
+            return uuid.uuid4()
+        self.used_codings.add(guid)
+        return self.store.local(guid) if guid in self.taken_codings else guid
+
+    def place(self, document: Document, selection: Selection, start: int, end: int, stored: str) -> None:
+        """The selection's codings, grouped by coder, as segments of [start, end); its notes and description
+        remembered for the memos."""
+        store, report = self.store, self.store.report
+        label = (selection.name or stored[start:end])[:60]
+        groups: dict[int, tuple] = {}
+        for coding_guid, code_guid, user in selection.codings:
+            code = store.codes.get(code_guid) if code_guid else None
+            if code is None:
+                report.skip("Coding", coding_guid, "its code is not in the codebook", label)
+                continue
+            if not code[2]:
+                report.skip("Coding", coding_guid, f"its code '{code[3]}' is a folder or switched off", label)
+                continue
+            coder = store.coder_for(user, selection.user)
+            refs = groups.setdefault(coder.id, (coder, []))[1]
+            if any(ref == f"{code[0]}/{code[1]}" for _, ref in refs):
+                report.skip("Coding", coding_guid, f"a second coding with '{code[3]}' by the same coder", label)
+                continue
+            refs.append((coding_guid, f"{code[0]}/{code[1]}"))
+        first: int | None = None
+        for index, (coder, refs) in enumerate(groups.values()):
+            guid = selection.guid if index == 0 else uuid.uuid5(selection.guid, str(coder.guid))  # type: ignore[arg-type]
+            known = self.own.get(guid) if guid not in self.used else None
+            if known is not None:
+                self.used.add(guid)
+                if known[1] != document.id:
+                    report.skip("PlainTextSelection", guid, "the project has a selection with this guid in another "
+                                "document", label)
+                    continue
+                self._add_missing(known[0], refs, label)
+                first = first or known[0]
+                continue
+            try:
+                segment_id = code_selection(store.session, store.project, document, coder, start, end,
+                                            [r for _, r in refs], actor=store.actor,
+                                            guids=(self._segment_guid(guid), [self._coding_guid(g) for g, _ in refs]))
+            except Refused as exc:
+                report.skip("PlainTextSelection", selection.guid, f"not coded: {exc}", label)
+                continue
+            self.own[guid] = (segment_id, document.id)
+            report.imported["PlainTextSelection"] += 1
+            report.imported["Coding"] += len(refs)
+            first = first or segment_id
+        target = store.session.get(Segment, first) if first is not None and (
+            selection.notes or selection.description) else None
+        where = target if target is not None else (document, start, end, stored)
+        for note in selection.notes:
+            store.note_targets[note].append(where)
+        if selection.description:
+            store.descriptions.append((selection.description, where, uuid.uuid5(selection.guid, "description")  # type: ignore[arg-type]
+                                       if selection.guid else None, selection.user))
+
+    def _add_missing(self, segment_id: int, refs: list, label: str) -> None:
+        """A segment the project holds already: it keeps what it has and gets the file's codings it lacks."""
+        store, report = self.store, self.store.report
+        report.unchanged["PlainTextSelection"] += 1
+        segment = store.session.get(Segment, segment_id)
+        present = {g for g in store.session.scalars(select(Coding.guid).where(Coding.segment_id == segment_id))}
+        for guid, ref in refs:
+            if guid is not None and (guid in present or store.local(guid) in present):
+                report.unchanged["Coding"] += 1
+                continue
+            try:
+                add_code_to_segment(store.session, store.project, segment.guid, ref, actor=store.actor,  # type: ignore[union-attr]
+                                    coding_guid=self._coding_guid(guid))
+            except Refused:
+                report.unchanged["Coding"] += 1  # the segment has this code already (under another coding)
+                continue
+            report.imported["Coding"] += 1
