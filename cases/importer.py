@@ -136,13 +136,14 @@ def store_import(
     document_date: date | None = None,
     actor: str = "system",
     guid: uuid.UUID | None = None,
+    prepared: PreparedRows | None = None,
 ) -> Document:
     """Store a previewed file in the current transaction (the caller's `write_session`): the demo and tests.
     People's imports go through `cases.staged_import`, in short transactions."""
     speakers = preview.default_speakers() if speakers is None else speakers
     title = checked_title(session, project, preview, kind=kind, title=title, speakers=speakers)
     language = language or preview.language
-    prepared = prepare_rows(preview, speakers, language)
+    prepared = prepared or prepare_rows(preview, speakers, language)  # made beforehand outside the transaction
     document, version = new_document(session, project.id, preview, title=title, kind=kind, language=language,
                                      document_date=document_date, guid=guid)
     for case in cases:

@@ -10,7 +10,7 @@ from pathlib import Path
 from cases.projects import get_project
 from commands.support import CliRefused, acting, emit, open_database, read_file, reading_pooled, who
 from exports.qdpx import export_project_qdpx
-from exports.qdpx_import import import_qdpx
+from exports.qdpx_import import read_qdpx, store_qdpx
 from store.db import read_session, write_session
 from store.privileges import Permission
 
@@ -45,12 +45,19 @@ def cmd_qdpx_import(args: argparse.Namespace) -> int:
     if args.project and args.new:
         raise CliRefused("give --project (import into it) or --new (a new project), not both")
     data = read_file(path)
-    with write_session(open_database(args)) as s:
+    engine = open_database(args)
+    with read_session(engine) as s:  # who may import, said before the file is read
         project = get_project(s, args.project) if args.project else None
         actor = acting(args, s, project, Permission.BUILD) if project is not None else who(args)
-        project, report = import_qdpx(s, path.name, data, project=project, new_name=args.new, actor=actor,
-                                      folder=path.parent if path.suffix.lower() == ".qde" else None,
-                                      on_step=_progress if args.progress else None)
+    step = _progress if args.progress else None
+    project_file = read_qdpx(path.name, data, folder=path.parent if path.suffix.lower() == ".qde" else None,
+                             on_step=step)
+    with write_session(engine) as s:  # the database is held only while the rows are written
+        project = get_project(s, args.project) if args.project else None
+        if project is not None:
+            actor = acting(args, s, project, Permission.BUILD)
+        project, report = store_qdpx(s, project_file, project=project, new_name=args.new, actor=actor,
+                                     on_step=step)
     emit(f"{report.summary()}, into project '{project.name}' ({project.guid})")
     for item in report.skipped:
         emit(f"left out: {item['element']} {item['name'] or item['guid']}: {item['reason']}")

@@ -9,6 +9,7 @@ project memo, so it stays with the project.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.importer import ImportPreview, PreparedRows, prepare_rows, preview_import
 from cases.projects import create_project
 from cases.readers import ImportRefused, decode_text_bytes
 from cases.refi_archive import open_refi
@@ -89,19 +91,41 @@ class ImportReport:
 
 @dataclass
 class SourceText:
-    """One text source's file as decoded (for the producer's positions) and as Kruispunt stores it."""
+    """One text source's file as decoded (for the producer's positions), and as Kruispunt will store it: the
+    import preview and its turn and sentence rows, made before the write transaction starts."""
 
     source: Source
     data: bytes
     raw: str
+    title: str = ""
+    preview: ImportPreview | None = None
+    rows: PreparedRows | None = None
     positions: SourcePositions | None = None
+
+
+@dataclass
+class ProjectFile:
+    """A project file read and prepared, nothing written yet."""
+
+    filename: str
+    record: ProjectRecord
+    report: ImportReport
+    texts: list[SourceText]
 
 
 def import_qdpx(session: Session, filename: str, data: bytes, *, project: Project | None = None,
                 new_name: str | None = None, actor: str = "system", folder: Path | None = None,
                 on_step: Step | None = None) -> tuple[Project, ImportReport]:
-    """Import a project file into `project`, or as a new project (named `new_name`, else as the file names it),
-    in the caller's transaction; returns the project and the report (also stored as a project memo)."""
+    """Read and store a project file in the caller's transaction (`read_qdpx`, then `store_qdpx`)."""
+    return store_qdpx(session, read_qdpx(filename, data, folder=folder, on_step=on_step), project=project,
+                      new_name=new_name, actor=actor, on_step=on_step)
+
+
+def read_qdpx(filename: str, data: bytes, *, folder: Path | None = None, on_step: Step | None = None
+              ) -> ProjectFile:
+    """Everything that needs no database, before the write transaction (so it holds the database only while
+    rows are written): the archive checked and parsed, each text decoded, previewed and split into turns and
+    sentences. A hostile or broken file is refused here."""
     package = open_refi(filename, data, folder=folder)
     record = read_project(package.root)
     report = ImportReport(filename=filename, origin=record.origin, read=dict(record.read))
@@ -109,6 +133,29 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
         report.skip(problem["element"], problem["guid"], problem["reason"])
     _note_texts(record, package)
     texts = _source_texts(record, package, report, bare=not package.archive and not package.has_sources_folder)
+    prepared = []
+    for done, item in enumerate(texts):
+        if on_step is not None:
+            on_step(done, 3 * len(texts), f"reading text {done + 1} of {len(texts)}: {item.source.name}")
+        item.title = _title(item.source)
+        try:
+            item.preview = preview_import(f"{item.title}.txt", item.data)
+        except ImportRefused as exc:
+            report.skip("TextSource", item.source.guid, f"not imported: {exc.reason}", item.title)
+            continue
+        item.rows = prepare_rows(item.preview)
+        prepared.append(item)
+    return ProjectFile(filename, record, report, prepared)
+
+
+def store_qdpx(session: Session, project_file: ProjectFile, *, project: Project | None = None,
+               new_name: str | None = None, actor: str = "system", on_step: Step | None = None
+               ) -> tuple[Project, ImportReport]:
+    """Store a read project file into `project`, or as a new project (named `new_name`, else as the file names
+    it), in the caller's transaction; returns the project and the report (also stored as a project memo)."""
+    # A fresh copy of what reading found: a transaction tried again (the database was busy) starts the report anew
+    record, report, texts = project_file.record, copy.deepcopy(project_file.report), project_file.texts
+    filename = project_file.filename
     if project is None:
         name = " ".join((new_name or record.name or Path(filename).stem).split())
         if session.scalar(select(Project.id).where(Project.name == name)):
@@ -121,15 +168,15 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
     store.codebooks(fallback_name=record.name or Path(filename).stem)
     store.cases()
     documents = {}
-    steps = 2 * len(texts)  # each text imported, then its selections coded
+    steps = 3 * len(texts)  # each text read, imported, and its selections coded
     for done, item in enumerate(texts):
         if on_step is not None:
-            on_step(done, steps, f"text {done + 1} of {len(texts)}: {item.source.name}")
-        document = store.document(item.source, item.data, item.raw)
+            on_step(len(texts) + done, steps, f"text {done + 1} of {len(texts)}: {item.source.name}")
+        document = store.document(item)
         if document is not None:
             documents[item.source.guid] = (item, document)
     _place_and_code(store, Selections(store), record, documents, report, lambda done, name: on_step(
-        len(texts) + done, steps, f"codings of {name}") if on_step is not None else None)
+        2 * len(texts) + done, steps, f"codings of {name}") if on_step is not None else None)
     qdpx_notes.notes(store)
     qdpx_notes.sets(store)
     qdpx_notes.leftovers(store)
@@ -137,6 +184,15 @@ def import_qdpx(session: Session, filename: str, data: bytes, *, project: Projec
         on_step(steps, steps, "done")
     qdpx_notes.save_report(store)
     return project, report
+
+
+def _title(source: Source) -> str:
+    """The document title a source's name gives: a file name loses its extension."""
+    title = source.name or f"Source {source.raw_guid[:8]}"
+    for suffix in (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf"):
+        if title.lower().endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)].strip()
+    return title
 
 
 def _source_texts(record: ProjectRecord, package, report: ImportReport, *, bare: bool  # type: ignore[no-untyped-def]

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from cases.attributes import TARGET_COLUMN, VALUE_COLUMN, get_or_create_definition, parse_value, set_attribute
 from cases.documents import document_text, link_document_to_case
-from cases.importer import preview_import, store_import
+from cases.importer import store_import
 from cases.projects import create_case, get_or_create_coder
-from cases.readers import ImportRefused
 from cases.refi_read import PRIMARY_CODER, PRIMARY_CODER_VARIABLE, CaseRecord, ProjectRecord, Source
 from cases.textnorm import normalise_text
 from codebooks.qdc import templates_from_project_codes
@@ -37,7 +36,6 @@ from store.models import (
 
 _FIELD = {"name": "label_en", "colour": "colour", "description": "definition"}
 _TYPES = {"text": "text", "boolean": "boolean", "integer": "integer", "float": "float", "date": "date"}
-_TITLE_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf")
 NAME_LIMIT = 200  # a coder, case, code label or attribute name
 
 
@@ -274,10 +272,11 @@ class Store:
 
     # --- documents ----------------------------------------------------------------------------------------
 
-    def document(self, source: Source, data: bytes, raw: str) -> Document | None:
-        """The source's document (the project's own when it has this guid or this text, else a new import), with
-        its variable values, notes and description."""
-        document = self._document(source, data, raw)
+    def document(self, item) -> Document | None:  # type: ignore[no-untyped-def]
+        """A text source's document (the project's own when it has this guid or this text, else a new import of
+        the prepared text), with its variable values, notes and description."""
+        source = item.source
+        document = self._document(source, item.preview, item.rows, item.title, item.raw)
         if document is None:
             return None
         self.documents[source.guid] = document  # type: ignore[index]
@@ -290,10 +289,9 @@ class Store:
                                       if source.guid else None, None))
         return document
 
-    def _document(self, source: Source, data: bytes, raw: str) -> Document | None:
+    def _document(self, source: Source, preview, rows, title: str, raw: str) -> Document | None:  # type: ignore[no-untyped-def]
         """Its selections are placed on a document already in the project only while its text is still the
         file's."""
-        title = source.name or f"Source {source.raw_guid[:8]}"
         if source.guid in self.documents:
             self.report.skip("TextSource", source.guid, "a second source with the same guid in the file; its "
                              f"{len(source.selections)} selection(s) left out", title)
@@ -304,14 +302,6 @@ class Store:
             self._same_text(existing, raw)  # type: ignore[arg-type]
             self._link(existing, source)  # type: ignore[arg-type]
             return existing  # type: ignore[return-value]
-        for suffix in _TITLE_SUFFIXES:
-            if title.lower().endswith(suffix) and len(title) > len(suffix):
-                title = title[: -len(suffix)].strip()
-        try:
-            preview = preview_import(f"{title}.txt", data)
-        except ImportRefused as exc:
-            self.report.skip("TextSource", source.guid, f"not imported: {exc.reason}", title)
-            return None
         same = self.session.scalar(select(Document).where(Document.project_id == self.project.id,
                                                           Document.sha256 == preview.sha256))
         if same is not None:
@@ -327,7 +317,7 @@ class Store:
             self.report.adjust("TextSource", source.guid, f"renamed to '{unique}' (the title was taken)", title)
         document = store_import(self.session, self.project, preview, cases=self._cases_of(source.guid),
                                 kind="interview" if preview.default_speakers() else "document", title=unique,
-                                actor=self.actor, guid=self.free(Document, source.guid, "source"))
+                                actor=self.actor, guid=self.free(Document, source.guid, "source"), prepared=rows)
         self.report.imported["TextSource"] += 1
         self.texts[document.id] = preview.source.text
         return document

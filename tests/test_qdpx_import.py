@@ -301,3 +301,17 @@ def test_a_bare_qde_without_its_texts_imports_the_rest_and_names_each_missing_te
     assert [(i["element"], i["name"]) for i in written["skipped"]] == [("TextSource", "Interview José")]
     assert "3 selection(s) left out" in written["skipped"][0]["reason"]
     assert "left out: TextSource Interview José" in capsys.readouterr().out
+
+
+def test_a_transaction_tried_again_reports_once(engine) -> None:
+    from exports.qdpx_import import read_qdpx, store_qdpx
+
+    project_file = read_qdpx("export.qdpx", vendor_project())
+    with pytest.raises(RuntimeError):
+        with write_session(engine) as s:  # as when the database was busy: rolled back whole, then tried again
+            store_qdpx(s, project_file)
+            raise RuntimeError("busy")
+    with write_session(engine) as s:
+        _, report = store_qdpx(s, project_file)
+    assert report.imported["PlainTextSelection"] == 3 and report.imported["Coding"] == 3
+    assert report.imported["TextSource"] == 1 and report.unchanged == {}

@@ -11,7 +11,7 @@ import streamlit as st
 from cases.projects import get_project
 from coding.assignments import blind_scope
 from exports.qdpx import export_project_qdpx
-from exports.qdpx_import import ImportReport, import_qdpx
+from exports.qdpx_import import ImportReport, read_qdpx, store_qdpx
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
@@ -52,6 +52,14 @@ def import_section(open_guid: str | None) -> None:
 
 def _run_import(filename: str, data: bytes, into: str | None, name: str) -> None:
     bar, step = _progress_bar(f"Importing {filename}")
+    try:
+        if into is not None:
+            actor(Permission.BUILD)  # said before the file is read
+        project_file = read_qdpx(filename, data, on_step=step)  # before the write transaction: nothing held
+    except Refused as exc:
+        bar.empty()
+        st.error(md_escape(str(exc)))
+        return
 
     def change(session):  # type: ignore[no-untyped-def]
         if into is not None:
@@ -59,8 +67,8 @@ def _run_import(filename: str, data: bytes, into: str | None, name: str) -> None
             who = actor(Permission.BUILD)
         else:
             project, who = None, creator_name(session)
-        project, report = import_qdpx(session, filename, data, project=project, new_name=name.strip() or None,
-                                      actor=who, on_step=step)
+        project, report = store_qdpx(session, project_file, project=project, new_name=name.strip() or None,
+                                     actor=who, on_step=step)
         if into is None:
             own_if_team(session, project)
         return str(project.guid), report
