@@ -315,3 +315,38 @@ def test_a_transaction_tried_again_reports_once(engine) -> None:
         _, report = store_qdpx(s, project_file)
     assert report.imported["PlainTextSelection"] == 3 and report.imported["Coding"] == 3
     assert report.imported["TextSource"] == 1 and report.unchanged == {}
+
+
+def test_every_element_type_is_kept_or_named_in_the_report(engine) -> None:
+    from cases.attributes import attribute_values
+    from exports.qdpx import validate_qde
+    from tests.refi_fixtures import every_element_project
+
+    data = every_element_project()
+    assert validate_qde(zipfile.ZipFile(io.BytesIO(data)).read("project.qde")) == []  # the fixture is standard
+    guid, report = _import(engine, "every.qdpx", data)
+    assert dict(report.imported) == {"Case": 1, "Code": 2, "Coding": 1, "PlainTextSelection": 1, "TextSource": 1,
+                                     "User": 1, "Variable": 3, "VariableValue": 3, "codebooks": 1, "memos": 7}
+    assert sorted(i["element"] for i in report.skipped) == [
+        "AudioSource", "Case", "Coding", "Graph", "Link", "PDFSource", "PictureSource", "PlainTextSelection", "Set",
+        "VideoSource"]
+    assert sorted(i["element"] for i in report.adjusted) == ["Note", "PlainTextSelection", "Set", "Variable"]
+    moved = next(i for i in report.adjusted if i["element"] == "PlainTextSelection")  # the file's start is 2 off
+    assert moved["reason"] == "moved 2 characters to where its name 'nieuwe contacten' is"
+    reasons = {i["element"]: i["reason"] for i in report.skipped}
+    assert reasons["Coding"] == "its code 'Thema's' is a folder or switched off"
+    assert reasons["PlainTextSelection"].startswith("outside the text")
+    with read_session(engine) as s:
+        project = get_project(s, str(guid))
+        assert project.description == "A project using every element"
+        case = s.scalars(select(Case).where(Case.project_id == project.id)).one()
+        assert case.description == "Een netwerk"
+        document = s.scalars(select(Document).where(Document.project_id == project.id)).one()
+        assert attribute_values(s, project, "document")[document.id] == {"Seen": "2019-05-01T10:00:00Z",
+                                                                          "Set: Vergaderingen": True}
+        memos = {m.text: m.target for m in s.scalars(select(Memo).where(Memo.project_id == project.id))
+                 if not m.text.startswith("REFI-QDA import")}
+        assert memos == {"Projectmemo\n\nOver het project": "project", "Bronmemo\n\nOver de notulen": "document",
+                         "Codememo\n\nOver de code": "code", "Coderingsmemo\n\nOver de codering": "segment",
+                         "Minutes of the May meeting": "document", "Said twice": "segment",
+                         "On the passage “nieuwe contacten” (35–51):\n\nAn uncoded passage with a memo": "document"}
