@@ -206,8 +206,9 @@ def _source_texts(record: ProjectRecord, package, report: ImportReport, *, bare:
             what = {"PDFSource": "a PDF (Kruispunt imports no PDF sources yet)",
                     "PictureSource": "a picture", "AudioSource": "audio", "VideoSource": "video"}.get(
                 source.kind, source.kind)
-            report.skip(source.kind, source.raw_guid, f"{what}: not imported, with its "
-                        f"{source.other_selections} selection(s) and their codings", label)
+            held = f", with its {source.other_selections} selection(s) and their codings" \
+                if source.other_selections else ""
+            report.skip(source.kind, source.raw_guid, f"{what}: not imported{held}", label)
             continue
         if source.guid is None:
             report.skip("TextSource", source.raw_guid, "its guid is not a GUID", label)

@@ -125,10 +125,9 @@ def _set_once(store: Store, document: Document, name: str) -> int:
 
 def leftovers(store: Store) -> None:
     read = store.record.read
-    for element, reason in (("Link", "links between items are not kept"),
-                            ("Graph", "graphs (models) are not kept")):
+    for element, what in (("Link", "link(s) between items"), ("Graph", "graph(s) (models)")):
         if read.get(element):
-            store.report.skip(element, "", f"{read[element]} {reason}")
+            store.report.skip(element, "", f"{read[element]} {what} not kept: Kruispunt has no {element.lower()}s")
     unsourced = [r for r, _ in store.case_rows if r.guid is None and r.sources]
     for record in unsourced:
         store.report.adjust("Case", record.raw_guid, "its guid is not a GUID; a new one was made", record.name)

@@ -94,8 +94,8 @@ def show_import_report(report: ImportReport) -> None:
     for title, items in (("Left out", report.skipped), ("Adjusted", report.adjusted)):
         if items:
             st.markdown(f"**{title}** ({len(items):,})")
-            st.dataframe(pd.DataFrame(items, columns=["element", "name", "guid", "reason"]), hide_index=True,
-                         use_container_width=True)
+            st.dataframe(pd.DataFrame(items, columns=["element", "name", "reason", "guid"]), hide_index=True,
+                         use_container_width=True, column_config={"reason": st.column_config.TextColumn(width="large")})
 
 
 def export_section(project_guid: str) -> None:
@@ -119,7 +119,8 @@ def export_section(project_guid: str) -> None:
         if prepared is not None and prepared[0] == project_guid:
             _, file_name, data, report = prepared
             counts = ", ".join(f"{n:,} {k}" for k, n in report.counts.items() if n)
-            st.download_button(f"Download {file_name} ({len(data) / 1e6:.1f} MB)", data, file_name=file_name,
+            size = f"{len(data) / 1e6:.1f} MB" if len(data) >= 100_000 else f"{max(1, round(len(data) / 1e3))} kB"
+            st.download_button(f"Download {file_name} ({size})", data, file_name=file_name,
                                mime="application/zip", key="qdpx_download")
             st.caption(md_escape(f"Holds {counts}."))
             for line in report.not_carried:
