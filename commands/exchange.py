@@ -20,6 +20,12 @@ def _progress(done: int, total: int, label: str) -> None:
     sys.stderr.write(f"[{'#' * filled}{'.' * (20 - filled)}] {label}\n")
 
 
+def _write_report(path: str | None, report: dict) -> None:
+    """The report as JSON where --report asks for it."""
+    if path:
+        Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def cmd_qdpx_export(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if out.suffix.lower() != ".qdpx":
@@ -33,9 +39,7 @@ def cmd_qdpx_export(args: argparse.Namespace) -> None:
     emit(f"wrote {out} ({counts})")
     for line in report.not_carried:
         emit(f"not carried: {line}")
-    if args.report:
-        Path(args.report).write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+    _write_report(args.report, report.as_json())
 
 
 def cmd_qdpx_import(args: argparse.Namespace) -> int:
@@ -65,9 +69,7 @@ def cmd_qdpx_import(args: argparse.Namespace) -> int:
         emit(f"adjusted: {item['element']} {item['name'] or item['guid']}: {item['reason']}")
     for note in report.notes:
         emit(f"note: {note}")
-    if args.report:
-        Path(args.report).write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+    _write_report(args.report, report.as_json())
     return 0
 
 

@@ -291,6 +291,7 @@ def _place_and_code(store: Store, selections: Selections, record: ProjectRecord,
             if placed.status != "exact":
                 report.adjust("PlainTextSelection", selection.guid, placed.reason, label)
             selections.place(document, selection, placed.start, placed.end, stored)
+        selections.flush()  # the document's selections coded in one go
 
 
 def _names_are_text(sample: list, convention: str) -> bool:

@@ -9,17 +9,32 @@ replaced (by the project's stand-in for it, or a new one) and the report says so
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from cases.refi_read import Selection
-from coding.codings import code_selection
+from coding.bulk_coding import Selected, code_selections
 from coding.workspace import add_code_to_segment
 from exports.qdpx_store import Store
 from store.errors import Refused
 from store.models import Coding, Document, Segment
 
 _CHUNK = 500
+
+
+@dataclass
+class _Pending:
+    """A placed selection waiting for its document's batch: the segments to make (one per coder)."""
+
+    selection: Selection
+    document: Document
+    start: int
+    end: int
+    stored: str
+    label: str
+    items: list[tuple[uuid.UUID, Selected]] = field(default_factory=list)
+    first: int | None = None  # the segment its notes go on
 
 
 class Selections:
@@ -32,6 +47,7 @@ class Selections:
         self.taken_codings: set[uuid.UUID] = set()
         self.used: set[uuid.UUID] = set()  # selection guids this import has placed
         self.used_codings: set[uuid.UUID] = set()
+        self.pending: list[_Pending] = []  # one document's placed selections, coded together by flush()
         self._prefetch()
 
     def _prefetch(self) -> None:
@@ -91,7 +107,7 @@ class Selections:
                 report.skip("Coding", coding_guid, f"a second coding with '{code[3]}' by the same coder", label)
                 continue
             refs.append((coding_guid, f"{code[0]}/{code[1]}"))
-        first: int | None = None
+        pending = _Pending(selection, document, start, end, stored, label)
         for index, (coder, refs) in enumerate(groups.values()):
             guid = selection.guid if index == 0 else uuid.uuid5(selection.guid, str(coder.guid))  # type: ignore[arg-type]
             known = self.own.get(guid) if guid not in self.used else None
@@ -102,22 +118,39 @@ class Selections:
                                 "document", label)
                     continue
                 self._add_missing(known[0], refs, label)
-                first = first or known[0]
+                pending.first = pending.first or known[0]
                 continue
-            try:
-                segment_id = code_selection(store.session, store.project, document, coder, start, end,
-                                            [r for _, r in refs], actor=store.actor,
-                                            guids=(self._segment_guid(guid), [self._coding_guid(g) for g, _ in refs]))
-            except Refused as exc:
-                report.skip("PlainTextSelection", selection.guid, f"not coded: {exc}", label)
-                continue
-            self.own[guid] = (segment_id, document.id)
-            report.imported["PlainTextSelection"] += 1
-            report.imported["Coding"] += len(refs)
-            first = first or segment_id
-        target = store.session.get(Segment, first) if first is not None and (
+            pending.items.append((guid, Selected(coder, start, end, [r for _, r in refs], self._segment_guid(guid),
+                                                 [self._coding_guid(g) for g, _ in refs])))
+        self.pending.append(pending)
+
+    def flush(self) -> None:
+        """Code the placed selections of one document in one go, then attach their notes and descriptions."""
+        if not self.pending:
+            return
+        store, report = self.store, self.store.report
+        document = self.pending[0].document
+        items = [item for p in self.pending for _, item in p.items]
+        outcomes = iter(code_selections(store.session, store.project, document, items, actor=store.actor))
+        for pending in self.pending:
+            for guid, item in pending.items:
+                outcome = next(outcomes)
+                if isinstance(outcome, str):
+                    report.skip("PlainTextSelection", pending.selection.guid, f"not coded: {outcome}",
+                                pending.label)
+                    continue
+                self.own[guid] = (outcome, document.id)
+                report.imported["PlainTextSelection"] += 1
+                report.imported["Coding"] += len(item.code_refs)
+                pending.first = pending.first or outcome
+            self._attach(pending)
+        self.pending = []
+
+    def _attach(self, pending: _Pending) -> None:
+        selection, store = pending.selection, self.store
+        target = store.session.get(Segment, pending.first) if pending.first is not None and (
             selection.notes or selection.description) else None
-        where = target if target is not None else (document, start, end, stored)
+        where = target if target is not None else (pending.document, pending.start, pending.end, pending.stored)
         for note in selection.notes:
             store.note_targets[note].append(where)
         if selection.description:
