@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from analysis.framework_undo import cell_undoable
 from cases.projects import get_case, get_document, get_or_create_coder, get_project, list_coders
@@ -10,7 +11,7 @@ from coding.codings import apply_coding, list_codings
 from coding.memos import memo_undoable, memo_views
 from coding.suggest import suggest_codings
 from coding.undo import redo, redo_offer, undo, undo_offer
-from commands.support import CliRefused, acting, emit, notice, open_database, reading, write_out
+from commands.support import CliRefused, acting, emit, notice, open_database, reading, reading_pooled, write_out
 from exports.listing import FORMATS, render_records
 from focusgroups.feedback import feedback_undoable
 from focusgroups.sessions import get_session
@@ -94,9 +95,54 @@ def cmd_suggest(args: argparse.Namespace) -> None:
                 raise Refused(f"project '{project.name}' has no coder '{args.coder}'")
         if document.id in blind.document_ids:  # coding it blind: only your own codings count as already coded
             coder = next(c for c in list_coders(s, project) if c.id == blind.coder_id)
+        if args.method == "learned":
+            records, notes = learned_records(s, project, document, args.codebook, blind=blind,
+                                             include_coded=args.include_coded)
+            for note in notes:
+                notice(note)
+            emit(render_records(records, args.format, ["code", "start", "end", "confidence", "words", "text"]))
+            return
         suggestions = suggest_codings(s, project, document, coder=coder, skip_coded=not args.include_coded)
     records = [x.as_dict() for x in suggestions]
     emit(render_records(records, args.format, ["code", "start", "end", "term", "text"]))
+
+
+def learned_records(s, project, document, codebook: str | None, *, blind, include_coded: bool  # type: ignore[no-untyped-def]
+                    ) -> tuple[list[dict], list[str]]:
+    """Suggestions from a model trained on the project's own codings (the primary coder's), and what it lacks."""
+    from coding.learned import examples, sentences, train
+
+    if not codebook:
+        raise Refused("learned suggestions are per codebook: give --codebook KEY")
+    if blind.active:
+        raise Refused(blind.closed("learned suggestions"))
+    model = train(examples(s, project, codebook), codebook)
+    units = sentences(s, document)
+    if not include_coded:
+        own = examples(s, project, codebook, documents=[document])
+        coded = {(u.start, u.end) for u, labels in zip(own.units, own.labels) if labels}
+        units = [u for u in units if (u.start, u.end) not in coded]
+    notes = [f"code '{k}' has {n} coded sentence(s), too few to learn from (it needs 3)"
+             for k, n in model.too_few.items()]
+    return [x.as_dict() for x in model.predict(units)], notes
+
+
+def cmd_suggest_eval(args: argparse.Namespace) -> None:
+    from analysis.suggestion_eval import evaluate
+
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        reading_pooled(args, s, project, "the suggestion evaluation")
+        result = evaluate(s, project, args.codebook, held_out=args.hold_out)
+    if args.format == "json":
+        emit(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        return
+    records = [{"code": "(pooled)", "method": m, **sc.as_dict()} for m, sc in result.pooled.items()]
+    records += [{"code": c, "method": m, **sc.as_dict()} for c, scores in result.per_code.items()
+                for m, sc in scores.items()]
+    emit(f"{args.codebook}: {result.sentences:,} sentences, {result.coded_sentences:,} coded; one {args.hold_out} of "
+         f"{result.folds} held out at a time")
+    emit(render_records(records, args.format, ["code", "method", "precision", "recall", "f1", "tp", "fp", "fn"]))
 
 
 def cmd_codings(args: argparse.Namespace) -> None:
@@ -200,6 +246,15 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--document", required=True, help="title or guid")
     p.add_argument("--coder", help="drop only suggestions this coder has already coded (default: anyone)")
     p.add_argument("--include-coded", action="store_true", help="keep suggestions for sentences already coded")
+    p.add_argument("--method", choices=("terms", "learned"), default="terms",
+                   help="indicator terms (default), or a model learned from the project's own codings")
+    p.add_argument("--codebook", help="the codebook a learned model suggests from (with --method learned)")
+
+    p = command("suggest-eval", cmd_suggest_eval, "score learned suggestions against the most frequent code and "
+                "the indicator terms, one case (or document) held out at a time", listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--codebook", required=True)
+    p.add_argument("--hold-out", choices=("case", "document"), default="case")
 
     p = command("codings", cmd_codings, "list codings", listing=True)
     p.add_argument("--project", required=True)

@@ -1,0 +1,191 @@
+"""Code suggestions learned from the researcher's own codings: one linear model per code over lemma n-grams.
+
+Indicator terms written from code definitions miss how a project's people actually talk and fire on everyday
+words, so a researcher who has coded a few transcripts is better served by what those codings teach. The unit is
+the sentence (inside a turn's content, interviewers' turns left out), as for the term suggestions; a sentence's
+labels are the codes of the primary coder's segments that cover at least half of it, or that it holds whole.
+Features are the sentence's lookup lemmas (stop words and numbers dropped), single and in pairs, TF-IDF weighted;
+each code with at least `MIN_EXAMPLES` coded sentences gets a logistic regression (scikit-learn), and a sentence
+is suggested a code when the model's probability reaches `THRESHOLD`. The words that raised the score most are
+shown with it. Codes with fewer examples get no model and are said to; the term suggestions remain for them.
+
+The model is derived data: built from the codings on demand (`train`), kept only in memory by whoever asked, and
+rebuilt when the codings change; it is never the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases.documents import turns_with_sentences
+from cases.language import SUPPORTED_LANGUAGES
+from cases.nlp import lemmatise, sentence_pipeline
+from store.models import Code, Codebook, Coding, Document, Project, Segment, TextVersion
+
+MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model
+THRESHOLD = 0.35  # the probability from which a sentence is suggested a code
+SKIPPED_ROLES = ("interviewer",)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence that can carry codes."""
+
+    document_id: int
+    start: int
+    end: int
+    text: str
+    language: str
+    turn: int | None
+
+
+@dataclass
+class Examples:
+    """A codebook's sentences with the codes the primary coder gave them (possibly none)."""
+
+    units: list[Unit]
+    labels: list[frozenset[str]]
+    codes: dict[str, str]  # code key -> label, every codable and switched-on code of the codebook, in order
+
+
+def primary_coder_ids(session: Session, document_ids: Collection[int]) -> dict[int, int]:
+    """{document id: its primary coder}: the one chosen, else whoever coded it first."""
+    first = dict(session.execute(select(Segment.document_id, Segment.coder_id).where(Segment.id.in_(
+        select(func.min(Segment.id)).where(Segment.document_id.in_(document_ids)).group_by(Segment.document_id))
+    )).all())
+    first.update(dict(session.execute(select(Document.id, Document.primary_coder_id).where(
+        Document.id.in_(document_ids), Document.primary_coder_id.is_not(None))).all()))
+    return first
+
+
+def examples(session: Session, project: Project, codebook_key: str, *,
+             documents: Iterable[Document] | None = None) -> Examples:
+    """Every sentence of the project's documents (or of `documents`) with its codes from this codebook."""
+    codes = {key: label or key for key, label in session.execute(
+        select(Code.key, Code.label_en).join(Codebook).where(
+            Codebook.project_id == project.id, Codebook.key == codebook_key, Code.codable, Code.enabled)
+        .order_by(Code.position))}
+    chosen = list(documents) if documents is not None else list(session.scalars(
+        select(Document).where(Document.project_id == project.id).order_by(Document.id)))
+    primary = primary_coder_ids(session, [d.id for d in chosen])
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    current = (TextVersion.document_id == Document.id) & (TextVersion.version == Document.current_version)
+    for document_id, coder_id, start, end, key in session.execute(
+            select(Segment.document_id, Segment.coder_id, Segment.start, Segment.end, Code.key)
+            .join(Coding, Coding.segment_id == Segment.id).join(Code, Code.id == Coding.code_id)
+            .join(Codebook, Codebook.id == Code.codebook_id).join(Document, Document.id == Segment.document_id)
+            .join(TextVersion, current).where(Segment.text_version_id == TextVersion.id,
+                                              Segment.document_id.in_([d.id for d in chosen]),
+                                              Codebook.key == codebook_key)):
+        if primary.get(document_id) == coder_id and key in codes:
+            spans.setdefault(document_id, []).append((start, end, key))
+    units, labels = [], []
+    for document in chosen:
+        for unit in sentences(session, document):
+            units.append(unit)
+            labels.append(frozenset(key for start, end, key in spans.get(document.id, ())
+                                    if _covers(start, end, unit.start, unit.end)))
+    return Examples(units, labels, codes)
+
+
+def sentences(session: Session, document: Document, skipped_roles: Collection[str] = SKIPPED_ROLES) -> list[Unit]:
+    """The document's sentences that can carry codes: inside a turn's content, not an interviewer's."""
+    from cases.documents import current_text_version
+
+    text = current_text_version(session, document).text
+    out = []
+    for turn, spans in turns_with_sentences(session, document):
+        if turn.role in skipped_roles:
+            continue
+        language = turn.language or document.language or "nl"
+        for start, end in spans:
+            if start >= turn.content_start and end <= turn.end and text[start:end].strip():
+                out.append(Unit(document.id, start, end, text[start:end], language, turn.ordinal))
+    return out
+
+
+def _covers(seg_start: int, seg_end: int, start: int, end: int) -> bool:
+    """A segment labels a sentence when it covers at least half of the sentence, or lies wholly inside it."""
+    overlap = min(seg_end, end) - max(seg_start, start)
+    return overlap > 0 and (2 * overlap >= end - start or overlap == seg_end - seg_start)
+
+
+def features(unit: Unit) -> list[str]:
+    """The sentence's lemmas (stop words and numbers dropped) and its lemma pairs."""
+    language = unit.language if unit.language in SUPPORTED_LANGUAGES else "nl"
+    stop = sentence_pipeline(language).Defaults.stop_words
+    words = [w for w in lemmatise(_WORD.findall(unit.text), language) if w not in stop]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+@dataclass
+class LearnedSuggestion:
+    """A code proposed for a sentence by the learned model, with its probability and the words behind it."""
+
+    code: str
+    label: str
+    unit: Unit
+    confidence: float
+    words: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "start": self.unit.start, "end": self.unit.end, "text": self.unit.text,
+                "confidence": round(self.confidence, 3), "words": list(self.words), "method": "learned"}
+
+
+@dataclass
+class Model:
+    """One logistic regression per code that had enough examples; what the others lacked."""
+
+    codebook: str
+    vectorizer: object
+    models: dict[str, object]
+    labels: dict[str, str]
+    too_few: dict[str, int] = field(default_factory=dict)  # code key -> coded sentences it has
+    trained_on: int = 0  # sentences
+
+    def predict(self, units: list[Unit], threshold: float = THRESHOLD) -> list[LearnedSuggestion]:
+        if not units or not self.models:
+            return []
+        matrix = self.vectorizer.transform([features(u) for u in units])  # type: ignore[attr-defined]
+        names = self.vectorizer.get_feature_names_out()  # type: ignore[attr-defined]
+        out = []
+        for key, model in self.models.items():
+            probabilities = model.predict_proba(matrix)[:, 1]  # type: ignore[attr-defined]
+            weights = model.coef_[0]  # type: ignore[attr-defined]
+            for row in (i for i, p in enumerate(probabilities) if p >= threshold):
+                contribution = matrix[row].multiply(weights).tocoo()
+                top = sorted(((v, names[c]) for c, v in zip(contribution.col, contribution.data) if v > 0),
+                             reverse=True)[:3]
+                out.append(LearnedSuggestion(key, self.labels[key], units[row], float(probabilities[row]),
+                                             tuple(w for _, w in top)))
+        out.sort(key=lambda s: (s.unit.document_id, s.unit.start, -s.confidence))
+        return out
+
+
+def train(data: Examples, codebook: str, *, min_examples: int = MIN_EXAMPLES) -> Model:
+    """Fit the models on these examples (a few seconds for thousands of sentences)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    counts = Counter(key for labels in data.labels for key in labels)
+    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, min_df=1, sublinear_tf=True)
+    matrix = vectorizer.fit_transform([features(u) for u in data.units]) if data.units else None
+    models, too_few = {}, {}
+    for key in data.codes:
+        positives = counts.get(key, 0)
+        if positives < min_examples or matrix is None or positives == len(data.units):
+            too_few[key] = positives
+            continue
+        target = [key in labels for labels in data.labels]
+        model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=1000)
+        model.fit(matrix, target)
+        models[key] = model
+    return Model(codebook, vectorizer, models, dict(data.codes), too_few, len(data.units))
