@@ -4,7 +4,8 @@ Indicator terms written from code definitions miss how a project's people actual
 words, so a researcher who has coded a few transcripts is better served by what those codings teach. The unit is
 the sentence (inside a turn's content, interviewers' turns left out), as for the term suggestions; a sentence's
 labels are the codes of the primary coder's segments that cover at least half of it, or that it holds whole.
-Features are the sentence's lookup lemmas (stop words and numbers dropped), single and in pairs, TF-IDF weighted;
+Features are the sentence's lookup lemmas (stop words and numbers dropped), single and in pairs, and which codes’
+indicator terms match it (so the model learns how far to trust each code's terms), TF-IDF weighted;
 each code with at least `MIN_EXAMPLES` coded sentences gets a logistic regression (scikit-learn), and a sentence
 is suggested a code when the model's probability reaches `THRESHOLD`. The words that raised the score most are
 shown with it. Codes with fewer examples get no model and are said to; the term suggestions remain for them.
@@ -29,7 +30,7 @@ from cases.nlp import lemmatise, sentence_pipeline
 from store.models import Code, Codebook, Coding, Document, Project, Segment, TextVersion
 
 MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model
-THRESHOLD = 0.35  # the probability from which a sentence is suggested a code
+THRESHOLD = 0.3  # the probability from which a sentence is suggested a code (best pooled F1 on the demo)
 SKIPPED_ROLES = ("interviewer",)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -44,6 +45,7 @@ class Unit:
     text: str
     language: str
     turn: int | None
+    terms: tuple[str, ...] = ()  # codes whose indicator terms match the sentence (a feature, and the fallback)
 
 
 @dataclass
@@ -88,18 +90,26 @@ def examples(session: Session, project: Project, codebook_key: str, *,
             spans.setdefault(document_id, []).append((start, end, key))
     units, labels = [], []
     for document in chosen:
-        for unit in sentences(session, document):
+        for unit in sentences(session, document, project=project, codebook=codebook_key):
             units.append(unit)
             labels.append(frozenset(key for start, end, key in spans.get(document.id, ())
                                     if _covers(start, end, unit.start, unit.end)))
     return Examples(units, labels, codes)
 
 
-def sentences(session: Session, document: Document, skipped_roles: Collection[str] = SKIPPED_ROLES) -> list[Unit]:
-    """The document's sentences that can carry codes: inside a turn's content, not an interviewer's."""
+def sentences(session: Session, document: Document, skipped_roles: Collection[str] = SKIPPED_ROLES, *,
+              project: Project | None = None, codebook: str | None = None) -> list[Unit]:
+    """The document's sentences that can carry codes: inside a turn's content, not an interviewer's; with the
+    codes of `codebook` whose indicator terms match each (when a project and codebook are given)."""
     from cases.documents import current_text_version
+    from coding.suggest import suggest_codings
 
     text = current_text_version(session, document).text
+    terms: dict[int, list[str]] = {}
+    if project is not None and codebook is not None:
+        for hit in suggest_codings(session, project, document, skip_coded=False, skipped_roles=skipped_roles):
+            if hit.codebook == codebook:
+                terms.setdefault(hit.start, []).append(hit.code)
     out = []
     for turn, spans in turns_with_sentences(session, document):
         if turn.role in skipped_roles:
@@ -107,7 +117,8 @@ def sentences(session: Session, document: Document, skipped_roles: Collection[st
         language = turn.language or document.language or "nl"
         for start, end in spans:
             if start >= turn.content_start and end <= turn.end and text[start:end].strip():
-                out.append(Unit(document.id, start, end, text[start:end], language, turn.ordinal))
+                out.append(Unit(document.id, start, end, text[start:end], language, turn.ordinal,
+                                tuple(terms.get(start, ()))))
     return out
 
 
@@ -122,7 +133,7 @@ def features(unit: Unit) -> list[str]:
     language = unit.language if unit.language in SUPPORTED_LANGUAGES else "nl"
     stop = sentence_pipeline(language).Defaults.stop_words
     words = [w for w in lemmatise(_WORD.findall(unit.text), language) if w not in stop]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])] + [f"term:{code}" for code in unit.terms]
 
 
 @dataclass

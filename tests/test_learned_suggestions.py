@@ -67,7 +67,7 @@ def test_the_model_learns_the_projects_codes_and_says_what_it_cannot(engine) -> 
         new = [Unit(0, 0, 40, "Ons vertrouwen in de partners is groot.", "nl", 1),
                Unit(0, 41, 80, "Volgende week opent een nieuw fieldlab.", "nl", 2),
                Unit(0, 81, 110, "Het regende de hele middag.", "nl", 3)]
-        found = {(x.unit.start, x.code): x for x in model.predict(new)}
+        found = {(x.unit.start, x.code): x for x in model.predict(new, threshold=0.5)}
         assert set(found) == {(0, "eigen.trust"), (41, "eigen.lab")}
         assert "vertrouwen" in found[(0, "eigen.trust")].words and found[(0, "eigen.trust")].confidence > 0.5
 
@@ -91,7 +91,7 @@ def test_the_cli_suggests_with_confidence_and_words_and_evaluates(engine, db_url
     captured = capsys.readouterr()
     records = json.loads(captured.out)
     assert records and {r["code"] for r in records} <= {"eigen.trust", "eigen.lab"}
-    assert all(0.35 <= r["confidence"] <= 1 and r["words"] and r["method"] == "learned" for r in records)
+    assert all(0.3 <= r["confidence"] <= 1 and r["words"] and r["method"] == "learned" for r in records)
     assert "code 'eigen.rare' has 1 coded sentence(s), too few to learn from" in captured.err
     assert cli.main(["--db", db_url, "suggest-eval", "--project", "Leren", "--codebook", "eigen",
                      "--format", "json"]) == 0
