@@ -10,6 +10,7 @@ project memo, so it stays with the project.
 from __future__ import annotations
 
 import copy
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -279,9 +280,13 @@ def _place_and_code(store: Store, selections: Selections, record: ProjectRecord,
                 report.skip("PlainTextSelection", selection.raw_guid, "its document's text in the project differs "
                             "from the file's, so its position cannot be trusted", label)
                 continue
-            if selection.start is None or selection.end is None or selection.guid is None:
-                report.skip("PlainTextSelection", selection.raw_guid, "no readable guid or start and end", label)
+            if selection.start is None or selection.end is None:
+                report.skip("PlainTextSelection", selection.raw_guid, "no readable start and end", label)
                 continue
+            if selection.guid is None:
+                selection.guid = uuid.uuid4()
+                report.adjust("PlainTextSelection", selection.raw_guid, "its guid is not a GUID; a new one was "
+                              "made", label)
             placed = place_selection(item.positions, stored, selection.start, selection.end,
                                      selection.name if names_are_text else None, convention)
             if placed.status == "outside":

@@ -161,3 +161,12 @@ def test_a_codebook_imported_twice_exports_unique_code_guids(engine) -> None:
 
     guids = [e.get("guid") for e in SafeET.fromstring(qde).iter("{urn:QDA-XML:project:1.0}Code")]
     assert len(guids) == len(set(guids)) > 30
+
+
+def test_a_selection_whose_guid_is_not_a_guid_is_imported_under_a_new_one(engine) -> None:
+    guid, report = _import(engine, _edited(lambda xml: xml.replace("50000000-0000-0000-0000-000000000002", "sel-2"),
+                                           guid_style="lower"))
+    assert report.imported["PlainTextSelection"] == 3
+    assert [(i["guid"], i["reason"]) for i in report.adjusted] == [("sel-2", "its guid is not a GUID; a new one was "
+                                                                    "made")]
+    assert _counts(engine, guid)[:2] == (3, 3)
