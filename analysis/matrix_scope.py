@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from cases.projects import list_coders
+from coding.codings import primary_coder_ids
 from coding.retrieval import AttributeFilter, attribute_condition, attribute_match
 from store.errors import Refused
 from store.events import record_event
@@ -69,15 +70,7 @@ def parse_coders(value: str | None) -> str | tuple[str, ...]:
 
 def primary_coders(session: Session, project: Project) -> dict[int, int]:
     """{document id: primary coder id} for documents with codings or a primary coder set."""
-    first = dict(session.execute(
-        select(Segment.document_id, Segment.coder_id)
-        .where(Segment.id.in_(select(func.min(Segment.id)).join(Document, Document.id == Segment.document_id)
-                              .where(Document.project_id == project.id).group_by(Segment.document_id)))
-    ).all())
-    chosen = session.execute(select(Document.id, Document.primary_coder_id).where(
-        Document.project_id == project.id, Document.primary_coder_id.is_not(None))).all()
-    first.update(dict(chosen))
-    return first
+    return primary_coder_ids(session, select(Document.id).where(Document.project_id == project.id))
 
 
 def set_primary_coder(session: Session, project: Project, document: Document, coder_name: str | None,

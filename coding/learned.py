@@ -21,12 +21,13 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.documents import turns_with_sentences
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise, sentence_pipeline
+from coding.codings import primary_coder_ids
 from store.models import Code, Codebook, Coding, Document, Project, Segment, TextVersion
 
 MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model
@@ -55,16 +56,6 @@ class Examples:
     units: list[Unit]
     labels: list[frozenset[str]]
     codes: dict[str, str]  # code key -> label, every codable and switched-on code of the codebook, in order
-
-
-def primary_coder_ids(session: Session, document_ids: Collection[int]) -> dict[int, int]:
-    """{document id: its primary coder}: the one chosen, else whoever coded it first."""
-    first = dict(session.execute(select(Segment.document_id, Segment.coder_id).where(Segment.id.in_(
-        select(func.min(Segment.id)).where(Segment.document_id.in_(document_ids)).group_by(Segment.document_id))
-    )).all())
-    first.update(dict(session.execute(select(Document.id, Document.primary_coder_id).where(
-        Document.id.in_(document_ids), Document.primary_coder_id.is_not(None))).all()))
-    return first
 
 
 def examples(session: Session, project: Project, codebook_key: str, *,
