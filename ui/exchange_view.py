@@ -95,7 +95,7 @@ def show_import_report(report: ImportReport) -> None:
         if items:
             st.markdown(f"**{title}** ({len(items):,})")
             st.dataframe(pd.DataFrame(items, columns=["element", "name", "reason", "guid"]), hide_index=True,
-                         use_container_width=True, column_config={"reason": st.column_config.TextColumn(width="large")})
+                         width="stretch", column_config={"reason": st.column_config.TextColumn(width="large")})
 
 
 def export_section(project_guid: str) -> None:
