@@ -82,8 +82,14 @@ def preview_import(
     return ImportPreview(
         source=source, data=data, sha256=hashlib.sha256(data).hexdigest(), title=title_from_filename(filename),
         language=language or detected, language_scores=scores, labels=detect_labels(source),
-        warnings=detect_damage(source.text),
+        warnings=_merged(source.warnings, detect_damage(source.text)),
     )
+
+
+def _merged(layout: list[DamageWarning], found: list[DamageWarning]) -> list[DamageWarning]:
+    """The reader's layout warnings (a PDF's furniture) and those found in the text, one per place and kind."""
+    taken = {(w.kind, w.start) for w in layout}
+    return sorted(layout + [w for w in found if (w.kind, w.start) not in taken], key=lambda w: (w.start, w.end, w.kind))
 
 
 def turns_for(source: SourceText, accepted: set[str]) -> TurnList:
@@ -96,7 +102,7 @@ def turns_for(source: SourceText, accepted: set[str]) -> TurnList:
     if accepted:
         return build_turns(source, accepted)
     paragraphs = source.paragraphs
-    if source.format in ("txt", "md"):
+    if source.format in ("txt", "md", "pdf"):
         paragraphs = _blank_line_blocks(source.text, paragraphs)
     turns = TurnList()
     for p in paragraphs:

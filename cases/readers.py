@@ -36,7 +36,7 @@ __all__ = [
     "read_source",
 ]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".odt")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt", ".odt", ".pdf")
 DEFAULT_MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
@@ -193,6 +193,10 @@ def read_source(filename: str, data: bytes, *,
         shown = f"'{suffix}'" if suffix else "without an extension"
         raise ImportRefused(filename, f"unsupported file type {shown}; supported: "
                                       + ", ".join(SUPPORTED_SUFFIXES))
+    if suffix == ".pdf":
+        from cases.pdf import read_pdf
+
+        return read_pdf(filename, data)
     if suffix in (".docx", ".odt"):
         reader = read_docx if suffix == ".docx" else read_odt
         return reader(filename, data)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import TypeVar, overload
 
@@ -151,6 +151,8 @@ class SourceText:
     text: str
     paragraphs: Sequence[Paragraph]  # in text order; a ParagraphList from every reader
     notices: list[str]
+    pages: tuple[int, ...] = ()  # a PDF's page start offsets (page 1 first)
+    warnings: list = field(default_factory=list)  # damage the reader saw in the layout (cases.damage.DamageWarning)
 
 
 # ---------------------------------------------------------------- building

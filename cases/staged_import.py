@@ -119,7 +119,7 @@ def import_files(
     files: Iterable[tuple[str, bytes]],
     *,
     case_name: str,
-    kind: str = "interview",
+    kind: str | None = None,
     language: str | None = None,
     role_map: dict[str, str] | None = None,
     actor: str = "system",
@@ -128,7 +128,8 @@ def import_files(
     on_progress: Callable[[int, ImportOutcome], None] | None = None,
     on_case_created: Callable[[str], None] | None = None,
 ) -> list[ImportOutcome]:
-    """Import files one at a time, each in short transactions; a refused file is reported and changes nothing."""
+    """Import files one at a time, each in short transactions; a refused file is reported and changes nothing.
+    Without a `kind`, a PDF is a "document" and anything else an "interview"."""
     outcomes: list[ImportOutcome] = []
     for index, (filename, data) in enumerate(files, start=1):
         outcome = ImportOutcome(filename=filename)
@@ -142,8 +143,8 @@ def import_files(
                 for label, role in role_map.items():
                     speakers[label] = SpeakerDecision(role=role)
             document, created_case, outcome.turns = import_in_steps(
-                engine, project_ref, preview, case_name=case_name, kind=kind, language=language,
-                speakers=speakers, document_date=document_date, actor=actor)
+                engine, project_ref, preview, case_name=case_name, kind=kind or default_kind(preview),
+                language=language, speakers=speakers, document_date=document_date, actor=actor)
             outcome.document_title = document.title
             outcome.warnings = [f"{w.kind} at {w.start}: {w.message} [{w.excerpt}]" for w in preview.warnings]
             outcome.notices = list(preview.source.notices)
@@ -155,3 +156,8 @@ def import_files(
         if on_progress:
             on_progress(index, outcome)
     return outcomes
+
+
+def default_kind(preview: ImportPreview) -> str:
+    """A PDF is a document (a plan, a report); a transcript an interview, unless the researcher says otherwise."""
+    return "document" if preview.source.format == "pdf" else "interview"

@@ -105,7 +105,8 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--project", required=True)
     p.add_argument("--case", required=True)
     p.add_argument("--language", choices=("nl", "de", "en"))
-    p.add_argument("--kind", choices=("interview", "focus group", "observation", "document"), default="interview")
+    p.add_argument("--kind", choices=("interview", "focus group", "observation", "document"),
+                   help="default: document for a PDF, interview for anything else")
     p.add_argument("--role-map", help='e.g. "I=interviewer,R=respondent"')
     p.add_argument("--max-mb", type=float, default=50, help="refuse files larger than this (default 50 MB)")
     p.add_argument("--date", type=date.fromisoformat, help="date of the interview, YYYY-MM-DD")

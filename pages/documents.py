@@ -17,7 +17,7 @@ from cases.projects import get_document, list_cases, list_persons
 from cases.readers import SUPPORTED_SUFFIXES, ImportRefused
 from cases.renames import rename_document
 from cases.speakers import ROLES
-from cases.staged_import import import_files, import_in_steps
+from cases.staged_import import default_kind, import_files, import_in_steps
 from store.db import read_session
 from store.errors import Refused
 from store.models import DOCUMENT_KINDS
@@ -79,7 +79,8 @@ with tab_import:
     case_choice = c1.selectbox("Case", [*existing, ""], key="import_case",
                                format_func=lambda name: name or "+ New case…")
     new_case = c1.text_input("New case name", key="import_new_case") if case_choice == "" else ""
-    kind = c2.selectbox("Kind", DOCUMENT_KINDS, key="import_kind")
+    kind = c2.selectbox("Kind", [None, *DOCUMENT_KINDS], key="import_kind",
+                        format_func=lambda k: k or "by file (PDF: document, else interview)")
     language = c3.selectbox("Language", [None, "nl", "de", "en"], format_func=lambda v: v or "detect",
                             key="import_language")
     case_name = new_case.strip() if case_choice == "" else case_choice
@@ -144,8 +145,8 @@ with tab_import:
                         raise Refused("choose a case or type a new case name")
                     bar = st.progress(0.0, text="Importing…")
                     doc, _, _ = retry_when_busy(lambda: import_in_steps(  # short transactions: nobody waits on it
-                        engine(), str(project.guid), preview, case_name=case_name, kind=kind, language=language,
-                        speakers=decisions, title=title, document_date=interview_date,
+                        engine(), str(project.guid), preview, case_name=case_name, kind=kind or default_kind(preview),
+                        language=language, speakers=decisions, title=title, document_date=interview_date,
                         actor=actor(Permission.BUILD),
                         on_step=lambda done, of: bar.progress(done / of, text=f"{done:,} of {of:,} turns")))
                 except (ImportRefused, Refused) as exc:
