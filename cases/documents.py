@@ -213,3 +213,12 @@ def turn_number(ordinal: int | None) -> int | None:
 def turn_label(ordinal: int | None) -> str:
     """How a turn is named to people: "turn 4" for ordinal 3."""
     return "outside turns" if ordinal is None else f"turn {turn_number(ordinal)}"
+
+
+def page_at(pages: list[int] | None, offset: int) -> int | None:
+    """The page (from 1) a text offset lies on, for a text version with page starts; None without pages."""
+    if not pages:
+        return None
+    from bisect import bisect_right
+
+    return max(1, bisect_right(pages, offset))

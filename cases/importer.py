@@ -197,7 +197,7 @@ def new_document(session: Session, project_id: int, preview: ImportPreview, *, t
     session.add(document)
     session.flush()
     version = TextVersion(document_id=document.id, version=1, text=text, length=len(text),
-                          normalisation_version=NORMALISATION_VERSION)
+                          normalisation_version=NORMALISATION_VERSION, pages=list(preview.source.pages) or None)
     session.add(version)
     session.flush()
     return document, version

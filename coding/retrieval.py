@@ -24,7 +24,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases.attributes import parse_value
-from cases.documents import document_case_names, turn_number
+from cases.documents import document_case_names, page_at, turn_number
 from cases.projects import find_case, find_person, get_document, list_cases, list_coders, list_persons
 from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
 from coding.assignments import NOT_BLIND, BlindScope
@@ -82,6 +82,7 @@ class RetrievedSegment:
     pseudonym: str | None
     text_version: int = 0
     speaker_key: int | None = None  # the person, or (negated) an unlinked speaker: who said it, for anonymising
+    page: int | None = None  # a PDF's page the segment starts on ("p. 12"); None for a transcript
 
     @property
     def case(self) -> str | None:
@@ -92,7 +93,7 @@ class RetrievedSegment:
                 "case": self.case, "cases": self.cases, "codes": self.codes, "matched": self.matched,
                 "coder": self.coder, "start": self.start, "end": self.end, "text": self.text,
                 "turn": turn_number(self.turn), "turn_ordinal": self.turn, "speaker": self.speaker, "role": self.role,
-                "person": self.pseudonym,
+                "person": self.pseudonym, "page": self.page,
                 "context": self.context, "context_start": self.context_start, "context_end": self.context_end}
 
 
@@ -274,7 +275,7 @@ def retrieve_segments(
         select(Segment.id, Segment.guid, Segment.start, Segment.end, Document.id, Document.title, Document.guid,
                Coder.name, TextVersion.version, Turn.ordinal, ctx_start, ctx_end, Speaker.label, Speaker.role,
                Person.pseudonym, seg_text, func.substr(TextVersion.text, ctx_start + 1, ctx_end - ctx_start),
-               SPEAKER_KEY)
+               SPEAKER_KEY, TextVersion.pages)
         .join(Document, Segment.document_id == Document.id)
         .join(Coder, Segment.coder_id == Coder.id)
         .join(TextVersion, Segment.text_version_id == TextVersion.id)
@@ -299,7 +300,7 @@ def retrieve_segments(
 
     out: list[RetrievedSegment] = []
     for (seg_id, guid, start, end, doc_id, title, doc_guid, coder_name, version, ordinal, c_start, c_end,
-         label, role, pseudonym, text, context, speaker_key) in rows:
+         label, role, pseudonym, text, context, speaker_key, pages) in rows:
         on_segment = sorted(codes_of.get(seg_id, []), key=lambda c: (c.codebook_id, c.position, c.key))
         ids = {c.id for c in on_segment}
         out.append(RetrievedSegment(
@@ -308,6 +309,7 @@ def retrieve_segments(
             coder=coder_name, start=start, end=end, text=text, context=context,
             context_start=c_start, context_end=c_end, turn=ordinal, speaker=label,
             role=role or "unknown", pseudonym=pseudonym or None, text_version=version, speaker_key=speaker_key,
+            page=page_at(pages, start),
         ))
     out.sort(key=lambda r: (r.document.casefold(), r.document, r.start, r.end, r.coder.casefold(), r.coder,
                             str(r.segment)))

@@ -186,7 +186,8 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
     old.naming = {"title": document.title, "labels": {str(speaker_id): label for speaker_id, label in session.execute(
         select(Speaker.id, Speaker.label).where(Speaker.document_id == document.id))}}  # for undo
     version = TextVersion(document_id=document.id, version=number, text=new_text, length=len(new_text),
-                          normalisation_version=old.normalisation_version)
+                          normalisation_version=old.normalisation_version,
+                          pages=[mapping.position(start) for start in old.pages] if old.pages else None)
     session.add(version)
     session.flush()
     resplit = {turns[i].id for i in changed}

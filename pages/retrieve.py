@@ -96,7 +96,8 @@ else:
                     who = md_escape(row.speaker or "—") + f" · {row.role}"
                     if row.pseudonym:
                         who += f" ({md_escape(row.pseudonym)})"
-                    st.markdown(f"**{md_escape(row.document)}** · {turn_label(row.turn)} · {who} · coded by {md_escape(row.coder)} · "
+                    where = f"p. {row.page} · " if row.page else ""  # a PDF's page, as a quote cites it
+                    st.markdown(f"**{md_escape(row.document)}** · {where}{turn_label(row.turn)} · {who} · coded by {md_escape(row.coder)} · "
                                 f"{row.start}–{row.end} · {md_escape(', '.join(row.codes))}")
                     st.markdown(marked_context(row, md_escape))
                     show_link(coding_link(str(row.document_guid), row.turn))

@@ -168,6 +168,8 @@ class TextVersion(Base):
     # The document's title and speaker labels while this was its text (kept when an edit replaces it, so undo
     # puts them back; purged with the version, names and all).
     naming: Mapped[dict | None] = mapped_column(JSON)
+    # A PDF's page starts (code points into this text, page 1 first); None for a document without pages.
+    pages: Mapped[list | None] = mapped_column(JSON)
     __table_args__ = (UniqueConstraint("document_id", "version"), UniqueConstraint("guid"))
 
 

@@ -59,3 +59,34 @@ def test_the_cli_imports_a_pdf_as_a_document_and_refuses_a_scan(engine, db_url, 
         documents = s.scalars(select(Document)).all()
         assert [(d.title, d.kind, d.source_format) for d in documents] == [("plan", "document", "pdf")]
         assert s.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_a_quote_from_a_pdf_cites_its_page_also_after_a_text_edit(engine) -> None:
+    from cases.documents import current_text_version
+    from cases.importer import store_import
+    from cases.projects import get_or_create_coder, get_project
+    from codebooks.service import adopt_codebook
+    from coding.codings import apply_coding
+    from coding.retrieval import retrieve_segments
+    from coding.text_edits import replace_spans
+
+    with write_session(engine) as s:
+        project = create_project(s, "Citaten")
+        adopt_codebook(s, project, "value-creation")
+        document = store_import(s, project, preview_import("plan.pdf", network_plan()), cases=[], kind="document")
+        version = current_text_version(s, document)
+        assert version.pages == list(preview_import("plan.pdf", network_plan()).source.pages)
+        text = version.text
+        third = text.index("3. " + CHAPTERS[2])
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        apply_coding(s, project, document, anna, third, third + len(CHAPTERS[2]) + 3, ["vc.immediate"])
+        first_header = text.index(HEADER)
+        replace_spans(s, project, str(document.guid), [(first_header, first_header + len(HEADER), "Plan")],
+                      actor="Anna", why="header shortened")
+    with read_session(engine) as s:
+        project = get_project(s, "Citaten")
+        found = retrieve_segments(s, project, code_keys=["vc.immediate"])
+        assert [(r.page, r.text) for r in found] == [(3, "3. " + CHAPTERS[2])]
+        assert found[0].as_dict()["page"] == 3
+        pages = current_text_version(s, s.scalars(select(Document)).one()).pages
+        assert pages[1] == version.pages[1] - len(HEADER) + 4  # the pages after the shortened header moved up
