@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     medians = {k: statistics.median(v) for k, v in runs.items()}
     preview = preview_import("plan.pdf", data)
     furniture = sum(1 for w in preview.warnings if w.kind == "page_furniture")
-    result = {"machine": machine(), "versions": versions("pdfplumber", "pdfminer.six", "fpdf2"), "load_before": before, "load_after": load(),
+    result = {"machine": machine(), "versions": versions("pdfplumber", "pdfminer.six", "fpdf2"),
+              "load_before": before, "load_after": load(),
               "pages": args.pages, "bytes": len(data), "seconds": medians,
               "pages_per_second": {k: args.pages / v for k, v in medians.items()},
               "ratios": {"R/F": medians["R"] / medians["F"], "P/F": medians["P"] / medians["F"]},
