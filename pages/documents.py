@@ -103,7 +103,8 @@ with tab_import:
                 st.warning(md_escape(f"{upload.name} is already in this project as the document '{duplicate}'; "
                                      "importing it again would be refused."))
             scores = ", ".join(f"{k} {v:.0%}" for k, v in sorted(preview.language_scores.items()))
-            st.caption(f"{preview.source.format.upper()} · {preview.source.encoding or 'binary container'} · "
+            container = f"{len(preview.source.pages)} pages" if preview.source.pages else "binary container"
+            st.caption(f"{preview.source.format.upper()} · {preview.source.encoding or container} · "
                        f"language {preview.language or 'unknown'} ({scores}) · {len(preview.source.text):,} characters")
             for notice in preview.source.notices:
                 st.info(md_escape(notice))

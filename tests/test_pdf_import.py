@@ -90,3 +90,11 @@ def test_a_quote_from_a_pdf_cites_its_page_also_after_a_text_edit(engine) -> Non
         assert found[0].as_dict()["page"] == 3
         pages = current_text_version(s, s.scalars(select(Document)).one()).pages
         assert pages[1] == version.pages[1] - len(HEADER) + 4  # the pages after the shortened header moved up
+
+
+def test_a_pdf_has_no_speakers_its_paragraphs_are_its_units() -> None:
+    preview = preview_import("plan.pdf", network_plan())
+    assert preview.labels == [] and preview.default_speakers() == {}
+    text = preview.source.text
+    units = [text[t.start:t.end] for t in preview.turns()]
+    assert units[:4] == [HEADER, f"1. {CHAPTERS[0]}\n{BODY[0]}\n{BODY[1]}", f"{BODY[3]}\n{BODY[4]}", "Pagina 1 van 5"]
