@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from cases.refi_archive import local, parse_guid
 
 VALUE_ELEMENTS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
-OTHER_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
 # A document variable Kruispunt writes and reads back as the document's primary coder (whose codings a matrix of
 # one coder per document counts), not as an attribute.
 PRIMARY_CODER = "Primary coder"

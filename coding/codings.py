@@ -53,22 +53,12 @@ def apply_coding(
     actor: str | None = None,
     origin: str = "manual",
     matched_term: str | None = None,
-    guids: tuple[uuid.UUID, list[uuid.UUID]] | None = None,
 ) -> Segment:
     """One segment over [start, end) of the current text with one coding per code.
 
     `origin` is "manual" or "suggestion" (accepted from an auto-code suggestion; `matched_term` says why).
-    `guids` (the segment's and one per code) keep the identities a project file (REFI-QDA) carried in.
     The checks and rows are those of `code_span` (the Coding page's Apply button), on this session's transaction.
     """
-    return session.get(Segment, code_selection(session, project, document, coder, start, end, code_keys,
-                                               actor=actor, origin=origin, matched_term=matched_term, guids=guids))
-
-
-def code_selection(session: Session, project: Project, document: Document, coder: Coder, start: int, end: int,
-                   code_keys: list[str], *, actor: str | None = None, origin: str = "manual",
-                   matched_term: str | None = None, guids: tuple[uuid.UUID, list[uuid.UUID]] | None = None) -> int:
-    """`apply_coding` without loading the new segment back: its id (a project file's thousands of selections)."""
     keys, matched_term = _check_arguments(code_keys, origin, matched_term)
     session.flush()  # rows the session still holds (a coder just made, its event) go in first, in order
     writer = _Writer.of(session.connection())
@@ -88,9 +78,8 @@ def code_selection(session: Session, project: Project, document: Document, coder
     segment_id, _ = writer.insert(
         project_guid=project.guid.hex, document_id=document.id, document_guid=str(document.guid),
         version_id=version_id, version=version_number, coder_id=coder.id, coder_name=coder.name,
-        start=start, end=end, codes=codes, actor=actor or coder.name, origin=origin, matched_term=matched_term,
-        guids=guids)
-    return segment_id
+        start=start, end=end, codes=codes, actor=actor or coder.name, origin=origin, matched_term=matched_term)
+    return session.get(Segment, segment_id)
 
 
 def code_with_a_new_code(
@@ -382,25 +371,21 @@ class _Writer:
 
     def insert(self, *, project_guid: str, document_id: int, document_guid: str, version_id: int, version: int,
                coder_id: int, coder_name: str, start: int, end: int, codes: list[_Code], actor: str, origin: str,
-               matched_term: str | None, guids: tuple[uuid.UUID, list[uuid.UUID]] | None = None
-               ) -> tuple[int, str]:
+               matched_term: str | None) -> tuple[int, str]:
         """The segment, one coding per code and the event (as record_event writes it).
 
         Returns the segment's id and guid (32 hex digits, time-ordered as store.bulk makes them).
         """
         d, cursor = self.d, self.cursor
-        if guids is not None and len(guids[1]) == len(codes):
-            segment_guid, given = guids[0].hex, [g.hex for g in guids[1]]
-        else:
-            segment_guid, *given = new_guids(1 + len(codes))
+        segment_guid, *guids = new_guids(1 + len(codes))
         now = d.timestamp(utcnow())
         cursor.execute(d.segment_sql, (segment_guid, document_id, version_id, coder_id, start, end, now))
         segment_id = cursor.fetchone()[0] if d.returning else cursor.lastrowid
-        for guid, code in zip(given, codes):
+        for guid, code in zip(guids, codes):
             cursor.execute(d.coding_sql, (guid, segment_id, code.id, now, origin, matched_term))
         after = {"document": document_guid, "text_version": version, "start": start, "end": end,
                  "coder": coder_name, "codes": [c.key for c in codes],
-                 "codings": [str(uuid.UUID(g)) for g in given], "origin": origin,
+                 "codings": [str(uuid.UUID(g)) for g in guids], "origin": origin,
                  **({"matched_term": matched_term} if matched_term else {})}
         cursor.execute(d.event_sql, (project_guid, now, actor, segment_guid, d.json(after)))
         return segment_id, segment_guid

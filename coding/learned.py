@@ -28,11 +28,11 @@ from cases.documents import turns_with_sentences
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise, sentence_pipeline
 from coding.codings import primary_coder_ids
+from coding.suggest import DEFAULT_SKIPPED_ROLES, suggest_codings
 from store.models import Code, Codebook, Coding, Document, Project, Segment, TextVersion
 
 MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model
 THRESHOLD = 0.3  # the probability from which a sentence is suggested a code (best pooled F1 on the demo)
-SKIPPED_ROLES = ("interviewer",)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -88,12 +88,11 @@ def examples(session: Session, project: Project, codebook_key: str, *,
     return Examples(units, labels, codes)
 
 
-def sentences(session: Session, document: Document, skipped_roles: Collection[str] = SKIPPED_ROLES, *,
+def sentences(session: Session, document: Document, skipped_roles: Collection[str] = DEFAULT_SKIPPED_ROLES, *,
               project: Project | None = None, codebook: str | None = None) -> list[Unit]:
     """The document's sentences that can carry codes: inside a turn's content, not an interviewer's; with the
     codes of `codebook` whose indicator terms match each (when a project and codebook are given)."""
     from cases.documents import current_text_version
-    from coding.suggest import suggest_codings
 
     text = current_text_version(session, document).text
     terms: dict[int, list[str]] = {}
@@ -191,3 +190,16 @@ def train(data: Examples, codebook: str, *, min_examples: int = MIN_EXAMPLES) ->
         model.fit(matrix, target)
         models[key] = model
     return Model(codebook, vectorizer, models, dict(data.codes), too_few, len(data.units))
+
+
+def suggest_learned(session: Session, project: Project, document: Document, codebook: str, *,
+                    skip_coded: bool = True) -> tuple[list[LearnedSuggestion], list[str]]:
+    """Suggestions for the document from a model trained on the project's codings of this codebook now (the
+    primary coder's), leaving out sentences already coded with the codebook unless `skip_coded` is False; and a
+    note for each code with too few examples to learn from."""
+    model = train(examples(session, project, codebook), codebook)
+    own = examples(session, project, codebook, documents=[document])
+    units = [u for u, labels in zip(own.units, own.labels) if not (skip_coded and labels)]
+    notes = [f"code '{key}' has {n} coded sentence(s), too few to learn from (it needs {MIN_EXAMPLES})"
+             for key, n in model.too_few.items()]
+    return model.predict(units), notes

@@ -8,6 +8,7 @@ import json
 from analysis.framework_undo import cell_undoable
 from cases.projects import get_case, get_document, get_or_create_coder, get_project, list_coders
 from coding.codings import apply_coding, list_codings
+from coding.learned import suggest_learned
 from coding.memos import memo_undoable, memo_views
 from coding.suggest import suggest_codings
 from coding.undo import redo, redo_offer, undo, undo_offer
@@ -96,35 +97,19 @@ def cmd_suggest(args: argparse.Namespace) -> None:
         if document.id in blind.document_ids:  # coding it blind: only your own codings count as already coded
             coder = next(c for c in list_coders(s, project) if c.id == blind.coder_id)
         if args.method == "learned":
-            records, notes = learned_records(s, project, document, args.codebook, blind=blind,
-                                             include_coded=args.include_coded)
+            if not args.codebook:
+                raise Refused("learned suggestions are per codebook: give --codebook KEY")
+            if blind.active:
+                raise Refused(blind.closed("learned suggestions"))
+            learned, notes = suggest_learned(s, project, document, args.codebook, skip_coded=not args.include_coded)
             for note in notes:
                 notice(note)
-            emit(render_records(records, args.format, ["code", "start", "end", "confidence", "words", "text"]))
+            emit(render_records([x.as_dict() for x in learned], args.format,
+                                ["code", "start", "end", "confidence", "words", "text"]))
             return
         suggestions = suggest_codings(s, project, document, coder=coder, skip_coded=not args.include_coded)
     records = [x.as_dict() for x in suggestions]
     emit(render_records(records, args.format, ["code", "start", "end", "term", "text"]))
-
-
-def learned_records(s, project, document, codebook: str | None, *, blind, include_coded: bool  # type: ignore[no-untyped-def]
-                    ) -> tuple[list[dict], list[str]]:
-    """Suggestions from a model trained on the project's own codings (the primary coder's), and what it lacks."""
-    from coding.learned import examples, sentences, train
-
-    if not codebook:
-        raise Refused("learned suggestions are per codebook: give --codebook KEY")
-    if blind.active:
-        raise Refused(blind.closed("learned suggestions"))
-    model = train(examples(s, project, codebook), codebook)
-    units = sentences(s, document)
-    if not include_coded:
-        own = examples(s, project, codebook, documents=[document])
-        coded = {(u.start, u.end) for u, labels in zip(own.units, own.labels) if labels}
-        units = [u for u in units if (u.start, u.end) not in coded]
-    notes = [f"code '{k}' has {n} coded sentence(s), too few to learn from (it needs 3)"
-             for k, n in model.too_few.items()]
-    return [x.as_dict() for x in model.predict(units)], notes
 
 
 def cmd_suggest_eval(args: argparse.Namespace) -> None:

@@ -122,7 +122,7 @@ def test_the_codebooks_page_imports_a_qdc_and_offers_one(monkeypatch, sqlite_url
     assert said.startswith("Imported 'atlas_export' with 4 codes.") and "Note: code 'Kennis delen'" in said
 
 
-def test_the_issues_command_names(capsys, db_url, engine, tmp_path):
+def test_qdc_export_and_qdc_import_commands(capsys, db_url, engine, tmp_path):
     (tmp_path / "atlas.qdc").write_text(OTHER_TOOL, encoding="utf-8")
     with write_session(engine) as s:
         create_project(s, "Studie")
