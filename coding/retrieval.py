@@ -275,7 +275,7 @@ def retrieve_segments(
         select(Segment.id, Segment.guid, Segment.start, Segment.end, Document.id, Document.title, Document.guid,
                Coder.name, TextVersion.version, Turn.ordinal, ctx_start, ctx_end, Speaker.label, Speaker.role,
                Person.pseudonym, seg_text, func.substr(TextVersion.text, ctx_start + 1, ctx_end - ctx_start),
-               SPEAKER_KEY, TextVersion.pages)
+               SPEAKER_KEY, TextVersion.id)
         .join(Document, Segment.document_id == Document.id)
         .join(Coder, Segment.coder_id == Coder.id)
         .join(TextVersion, Segment.text_version_id == TextVersion.id)
@@ -297,10 +297,13 @@ def retrieve_segments(
     ):
         codes_of.setdefault(segment_id, []).append(by_id[code_id])
     case_names = document_case_names(session, project)
+    # A PDF's page starts, once per text version (transcripts have none)
+    pages = dict(session.execute(select(TextVersion.id, TextVersion.pages).where(
+        TextVersion.id.in_({row[-1] for row in rows}))).all())
 
     out: list[RetrievedSegment] = []
     for (seg_id, guid, start, end, doc_id, title, doc_guid, coder_name, version, ordinal, c_start, c_end,
-         label, role, pseudonym, text, context, speaker_key, pages) in rows:
+         label, role, pseudonym, text, context, speaker_key, version_id) in rows:
         on_segment = sorted(codes_of.get(seg_id, []), key=lambda c: (c.codebook_id, c.position, c.key))
         ids = {c.id for c in on_segment}
         out.append(RetrievedSegment(
@@ -309,7 +312,7 @@ def retrieve_segments(
             coder=coder_name, start=start, end=end, text=text, context=context,
             context_start=c_start, context_end=c_end, turn=ordinal, speaker=label,
             role=role or "unknown", pseudonym=pseudonym or None, text_version=version, speaker_key=speaker_key,
-            page=page_at(pages, start),
+            page=page_at(pages.get(version_id), start),
         ))
     out.sort(key=lambda r: (r.document.casefold(), r.document, r.start, r.end, r.coder.casefold(), r.coder,
                             str(r.segment)))

@@ -43,6 +43,8 @@ class Selections:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.own: dict[uuid.UUID, tuple[int, int]] = {}  # file guid -> (segment id, document id)
+        self.own_guid: dict[int, uuid.UUID] = {}  # the project's segment id -> its guid (the file's or a stand-in)
+        self.own_codings: dict[int, set[uuid.UUID]] = {}  # the project's segment id -> its codings' guids
         self.taken: set[uuid.UUID] = set()  # segment guids that belong to another project
         self.taken_codings: set[uuid.UUID] = set()
         self.used: set[uuid.UUID] = set()  # selection guids this import has placed
@@ -61,8 +63,14 @@ class Selections:
                     .join(Document, Document.id == Segment.document_id).where(Segment.guid.in_(keys[at:at + _CHUNK]))):
                 if project_id == store.project.id:
                     self.own[by_guid[guid]] = (segment_id, document_id)
+                    self.own_guid[segment_id] = guid
                 elif guid == by_guid[guid]:
                     self.taken.add(guid)
+        ids = list(self.own_guid)  # what a re-import finds: its codings read once, not per selection
+        for at in range(0, len(ids), _CHUNK):
+            for segment_id, coding_guid in store.session.execute(select(Coding.segment_id, Coding.guid).where(
+                    Coding.segment_id.in_(ids[at:at + _CHUNK]))):
+                self.own_codings.setdefault(segment_id, set()).add(coding_guid)
         codings = [c[0] for source in store.record.sources for s in source.selections for c in s.codings if c[0]]
         for at in range(0, len(codings), _CHUNK):
             self.taken_codings.update(store.session.scalars(select(Coding.guid).where(
@@ -161,14 +169,13 @@ class Selections:
         """A segment the project holds already: it keeps what it has and gets the file's codings it lacks."""
         store, report = self.store, self.store.report
         report.unchanged["PlainTextSelection"] += 1
-        segment = store.session.get(Segment, segment_id)
-        present = {g for g in store.session.scalars(select(Coding.guid).where(Coding.segment_id == segment_id))}
+        present = self.own_codings.get(segment_id, set())
         for guid, ref in refs:
             if guid is not None and (guid in present or store.local(guid) in present):
                 report.unchanged["Coding"] += 1
                 continue
             try:
-                add_code_to_segment(store.session, store.project, segment.guid, ref, actor=store.actor,  # type: ignore[union-attr]
+                add_code_to_segment(store.session, store.project, self.own_guid[segment_id], ref, actor=store.actor,
                                     coding_guid=self._coding_guid(guid))
             except Refused:
                 report.unchanged["Coding"] += 1  # the segment has this code already (under another coding)
