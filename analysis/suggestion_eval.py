@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coding.learned import THRESHOLD, Examples, examples, train
-from coding.suggest import suggest_codings
 from store.errors import Refused
 from store.models import Case, CaseDocument, Document, Project
 
@@ -80,7 +79,6 @@ def evaluate(session: Session, project: Project, codebook: str, *, held_out: str
         raise Refused(f"the project needs at least two {held_out}s with coded documents to hold one out")
     result = Evaluation(codebook, held_out, len(folds), len(data.units), sum(1 for lab in data.labels if lab),
                         {m: Score() for m in METHODS}, {c: {m: Score() for m in METHODS} for c in data.codes})
-    by_id = {d.id: d for d in documents}
     for fold in folds:
         test = [i for i, u in enumerate(data.units) if group_of.get(u.document_id) == fold]
         train_idx = [i for i, u in enumerate(data.units) if group_of.get(u.document_id) not in (fold, None)]
@@ -93,13 +91,11 @@ def evaluate(session: Session, project: Project, codebook: str, *, held_out: str
         for s in model.predict([data.units[i] for i in test], threshold):
             learned.setdefault(position[id(s.unit)], set()).add(s.code)
         frequent = Counter(k for labels in subset.labels for k in labels).most_common(1)
-        terms = _term_predictions(session, project, [by_id[d] for d in {data.units[i].document_id for i in test}],
-                                  data, test, codebook)
         for i in test:
             gold = data.labels[i]
             for method, predicted in (("learned", learned.get(i, set())),
                                       ("most frequent", {frequent[0][0]} if frequent else set()),
-                                      ("terms", terms.get(i, set()))):
+                                      ("terms", set(data.units[i].terms))):  # the term matches found with it
                 for code in data.codes:
                     _count(result.pooled[method], result.per_code[code][method], code in predicted, code in gold)
     return result
@@ -123,16 +119,3 @@ def _groups(session: Session, project: Project, documents: list[Document], held_
             Case.project_id == project.id).order_by(Case.name)):
         first.setdefault(document_id, name)  # a document in several cases is held out with the first
     return first
-
-
-def _term_predictions(session: Session, project: Project, documents: list[Document], data: Examples,
-                      test: list[int], codebook: str) -> dict[int, set[str]]:
-    """The indicator-term suggestions of these documents, as codes per held-out sentence."""
-    at = {(data.units[i].document_id, data.units[i].start): i for i in test}
-    out: dict[int, set[str]] = {}
-    for document in documents:
-        for s in suggest_codings(session, project, document, skip_coded=False):
-            index = at.get((document.id, s.start))
-            if index is not None and s.codebook == codebook and s.code in data.codes:
-                out.setdefault(index, set()).add(s.code)
-    return out

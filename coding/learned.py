@@ -197,9 +197,10 @@ def suggest_learned(session: Session, project: Project, document: Document, code
     """Suggestions for the document from a model trained on the project's codings of this codebook now (the
     primary coder's), leaving out sentences already coded with the codebook unless `skip_coded` is False; and a
     note for each code with too few examples to learn from."""
-    model = train(examples(session, project, codebook), codebook)
-    own = examples(session, project, codebook, documents=[document])
-    units = [u for u, labels in zip(own.units, own.labels) if not (skip_coded and labels)]
+    data = examples(session, project, codebook)
+    model = train(data, codebook)
+    units = [u for u, labels in zip(data.units, data.labels)
+             if u.document_id == document.id and not (skip_coded and labels)]
     notes = [f"code '{key}' has {n} coded sentence(s), too few to learn from (it needs {MIN_EXAMPLES})"
              for key, n in model.too_few.items()]
     return model.predict(units), notes
