@@ -84,7 +84,7 @@ def evaluate(session: Session, project: Project, codebook: str, *, held_out: str
         train_idx = [i for i, u in enumerate(data.units) if group_of.get(u.document_id) not in (fold, None)]
         if not test or not train_idx:
             continue
-        subset = Examples([data.units[i] for i in train_idx], [data.labels[i] for i in train_idx], data.codes)
+        subset = data.subset(train_idx)
         model = train(subset, codebook)
         learned: dict[int, set[str]] = {}
         position = {id(data.units[i]): i for i in test}

@@ -10,15 +10,17 @@ each code with at least `MIN_EXAMPLES` coded sentences gets a logistic regressio
 is suggested a code when the model's probability reaches `THRESHOLD`. The words that raised the score most are
 shown with it. Codes with fewer examples get no model and are said to; the term suggestions remain for them.
 
-The model is derived data: built from the codings on demand (`train`), kept only in memory by whoever asked, and
-rebuilt when the codings change; it is never the only copy of anything.
+A rejected suggestion (`coding.rejections`) is a negative example: the sentence is not that code, and weighs
+`REJECTED_WEIGHT` times a sentence nobody looked at. The model is derived data: built from the codings and
+rejections on demand (`train`), kept only in memory by whoever asked (`coding.learned_cache` keeps one per project
+and codebook and retrains it in the background), and rebuilt when they change; it is never the only copy of anything.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -28,11 +30,14 @@ from cases.documents import turns_with_sentences
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise, sentence_pipeline
 from coding.codings import primary_coder_ids
+from coding.rejections import rejections, sentence_hash
 from coding.suggest import DEFAULT_SKIPPED_ROLES, suggest_codings
 from store.models import Code, Codebook, Coding, Document, Project, Segment, TextVersion
 
 MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model
 THRESHOLD = 0.3  # the probability from which a sentence is suggested a code (best pooled F1 on the demo)
+REJECTED_WEIGHT = 3.0  # how much a rejected suggestion counts as a negative example, against an unlooked-at sentence
+Progress = Callable[[float, str], None]  # share done (0..1), what is being done
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -56,11 +61,17 @@ class Examples:
     units: list[Unit]
     labels: list[frozenset[str]]
     codes: dict[str, str]  # code key -> label, every codable and switched-on code of the codebook, in order
+    rejected: list[frozenset[str]] = field(default_factory=list)  # per unit: codes someone rejected for it
+
+    def subset(self, indices: list[int]) -> Examples:
+        return Examples([self.units[i] for i in indices], [self.labels[i] for i in indices], self.codes,
+                        [self.rejected[i] for i in indices] if self.rejected else [])
 
 
 def examples(session: Session, project: Project, codebook_key: str, *,
-             documents: Iterable[Document] | None = None) -> Examples:
-    """Every sentence of the project's documents (or of `documents`) with its codes from this codebook."""
+             documents: Iterable[Document] | None = None, on_progress: Progress | None = None) -> Examples:
+    """Every sentence of the project's documents (or of `documents`) with its codes from this codebook, and the
+    codes rejected for it."""
     codes = {key: label or key for key, label in session.execute(
         select(Code.key, Code.label_en).join(Codebook).where(
             Codebook.project_id == project.id, Codebook.key == codebook_key, Code.codable, Code.enabled)
@@ -79,13 +90,21 @@ def examples(session: Session, project: Project, codebook_key: str, *,
                                               Codebook.key == codebook_key)):
         if primary.get(document_id) == coder_id and key in codes:
             spans.setdefault(document_id, []).append((start, end, key))
-    units, labels = [], []
-    for document in chosen:
+    said_no: dict[tuple[int, str], set[str]] = {}
+    for r in rejections(session, project, document_ids=[d.id for d in chosen], codebook=codebook_key):
+        said_no.setdefault((r.document_id, r.sentence_hash), set()).add(r.code_key)
+    units, labels, rejected = [], [], []
+    for n, document in enumerate(chosen):
+        if on_progress is not None:
+            on_progress(n / max(len(chosen), 1), f"reading '{document.title}'")
         for unit in sentences(session, document, project=project, codebook=codebook_key):
             units.append(unit)
-            labels.append(frozenset(key for start, end, key in spans.get(document.id, ())
-                                    if _covers(start, end, unit.start, unit.end)))
-    return Examples(units, labels, codes)
+            label = frozenset(key for start, end, key in spans.get(document.id, ())
+                              if _covers(start, end, unit.start, unit.end))
+            labels.append(label)
+            no = said_no.get((document.id, sentence_hash(unit.text))) if said_no else None
+            rejected.append(frozenset(no) - label if no else frozenset())
+    return Examples(units, labels, codes, rejected)
 
 
 def sentences(session: Session, document: Document, skipped_roles: Collection[str] = DEFAULT_SKIPPED_ROLES, *,
@@ -128,17 +147,20 @@ def features(unit: Unit) -> list[str]:
 
 @dataclass
 class LearnedSuggestion:
-    """A code proposed for a sentence by the learned model, with its probability and the words behind it."""
+    """A code proposed for a sentence: by the learned model, with its probability and the words behind it; or, for
+    a code with too few examples to learn from, by its indicator terms (the cold-start fallback, no confidence)."""
 
     code: str
     label: str
     unit: Unit
-    confidence: float
+    confidence: float | None
     words: tuple[str, ...]
+    method: str = "learned"  # or "terms"
 
     def as_dict(self) -> dict:
         return {"code": self.code, "start": self.unit.start, "end": self.unit.end, "text": self.unit.text,
-                "confidence": round(self.confidence, 3), "words": list(self.words), "method": "learned"}
+                "confidence": None if self.confidence is None else round(self.confidence, 3),
+                "words": list(self.words), "method": self.method}
 
 
 @dataclass
@@ -171,7 +193,8 @@ class Model:
         return out
 
 
-def train(data: Examples, codebook: str, *, min_examples: int = MIN_EXAMPLES) -> Model:
+def train(data: Examples, codebook: str, *, min_examples: int = MIN_EXAMPLES,
+          on_progress: Progress | None = None) -> Model:
     """Fit the models on these examples (a few seconds for thousands of sentences)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -185,22 +208,42 @@ def train(data: Examples, codebook: str, *, min_examples: int = MIN_EXAMPLES) ->
         if positives < min_examples or matrix is None or positives == len(data.units):
             too_few[key] = positives
             continue
+        if on_progress is not None:
+            on_progress(len(models) / max(len(data.codes), 1), f"learning code '{key}'")
         target = [key in labels for labels in data.labels]
+        weights = [REJECTED_WEIGHT if key in no else 1.0 for no in data.rejected] if data.rejected else None
         model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=1000)
-        model.fit(matrix, target)
+        model.fit(matrix, target, sample_weight=weights)
         models[key] = model
     return Model(codebook, vectorizer, models, dict(data.codes), too_few, len(data.units))
 
 
+def cold_start_note(key: str, coded: int) -> str:
+    return (f"code '{key}' has {coded} coded sentence(s), too few to learn from (it needs {MIN_EXAMPLES}); "
+            "its indicator terms suggest it meanwhile")
+
+
 def suggest_learned(session: Session, project: Project, document: Document, codebook: str, *,
-                    skip_coded: bool = True) -> tuple[list[LearnedSuggestion], list[str]]:
-    """Suggestions for the document from a model trained on the project's codings of this codebook now (the
-    primary coder's), leaving out sentences already coded with the codebook unless `skip_coded` is False; and a
-    note for each code with too few examples to learn from."""
-    data = examples(session, project, codebook)
-    model = train(data, codebook)
+                    skip_coded: bool = True, coder_id: int | None = None, model: Model | None = None
+                    ) -> tuple[list[LearnedSuggestion], list[str]]:
+    """Suggestions for the document from a model trained on the project's codings of this codebook (the primary
+    coder's; `model` when one was trained already), leaving out sentences already coded with the codebook unless
+    `skip_coded` is False, and what `coder_id` has rejected. Codes with too few examples to learn from are
+    suggested by their indicator terms instead (method "terms"), with a note saying so."""
+    if model is None:
+        data = examples(session, project, codebook)
+        model = train(data, codebook)
+    else:  # trained earlier: this document's sentences and codings as they are now
+        data = examples(session, project, codebook, documents=[document])
+    mine = {(r.code_key, r.sentence_hash) for r in rejections(session, project, document_ids=[document.id],
+                                                               codebook=codebook, coder_id=coder_id)
+            } if coder_id is not None else set()
     units = [u for u, labels in zip(data.units, data.labels)
              if u.document_id == document.id and not (skip_coded and labels)]
-    notes = [f"code '{key}' has {n} coded sentence(s), too few to learn from (it needs {MIN_EXAMPLES})"
-             for key, n in model.too_few.items()]
-    return model.predict(units), notes
+    found = model.predict(units)
+    found += [LearnedSuggestion(key, model.labels[key], u, None, (), "terms")
+              for u in units for key in u.terms if key in model.too_few]
+    if mine:
+        found = [s for s in found if (s.code, sentence_hash(s.unit.text)) not in mine]
+    found.sort(key=lambda s: (s.unit.start, s.method != "learned", -(s.confidence or 0)))
+    return found, [cold_start_note(key, n) for key, n in model.too_few.items()]

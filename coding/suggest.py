@@ -36,6 +36,7 @@ from cases.documents import TurnView, current_text_version, turns_with_sentences
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise, sentence_pipeline
 from coding.codings import apply_coding
+from coding.rejections import rejections, sentence_hash
 from coding.search import project_lemma_pairs
 from store.errors import Refused
 from store.models import (
@@ -244,7 +245,8 @@ def suggest_codings(
 
     A suggestion is dropped when the same code already codes a segment overlapping its sentence
     (anyone's, or only `coder`'s when given, e.g. for blind double coding); `skip_coded=False`
-    keeps them all. Turns of speakers with a role in `skipped_roles` are not searched.
+    keeps them all. One that `coder` rejected earlier is dropped too. Turns of speakers with a role in
+    `skipped_roles` are not searched.
     """
     if document.project_id != project.id:
         raise Refused(f"document '{document.title}' is not in project '{project.name}'")
@@ -279,12 +281,16 @@ def suggest_codings(
                 entry.matches.append((m_start, m_end))
 
     coded = _coded_spans(session, document, version.id, coder) if skip_coded else {}
+    said_no = {(r.codebook, r.code_key, r.sentence_hash) for r in rejections(
+        session, project, document_ids=[document.id], coder_id=coder.id)} if coder is not None else set()
     out: list[tuple[tuple, Suggestion]] = []
     for (code_id, s), entry in found.items():
         start, end, turn, lang = sentence_of[s]
         if any(a < end and start < b for a, b in coded.get(code_id, ())):
             continue
         ind = entry.indicator
+        if said_no and (ind.codebook_key, ind.code_key, sentence_hash(text[start:end])) in said_no:
+            continue
         suggestion = Suggestion(
             code=ind.code_key, codebook=ind.codebook_key, start=start, end=end, text=text[start:end],
             matched_term=TERM_SEPARATOR.join(entry.terms), terms=tuple(entry.terms),

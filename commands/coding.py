@@ -10,6 +10,7 @@ from cases.projects import get_case, get_document, get_or_create_coder, get_proj
 from coding.codings import apply_coding, list_codings
 from coding.learned import suggest_learned
 from coding.memos import memo_undoable, memo_views
+from coding.rejections import reject_suggestion
 from coding.suggest import suggest_codings
 from coding.undo import redo, redo_offer, undo, undo_offer
 from commands.support import CliRefused, acting, emit, notice, open_database, reading, reading_pooled, write_out
@@ -101,15 +102,28 @@ def cmd_suggest(args: argparse.Namespace) -> None:
                 raise Refused("learned suggestions are per codebook: give --codebook KEY")
             if blind.active:
                 raise Refused(blind.closed("learned suggestions"))
-            learned, notes = suggest_learned(s, project, document, args.codebook, skip_coded=not args.include_coded)
+            learned, notes = suggest_learned(s, project, document, args.codebook, skip_coded=not args.include_coded,
+                                             coder_id=coder.id if coder is not None else None)
             for note in notes:
                 notice(note)
             emit(render_records([x.as_dict() for x in learned], args.format,
-                                ["code", "start", "end", "confidence", "words", "text"]))
+                                ["code", "start", "end", "method", "confidence", "words", "text"]))
             return
         suggestions = suggest_codings(s, project, document, coder=coder, skip_coded=not args.include_coded)
     records = [x.as_dict() for x in suggestions]
     emit(render_records(records, args.format, ["code", "start", "end", "term", "text"]))
+
+
+def cmd_suggest_reject(args: argparse.Namespace) -> None:
+    with write_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        document = get_document(s, project, args.document)
+        me = acting(args, s, project, Permission.CODE, claimed=args.coder)
+        coder, _ = get_or_create_coder(s, project, me, actor=me)
+        new = reject_suggestion(s, project, document, coder, args.code, args.start, args.end,
+                                method=args.method, actor=coder.name, codebook=args.codebook)
+    emit(f"{'rejected' if new else 'already rejected'}: {args.code} for {args.start}–{args.end} of "
+         f"'{document.title}' (by {coder.name}; not suggested to them again, and a negative example)")
 
 
 def cmd_suggest_eval(args: argparse.Namespace) -> None:
@@ -145,6 +159,7 @@ def cmd_codings(args: argparse.Namespace) -> None:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> None:
+    from cases.documents import quote_citation
     from coding.retrieval import retrieve_segments
 
     attribute = None
@@ -160,8 +175,15 @@ def cmd_retrieve(args: argparse.Namespace) -> None:
         rows = retrieve_segments(s, project, code_keys=args.code or [], include_subtrees=not args.no_subcodes,
                                  case=args.case, document=args.document, attribute=attribute,
                                  speaker_role=args.role, person=args.person, coder=args.coder, blind=blind)
-    emit(render_records([r.as_dict() for r in rows], args.format,
-                         ["case", "document", "turn", "role", "codes", "coder", "start", "end", "text"]))
+    records = [r.as_dict() for r in rows]
+    columns = ["case", "document", "turn", "role", "codes", "coder", "start", "end", "text"]
+    if any(r.page is not None for r in rows):
+        columns.insert(3, "page")  # a PDF's page beside the turn
+    if args.format == "table":  # a paragraph without a speaker (a PDF's) reads "¶5", with no role
+        for row, record in zip(rows, records):
+            if row.speaker is None and row.turn is not None:
+                record["turn"], record["role"] = quote_citation(row.turn, None), None
+    emit(render_records(records, args.format, columns))
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -234,6 +256,17 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--method", choices=("terms", "learned"), default="terms",
                    help="indicator terms (default), or a model learned from the project's own codings")
     p.add_argument("--codebook", help="the codebook a learned model suggests from (with --method learned)")
+
+    p = command("suggest-reject", cmd_suggest_reject, "say no to a suggested code for a sentence: it is not "
+                "suggested to you again, and learned suggestions take it as a negative example")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True, help="title or guid")
+    p.add_argument("--code", required=True, help="code key (codebook/key where two codebooks share it)")
+    p.add_argument("--codebook", help="the code's codebook, where two share the key")
+    p.add_argument("--start", type=int, required=True, help="the suggested sentence's start (code points)")
+    p.add_argument("--end", type=int, required=True)
+    p.add_argument("--method", choices=("terms", "learned"), default="learned", help="what suggested it")
+    p.add_argument("--coder", help="who rejects it (local projects; a team project uses --as)")
 
     p = command("suggest-eval", cmd_suggest_eval, "score learned suggestions against the most frequent code and "
                 "the indicator terms, one case (or document) held out at a time", listing=True)

@@ -681,3 +681,27 @@ class Adjudication(Base):
                          name="uq_adjudication_region"),
         CheckConstraint("decision IN ('a', 'b', 'both', 'consensus')", name="decision"),
     )
+
+
+class SuggestionRejection(Base):
+    """A person's "no" to a suggested code on a sentence: a negative example for the learned model, and the
+    suggestion is not offered to them again. The sentence is kept as a hash of its text (no transcript text: a
+    purge must be able to remove every copy of the originals), so the rejection follows the sentence through
+    text edits elsewhere in the document."""
+
+    __tablename__ = "suggestion_rejection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"), index=True)
+    sentence_hash: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(10))
+    rejected_by: Mapped[str] = mapped_column(String(200))
+    rejected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("guid"),
+        UniqueConstraint("document_id", "code_id", "coder_id", "sentence_hash", name="uq_suggestion_rejection"),
+        CheckConstraint("method IN ('learned', 'terms')", name="method"),
+    )

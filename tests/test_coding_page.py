@@ -156,41 +156,46 @@ def test_memo_on_a_segment_beside_the_text(opened) -> None:  # type: ignore[no-u
 def test_suggestions_are_accepted_or_rejected_by_a_person(opened) -> None:  # type: ignore[no-untyped-def]
     at, ids, url = opened
     assert not [b for b in at.button if b.key == "make_suggestions"]  # drawn only once its expander is open
-    at.session_state["coding_suggestions_open"] = True  # the researcher opens "Suggestions from indicator terms"
+    at.session_state["coding_suggestions_open"] = True  # the researcher opens "Suggestions"
     at.run()
+    at.radio(key="suggest_method").set_value("indicator terms").run()
     at.button(key="make_suggestions").click()
     at.run()
     assert not at.exception
-    boxes = [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
+    prefix = f"sugg_suggestions_{ids[1]}_"
+    boxes = [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
     assert boxes, "the transcript mentions a tip, which vc.immediate's indicator terms should suggest"
     assert _stored(url, ids) == []  # suggesting codes nothing
     for cb in boxes[1:]:
         cb.uncheck()
     at.run()
-    at.button(key="accept_suggestions").click()
+    at.button(key=f"accept_suggestions_{ids[1]}").click()
     at.run()
     assert not at.exception
+    from sqlalchemy import select
+
     from coding.codings import list_codings as codings_of
+    from store.models import Coding, SuggestionRejection
 
     with read_session(get_engine(url)) as s:
         stored = codings_of(s, get_project(s, ids[0]))
-    assert len(stored) == 1 and stored[0].coder == "Sanne"
-    with read_session(get_engine(url)) as s:
-        from sqlalchemy import select
-
-        from store.models import Coding
-
+        assert len(stored) == 1 and stored[0].coder == "Sanne"
         assert s.scalars(select(Coding.origin)).all() == ["suggestion"]
-    remaining = [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
+    remaining = [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
     assert len(remaining) == len(boxes) - 1
     if remaining:
         for cb in remaining:
             cb.check()
         at.run()
-        at.button(key="reject_suggestions").click()
+        at.button(key=f"reject_suggestions_{ids[1]}").click()
         at.run()
-        assert not [cb for cb in at.checkbox if (cb.key or "").startswith(f"sugg_{ids[1]}_")]
+        assert not [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
         assert len(_stored(url, ids)) == 1
+        with read_session(get_engine(url)) as s:  # a rejection is kept: asked again, it is not offered
+            assert len(s.scalars(select(SuggestionRejection)).all()) == len(remaining)
+        at.button(key="make_suggestions").click()
+        at.run()
+        assert not [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
 
 
 def test_edit_a_coding_of_the_turn_in_focus(opened) -> None:  # type: ignore[no-untyped-def]

@@ -68,9 +68,9 @@ def test_every_package_says_what_it_holds() -> None:
 def test_coding_holds_only_coding() -> None:
     """Analyses derived from codings live in analysis/, focus-group work in focusgroups/ (issue 9)."""
     modules = {p.stem for p in (ROOT / "coding").glob("*.py")} - {"__init__"}
-    assert modules == {"assignments", "bulk_coding", "carry", "codings", "learned", "memos", "offsets", "ownership",
-                       "picker", "pseudonymise", "retrieval", "search", "speaker_edits", "suggest", "text_edits",
-                       "undo", "workspace"}
+    assert modules == {"assignments", "bulk_coding", "carry", "codings", "damage_repair", "learned", "memos",
+                       "offsets", "ownership", "picker", "pseudonymise", "retrieval", "search", "speaker_edits",
+                       "suggest", "text_edits", "undo", "workspace", "learned_cache", "rejections"}
 
 
 def test_cli_is_a_short_entry_point_over_the_commands_package() -> None:

@@ -28,7 +28,6 @@ from coding.codings import code_span
 from coding.memos import MemoView, add_memo, memo_views
 from coding.offsets import snap_to_words
 from coding.picker import code_choices, pick_order
-from coding.suggest import accept_suggestions, suggest_codings
 from coding.undo import Offer, redo, redo_offer, undo, undo_offer
 from coding.workspace import (
     SegmentView,
@@ -56,6 +55,7 @@ from ui.transcript_component import highlights_for_turns, transcript_view
 from ui.coding_memos import memo_panel
 from ui.new_code import new_code_form
 from ui.undo_offers import offer_line
+from ui.suggestions_view import suggestions_panel
 
 PENDING_KEY = "coding_pending_selection"
 TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript part (about 2,000 words)
@@ -290,7 +290,7 @@ def _workspace(o: _Open) -> None:
         _segments_panel(o, cached, turns)
         st.divider()
         _undo_redo(o, cached)
-        _suggestions_panel(o)
+        suggestions_panel(o)
         memo_panel(o.project, o.guid, o.me if o.named else None, cached.memos, turns)
     # inside the fragment, from this run's revision: the first coding of a new coder shows here at once
     coders = _project_lists(str(project.guid), revision)[3]
@@ -443,47 +443,4 @@ def _undo_redo(o: _Open, cached: _Codings) -> None:
                 flash(str(exc), "error")
             else:
                 flash(f"{'Undone' if offer.action == 'undo' else 'Redone'}: {what}.")
-            rerun_fragment()
-
-
-def _suggestions_panel(o: _Open) -> None:
-    """Auto-code suggestions: nothing is coded until a person accepts it."""
-    project, guid, me = o.project, o.guid, o.me
-    stored_key, rejected_key = f"suggestions_{guid}", f"rejected_{guid}"
-    with st.expander("Suggestions from indicator terms", key="coding_suggestions_open", on_change="rerun") as panel:
-        if not panel.open:  # drawn only while open (a rerun opens it)
-            return
-        if st.button("Suggest codes for this document", key="make_suggestions"):
-            with read_session(engine()) as s:
-                document = get_document(s, project, guid)
-                coder = next((c for c in list_coders(s, project) if c.name == me), None)
-                st.session_state[stored_key] = suggest_codings(s, project, document, coder=coder)
-        rejected: set[str] = st.session_state.setdefault(rejected_key, set())
-        open_ones = [x for x in st.session_state.get(stored_key, []) if x.key not in rejected]
-        if stored_key not in st.session_state:
-            st.caption("Suggestions come from each code's indicator terms, matched on lemmas; you accept or reject "
-                       "them one by one or all at once.")
-            return
-        if not open_ones:
-            st.caption("No open suggestions.")
-            return
-        ticked = [x for x in open_ones
-                  if st.checkbox(f"**{x.code}** — {md_escape(x.text[:160])} (term: {md_escape(x.matched_term)})",
-                                 value=True, key=f"sugg_{guid}_{x.key}")]
-        accept, reject = st.columns(2)
-        if accept.button(f"Accept {len(ticked)} ticked", key="accept_suggestions", disabled=not ticked or not o.named,
-                         help=None if o.named else "You cannot code here (see the note at the top of the page)."):
-            try:
-                def accept(s) -> None:  # type: ignore[no-untyped-def]
-                    coder, _ = get_or_create_coder(s, project, me, actor=me)
-                    accept_suggestions(s, project, get_document(s, project, guid), coder, ticked, actor=me)
-                write_retrying(accept)
-            except Refused as exc:
-                flash(str(exc), "error")
-            else:
-                rejected.update(x.key for x in ticked)  # accepted ones leave the list too
-                flash(f"Accepted {len(ticked)} suggestion(s) as codings by {me}.")
-            rerun_fragment()
-        if reject.button(f"Reject {len(ticked)} ticked", key="reject_suggestions", disabled=not ticked):
-            rejected.update(x.key for x in ticked)
             rerun_fragment()

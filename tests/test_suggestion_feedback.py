@@ -1,0 +1,214 @@
+"""Rejected suggestions (stored, logged, not offered again, negative examples), the background training of learned
+models, the cold-start fallback to indicator terms, and the Coding page's learned suggestions."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+import cli
+from apptest_support import make_app
+from cases.documents import document_text
+from cases.importer import preview_import, store_import
+from cases.projects import create_case, get_document, get_or_create_coder, get_project
+from codebooks.service import restore_codebook
+from codebooks.templates import CodebookTemplate, CodeTemplate
+from coding.codings import apply_coding
+from coding.learned import REJECTED_WEIGHT, examples, sentences, suggest_learned, train
+from coding.learned_cache import RETRAIN_AFTER, LearnedModels, training_size
+from coding.rejections import reject_suggestion, rejections, sentence_hash
+from coding.suggest import suggest_codings
+from store.db import read_session, write_session
+from store.errors import Refused
+from store.models import Event, SuggestionRejection
+from test_learned_suggestions import _study
+from ui.state import md_escape
+
+NEW = "Het vertrouwen tussen ons groeide snel."
+
+
+def _with_uncoded_trust_sentence(engine) -> None:  # type: ignore[no-untyped-def]
+    """The study, plus a document whose one sentence talks of trust and is not coded yet."""
+    _study(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Leren")
+        case = create_case(s, project, "Netwerk 5")
+        store_import(s, project, preview_import("nieuw.txt", f"I: Vertel eens.\nR: {NEW}\n".encode()), cases=[case])
+
+
+def _new_sentence(s, project):  # type: ignore[no-untyped-def]
+    document = get_document(s, project, "nieuw")
+    (unit,) = [u for u in sentences(s, document) if u.text == NEW]
+    return document, unit
+
+
+def test_a_rejection_is_kept_once_logged_and_not_offered_again(engine) -> None:
+    _with_uncoded_trust_sentence(engine)
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        document, unit = _new_sentence(s, project)
+        found, _ = suggest_learned(s, project, document, "eigen")
+        assert [(x.code, x.unit.text, x.method) for x in found] == [("eigen.trust", NEW, "learned")]
+        before = found[0].confidence
+    with write_session(engine) as s:
+        project = get_project(s, "Leren")
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        assert reject_suggestion(s, project, document, anna, "eigen.trust", unit.start, unit.end,
+                                 method="learned", actor="Anna")
+    with write_session(engine) as s:  # a rerun rejects nothing twice
+        project = get_project(s, "Leren")
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        assert not reject_suggestion(s, project, get_document(s, project, "nieuw"), anna, "eigen.trust",
+                                     unit.start, unit.end, method="learned", actor="Anna")
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        document = get_document(s, project, "nieuw")
+        anna_id = get_or_create_coder(s, project, "Anna")[0].id
+        (row,) = s.scalars(select(SuggestionRejection)).all()
+        assert row.sentence_hash == sentence_hash(NEW) and row.method == "learned" and row.rejected_by == "Anna"
+        (event,) = s.scalars(select(Event).where(Event.action == "reject")).all()
+        assert event.entity == "suggestion" and event.after["code"] == "eigen.trust" and NEW not in json.dumps(
+            event.after)  # the log holds no transcript text
+        assert suggest_learned(s, project, document, "eigen", coder_id=anna_id)[0] == []  # not offered to Anna
+        data = examples(s, project, "eigen")
+        (after,) = [x for x in train(data, "eigen").predict([unit], threshold=0.0) if x.code == "eigen.trust"]
+        assert after.confidence < before - 0.1  # the model took Anna's "no" as a negative example
+        marked = [(u.text, no) for u, no in zip(data.units, data.rejected) if no]
+        assert marked == [(NEW, frozenset({"eigen.trust"}))]
+        assert [r.code_key for r in rejections(s, project, coder_id=anna_id)] == ["eigen.trust"]
+        assert REJECTED_WEIGHT > 1
+
+
+def test_a_rejection_names_what_was_wrong(engine) -> None:
+    _with_uncoded_trust_sentence(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Leren")
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        document = get_document(s, project, "nieuw")
+        with pytest.raises(Refused, match="is not a stretch of text in 'nieuw'"):
+            reject_suggestion(s, project, document, anna, "eigen.trust", 5, 10_000, method="learned", actor="Anna")
+        with pytest.raises(Refused, match="has no code 'eigen.nope'"):
+            reject_suggestion(s, project, document, anna, "eigen.nope", 0, 5, method="learned", actor="Anna")
+        with pytest.raises(Refused, match="suggestion method 'guess'"):
+            reject_suggestion(s, project, document, anna, "eigen.trust", 0, 5, method="guess", actor="Anna")
+
+
+def test_codes_with_too_few_examples_fall_back_to_their_terms_marked_so(engine) -> None:
+    _study(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Leren")
+        template = CodebookTemplate(key="kort", prefix="kort", version="1", ordered=False, name_en="Kort", codes=[
+            CodeTemplate(key="kort.weer", parent=None, label_en="Weather", indicators={"nl": ["weer", "regen"]})])
+        restore_codebook(s, template, project, guid=None)
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        document = next(d for d in (get_document(s, project, f"n{c}d{d}") for c in range(4) for d in range(2))
+                        if "Het weer was slecht die dag." in document_text(s, d))
+        found, notes = suggest_learned(s, project, document, "kort")
+        assert [(x.code, x.unit.text, x.method, x.confidence) for x in found] == [
+            ("kort.weer", "Het weer was slecht die dag.", "terms", None)]
+        assert notes == ["code 'kort.weer' has 0 coded sentence(s), too few to learn from (it needs 3); "
+                         "its indicator terms suggest it meanwhile"]
+        anna_id = get_or_create_coder(s, project, "Anna")[0].id
+        unit = found[0].unit
+    with write_session(engine) as s:  # a rejected term suggestion is not offered again either
+        project = get_project(s, "Leren")
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        reject_suggestion(s, project, get_document(s, project, document.guid.hex), anna, "kort.weer", unit.start,
+                          unit.end, method="terms", actor="Anna")
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        document = get_document(s, project, document.guid.hex)
+        assert suggest_learned(s, project, document, "kort", coder_id=anna_id)[0] == []
+        anna = get_or_create_coder(s, project, "Anna")[0]
+        assert [x.code for x in suggest_codings(s, project, document, coder=anna) if x.codebook == "kort"] == []
+        assert [x.code for x in suggest_codings(s, project, document) if x.codebook == "kort"] == ["kort.weer"]
+
+
+def test_models_train_in_the_background_and_again_after_new_codings(engine) -> None:
+    _with_uncoded_trust_sentence(engine)
+    models = LearnedModels(engine)
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        guid, size = project.guid, training_size(s, project.id, "eigen")
+    assert size == 33
+    started = models.ensure(guid, "eigen", size)
+    assert started.running and started.model is None
+    done = models.wait(guid, "eigen", timeout=300)
+    assert not done.running and done.error is None and done.progress == 1.0
+    assert set(done.model.models) == {"eigen.trust", "eigen.lab"} and done.trained_on == 33
+    first = done.model
+    assert models.ensure(guid, "eigen", size + RETRAIN_AFTER - 1).model is first  # not worth retraining yet
+    assert not models.status(guid, "eigen").running
+    with write_session(engine) as s:
+        project = get_project(s, "Leren")
+        anna, _ = get_or_create_coder(s, project, "Anna")
+        document, unit = _new_sentence(s, project)
+        apply_coding(s, project, document, anna, unit.start, unit.end, ["eigen.rare"])
+    with read_session(engine) as s:
+        size = training_size(s, project.id, "eigen")
+    assert size == 34
+    models.ensure(guid, "eigen", size + RETRAIN_AFTER)
+    again = models.wait(guid, "eigen", timeout=300)
+    assert again.model is not first and again.trained_on == size + RETRAIN_AFTER
+    with read_session(engine) as s:  # the cached model suggests for a document as it is now
+        project = get_project(s, "Leren")
+        found, _ = suggest_learned(s, project, get_document(s, project, "nieuw"), "eigen", model=again.model)
+        assert found == []  # the sentence is coded now
+    missing = uuid.uuid4()
+    models.ensure(missing, "eigen", 1)
+    failed = models.wait(missing, "eigen", timeout=300)
+    assert failed.model is None and failed.error == f"training failed: Refused: no project '{missing}'"
+    assert models.ensure(missing, "eigen", 1).error == failed.error  # not tried again until something changes
+
+
+def test_the_cli_rejects_a_suggestion(engine, db_url, capsys) -> None:
+    _with_uncoded_trust_sentence(engine)
+    with read_session(engine) as s:
+        _, unit = _new_sentence(s, get_project(s, "Leren"))
+    args = ["--db", db_url, "suggest-reject", "--project", "Leren", "--document", "nieuw", "--code", "eigen.trust",
+            "--start", str(unit.start), "--end", str(unit.end), "--coder", "Anna"]
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out.startswith("rejected: eigen.trust for")
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out.startswith("already rejected: eigen.trust")
+    assert cli.main(["--db", db_url, "suggest", "--project", "Leren", "--document", "nieuw", "--method", "learned",
+                     "--codebook", "eigen", "--coder", "Anna", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert cli.main(args[:-6] + ["--start", "0", "--end", "99999", "--coder", "Anna"]) == 1
+    assert "is not a stretch of text in 'nieuw'" in capsys.readouterr().err
+
+
+def test_the_coding_page_suggests_learned_codes_with_confidence_and_words(monkeypatch, sqlite_url) -> None:
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    _with_uncoded_trust_sentence(engine)
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        ids = str(project.guid), str(get_document(s, project, "nieuw").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0], coder="Anna")
+    at.query_params["document"] = ids[1]
+    at.run()
+    at.switch_page("pages/coding.py").run()
+    at.session_state["coding_suggestions_open"] = True
+    at.run()
+    assert not at.exception and at.radio(key="suggest_method").value == "learned from the codings"
+    at.selectbox(key="suggest_codebook").set_value("eigen").run()
+    from coding.learned_cache import learned_models
+
+    learned_models(engine).wait(uuid.UUID(ids[0]), "eigen", timeout=300)  # one registry entry per database URL
+    at.button(key="make_learned_suggestions").click().run()
+    assert not at.exception
+    prefix = f"sugg_learned_{ids[1]}_eigen_"
+    (box,) = [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
+    assert box.label.startswith("Trust · ") and md_escape("% · words: vertrouwen") in box.label  # shown as text
+    at.button(key=f"reject_learned_{ids[1]}_eigen").click().run()
+    assert not at.exception and not [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
+    with read_session(engine) as s:
+        (row,) = s.scalars(select(SuggestionRejection)).all()
+        assert row.rejected_by == "Anna" and row.method == "learned"
