@@ -1,4 +1,4 @@
-"""Spot traces of PDF extraction damage in imported text, without changing it.
+"""Spot traces of PDF extraction damage in imported text, and propose a repair for each, without changing it.
 
 Text copied out of PDFs carries line-end hyphens, page numbers and running
 headers, ligatures, glued footnote numbers, font-substitution mojibake and
@@ -6,19 +6,44 @@ cut-off endings. Coding on such text silently breaks search and quotes, so
 the importer shows these warnings and lets a person decide; nothing here
 edits the text. The checks are deliberately conservative: ordinary clean
 interview text yields no warnings.
+
+Each warning carries the repair a person may accept (a replacement of one range of the text) or none where no
+repair is safe (font substitution, truncation: only the source can say what stood there):
+- hyphenation: the hyphen and the line break after it go, so the word is whole and the rest of its line follows
+  it on the same line ("samen-\nwerking was" -> "samenwerking was");
+- page furniture: the line goes with the shorter run of line breaks beside it, so the longer one stays: a header
+  between two lines of a paragraph leaves one line break, a page number on a paragraph of its own leaves one
+  blank line between the paragraphs around it;
+- ligature: the letters it stands for ("ﬁ" -> "fi", "ĳ" -> "ij");
+- footnote marker: the digits go.
+Accepting them is coding.damage_repair's work (through the text-editing path, so segments follow).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from cases.sources import ParagraphList, line_spans
+from store.errors import Refused
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What accepting a warning does: ``text[start:end]`` becomes ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
 
 
 @dataclass(frozen=True)
 class DamageWarning:
-    """One suspicious place: ``text[start:end]``, with context and an explanation."""
+    """One suspicious place: ``text[start:end]``, with context, an explanation and the repair proposed (None:
+    reported only); ``preview`` is the context as the repair leaves it."""
 
     kind: str  # hyphenation, page_furniture, font_substitution, ligature,
     #            footnote_marker, truncation
@@ -26,6 +51,13 @@ class DamageWarning:
     end: int
     excerpt: str
     message: str
+    repair: Repair | None = None
+    preview: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Unique among one text's warnings (two kinds may start at one place): "hyphenation:139"."""
+        return f"{self.kind}:{self.start}"
 
 
 _CONTEXT = 20
@@ -50,6 +82,9 @@ _ODD = re.compile("[\u0100-\u0131\u0134-\u024f\u0370-\u03ff\u0400-\u04ff]")
 _BASIC = re.compile("[A-Za-z]")
 _URLISH = re.compile(r"(?:://|www\.|@|\.(?:nl|de|com|org|eu|be)\b)", re.IGNORECASE)
 _FINAL = set(".!?…")
+_LINE = re.compile(r"[^\n]*[^\s][^\n]*")
+_DIGITS = re.compile(r"\d+")
+_PAGE_SHARE = 0.6  # a line at the top or bottom of at least this share of the pages (and of 3) is furniture
 _CLOSERS = "\"'”’»«›)]}*"
 
 
@@ -170,8 +205,134 @@ def _truncation(text: str) -> list[DamageWarning]:
                   "the text ends mid-sentence; the file may be truncated")]
 
 
-def detect_damage(text: str) -> list[DamageWarning]:
-    """All warnings for ``text``, sorted by start offset."""
+def _page_edges(text: str, pages: Sequence[int]) -> list[DamageWarning]:
+    """Short lines repeated (digits aside) as the first or last line of most pages (a PDF's page starts): running
+    headers, footers and page numbers, each occurrence one warning."""
+    bounds = [*pages, len(text)]
+    edges: list[tuple[int, list[tuple[int, int]]]] = []  # (page from 1, its first and last line)
+    for number, (a, b) in enumerate(pairwise(bounds), start=1):
+        lines = [_trim(text, m.start(), m.end()) for m in _LINE.finditer(text, a, min(b, len(text)))]
+        if lines:
+            edges.append((number, [(a, b) for a, b in dict.fromkeys([lines[0], lines[-1]]) if b - a <= _SHORT_LINE]))
+    if len(edges) < _REPEATS:
+        return []
+    counts = Counter(shape for _, spans in edges for shape in {_shape(text[a:b]) for a, b in spans})
+    needed = max(_REPEATS, _PAGE_SHARE * len(edges))
+    return [_warn(text, "page_furniture", a, b, f"'{text[a:b][:60]}' stands at the top or bottom of "
+                  f"{counts[_shape(text[a:b])]} of {len(edges)} pages (page {number} here): a running header, "
+                  "footer or page number")
+            for number, spans in edges for a, b in spans if counts[_shape(text[a:b])] >= needed]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while text[start] in " \t":
+        start += 1
+    while text[end - 1] in " \t":
+        end -= 1
+    return start, end
+
+
+def _shape(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()).casefold())
+
+
+# --- repairs --------------------------------------------------------------------------------------------------
+
+def line_drops(text: str, start: int, end: int) -> list[Repair]:
+    """Ways to take the line ``text[start:end]`` out with the line breaks on one side of it, the better first:
+    the shorter run of breaks goes and the longer one stays (at the text's start or end, the only one there is).
+    None for a line that is all the text."""
+    a = start
+    while a > 0 and text[a - 1] in " \t\n":
+        a -= 1
+    b = end
+    while b < len(text) and text[b] in " \t\n":
+        b += 1
+    line_start, line_end = start, end  # with the line's own spaces, short of its line breaks
+    while line_start > a and text[line_start - 1] in " \t":
+        line_start -= 1
+    while line_end < b and text[line_end] in " \t":
+        line_end += 1
+    before = Repair(a, line_end, "") if "\n" in text[a:start] else None
+    after = Repair(line_start, text.rindex("\n", end, b) + 1, "") if "\n" in text[end:b] else None
+    if before is None or after is None:
+        return [r for r in (before, after) if r is not None]
+    if text.count("\n", a, start) < text.count("\n", end, b):
+        return [before, after]
+    return [after, before]
+
+
+_EXPANSIONS = {"\u0132": "IJ", "\u0133": "ij", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+               "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+
+
+def proposed_repair(text: str, warning: DamageWarning) -> Repair | None:
+    """The repair for one warning of ``text`` (None where no repair is safe)."""
+    if warning.kind == "hyphenation":
+        hyphen = _LINE_END_HYPHEN.search(text, warning.start, warning.end)
+        return Repair(hyphen.start(), hyphen.end(), "") if hyphen else None
+    if warning.kind == "page_furniture":
+        drops = line_drops(text, warning.start, warning.end)
+        return drops[0] if drops else None
+    if warning.kind == "ligature":
+        expansion = _EXPANSIONS.get(text[warning.start:warning.end])
+        return Repair(warning.start, warning.end, expansion) if expansion else None
+    if warning.kind == "footnote_marker":
+        return Repair(warning.start, warning.end, "")
+    return None
+
+
+def with_repair(text: str, warning: DamageWarning, repair: Repair | None) -> DamageWarning:
+    """The warning with this repair proposed, and its context as the repair leaves it."""
+    if repair is None:
+        return replace(warning, repair=None, preview=None)
+    after = (text[max(0, repair.start - _CONTEXT):repair.start] + repair.replacement
+             + text[repair.end:repair.end + _CONTEXT])
+    return replace(warning, repair=repair, preview=after.replace("\n", "⏎"))
+
+
+def plan_repairs(text: str, warnings: Iterable[DamageWarning],
+                 fit: Callable[[DamageWarning], DamageWarning] | None = None) -> tuple[list[Repair], list[str]]:
+    """The repairs of these warnings of ``text`` as one edit, in text order, and the ids of those taken in by
+    another: a repair inside another one's deletion (a ligature in a dropped running header), and a line of page
+    furniture next to another (a footer and the next page's header) whose drops overlap: those two lines go as
+    one, with the shorter run of line breaks beside them (``fit`` proposes that repair; by default as
+    `proposed_repair` does). Any other overlap is refused."""
+    fit = fit or (lambda w: with_repair(text, w, proposed_repair(text, w)))
+    kept: list[tuple[DamageWarning, Repair]] = []  # the warning (furniture: its lines so far) and its repair
+    taken: list[str] = []
+    for warning in sorted(warnings, key=lambda w: (w.repair.start, -w.repair.end) if w.repair else (0, 0)):
+        repair = warning.repair
+        if repair is None:
+            raise Refused(f"{warning.id} has no proposed repair ({warning.kind}): correct the text by hand")
+        if kept and repair.start < kept[-1][1].end:
+            outer, covering = kept[-1]
+            if covering.replacement == "" and covering.start <= repair.start and repair.end <= covering.end:
+                taken.append(warning.id)
+                continue
+            if outer.kind == warning.kind == "page_furniture" and not text[outer.end:warning.start].strip():
+                lines = fit(replace(outer, end=warning.end))
+                if lines.repair is not None:
+                    kept[-1] = (lines, lines.repair)
+                    taken.append(warning.id)
+                    continue
+            raise Refused(f"the repairs of {outer.id} and {warning.id} overlap: accept one of them, look again, "
+                          "then the other")
+        kept.append((warning, repair))
+    for (first, a), (second, b) in pairwise(kept):
+        if b.start < a.end:  # two lines of furniture taken as one now reach an earlier repair
+            raise Refused(f"the repairs of {first.id} and {second.id} overlap: accept one of them, look again, "
+                          "then the other")
+    return [r for _, r in kept], taken
+
+
+def detect_damage(text: str, pages: Sequence[int] | None = None) -> list[DamageWarning]:
+    """All warnings for ``text``, each with its proposed repair, sorted by start offset. With a PDF's page
+    starts, lines at the top or bottom of most pages are page furniture too."""
     found = (_hyphenation(text) + _page_furniture(text) + _font_substitution(text)
              + _ligatures(text) + _footnotes(text) + _truncation(text))
-    return sorted(found, key=lambda w: (w.start, w.end, w.kind))
+    edges = _page_edges(text, pages) if pages else []
+    taken = {(w.kind, w.start) for w in edges}
+    found = edges + [w for w in found if (w.kind, w.start) not in taken]
+    return sorted((with_repair(text, w, proposed_repair(text, w)) for w in found),
+                  key=lambda w: (w.start, w.end, w.kind))
