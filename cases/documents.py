@@ -215,6 +215,28 @@ def turn_label(ordinal: int | None) -> str:
     return "outside turns" if ordinal is None else f"turn {turn_number(ordinal)}"
 
 
+def quote_citation(turn: int | None, speaker: str | None, *, page: int | None = None, document: str | None = None,
+                   last_turn: int | None = None) -> str:
+    """Where a quote comes from, as every quote is cited (Retrieve, matrices, the Framework and presentation pages,
+    the reports and exports): "[document · ]turn 4" for a speaker's turn; "¶4" for a unit without a speaker (a
+    paragraph of a PDF or another document); a PDF's page first: "plan · p. 12 · ¶10". `speaker` is the unit's
+    speaker label (None: no speaker); `last_turn` names a quote over several units ("turns 3–5", "¶3–¶5"). The
+    numbers are those beside the transcript (turn_number)."""
+    parts = [document] if document is not None else []
+    if page is not None:
+        parts.append(f"p. {page}")
+    if turn is None:
+        parts.append(turn_label(None))
+    else:
+        lo = turn_number(turn)
+        hi = turn_number(last_turn) if last_turn is not None else lo
+        if speaker is None:
+            parts.append(f"¶{lo}" if lo == hi else f"¶{lo}–¶{hi}")
+        else:
+            parts.append(turn_label(turn) if lo == hi else f"turns {lo}–{hi}")
+    return " · ".join(parts)
+
+
 def page_at(pages: list[int] | None, offset: int) -> int | None:
     """The page (from 1) a text offset lies on, for a text version with page starts; None without pages."""
     if not pages:

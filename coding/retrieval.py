@@ -24,7 +24,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases.attributes import parse_value
-from cases.documents import document_case_names, page_at, turn_number
+from cases.documents import document_case_names, page_at, quote_citation, turn_number
 from cases.projects import find_case, find_person, get_document, list_cases, list_coders, list_persons
 from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
 from coding.assignments import NOT_BLIND, BlindScope
@@ -87,6 +87,10 @@ class RetrievedSegment:
     @property
     def case(self) -> str | None:
         return self.cases[0] if self.cases else None
+
+    def citation(self, *, document: bool = True) -> str:
+        """"gesprek noord · turn 2", "plan · p. 3 · ¶5" (cases.documents.quote_citation)."""
+        return quote_citation(self.turn, self.speaker, page=self.page, document=self.document if document else None)
 
     def as_dict(self) -> dict:
         return {"segment": str(self.segment), "document": self.document, "document_guid": str(self.document_guid),

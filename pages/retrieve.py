@@ -93,12 +93,13 @@ else:
                     current_case = row.case
                     st.markdown(f"##### {md_escape(row.case or 'no case')}")
                 with st.container(border=True):
-                    who = md_escape(row.speaker or "—") + f" · {row.role}"
+                    # "turn 2 · R · respondent (R1)"; a paragraph without a speaker (a PDF's) is "p. 3 · ¶5" alone
+                    who = "" if row.speaker is None else f" · {md_escape(row.speaker)} · {row.role}"
                     if row.pseudonym:
                         who += f" ({md_escape(row.pseudonym)})"
-                    where = f"p. {row.page} · " if row.page else ""  # a PDF's page, as a quote cites it
-                    st.markdown(f"**{md_escape(row.document)}** · {where}{turn_label(row.turn)} · {who} · coded by {md_escape(row.coder)} · "
-                                f"{row.start}–{row.end} · {md_escape(', '.join(row.codes))}")
+                    st.markdown(f"**{md_escape(row.document)}** · {md_escape(row.citation(document=False))}{who} · "
+                                f"coded by {md_escape(row.coder)} · {row.start}–{row.end} · "
+                                f"{md_escape(', '.join(row.codes))}")
                     st.markdown(marked_context(row, md_escape))
                     show_link(coding_link(str(row.document_guid), row.turn))
             if len(members) > MAX_SEGMENTS_PER_CODE:
