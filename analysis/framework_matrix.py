@@ -353,7 +353,8 @@ def _quotes_by_segment(session: Session, project: Project, segment_ids: set[int]
     ids = dict(session.execute(select(Segment.guid, Segment.id).where(Segment.id.in_(segment_ids))).all())
     return {ids[r.segment]: Quote(segment=str(r.segment), document=r.document, document_guid=str(r.document_guid),
                                   start=r.start, end=r.end, text=r.text, turn=r.turn, role=r.role,
-                                  speaker=r.speaker, pseudonym=r.pseudonym, speaker_key=r.speaker_key, coder=r.coder)
+                                  speaker=r.speaker, pseudonym=r.pseudonym, speaker_key=r.speaker_key, coder=r.coder,
+                                  page=r.page)
             for r in found}
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
-from cases.documents import turn_number
+from cases.documents import page_at, quote_citation, turn_number
 from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
@@ -65,10 +65,16 @@ class Quote:
     pseudonym: str | None
     speaker_key: int | None
     coder: str
+    page: int | None = None  # a PDF's page the quote starts on; None for a transcript
+
+    def citation(self, *, document: bool = True) -> str:
+        """"gesprek noord · turn 2", "plan · p. 3 · ¶5" (cases.documents.quote_citation)."""
+        return quote_citation(self.turn, self.speaker, page=self.page, document=self.document if document else None)
 
     def as_dict(self) -> dict:
         return {"document": self.document, "start": self.start, "end": self.end, "text": self.text,
-                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "role": self.role,
+                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "page": self.page,
+                "citation": self.citation(), "role": self.role,
                 "speaker": self.pseudonym or self.speaker, "coder": self.coder, "segment": self.segment}
 
 
@@ -352,9 +358,12 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     # Each text once, sliced here: a substr per quote would make PostgreSQL decompress the whole text each time.
     version_ids = sorted({r[7] for r in rows})
     texts: dict[int, str] = {}
+    pages: dict[int, list[int] | None] = {}  # a PDF's page starts
     for chunk in range(0, len(version_ids), 500):
-        texts.update(session.execute(select(TextVersion.id, TextVersion.text)
-                                     .where(TextVersion.id.in_(version_ids[chunk:chunk + 500]))).all())
+        for version_id, text, starts in session.execute(
+                select(TextVersion.id, TextVersion.text, TextVersion.pages)
+                .where(TextVersion.id.in_(version_ids[chunk:chunk + 500]))):
+            texts[version_id], pages[version_id] = text, starts
     index = dim.index()
     out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
     seen: set[tuple[int, int, Any]] = set()
@@ -365,8 +374,8 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
         seen.add((i, j, guid))
         out[i][j].append(Quote(segment=str(guid), document=title, document_guid=str(doc_guid), start=start,
                                end=end, text=texts[version_id][start:end], turn=turn, role=role or "unknown",
-                               speaker=label,
-                               pseudonym=pseudonym or None, speaker_key=skey, coder=coder))
+                               speaker=label, pseudonym=pseudonym or None, speaker_key=skey, coder=coder,
+                               page=page_at(pages[version_id], start)))
     for row in out:
         for cell in row:
             cell.sort(key=lambda q: (q.document.casefold(), q.document, q.start, q.end, q.segment))

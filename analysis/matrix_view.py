@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from analysis.cooccurrence import Cooccurrence
 from analysis.framework_matrix import FrameworkCellView, FrameworkMatrix, ProfileBand
-from analysis.matrix import Matrix
+from analysis.matrix import Matrix, Quote
 from analysis.matrix_scope import ALL, PRIMARY, Scope
-from cases.documents import turn_label
 from cases.projects import list_cases, list_coders
 from codebooks.service import code_tree, list_project_codebooks
 from coding.retrieval import RetrievedSegment, attribute_choices
@@ -184,10 +183,11 @@ def profile_frame(framework: FrameworkMatrix, bands: list[ProfileBand]) -> pd.Da
     return frame
 
 
-def quote_heading(seg: RetrievedSegment) -> str:
-    """Where a quote comes from: document · turn · speaker role (pseudonym) · coder (plain text: escape it)."""
-    who = seg.role + (f" ({seg.pseudonym})" if seg.pseudonym else "")
-    return f"{seg.document} · {turn_label(seg.turn)} · {who} · coded by {seg.coder}"
+def quote_heading(seg: RetrievedSegment | Quote) -> str:
+    """Where a quote comes from: document · turn · speaker role (pseudonym) · coder; a paragraph without a
+    speaker (a PDF's) names no speaker: "plan · p. 3 · ¶5 · coded by Tom" (plain text: escape it)."""
+    who = "" if seg.speaker is None else " · " + seg.role + (f" ({seg.pseudonym})" if seg.pseudonym else "")
+    return f"{seg.citation()}{who} · coded by {seg.coder}"
 
 
 def spec_signature(*parts: Any) -> str:

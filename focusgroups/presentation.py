@@ -17,7 +17,6 @@ from analysis.framework_matrix import (
     FrameworkCellView, FrameworkMatrix, ProfileBand, build_framework_matrix, value_cycle_profile,
 )
 from analysis.matrix import STATE_LABELS, MatrixSpec, Quote, build_matrix, cell_segments
-from cases.documents import turn_label
 from codebooks.service import code_tree, get_codebook
 from focusgroups.anonymise import Anonymiser, CaseHider, build_anonymiser, case_letters
 from focusgroups.feedback import FeedbackRecord, codebook_walk, list_feedback
@@ -36,7 +35,7 @@ class PresentedQuote:
     segment: str
     text: str  # masked when anonymised
     speaker: str  # "Respondent 3" when anonymised, else the label as written (with pseudonym)
-    where: str  # "" when anonymised (document titles can carry names), else "document · turn 12"
+    where: str  # "" when anonymised (document titles can carry names), else "document · turn 12" ("plan · p. 3 · ¶5")
     pinned: bool
 
 
@@ -226,12 +225,11 @@ def _card_quote(view: FrameworkCellView, fallback: Quote | None, anonymiser: Ano
     else:
         return None
     return _present(quote.segment, quote.text, quote.speaker, quote.pseudonym, quote.role, quote.speaker_key,
-                    quote.document, quote.turn, pinned, anonymiser)
+                    quote.citation(), pinned, anonymiser)
 
 
 def _present(segment: str, text: str, speaker: str | None, pseudonym: str | None, role: str,
-             speaker_key: int | None, document: str, turn: int | None, pinned: bool,
-             anonymiser: Anonymiser | None) -> PresentedQuote:
+             speaker_key: int | None, where: str, pinned: bool, anonymiser: Anonymiser | None) -> PresentedQuote:
     if anonymiser is not None:
         return PresentedQuote(segment=segment, text=anonymiser.mask(text),
                               speaker=anonymiser.speaker(speaker_key, role),
@@ -239,7 +237,6 @@ def _present(segment: str, text: str, speaker: str | None, pseudonym: str | None
     who = speaker or role
     if pseudonym:
         who = f"{who} ({pseudonym})"
-    where = document + (f" · {turn_label(turn)}" if turn is not None else "")
     return PresentedQuote(segment=segment, text=text, speaker=who, where=where, pinned=pinned)
 
 
@@ -251,11 +248,11 @@ def cell_quotes(session: Session, project: Project, presentation: Presentation, 
     # another network's quotes are anonymised even when the facilitator shows names
     anonymiser = None if show_names and case not in presentation.hidden else build_anonymiser(session, project)
     if view.quotes:
-        quotes = [_present(q.segment, q.text, q.speaker, q.pseudonym, q.role, q.speaker_key, q.document, q.turn,
-                           True, anonymiser) for q in view.quotes]
+        quotes = [_present(q.segment, q.text, q.speaker, q.pseudonym, q.role, q.speaker_key, q.citation(), True,
+                           anonymiser) for q in view.quotes]
     else:
-        quotes = [_present(str(r.segment), r.text, r.speaker, r.pseudonym, r.role, r.speaker_key, r.document,
-                           r.turn, False, anonymiser)
+        quotes = [_present(str(r.segment), r.text, r.speaker, r.pseudonym, r.role, r.speaker_key, r.citation(),
+                           False, anonymiser)
                   for r in cell_segments(session, project, presentation.framework.matrix, i, j)]
     hide = presentation.hide_cases
     return [replace(q, text=hide(q.text), where=hide(q.where)) for q in quotes]

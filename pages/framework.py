@@ -30,7 +30,7 @@ from analysis.matrix_view import (
     selected_cell,
     spec_signature,
 )
-from cases.documents import list_documents, turn_label
+from cases.documents import list_documents
 from cases.projects import get_document, list_coders
 from coding.retrieval import marked_context
 from exports.charts import value_cycle_figure
@@ -191,9 +191,7 @@ with matrix_tab:
     shown = {str(seg.segment) for seg in segments}
     for quote in (q for q in cell.quotes if q.segment not in shown):  # pinned from a coder outside this scope
         with st.container(border=True):
-            who = quote.role + (f" ({quote.pseudonym})" if quote.pseudonym else "")
-            heading = f"{quote.document} · {turn_label(quote.turn)} · {who} · coded by {quote.coder}"
-            st.markdown(f"Pinned · **{md_escape(heading)}**")
+            st.markdown(f"Pinned · **{md_escape(quote_heading(quote))}**")
             st.markdown(md_escape(quote.text))
             if st.button("Unpin", key=f"unpin_{quote.segment}"):
                 run_write(lambda s, g=quote.segment: unpin_quote(s, project, case_name, code_key, g, actor=actor(Permission.BUILD)),
