@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from cases.documents import document_case_names, turn_number
+from cases.documents import document_case_names, page_at, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
@@ -39,11 +39,12 @@ class TidyCoding:
     speaker_key: int | None  # person id, or -speaker id: what the anonymiser numbers
     text: str
     segment: str
+    page: int | None = None  # a PDF's page the segment starts on; None for a transcript
 
     def as_dict(self) -> dict:
         return {"cases": self.cases, "document": self.document, "coder": self.coder, "codebook": self.codebook,
                 "code": self.code, "code_label": self.code_label, "start": self.start, "end": self.end,
-                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "role": self.role,
+                "turn": turn_number(self.turn), "turn_ordinal": self.turn, "page": self.page, "role": self.role,
                 "speaker": self.pseudonym or self.speaker, "text": self.text, "segment": self.segment}
 
 
@@ -57,7 +58,7 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
     text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
     stmt = (select(Segment.guid, Segment.document_id, Document.title, Document.guid, Coder.name, Codebook.key,
                    Codebook.id, Code, Segment.start, Segment.end, Turn.ordinal, Speaker.role, Speaker.label,
-                   Person.pseudonym, SPEAKER_KEY, text)
+                   Person.pseudonym, SPEAKER_KEY, text, Segment.text_version_id)
             .select_from(Coding)
             .join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id)
@@ -74,14 +75,17 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
     if scope is not None:
         stmt = stmt.where(*scope_conditions(session, project, scope))
     case_names = document_case_names(session, project)
+    found = session.execute(stmt).all()
+    pages = dict(session.execute(select(TextVersion.id, TextVersion.pages).where(  # a PDF's page starts, once
+        TextVersion.id.in_({r[-1] for r in found}))).all()) if found else {}
     rows = []
     for (guid, doc_id, title, doc_guid, coder, book_key, book_id, code, start, end, turn, role, label,
-         pseudonym, speaker_key, quote) in session.execute(stmt):
+         pseudonym, speaker_key, quote, version_id) in found:
         rows.append((book_id, code.position, TidyCoding(
             cases=case_names.get(doc_id, []), document=title, document_guid=str(doc_guid), coder=coder,
             codebook=book_key, code=code.key, code_label=code_label(code, language), start=start, end=end,
             turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
-            speaker_key=speaker_key, text=quote, segment=str(guid))))
+            speaker_key=speaker_key, text=quote, segment=str(guid), page=page_at(pages.get(version_id), start))))
     rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
                              r[2].code, r[2].coder.casefold(), r[2].coder))
     return [r[2] for r in rows]

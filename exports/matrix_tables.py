@@ -27,8 +27,8 @@ from store.spreadsheet import spreadsheet_cell, spreadsheet_text, xml_safe
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMERIC_MEASURES = ("count", "documents", "presence", "coverage", "row_pct", "col_pct")
 PERCENT_MEASURES = ("coverage", "row_pct", "col_pct")
-TIDY_COLUMNS = ("case", "document", "coder", "code", "code_label", "start", "end", "turn", "speaker_role",
-                "speaker", "text")
+TIDY_COLUMNS = ("case", "document", "coder", "code", "code_label", "start", "end", "turn", "page", "speaker_role",
+                "speaker", "text")  # page: a PDF's page the segment starts on, empty for a transcript
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
@@ -61,7 +61,8 @@ def matrix_table(matrix: Matrix, measure: str | None = None, *, title: str = "",
             elif measure in NUMERIC_MEASURES:
                 line.append(values[i][j])
             elif measure == "quotes":
-                line.append("\n".join(f"{q.document} {q.start}–{q.end}: {q.text}" for q in values[i][j]))
+                # each quote after its citation: "gesprek noord · turn 2 · 120–180: …", "plan · p. 3 · ¶5 · …"
+                line.append("\n".join(f"{q.citation()} · {q.start}–{q.end}: {q.text}" for q in values[i][j]))
             else:
                 line.append(matrix.cell_text(i, j, measure).replace(" ⧉", ""))
         cells.append(line)
@@ -178,7 +179,7 @@ def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = Non
         document = anonymiser.document(r.document_guid, r.document) if anonymiser is not None else r.document
         coder = anonymiser.coder(r.coder) if anonymiser is not None else r.coder
         out.append(["; ".join(r.cases), document, coder, r.code, r.code_label, r.start, r.end, turn_number(r.turn),
-                    r.role, speaker, text])
+                    r.page, r.role, speaker, text])
     return out
 
 

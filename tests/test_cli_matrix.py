@@ -98,9 +98,9 @@ def test_matrix_csv_and_files(capsys, url, tmp_path):
         ["Leeg", 0, 0, 0, "no data", 0, 0], ["Noord", 0, 1, 1, 1, 0, 0], ["Zuid", 0, 1, 2, 0, 2, "absent"]]
     tidy = [[c.value for c in row] for row in wb["coded segments"].iter_rows(min_row=2)]
     assert len(tidy) == 8  # the matrix's scope: Tom's double coding is not among the counted codings
-    assert ["Zuid", "interview 2", "Coder 1", "vc.immediate"] == tidy[[r[10] for r in tidy].index(
+    assert ["Zuid", "interview 2", "Coder 1", "vc.immediate"] == tidy[[r[11] for r in tidy].index(
         "'=cmd|' /C calc'!A0")][:4]
-    assert {r[9] for r in tidy} == {"Respondent 1", "Respondent 2"}
+    assert {r[10] for r in tidy} == {"Respondent 1", "Respondent 2"}
     about = {r[0]: r[1] for r in wb["about"].iter_rows(values_only=True)}
     assert about["value-creation count per cases"].startswith("Codings of each document's primary coder")
 

@@ -162,23 +162,23 @@ def test_tidy_sheet_one_row_per_coding_with_formulas_escaped(study):
     assert [r.coder for r in everyone if r.document == "gesprek noord"].count("Tom") == 1
     ws = workbook(data)["coded segments"]
     header = [c.value for c in ws[1]]
-    assert header == ["case", "document", "coder", "code", "code_label", "start", "end", "turn", "speaker_role",
-                      "speaker", "text"]
+    assert header == ["case", "document", "coder", "code", "code_label", "start", "end", "turn", "page",
+                      "speaker_role", "speaker", "text"]
     rows = list(ws.iter_rows(min_row=2))
     assert len(rows) == 8
-    by_text = {row[10].value: row for row in rows}
+    by_text = {row[11].value: row for row in rows}
     for hostile in HOSTILE:
-        cell = by_text["'" + hostile][10]
+        cell = by_text["'" + hostile][11]
         assert cell.data_type == "s"
     first = by_text["'" + HOSTILE[0]]
     start, end = span(ZUID, HOSTILE[0])
     # anonymised: the document as kind + number and the coder as "Coder N", like the speakers and the Word report
-    assert [c.value for c in first[:10]] == ["Zuid", "interview 2", "Coder 1", "vc.immediate", "Immediate value",
-                                             start, end, 2, "respondent", "Respondent 2"]  # turn 2, as on screen
+    assert [c.value for c in first[:11]] == ["Zuid", "interview 2", "Coder 1", "vc.immediate", "Immediate value",
+                                             start, end, 2, None, "respondent", "Respondent 2"]  # turn 2, no page
     assert first[5].data_type == "n"
     pilot = next(row for row in rows if row[3].value == "vc.applied")
-    assert pilot[10].value == "een pilot gestart met de gemeente [place]"  # masked when anonymised
-    assert pilot[9].value == "Respondent 1"
+    assert pilot[11].value == "een pilot gestart met de gemeente [place]"  # masked when anonymised
+    assert pilot[10].value == "Respondent 1"
     assert by_text["[person] hat geholfen"][3].value == "vc.potential.social"
     assert not any(cell.data_type == "f" for row in ws.iter_rows() for cell in row)
     assert not {"Sanne", "Tom", "gesprek zuid", "gesprek noord"} & {c.value for row in ws.iter_rows() for c in row}
@@ -196,7 +196,7 @@ def test_tidy_csv_has_a_bom_and_escaped_text(study):
         assert "'" + hostile in texts
         assert hostile not in texts
     assert "Anna de Vries hat geholfen" in texts  # not anonymised unless asked
-    speakers = {r[-1]: r[9] for r in rows[1:]}
+    speakers = {r[-1]: r[10] for r in rows[1:]}
     assert speakers["Ik leerde daar veel"] == "R1"
 
 
