@@ -33,7 +33,7 @@ from docx.shared import Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.documents import list_documents, turn_number
+from cases.documents import list_documents, page_at, quote_citation
 from codebooks.service import code_label, code_tree, list_project_codebooks
 from coding.memos import MemoView, memo_views
 from store.errors import Refused
@@ -147,8 +147,10 @@ def _turns(session: Session, version_ids: set[int]) -> dict[int, list[_TurnRow]]
     return out
 
 
-def _reference(turns: list[_TurnRow], starts: list[int], title: str, start: int, end: int, anonymise: bool) -> str:
-    """'respondent (A-R1) · interview title · turn 3 · characters 120–180'."""
+def _reference(turns: list[_TurnRow], starts: list[int], title: str, start: int, end: int, anonymise: bool,
+               page: int | None = None) -> str:
+    """'respondent (A-R1) · interview title · turn 3 · characters 120–180'; a PDF's paragraph (no speaker) is
+    'plan · p. 2 · ¶5 · characters 120–180'."""
     first = max(bisect_right(starts, start) - 1, 0)
     hit = [t for t in takewhile(lambda t: t.start < end, turns[first:]) if start < t.end]
     if not hit and turns:
@@ -162,10 +164,10 @@ def _reference(turns: list[_TurnRow], starts: list[int], title: str, start: int,
     if speakers:
         parts.append(" / ".join(speakers))
     parts.append(title)
-    if hit:
-        unit = "turn" if speakers else "paragraph"
-        lo, hi = turn_number(hit[0].ordinal), turn_number(hit[-1].ordinal)
-        parts.append(f"{unit} {lo}" if lo == hi else f"{unit}s {lo}–{hi}")
+    if hit or page is not None:
+        speaker = next((t.label for t in hit if t.role is not None), None)
+        parts.append(quote_citation(hit[0].ordinal if hit else None, speaker, page=page,
+                                    last_turn=hit[-1].ordinal if hit else None))
     parts.append(f"characters {start}–{end}")
     return " · ".join(parts)
 
@@ -188,6 +190,8 @@ def case_quotes(
     )
     rows = session.execute(stmt).all()
     turns = _turns(session, {r[2] for r in rows})
+    pages = dict(session.execute(select(TextVersion.id, TextVersion.pages).where(  # a PDF's page starts
+        TextVersion.id.in_({r[2] for r in rows}))).all())
     starts = {v: [t.start for t in ts] for v, ts in turns.items()}
     order = {d: i for i, d in enumerate(sorted(doc_ids, key=lambda d: (titles[d].casefold(), titles[d])))}
     grouped: dict[tuple[int, int, int, int, int], Quote] = {}
@@ -196,7 +200,7 @@ def case_quotes(
         quote = grouped.get(key)
         if quote is None:
             reference = _reference(turns.get(version_id, []), starts.get(version_id, []), titles[doc_id], start, end,
-                                   anonymise)
+                                   anonymise, page_at(pages.get(version_id), start))
             quote = grouped[key] = Quote(doc_id, titles[doc_id], start, end, text or "", reference)
         if coder not in quote.coders:
             quote.coders.append(coder)
@@ -282,7 +286,8 @@ def build_case_report(
     ]
     doc.add_heading("Method", level=1)
     doc.add_paragraph(xml_safe("; ".join(method) + "."))
-    note = ("Quotes are the coded spans as stored; a reference gives the speaker, document, turn and the span's "
+    note = ("Quotes are the coded spans as stored; a reference gives the speaker, document, turn (¶ for a "
+            "paragraph without a speaker, after a PDF's page: p. 3 · ¶5) and the span's "
             "character offsets (code points, end exclusive) in the text version it was coded on. "
             "Codes switched off in the project are left out unless they hold segments of this case.")
     if anonymise:

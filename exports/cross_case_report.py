@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from analysis.framework_matrix import FrameworkMatrix, build_framework_matrix, value_cycle_profile
 from analysis.matrix import Matrix, MatrixSpec, Quote, build_matrix
-from cases.documents import list_documents, turn_label
+from cases.documents import list_documents
 from cases.projects import get_case, list_coders, list_persons
 from codebooks.service import code_label, code_tree, get_codebook, list_project_codebooks
 from exports.matrix_tables import add_word_table, framework_cell_text, framework_table, matrix_table
@@ -64,7 +64,8 @@ class _Writer:
         return xml_safe(value)
 
     def reference(self, quote: Quote, anonymised: bool) -> str:
-        """'interview 2 · Respondent 3 · turn 4 · characters 120–180' (or the title and role (pseudonym))."""
+        """'interview 2 · Respondent 3 · turn 4 · characters 120–180' (or the title and role (pseudonym)); a
+        paragraph without a speaker (a PDF's) names none: 'plan · p. 3 · ¶5 · characters 120–180'."""
         if anonymised and self.anonymiser is not None:
             document = self.anonymiser.document(quote.document_guid, quote.document)
             who = self.anonymiser.speaker(quote.speaker_key, quote.role)
@@ -72,9 +73,8 @@ class _Writer:
             document = quote.document
             name = quote.pseudonym or quote.speaker
             who = f"{quote.role} ({name})" if name else quote.role
-        parts = [document, who]
-        if quote.turn is not None:
-            parts.append(turn_label(quote.turn))
+        parts = [document] if quote.speaker is None else [document, who]
+        parts.append(quote.citation(document=False))
         parts.append(f"characters {quote.start}–{quote.end}")
         coder = self.anonymiser.coder(quote.coder) if anonymised and self.anonymiser is not None else quote.coder
         parts.append(f"coded by {coder}")
