@@ -30,7 +30,7 @@ from typing import Any
 from xml.etree import ElementTree as ET  # writing only; ElementTree escapes every text and attribute
 
 import xmlschema
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from analysis.matrix_scope import primary_coders
@@ -425,7 +425,10 @@ def _not_carried(session: Session, project: Project, known: dict[str, int]) -> l
             select(FocusGroupSession).where(FocusGroupSession.project_id == pid))),
         "masks": rows("mask_term"), "levels": rows("rating_level"), "assignments": rows("assignment"),
         "adjudications": rows("adjudication"), "members": rows("member"), "lemmas": rows("lemma_pair"),
-        "bin": rows("bin_item"),
+        "bin": rows("bin_item"), "rejections": rows("suggestion_rejection"),
+        "pdf_docs": sum(bool(pages) for pages in session.scalars(select(TextVersion.pages).join(Document, and_(
+            TextVersion.document_id == Document.id, TextVersion.version == Document.current_version)).where(
+            Document.project_id == pid))),
         "events": session.scalar(select(func.count()).select_from(Event).where(Event.project_guid == project.guid))}
     sentences = [
         ("persons", "{persons} persons and their {person_values} attribute values (REFI-QDA has no persons)"),
@@ -439,10 +442,12 @@ def _not_carried(session: Session, project: Project, known: dict[str, int]) -> l
         ("codes", "the keys, other-language labels, ranks and horizons of {codes} codes"),
         ("nonfinite", "{nonfinite} float attribute values that are not finite numbers (NaN or infinite)"),
         ("documents", "the original files, kinds, languages and dates of {documents} documents"),
+        ("pdf_docs", "the page starts of {pdf_docs} PDF documents (a selection has no page in the standard)"),
         ("fg_sessions", "attendees and notes of {fg_sessions} focus-group sessions (their feedback is in Notes)"),
         ("masks", "{masks} names on the mask list"), ("levels", "the decision rules of {levels} rating levels"),
         ("assignments", "{assignments} double-coding assignments"),
         ("adjudications", "{adjudications} adjudication decisions"),
+        ("rejections", "{rejections} rejected code suggestions (negative examples for learned suggestions)"),
         ("members", "{members} project members and their roles"), ("lemmas", "{lemmas} word-form lemma pairs"),
         ("bin", "{bin} deleted items waiting in the project's bin"), ("events", "the event log ({events} events)"),
     ]
