@@ -11,8 +11,8 @@ puts the previous version and every segment back exactly, unless someone has cod
 from __future__ import annotations
 
 import uuid
-from bisect import bisect_right
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -116,12 +116,54 @@ def _open(session: Session, project: Project, document_ref: str, *, lock: bool =
 
 
 def replace_spans(session: Session, project: Project, document_ref: str, replacements: list[tuple[int, int, str]],
-                  *, actor: str, why: str, dry_run: bool = False, confirm_others: bool = False) -> TextEdit:
+                  *, actor: str, why: str, dry_run: bool = False, confirm_others: bool = False,
+                  dropping: Collection[int] = ()) -> TextEdit:
     """Replace these [start, end) ranges of the document's current text (each inside one turn, its speaker label
-    included; not overlapping)."""
+    included; not overlapping). Turns numbered in `dropping` (from 1) go altogether: a replacement with nothing
+    takes each away with what separates it from a neighbour (from its start to the next turn's start, or at the
+    end from the previous turn's end), and may take several next to each other."""
     document, old, turns = _open(session, project, document_ref, lock=not dry_run)
+    if not dropping:
+        return new_version(session, project, document, old, turns, replacements, actor=actor, dry_run=dry_run,
+                           confirm_others=confirm_others, why=why)
+    gone, wipes = _dropped(document, turns, replacements, set(dropping))
+    starts = [t.start for t in turns]
+    edited = {turns[bisect_right(starts, start) - 1].id for start, end, _ in replacements if (start, end) not in wipes}
+
+    def layout(old_turns: list[Turn], mapping: OffsetMap) -> list[TurnRow]:
+        return [TurnRow(t, mapping.position(t.start), mapping.position(t.content_start),
+                        mapping.position(t.end, after=True), t.id in edited) for t in old_turns if t.id not in gone]
+
     return new_version(session, project, document, old, turns, replacements, actor=actor, dry_run=dry_run,
-                       confirm_others=confirm_others, why=why)
+                       confirm_others=confirm_others, why=why, layout=layout)
+
+
+def _dropped(document: Document, turns: list[Turn], replacements: list[tuple[int, int, str]], numbers: set[int]
+             ) -> tuple[set[int], set[tuple[int, int]]]:
+    """The ids of the turns `numbers` names, and the ranges that take them away. Every other replacement must lie
+    inside one turn (new_version does not check that when it is given a layout)."""
+    wrong = sorted(n for n in numbers if not 1 <= n <= len(turns))
+    if wrong:
+        raise Refused(f"'{document.title}' has turns 1 to {len(turns)}, not {wrong[0]}")
+    if len(numbers) == len(turns):
+        raise Refused(f"that would take away every turn of '{document.title}'; a document needs some text")
+    starts, ends = [t.start for t in turns], [t.end for t in turns]
+    covered: set[int] = set()
+    wipes: set[tuple[int, int]] = set()
+    for start, end, new in replacements:
+        turn = turns[bisect_right(starts, start) - 1] if start >= starts[0] else None
+        inside = turn is not None and turn.start <= start <= end <= turn.end
+        reached = turns[bisect_right(ends, start):bisect_left(starts, end)]  # the turns it overlaps
+        whole = [t for t in reached if start <= t.start and t.end <= end and (start < t.start or t.end < end)]
+        if not new and reached and len(whole) == len(reached) and all(t.ordinal + 1 in numbers for t in whole):
+            covered.update(t.ordinal + 1 for t in whole)
+            wipes.add((start, end))
+        elif not inside:
+            raise Refused(f"a change at {start}–{end} is not inside one turn")
+    missing = sorted(numbers - covered)
+    if missing:
+        raise Refused(f"turn {missing[0]} would go, but no change takes it away with what separates it from the next")
+    return {turns[n - 1].id for n in numbers}, wipes
 
 
 @dataclass(frozen=True)
