@@ -1,5 +1,6 @@
 """Correcting and pseudonymising transcripts after coding on the command line: `text-edit` (and its undo),
-`pseudonyms` (the replacement list and suggestions) and `pseudonymise`."""
+`damage` and `damage-repair` (the review of PDF-extraction damage: repairs accepted or rejected), `pseudonyms` (the
+replacement list and suggestions) and `pseudonymise`."""
 
 from __future__ import annotations
 
@@ -53,6 +54,71 @@ def cmd_text_edit(args: argparse.Namespace) -> None:
     emit(f"{head}: {result.where} edited, {result.carried} segment(s) carried, {len(result.touched)} "
          "changed:\n" + "\n".join(_touched_lines(result) or ["  (none)"])
          + ("\nnothing was changed (--dry-run)" if not result.written else ""))
+
+
+def cmd_damage(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.damage_repair import review_damage
+    from exports.listing import render_records
+
+    with read_session(open_database(args)) as s:
+        project = get_project(s, args.project)
+        reading(args, s, project)  # the context is the transcript's text
+        review = review_damage(s, project, args.document)
+    shown = sorted([(w, "open") for w in review.open]
+                   + ([(w, "rejected") for w in review.rejected] if args.rejected else []),
+                   key=lambda pair: (pair[0].start, pair[0].kind))
+    records = [{"id": w.id, "kind": w.kind, "status": status, "context": w.excerpt, "repair": w.preview,
+                "message": w.message, "start": w.start, "end": w.end, "version": review.version,
+                "replacement": None if w.repair is None else {"start": w.repair.start, "end": w.repair.end,
+                                                              "text": w.repair.replacement}}
+               for w, status in shown]
+    emit(render_records(records, args.format, ["id", "kind", *(["status"] if args.rejected else []), "context",
+                                               "repair"]))
+
+
+def cmd_damage_repair(args: argparse.Namespace) -> None:
+    from cases.projects import get_project
+    from coding.damage_repair import apply_repairs, reconsider_warnings, reject_warnings, review_damage
+
+    accept, reject, reconsider = args.accept or [], args.reject or [], args.reconsider or []
+    if not (accept or args.all or reject or reconsider):
+        raise CliRefused("say what to do: --accept ID ..., --all, --reject ID ... or --reconsider ID ...")
+    both = sorted(set(accept) & set(reject))
+    if both:
+        raise CliRefused(f"{both[0]} is both accepted and rejected")
+    lines = []
+    with (read_session if args.dry_run else write_session)(open_database(args)) as s:
+        project = get_project(s, args.project)
+        me = acting(args, s, project, Permission.BUILD)
+        if reject or reconsider:
+            if args.dry_run:
+                review_damage(s, project, args.document).find([*reject, *reconsider])  # an unknown id is said
+            else:
+                for ids, decide in ((reject, reject_warnings), (reconsider, reconsider_warnings)):
+                    if ids:
+                        decide(s, project, args.document, ids, actor=me)
+        if reject:
+            lines.append(f"{'would keep' if args.dry_run else 'kept'} {len(reject)} place(s) as they are "
+                         "(rejected: no longer listed)")
+        if reconsider:
+            lines.append(f"{'would list' if args.dry_run else 'listed'} {len(reconsider)} rejected warning(s) again")
+        if args.all:
+            accept = [*accept, *(w.id for w in review_damage(s, project, args.document).repairable
+                                 if w.id not in reject)]
+        if accept:
+            done = apply_repairs(s, project, args.document, accept, actor=me, dry_run=args.dry_run,
+                                 confirm_others=args.confirm_others)
+            edit = done.edit
+            head = (f"would make text version {edit.version}" if not edit.written
+                    else f"text version {edit.version} of '{edit.document}'")
+            lines.append(f"{head}: {len(done.applied)} repair(s)"
+                         + (f" ({len(done.taken_in)} more taken in by them)" if done.taken_in else "")
+                         + f", {edit.carried} segment(s) carried, {len(edit.touched)} changed:")
+            lines += _touched_lines(edit) or ["  (none)"]
+        elif args.all:
+            lines.append("no open warning has a repair to accept")
+    emit("\n".join(lines) + ("\nnothing was changed (--dry-run)" if args.dry_run else ""))
 
 
 def cmd_pseudonyms(args: argparse.Namespace) -> None:
@@ -182,6 +248,22 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--project", required=True)
     p.add_argument("--document", help="only this document's original file and earlier texts")
     p.add_argument("--confirm", metavar="PROJECT", help="the project's name, typed: this cannot be undone")
+    p = command("damage", cmd_damage, "a document's PDF-extraction damage warnings with their proposed repairs",
+                listing=True)
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--rejected", action="store_true", help="list the rejected warnings too")
+    p = command("damage-repair", cmd_damage_repair,
+                "accept repairs of damage warnings (a new text version; segments follow) or reject warnings")
+    p.add_argument("--project", required=True)
+    p.add_argument("--document", required=True)
+    p.add_argument("--accept", nargs="+", metavar="ID", help="the warnings whose repairs to make (ids from damage)")
+    p.add_argument("--all", action="store_true", help="every open warning that has a repair")
+    p.add_argument("--reject", nargs="+", metavar="ID", help="keep these places as they are; no longer listed")
+    p.add_argument("--reconsider", nargs="+", metavar="ID", help="list these rejected warnings again")
+    p.add_argument("--dry-run", action="store_true", help="list the segments the repairs would change; change nothing")
+    p.add_argument("--confirm-others", action="store_true",
+                   help="the repairs may change other coders' segments (look at them with --dry-run first)")
     p = command("text-edit", cmd_text_edit, "correct a turn's text after coding; every segment follows the text")
     p.add_argument("--project", required=True)
     p.add_argument("--document", required=True)
