@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from cases.damage import detect_damage
 from cases.documents import (
     document_case_names,
     document_speakers,
@@ -23,6 +22,7 @@ from store.errors import Refused
 from store.models import DOCUMENT_KINDS
 from store.privileges import Permission
 from ui.corrections import delete_section, rename_form
+from ui.damage_review import damage_section
 from ui.identity import refusal
 from ui.pseudonymise_view import pseudonymise_tab
 from ui.state import (
@@ -56,11 +56,6 @@ tab_read, tab_import, tab_pseudo = st.tabs(["Read", "Import", "Pseudonymise"], k
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_preview(filename: str, data: bytes, language: str | None):  # type: ignore[no-untyped-def]
     return preview_import(filename, data, language=language)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_damage(document_guid: str, version: int, text: str):  # type: ignore[no-untyped-def]
-    return detect_damage(text)
 
 
 def show_document(guid: str) -> None:
@@ -215,6 +210,7 @@ with tab_read:
                 else:
                     flash("Saved the document's cases and date.")
                     st.rerun()
+    damage_section(project, guid)
     review_section(project, guid)
     edit_section(project, guid, [turn for turn, _ in units], text)
     speaker_section(project, guid, speakers, [p.name for p in persons_of_project])
@@ -224,11 +220,6 @@ with tab_read:
         st.dataframe(pd.DataFrame([{"label": sp.label, "role": sp.role, "person": p.name if p else None,
                                     "pseudonym": p.pseudonym if p else None} for sp, p in speakers]),
                      hide_index=True, placeholder=EMPTY)
-    damage = cached_damage(guid, document.current_version, text)
-    if damage:
-        with st.expander(f"{len(damage)} possible extraction damage place(s)"):
-            st.dataframe(pd.DataFrame([{"kind": w.kind, "position": w.start, "excerpt": w.excerpt,
-                                        "note": w.message} for w in damage]), hide_index=True, width="stretch", placeholder=EMPTY)
     show_sentences = st.toggle("Show sentence boundaries", key="show_sentences")
     pages = max(1, -(-len(units) // TURNS_PER_PAGE))
     page = st.number_input("Page", 1, pages, 1, key="turn_page") if pages > 1 else 1

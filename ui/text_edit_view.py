@@ -36,7 +36,7 @@ def edit_section(project: Project, document_guid: str, turns: list[TurnView], te
             except Refused as exc:
                 st.error(md_escape(str(exc)))
         if preview is not None:
-            _show_touched(preview)
+            show_touched(preview)
             others = preview.others(my_name() or "")
             sure = True
             if others:
@@ -72,7 +72,7 @@ def _saved(result: TextEdit) -> str:
             + (f", {review} kept for review (their text was deleted)." if review else "."))
 
 
-def _show_touched(preview: TextEdit) -> None:
+def show_touched(preview: TextEdit) -> None:
     if not preview.touched:
         st.caption(f"No segment's text changes; {preview.carried} segment(s) move with the text.")
         return
