@@ -283,11 +283,12 @@ def proposed_repair(text: str, warning: DamageWarning) -> Repair | None:
 
 
 def with_repair(text: str, warning: DamageWarning, repair: Repair | None) -> DamageWarning:
-    """The warning with this repair proposed, and its context as the repair leaves it."""
+    """The warning with this repair proposed, and its context as the repair leaves it (the excerpt's stretch of
+    text, so the two can be read side by side)."""
     if repair is None:
         return replace(warning, repair=None, preview=None)
-    after = (text[max(0, repair.start - _CONTEXT):repair.start] + repair.replacement
-             + text[repair.end:repair.end + _CONTEXT])
+    after = (text[max(0, min(warning.start, repair.start) - _CONTEXT):repair.start] + repair.replacement
+             + text[repair.end:max(warning.end, repair.end) + _CONTEXT])
     return replace(warning, repair=repair, preview=after.replace("\n", "⏎"))
 
 

@@ -158,7 +158,7 @@ def test_a_hyphenated_word_is_joined_and_the_rest_of_its_line_follows_it():
     (w,) = detect_damage(text)
     assert w.id == "hyphenation:3"
     assert w.repair == Repair(8, 10, "")
-    assert w.preview == "De samenwerking was goed.⏎Da"
+    assert w.preview == "De samenwerking was goed.⏎Daarna kw"  # the excerpt's stretch, repaired
     assert repaired(text, [w]) == "De samenwerking was goed.\nDaarna kwam er meer."
 
 

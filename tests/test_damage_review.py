@@ -83,7 +83,7 @@ def test_accepted_repairs_become_the_text_and_codings_and_pages_follow(engine):
     header = review.open[0]
     assert (header.id, header.repair.start, header.repair.end) == ("page_furniture:0", 0, len(HEADER) + 2)
     hyphen = next(w for w in review.open if w.kind == "hyphenation")
-    assert hyphen.preview == "en de kennisuitwisseling tussen bedrijve"
+    assert hyphen.preview == "en versterken en de kennisuitwisseling tussen bedrijven en"
     ids = [w.id for w in review.repairable]
     with write_session(engine) as s, pytest.raises(Refused, match=r"changes 1 segment\(s\) of Bram"):
         apply_repairs(s, get_project(s, P), "plan", ids, actor="Anna", version=1)
@@ -197,7 +197,7 @@ def test_damage_review_on_the_command_line(capsys, db_url, tmp_path):
     listed = json.loads(capsys.readouterr().out)
     assert len(listed) == 17 and listed[1]["id"] == "hyphenation:139"
     assert listed[1]["replacement"] == {"start": 153, "end": 155, "text": ""}
-    assert listed[1]["repair"] == "en de kennisuitwisseling tussen bedrijve"
+    assert listed[1]["repair"] == "en versterken en de kennisuitwisseling tussen bedrijven en"
     assert cli.main([*base, "damage", *doc]) == 0
     table = capsys.readouterr().out
     assert table.splitlines()[0].split() == ["id", "kind", "context", "repair"] and "truncation:1349" in table
@@ -223,7 +223,7 @@ def test_the_documents_page_reviews_the_damage(monkeypatch, sqlite_url):
     assert "17 possible extraction damage place(s) to review" in [e.label for e in at.expander]
     texts = [t.value for t in at.text]  # before and after, as text
     assert "en versterken en de kennisuitwisse-⏎ling tussen bedrijven en" in texts
-    assert "en de kennisuitwisseling tussen bedrijve" in texts
+    assert "en versterken en de kennisuitwisseling tussen bedrijven en" in texts
     at.checkbox(key=f"damage_pick_{document}_1_truncation:1349").check()
     at.button(key=f"damage_reject_{document}").click().run()
     assert not at.exception, at.exception
