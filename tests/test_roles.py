@@ -22,7 +22,7 @@ from store.models import Event  # noqa: E402
 
 P = "Rollen"
 TRANSCRIPT = ("I: Wat leverde de bijeenkomst op?\n"
-              "R: We leerden elkaar kennen en wisselden meteen ideeën uit over de grensregio.\n"
+              "R: We leerden elkaar kennen en wisselden meteen ideeën uit over de grensregio2.\n"  # damage: a footnote
               "I: En daarna?\n"
               "R: Daarna hebben we samen een subsidie aangevraagd.\n")
 
@@ -55,6 +55,7 @@ WRITES: list[tuple[list[str], str]] = [
     (["undo", "--project", P, "--coder", "{me}", "--session", "FG1"], "OCF"),
     (["text-edit", "--project", P, "--document", "{doc}", "--turn", "1", "--text", "Wat leverde het echt op?"], "OC"),
     (["speaker-set", "--project", P, "--document", "{doc}", "--label", "I", "--role", "co-interviewer"], "OC"),
+    (["damage-repair", "--project", P, "--document", "{doc}", "--all"], "OC"),
     (["pseudonyms", "--project", P, "--add", "Jan=[naam]"], "O"),
     (["pseudonymise", "--project", P, "--document", "{doc}"], "O"),
     (["purge-originals", "--project", P, "--document", "{doc}", "--confirm", P], "O"),
@@ -181,7 +182,8 @@ READS = [["codings", "--project", P, "--format", "json"], ["retrieve", "--projec
          ["matrix", "--project", P, "--rows", "cases", "--cols", "codebook:vc", "--cell", "quotes", "--format", "json"],
          ["cells", "--project", P, "--format", "json"],
          ["documents", "--project", P, "--format", "json"],  # with each document's text
-         ["persons", "--project", P], ["masks", "--project", P]]  # real names
+         ["persons", "--project", P], ["masks", "--project", P],  # real names
+         ["damage", "--project", P, "--document", "gesprek"]]  # the text around each place
 
 
 @pytest.mark.parametrize("letter", list(ROLES))
