@@ -38,6 +38,7 @@ MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model
 THRESHOLD = 0.3  # the probability from which a sentence is suggested a code (best pooled F1 on the demo)
 REJECTED_WEIGHT = 3.0  # how much a rejected suggestion counts as a negative example, against an unlooked-at sentence
 Progress = Callable[[float, str], None]  # share done (0..1), what is being done
+TERM_FEATURE = "term:"
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -142,7 +143,7 @@ def features(unit: Unit) -> list[str]:
     language = unit.language if unit.language in SUPPORTED_LANGUAGES else "nl"
     stop = sentence_pipeline(language).Defaults.stop_words
     words = [w for w in lemmatise(_WORD.findall(unit.text), language) if w not in stop]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])] + [f"term:{code}" for code in unit.terms]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])] + [f"{TERM_FEATURE}{code}" for code in unit.terms]
 
 
 @dataclass
@@ -188,9 +189,17 @@ class Model:
                 top = sorted(((v, names[c]) for c, v in zip(contribution.col, contribution.data) if v > 0),
                              reverse=True)[:3]
                 out.append(LearnedSuggestion(key, self.labels[key], units[row], float(probabilities[row]),
-                                             tuple(w for _, w in top)))
+                                             tuple(_shown(w, self.labels) for _, w in top)))
         out.sort(key=lambda s: (s.unit.document_id, s.unit.start, -s.confidence))
         return out
+
+
+def _shown(feature: str, labels: dict[str, str]) -> str:
+    """A feature as a person reads it: the words, or whose indicator terms matched."""
+    if feature.startswith(TERM_FEATURE):
+        key = feature[len(TERM_FEATURE):]
+        return f"indicator terms of {labels.get(key, key)}"
+    return feature
 
 
 def train(data: Examples, codebook: str, *, min_examples: int = MIN_EXAMPLES,

@@ -207,6 +207,8 @@ def test_the_coding_page_suggests_learned_codes_with_confidence_and_words(monkey
     prefix = f"sugg_learned_{ids[1]}_eigen_"
     (box,) = [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
     assert box.label.startswith("Trust · ") and md_escape("% · words: vertrouwen") in box.label  # shown as text
+    assert box.value is (float(box.label.split(" · ")[1].rstrip("%")) >= 50)  # only a fairly sure guess starts ticked
+    box.check().run()
     at.button(key=f"reject_learned_{ids[1]}_eigen").click().run()
     assert not at.exception and not [cb for cb in at.checkbox if (cb.key or "").startswith(prefix)]
     with read_session(engine) as s:

@@ -22,6 +22,7 @@ from store.errors import Refused
 from ui.state import engine, flash, md_escape, rerun_fragment, write_retrying
 
 LEARNED, TERMS = "learned from the codings", "indicator terms"
+SURE = 0.5  # learned suggestions from this probability start ticked; the others wait for a person to tick them
 
 
 def suggestions_panel(o: Any) -> None:
@@ -121,8 +122,8 @@ def _choose(o: Any, stored_key: str, rows: list[tuple[Any, str]], method: str, c
     if not open_rows:
         st.caption("No open suggestions.")
         return
-    ticked = [x for x, label in open_rows
-              if st.checkbox(md_escape(label), value=True, key=f"sugg_{stored_key}_{_key(x)}")]
+    ticked = [x for x, label in open_rows  # a learned guess is ticked only when the model is fairly sure
+              if st.checkbox(md_escape(label), value=_sure(x), key=f"sugg_{stored_key}_{_key(x)}")]
     accept, reject = st.columns(2)
     why = None if o.named else "You cannot code here (see the note at the top of the page)."
     if accept.button(f"Accept {len(ticked)} ticked", key=f"accept_{stored_key}", disabled=not ticked or not o.named,
@@ -143,6 +144,10 @@ def _choose(o: Any, stored_key: str, rows: list[tuple[Any, str]], method: str, c
                                   method=getattr(x, "method", method), actor=o.me, codebook=term.codebook)
         _write(change, done, ticked, f"Rejected {len(ticked)} suggestion(s); they are not suggested to "
                                      f"{o.me} again.")
+
+
+def _sure(x: Any) -> bool:
+    return not isinstance(x, LearnedSuggestion) or (x.confidence or 0) >= SURE
 
 
 def _write(change: Any, done: set[str], ticked: list[Any], message: str) -> None:
