@@ -83,7 +83,7 @@ def preview_import(
         source=source, data=data, sha256=hashlib.sha256(data).hexdigest(), title=title_from_filename(filename),
         language=language or detected, language_scores=scores,
         labels=detect_labels(source) if source.format != "pdf" else [],  # a PDF is a document: no speakers
-        warnings=_merged(source.warnings, detect_damage(source.text)),
+        warnings=_merged(source.warnings, detect_damage(source.text, source.pages)),  # a PDF's page edges too
     )
 
 
