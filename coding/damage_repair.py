@@ -7,9 +7,10 @@ line break beside it, and a line of furniture that is a paragraph (a turn) of it
 that fits nowhere is not offered (the warning stays, to be corrected by hand).
 
 A rejection is a person's decision, logged as an event on the document ("reject repair"; "reconsider repair"
-takes it back) naming the text version and the warnings' kinds and places, never their text. On a later text
-version the places are carried to the new text by the diff (coding.carry); a rejection whose text version is gone
-(undone, purged) no longer hides its warning.
+takes it back) naming the text version and the warnings' kinds and places, never their text. Repairs made later
+log the rejections they leave in place again, on their new text version, exactly where they now are. After any
+other edit a rejection is found on the current text by the lines both versions have unchanged: one whose line was
+edited, or whose text version is gone (undone, purged), no longer hides its warning.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import uuid
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from itertools import accumulate
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,7 +80,7 @@ def _review(session: Session, project: Project, document: Document, version: Tex
             ) -> DamageReview:
     text = version.text
     warnings = [_fit(text, turns, w) for w in detect_damage(text, version.pages)]
-    hidden = _rejected(session, project, document, version)
+    hidden = _rejected(session, project, document, version) or set()
     review = DamageReview(document.title, str(document.guid), version.version)
     for w in warnings:
         (review.rejected if (w.kind, w.start, w.end) in hidden else review.open).append(w)
@@ -98,9 +101,11 @@ def apply_repairs(session: Session, project: Project, document_ref: str, ids: It
     if not chosen:
         raise Refused("no repair chosen: give the warnings' ids")
     repairs, taken_in = plan_repairs(current.text, chosen, fit=lambda w: _fit(current.text, turns, w))
-    edit = replace_spans(session, project, str(document.guid), [(r.start, r.end, r.replacement) for r in repairs],
-                         actor=actor, why=WHY, dry_run=dry_run, confirm_others=confirm_others,
-                         dropping=_whole_turns(turns, repairs))
+    replacements = [(r.start, r.end, r.replacement) for r in repairs]
+    edit = replace_spans(session, project, str(document.guid), replacements, actor=actor, why=WHY, dry_run=dry_run,
+                         confirm_others=confirm_others, dropping=_whole_turns(turns, repairs))
+    if edit.written:
+        _carry_rejections(session, project, document, current, replacements, actor=actor)
     return Repaired(edit, [w.id for w in chosen if w.id not in taken_in], taken_in)
 
 
@@ -193,23 +198,29 @@ def _whole_turns(where: _Turns, repairs: list[Repair]) -> list[int]:
 
 
 def _rejected(session: Session, project: Project, document: Document, current: TextVersion
-              ) -> set[tuple[str, int, int]]:
-    """The (kind, start, end) on the current text of every warning rejected and not reconsidered since."""
-    events = session.scalars(select(Event).where(Event.project_guid == project.guid, Event.entity == "document",
-                                                 Event.entity_guid == document.guid,
-                                                 Event.action.in_((REJECT, RECONSIDER))).order_by(Event.id))
-    maps: dict[str, OffsetMap | None] = {}
+              ) -> set[tuple[str, int, int]] | None:
+    """The (kind, start, end) on the current text of every warning rejected and not reconsidered since (None: no
+    warning of the document was ever rejected)."""
+    events = list(session.scalars(select(Event).where(
+        Event.project_guid == project.guid, Event.entity == "document", Event.entity_guid == document.guid,
+        Event.action.in_((REJECT, RECONSIDER))).order_by(Event.id)))
+    if not events:
+        return None
+    kept = {str(guid) for guid in session.scalars(select(TextVersion.guid).where(
+        TextVersion.document_id == document.id))}  # not those undone or purged
+    carried = [k for k, e in enumerate(events)  # each says all that was rejected then: the log before is not read
+               if "carried_from" in e.after and e.after["text_version"] in kept]
+    maps: dict[str, _LineMap | None] = {str(current.guid): None}
     hidden: set[tuple[str, int, int]] = set()
-    for event in events:
+    for event in events[carried[-1] if carried else 0:]:
         guid = event.after["text_version"]
         if guid not in maps:
-            maps[guid] = _map_to(session, document, guid, current)
-        places = []
-        for kind, start, end in event.after["warnings"]:
-            if guid == str(current.guid):
-                places.append((kind, start, end))
-            elif (mapping := maps[guid]) is not None and not (carried := mapping.carry(start, end)).gone:
-                places.append((kind, carried.start, carried.end))
+            old = session.scalar(select(TextVersion).where(TextVersion.document_id == document.id,
+                                                           TextVersion.guid == uuid.UUID(guid))) if guid in kept else None
+            maps[guid] = _LineMap(old.text, current.text) if old is not None else _LineMap("", "")
+        mapping = maps[guid]
+        places = [(kind, *span) for kind, start, end in event.after["warnings"]
+                  if (span := (start, end) if mapping is None else mapping.carry(start, end)) is not None]
         if event.action == REJECT:
             hidden.update(places)
         else:
@@ -217,10 +228,48 @@ def _rejected(session: Session, project: Project, document: Document, current: T
     return hidden
 
 
-def _map_to(session: Session, document: Document, guid: str, current: TextVersion) -> OffsetMap | None:
-    """Offsets of an earlier text version to the current one (None: that version is gone, or is the current)."""
-    if guid == str(current.guid):
-        return None
-    old = session.scalar(select(TextVersion).where(TextVersion.document_id == document.id,
-                                                   TextVersion.guid == uuid.UUID(guid)))
-    return OffsetMap(old.text, current.text) if old is not None else None
+def _carry_rejections(session: Session, project: Project, document: Document, old: TextVersion,
+                      replacements: list[tuple[int, int, str]], *, actor: str) -> None:
+    """All rejections on `old` that the repairs left in place, logged again on the new text version, exactly where
+    they now are (read later without comparing the texts, and without the events before)."""
+    hidden = _rejected(session, project, document, old)
+    if hidden is None:
+        return
+    new_text, mapping = OffsetMap.of_stretches(old.text, replacements)
+    kept = []
+    for kind, start, end in sorted(hidden, key=lambda place: place[1:]):
+        carried = mapping.carry(start, end)
+        if not carried.gone and new_text[carried.start:carried.end] == old.text[start:end]:
+            kept.append([kind, carried.start, carried.end])
+    new = current_text_version(session, document)
+    record_event(session, project_guid=project.guid, actor=actor, action=REJECT, entity="document",
+                 entity_guid=document.guid, after={"text_version": str(new.guid), "version": new.version,
+                                                   "warnings": kept, "carried_from": old.version})
+
+
+class _LineMap:
+    """Offsets of an earlier text version on the current one, for the lines both have unchanged (matched as whole
+    lines, which is quick however many places changed); a span on a changed line has no place (None)."""
+
+    def __init__(self, old: str, new: str) -> None:
+        old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+        old_at, new_at = [0, *accumulate(map(len, old_lines))], [0, *accumulate(map(len, new_lines))]
+        head = 0  # the lines before and after the changes, matched without the matcher (one edited turn: all but it)
+        while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+            tail += 1
+        matcher = SequenceMatcher(None, old_lines[head:len(old_lines) - tail], new_lines[head:len(new_lines) - tail],
+                                  autojunk=False)
+        blocks = [(0, 0, head), *((head + a, head + b, size) for a, b, size in matcher.get_matching_blocks()),
+                  (len(old_lines) - tail, len(new_lines) - tail, tail)]
+        self.blocks = [(old_at[a], old_at[a + size], new_at[b]) for a, b, size in blocks if size]
+        self.starts = [block[0] for block in self.blocks]
+
+    def carry(self, start: int, end: int) -> tuple[int, int] | None:
+        k = bisect_right(self.starts, start) - 1
+        if k < 0 or end > self.blocks[k][1]:
+            return None
+        shift = self.blocks[k][2] - self.blocks[k][0]
+        return start + shift, end + shift

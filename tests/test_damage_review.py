@@ -26,7 +26,7 @@ from cases.projects import create_project, get_document, get_or_create_coder, ge
 from codebooks.service import adopt_codebook
 from coding.codings import apply_coding
 from coding.damage_repair import apply_repairs, reconsider_warnings, reject_warnings, review_damage
-from coding.text_edits import undo_edit
+from coding.text_edits import edit_turn, undo_edit
 from store.db import get_engine, read_session, write_session
 from store.errors import Refused
 from store.models import Code, Coder, Coding, Event, Segment, Sentence, TextVersion, Turn
@@ -161,6 +161,15 @@ def test_rejected_warnings_stay_hidden_on_later_text_versions_until_reconsidered
         review = review_damage(s, get_project(s, P), "plan")
     assert [text[w.start:w.end] for w in review.open] == ["Pagina 1 van 5"]
     assert [text[w.start:w.end] for w in review.rejected] == ["kennisuitwisse-\nling"]
+    with write_session(engine) as s:  # the repairs undone: the first text's rejections count again
+        undo_edit(s, get_project(s, P), "plan", actor="Anna")
+    with read_session(engine) as s:
+        assert [w.id for w in review_damage(s, get_project(s, P), "plan").rejected] == kept
+    with write_session(engine) as s:  # another kind of edit: found by the lines it left unchanged
+        edit_turn(s, get_project(s, P), "plan", 14, "Het netwerk wil meer.", actor="Anna")
+    with read_session(engine) as s:
+        review = review_damage(s, get_project(s, P), "plan")
+    assert review.version == 2 and [w.id for w in review.rejected] == kept
 
 
 def test_furniture_in_a_speakers_turn_goes_without_leaving_the_turn(engine):
