@@ -25,6 +25,7 @@ from ui.text_edit_view import show_touched
 
 PER_PAGE = 20
 ALL_KINDS = "every kind"
+WIDTHS = [0.4, 5, 5]  # the tick, the text now, the text after the repair
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -79,16 +80,18 @@ def _decide(project: Project, guid: str, review: DamageReview) -> None:
     pages = max(1, -(-len(shown) // PER_PAGE))
     page = st.number_input("Page", 1, pages, 1, key=f"damage_page_{guid}") if pages > 1 else 1
     with st.form(f"damage_form_{guid}_{review.version}"):
+        _, before, after = st.columns(WIDTHS)
+        before.caption("**Now** (⏎ is a line break)")
+        after.caption("**After the repair**")
         chosen = []
         for w in shown[(page - 1) * PER_PAGE:page * PER_PAGE]:
-            tick, before, after = st.columns([1, 5, 5])
+            tick, before, after = st.columns(WIDTHS)
             if tick.checkbox("choose", key=f"damage_pick_{guid}_{review.version}_{w.id}",
                              label_visibility="collapsed"):
                 chosen.append(w)
-            tick.caption(w.kind.replace("_", " "))
             before.text(w.excerpt)
             after.text(w.preview if w.preview is not None else "(no repair proposed: correct it by hand)")
-            before.caption(md_escape(w.message))
+            before.caption(md_escape(f"{w.kind.replace('_', ' ')}: {w.message}"))
         apply, reject = st.columns(2)
         applied = apply.form_submit_button("Apply the chosen repairs", type="primary", key=f"damage_apply_{guid}")
         rejected = reject.form_submit_button("Reject the chosen warnings", key=f"damage_reject_{guid}")
@@ -180,12 +183,12 @@ def _rejected(project: Project, guid: str, review: DamageReview) -> None:
     with st.form(f"damage_rejected_form_{guid}_{review.version}"):
         chosen = []
         for w in review.rejected:
-            tick, before = st.columns([1, 10])
+            tick, before = st.columns([WIDTHS[0], sum(WIDTHS[1:])])
             if tick.checkbox("choose", key=f"damage_again_{guid}_{review.version}_{w.id}",
                              label_visibility="collapsed"):
                 chosen.append(w.id)
-            tick.caption(w.kind.replace("_", " "))
             before.text(w.excerpt)
+            before.caption(md_escape(f"{w.kind.replace('_', ' ')}: {w.message}"))
         again = st.form_submit_button("List the chosen warnings again", key=f"damage_reconsider_{guid}")
     if again and chosen:
         def reconsider(s) -> str:  # type: ignore[no-untyped-def]
