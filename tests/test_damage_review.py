@@ -273,3 +273,27 @@ def test_a_refused_repair_on_the_page_is_one_line(monkeypatch, sqlite_url):
     assert shown(at.error) == ["The text changed since you chose (text version 1, now 2): look at the warnings again."]
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Coder)) == 2
+
+
+def test_taking_whole_turns_away_is_checked(engine):
+    build(engine)
+    from coding.text_edits import replace_spans
+
+    header_turn = (0, len(HEADER) + 2, "")  # turn 1 with the blank line after it
+    for replacements, dropping, message in (
+            ([], [1], "turn 1 would go, but no change takes it away"),
+            ([(0, 5, "")], [2], "turn 2 would go, but no change takes it away"),
+            ([header_turn], [2], "a change at 0–29 is not inside one turn"),  # turn 1 is not said to go
+            ([header_turn], [17], "'plan' has turns 1 to 16, not 17"),
+            ([(0, len(ORIGINAL), "")], range(1, 17), "would take away every turn of 'plan'"),
+            ([header_turn, (len(HEADER) + 2, 250, "")], [1], "a change at 29–250 is not inside one turn")):
+        with write_session(engine) as s, pytest.raises(Refused, match=message):
+            replace_spans(s, get_project(s, P), "plan", replacements, actor="Anna", why="test", dropping=dropping)
+    with write_session(engine) as s:
+        edit = replace_spans(s, get_project(s, P), "plan", [header_turn], actor="Anna", why="test", dropping=[1],
+                             confirm_others=True)
+    assert edit.written and edit.turns == [1]
+    with read_session(engine) as s:
+        version = current_text_version(s, get_document(s, get_project(s, P), "plan"))
+        assert version.text == ORIGINAL[len(HEADER) + 2:]
+        assert s.scalar(select(func.count()).select_from(Turn).where(Turn.text_version_id == version.id)) == 15
