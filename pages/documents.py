@@ -8,6 +8,7 @@ from cases.documents import (
     document_speakers,
     document_text,
     list_documents,
+    quote_citation,
     save_document_meta,
     turns_with_sentences,
 )
@@ -224,9 +225,11 @@ with tab_read:
     pages = max(1, -(-len(units) // TURNS_PER_PAGE))
     page = st.number_input("Page", 1, pages, 1, key="turn_page") if pages > 1 else 1
     for turn, sentences in units[(page - 1) * TURNS_PER_PAGE: page * TURNS_PER_PAGE]:
-        who = turn.label or "—"
         person = f" ({md_escape(turn.pseudonym or turn.person)})" if turn.person else ""
         stamp = f" · {turn.start_ms // 60000:02d}:{turn.start_ms // 1000 % 60:02d}" if turn.start_ms is not None else ""
         body = (" ⟩ ".join(md_escape(text[a:b]) for a, b in sentences) if show_sentences and sentences
                 else md_escape(text[turn.content_start:turn.end]))
-        st.markdown(f"**{md_escape(who)}** · {turn.role}{person}{stamp}  \n{body}")
+        # a paragraph without a speaker (a PDF's) is named as every quote of it is cited: ¶N
+        who = (f"**{md_escape(turn.label)}** · {turn.role}" if turn.label
+               else md_escape(quote_citation(turn.ordinal, None)))
+        st.markdown(f"{who}{person}{stamp}  \n{body}")

@@ -230,6 +230,8 @@ def test_the_documents_page_reviews_the_damage(monkeypatch, sqlite_url):
     build(engine)
     at, document = open_page(monkeypatch, sqlite_url, P, "pages/documents.py", coder="Anna", document="plan")
     assert "17 possible extraction damage place(s) to review" in [e.label for e in at.expander]
+    assert [m.value for m in at.markdown if m.value.startswith("¶1")]  # a paragraph is named ¶N, as it is cited
+    assert not [m.value for m in at.markdown if "· unknown" in m.value]
     texts = [t.value for t in at.text]  # before and after, as text
     assert "en versterken en de kennisuitwisse-⏎ling tussen bedrijven en" in texts
     assert "en versterken en de kennisuitwisseling tussen bedrijven en" in texts
