@@ -228,8 +228,14 @@ def _card_quote(view: FrameworkCellView, fallback: Quote | None, anonymiser: Ano
                     quote.citation(), pinned, anonymiser)
 
 
+UNSPOKEN = "document text"  # who a quote from a paragraph without a speaker is attributed to
+
+
 def _present(segment: str, text: str, speaker: str | None, pseudonym: str | None, role: str,
              speaker_key: int | None, where: str, pinned: bool, anonymiser: Anonymiser | None) -> PresentedQuote:
+    if speaker is None and speaker_key is None:  # a paragraph of a document (a PDF's): nobody said it
+        return PresentedQuote(segment=segment, text=anonymiser.mask(text) if anonymiser else text,
+                              speaker=UNSPOKEN, where="" if anonymiser else where, pinned=pinned)
     if anonymiser is not None:
         return PresentedQuote(segment=segment, text=anonymiser.mask(text),
                               speaker=anonymiser.speaker(speaker_key, role),

@@ -214,3 +214,18 @@ def test_a_refi_qda_export_of_a_pdf_stays_valid_and_says_what_it_leaves_out(stud
     assert text[slice(*spans["plan"])] == CHAPTER  # the selection reads its paragraph back; no page attribute
     assert selection.get("page") is None
     assert "the page starts of 1 PDF documents (a selection has no page in the standard)" in report.not_carried
+
+
+def test_the_presentation_attributes_a_pdf_paragraph_to_no_speaker(study) -> None:  # type: ignore[no-untyped-def]
+    from focusgroups.presentation import UNSPOKEN, build_presentation, cell_quotes
+
+    url, _ = study
+    with read_session(get_engine(url)) as s:
+        project = get_project(s, PROJECT)
+        presentation = build_presentation(s, project)
+        for names in (True, False):  # with names, and anonymised as participants see it by default
+            quotes = {q.text: q for q in cell_quotes(s, project, presentation, "Oost", "vc.immediate",
+                                                     show_names=names)}
+            assert quotes[CHAPTER].speaker == UNSPOKEN
+            assert quotes[TIP].speaker == ("R (R1)" if names else "Respondent 1")  # an interview turn: as before
+        assert quotes[CHAPTER].where == "" and "unknown" not in quotes[CHAPTER].speaker.lower()
