@@ -41,17 +41,27 @@ class Rejected:
 
 
 def reject_suggestion(session: Session, project: Project, document: Document, coder: Coder, code_key: str,
-                      start: int, end: int, *, method: str, actor: str, codebook: str | None = None) -> bool:
+                      start: int, end: int, *, method: str, actor: str, codebook: str | None = None,
+                      expected: str | None = None, version: int | None = None) -> bool:
     """Record that `coder` rejects `code_key` for the sentence at [start, end) of the document's current text.
 
-    Returns False (and writes nothing) when this coder had already rejected it, so a rerun rejects nothing twice.
+    `expected` (the sentence as the suggestion showed it) or `version` (the text version it was made on) refuse a
+    suggestion made before the text changed, so a "no" never lands on another sentence. Returns False (and writes
+    nothing) when this coder had already rejected it, so a rerun rejects nothing twice.
     """
     if method not in SUGGESTION_METHODS:
         raise Refused(f"suggestion method '{method}' is not one of {', '.join(SUGGESTION_METHODS)}")
-    text = current_text_version(session, document).text
+    current = current_text_version(session, document)
+    text = current.text
+    if version is not None and version != current.version:
+        raise Refused(f"the suggestion was made on text version {version} of '{document.title}', which is now at "
+                      f"version {current.version}; suggest again")
     if not (0 <= start < end <= len(text)) or not text[start:end].strip():
         raise Refused(f"[{start}, {end}) is not a stretch of text in '{document.title}' "
                       f"(it has {len(text)} characters)")
+    if expected is not None and text[start:end] != expected:
+        raise Refused(f"the suggested sentence is no longer at {start}–{end} of '{document.title}' (its text "
+                      "changed); suggest again")
     code = find_code(session, project, code_key, codebook)
     key = sentence_hash(text[start:end])
     exists = session.scalar(select(SuggestionRejection.id).where(

@@ -121,7 +121,7 @@ def cmd_suggest_reject(args: argparse.Namespace) -> None:
         me = acting(args, s, project, Permission.CODE, claimed=args.coder)
         coder, _ = get_or_create_coder(s, project, me, actor=me)
         new = reject_suggestion(s, project, document, coder, args.code, args.start, args.end,
-                                method=args.method, actor=coder.name, codebook=args.codebook)
+                                method=args.method, actor=coder.name, codebook=args.codebook, version=args.version)
     emit(f"{'rejected' if new else 'already rejected'}: {args.code} for {args.start}–{args.end} of "
          f"'{document.title}' (by {coder.name}; not suggested to them again, and a negative example)")
 
@@ -266,6 +266,8 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--start", type=int, required=True, help="the suggested sentence's start (code points)")
     p.add_argument("--end", type=int, required=True)
     p.add_argument("--method", choices=("terms", "learned"), default="learned", help="what suggested it")
+    p.add_argument("--version", type=int, help="the text version the suggestion was made on (refused if the text "
+                   "changed since)")
     p.add_argument("--coder", help="who rejects it (local projects; a team project uses --as)")
 
     p = command("suggest-eval", cmd_suggest_eval, "score learned suggestions against the most frequent code and "

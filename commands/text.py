@@ -97,7 +97,7 @@ def cmd_damage_repair(args: argparse.Namespace) -> None:
             else:
                 for ids, decide in ((reject, reject_warnings), (reconsider, reconsider_warnings)):
                     if ids:
-                        decide(s, project, args.document, ids, actor=me)
+                        decide(s, project, args.document, ids, actor=me, version=args.version)
         if reject:
             lines.append(f"{'would keep' if args.dry_run else 'kept'} {len(reject)} place(s) as they are "
                          "(rejected: no longer listed)")
@@ -108,7 +108,7 @@ def cmd_damage_repair(args: argparse.Namespace) -> None:
                                  if w.id not in reject)]
         if accept:
             done = apply_repairs(s, project, args.document, accept, actor=me, dry_run=args.dry_run,
-                                 confirm_others=args.confirm_others)
+                                 confirm_others=args.confirm_others, version=args.version)
             edit = done.edit
             head = (f"would make text version {edit.version}" if not edit.written
                     else f"text version {edit.version} of '{edit.document}'")
@@ -261,6 +261,8 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--all", action="store_true", help="every open warning that has a repair")
     p.add_argument("--reject", nargs="+", metavar="ID", help="keep these places as they are; no longer listed")
     p.add_argument("--reconsider", nargs="+", metavar="ID", help="list these rejected warnings again")
+    p.add_argument("--version", type=int, help="the text version the ids were listed on (as `damage` prints): "
+                   "refused if the text changed since, so an id never names another place")
     p.add_argument("--dry-run", action="store_true", help="list the segments the repairs would change; change nothing")
     p.add_argument("--confirm-others", action="store_true",
                    help="the repairs may change other coders' segments (look at them with --dry-run first)")

@@ -94,7 +94,7 @@ else:
                     st.markdown(f"##### {md_escape(row.case or 'no case')}")
                 with st.container(border=True):
                     # "turn 2 · R · respondent (R1)"; a paragraph without a speaker (a PDF's) is "p. 3 · ¶5" alone
-                    who = "" if row.speaker is None else f" · {md_escape(row.speaker)} · {row.role}"
+                    who = "" if row.speaker is None else f" · {md_escape(row.speaker)} · {md_escape(row.role)}"
                     if row.pseudonym:
                         who += f" ({md_escape(row.pseudonym)})"
                     st.markdown(f"**{md_escape(row.document)}** · {md_escape(row.citation(document=False))}{who} · "

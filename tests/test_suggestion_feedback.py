@@ -7,10 +7,11 @@ import json
 import uuid
 
 import pytest
+from apptest_support import make_app
 from sqlalchemy import select
+from test_learned_suggestions import _study
 
 import cli
-from apptest_support import make_app
 from cases.documents import document_text
 from cases.importer import preview_import, store_import
 from cases.projects import create_case, get_document, get_or_create_coder, get_project
@@ -18,13 +19,13 @@ from codebooks.service import restore_codebook
 from codebooks.templates import CodebookTemplate, CodeTemplate
 from coding.codings import apply_coding
 from coding.learned import REJECTED_WEIGHT, examples, sentences, suggest_learned, train
-from coding.learned_cache import RETRAIN_AFTER, LearnedModels, training_size
+from coding.learned_cache import RETRAIN_AFTER, Basis, LearnedModels, training_basis
 from coding.rejections import reject_suggestion, rejections, sentence_hash
 from coding.suggest import suggest_codings
+from coding.workspace import remove_coding
 from store.db import read_session, write_session
 from store.errors import Refused
-from store.models import Event, SuggestionRejection
-from test_learned_suggestions import _study
+from store.models import Coding, Document, Event, SuggestionRejection
 from ui.state import md_escape
 
 NEW = "Het vertrouwen tussen ons groeide snel."
@@ -94,6 +95,14 @@ def test_a_rejection_names_what_was_wrong(engine) -> None:
             reject_suggestion(s, project, document, anna, "eigen.nope", 0, 5, method="learned", actor="Anna")
         with pytest.raises(Refused, match="suggestion method 'guess'"):
             reject_suggestion(s, project, document, anna, "eigen.trust", 0, 5, method="guess", actor="Anna")
+        _, unit = _new_sentence(s, project)
+        with pytest.raises(Refused, match="made on text version 2 of 'nieuw', which is now at version 1"):
+            reject_suggestion(s, project, document, anna, "eigen.trust", unit.start, unit.end, method="learned",
+                              actor="Anna", version=2)
+        with pytest.raises(Refused, match=r"no longer at \d+–\d+ of 'nieuw' \(its text changed\)"):
+            reject_suggestion(s, project, document, anna, "eigen.trust", unit.start, unit.end, method="learned",
+                              actor="Anna", expected="Een andere zin die hier eerst stond.")
+        assert s.scalars(select(SuggestionRejection)).all() == []  # nothing written
 
 
 def test_codes_with_too_few_examples_fall_back_to_their_terms_marked_so(engine) -> None:
@@ -128,41 +137,60 @@ def test_codes_with_too_few_examples_fall_back_to_their_terms_marked_so(engine) 
         assert [x.code for x in suggest_codings(s, project, document) if x.codebook == "kort"] == ["kort.weer"]
 
 
+def _basis(engine):  # type: ignore[no-untyped-def]
+    with read_session(engine) as s:
+        project = get_project(s, "Leren")
+        return project.guid, training_basis(s, project.id, "eigen")
+
+
+def _code_other_sentences(engine, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Anna codes `n` more uncoded sentences "eigen.rare", one transaction each."""
+    for _ in range(n):
+        with write_session(engine) as s:
+            project = get_project(s, "Leren")
+            anna, _ = get_or_create_coder(s, project, "Anna")
+            data = examples(s, project, "eigen")
+            unit = next(u for u, labels in zip(data.units, data.labels) if not labels and u.text != NEW)
+            apply_coding(s, project, s.get(Document, unit.document_id), anna, unit.start, unit.end, ["eigen.rare"])
+
+
 def test_models_train_in_the_background_and_again_after_new_codings(engine) -> None:
     _with_uncoded_trust_sentence(engine)
     models = LearnedModels(engine)
-    with read_session(engine) as s:
-        project = get_project(s, "Leren")
-        guid, size = project.guid, training_size(s, project.id, "eigen")
-    assert size == 33
-    started = models.ensure(guid, "eigen", size)
+    guid, basis = _basis(engine)
+    assert basis.codings == 33 and basis.rejections == 0
+    started = models.ensure(guid, "eigen", basis)
     assert started.running and started.model is None
     done = models.wait(guid, "eigen", timeout=300)
     assert not done.running and done.error is None and done.progress == 1.0
-    assert set(done.model.models) == {"eigen.trust", "eigen.lab"} and done.trained_on == 33
+    assert set(done.model.models) == {"eigen.trust", "eigen.lab"} and done.model.too_few == {"eigen.rare": 1}
     first = done.model
-    assert models.ensure(guid, "eigen", size + RETRAIN_AFTER - 1).model is first  # not worth retraining yet
+    _code_other_sentences(engine, RETRAIN_AFTER - 1)
+    guid, basis = _basis(engine)
+    assert models.ensure(guid, "eigen", basis).model is first  # four new codings: not worth retraining yet
     assert not models.status(guid, "eigen").running
-    with write_session(engine) as s:
-        project = get_project(s, "Leren")
-        anna, _ = get_or_create_coder(s, project, "Anna")
-        document, unit = _new_sentence(s, project)
-        apply_coding(s, project, document, anna, unit.start, unit.end, ["eigen.rare"])
-    with read_session(engine) as s:
-        size = training_size(s, project.id, "eigen")
-    assert size == 34
-    models.ensure(guid, "eigen", size + RETRAIN_AFTER)
+    _code_other_sentences(engine, 1)
+    guid, basis = _basis(engine)
+    assert basis.codings == 33 + RETRAIN_AFTER and models.ensure(guid, "eigen", basis).running
     again = models.wait(guid, "eigen", timeout=300)
-    assert again.model is not first and again.trained_on == size + RETRAIN_AFTER
+    assert again.model is not first and again.trained_on == basis
+    assert set(again.model.models) == {"eigen.trust", "eigen.lab", "eigen.rare"}  # it learned the new codings
+    with write_session(engine) as s:  # a removal and a new coding leave the count as it was, and are two changes
+        project = get_project(s, "Leren")
+        newest = s.scalars(select(Coding).order_by(Coding.id.desc())).first()
+        remove_coding(s, project, newest.guid, actor="Anna")
+    _code_other_sentences(engine, 1)
+    _, later = _basis(engine)
+    assert later.codings == basis.codings and later.changes_since(basis) >= 2
     with read_session(engine) as s:  # the cached model suggests for a document as it is now
         project = get_project(s, "Leren")
-        found, _ = suggest_learned(s, project, get_document(s, project, "nieuw"), "eigen", model=again.model)
-        assert found == []  # the sentence is coded now
+        found, notes = suggest_learned(s, project, get_document(s, project, "nieuw"), "eigen", model=again.model)
+        assert "eigen.trust" in [x.code for x in found] and notes == []
     missing = uuid.uuid4()
-    models.ensure(missing, "eigen", 1)
+    models.ensure(missing, "eigen", Basis())
     failed = models.wait(missing, "eigen", timeout=300)
     assert failed.model is None and failed.error == f"training failed: Refused: no project '{missing}'"
-    assert models.ensure(missing, "eigen", 1).error == failed.error  # not tried again until something changes
+    assert models.ensure(missing, "eigen", Basis()).error == failed.error  # not tried again until something changes
 
 
 def test_the_cli_rejects_a_suggestion(engine, db_url, capsys) -> None:
@@ -214,3 +242,26 @@ def test_the_coding_page_suggests_learned_codes_with_confidence_and_words(monkey
     with read_session(engine) as s:
         (row,) = s.scalars(select(SuggestionRejection)).all()
         assert row.rejected_by == "Anna" and row.method == "learned"
+
+
+def test_a_blind_coder_gets_no_model_learned_from_the_others(monkeypatch, sqlite_url) -> None:
+    from coding.assignments import assign_documents
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    _with_uncoded_trust_sentence(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Leren")
+        get_or_create_coder(s, project, "Bram")
+        assign_documents(s, project, "Bram", ["nieuw"], actor="Anna")
+        ids = str(project.guid), str(get_document(s, project, "nieuw").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0], coder="Bram")
+    at.query_params["document"] = ids[1]
+    at.run()
+    at.switch_page("pages/coding.py").run()
+    at.session_state["coding_suggestions_open"] = True
+    at.run()
+    assert not at.exception
+    assert not [r for r in at.radio if r.key == "suggest_method"]  # only indicator terms
+    assert any("blind" in c.value and "a model learned from the codings" in c.value for c in at.caption)
+    assert [b for b in at.button if b.key == "make_suggestions"]

@@ -13,13 +13,14 @@ import streamlit as st
 
 from cases.projects import get_document, get_or_create_coder, list_coders
 from codebooks.service import list_project_codebooks
+from coding.assignments import blind_scope
 from coding.learned import MIN_EXAMPLES, LearnedSuggestion, suggest_learned
-from coding.learned_cache import TrainingState, learned_models, training_size
+from coding.learned_cache import TrainingState, learned_models, training_basis
 from coding.rejections import reject_suggestion
 from coding.suggest import Suggestion, accept_suggestions, suggest_codings
 from store.db import read_session
-from store.errors import Refused
-from ui.state import engine, flash, md_escape, rerun_fragment, write_retrying
+from ui.blind import closed_because
+from ui.state import engine, md_escape, rerun_fragment, run_write
 
 LEARNED, TERMS = "learned from the codings", "indicator terms"
 SURE = 0.5  # learned suggestions from this probability start ticked; the others wait for a person to tick them
@@ -29,6 +30,13 @@ def suggestions_panel(o: Any) -> None:
     """`o` is the Coding page's open document (project, guid, me, named)."""
     with st.expander("Suggestions", key="coding_suggestions_open", on_change="rerun") as panel:
         if not panel.open:  # drawn only while open (a rerun opens it)
+            return
+        with read_session(engine()) as s:
+            blind = blind_scope(s, o.project, o.me if o.named else None)
+        if blind.active:  # a model learned from the others' codings would show them to a blind coder
+            st.caption(md_escape(closed_because(blind, "a model learned from the codings") + " Indicator terms "
+                                 "still suggest codes."))
+            _term_suggestions(o)
             return
         method = st.radio("Suggest from", (LEARNED, TERMS), horizontal=True, key="suggest_method")
         if method == TERMS:
@@ -63,10 +71,12 @@ def _learned_suggestions(o: Any) -> None:
             st.caption("The project has no codebook to learn codes of.")
             return
         codebook = st.selectbox("Codebook", codebooks, key="suggest_codebook")
-        size = training_size(s, o.project.id, codebook)
+        basis = training_basis(s, o.project.id, codebook)
     models = learned_models(engine())
-    models.ensure(o.project.guid, codebook, size)
-    _training_progress(o.project.guid, codebook)
+    if models.ensure(o.project.guid, codebook, basis).running:
+        _training_progress(o.project.guid, codebook)  # redraws itself until the model is ready
+    else:
+        _model_line(models.status(o.project.guid, codebook))
     stored_key = f"learned_{o.guid}_{codebook}"
     if st.button("Suggest codes for this document", key="make_learned_suggestions"):
         state = models.status(o.project.guid, codebook)
@@ -101,11 +111,16 @@ def _learned_label(x: LearnedSuggestion) -> str:
 
 @st.fragment(run_every=1.0)
 def _training_progress(project_guid: Any, codebook: str) -> None:
-    """Redrawn every second on its own (never the page): how far the background training is."""
+    """Redrawn every second on its own while a training runs (drawn only then): how far it is."""
     state: TrainingState = learned_models(engine()).status(project_guid, codebook)
     if state.running:
-        st.progress(state.progress, text=f"Learning from the codings: {state.step}")
-    elif state.error:
+        st.progress(state.progress, text=md_escape(f"Learning from the codings: {state.step}"))
+    else:  # done: one rerun of the page draws the panel without this timer
+        st.rerun()
+
+
+def _model_line(state: TrainingState) -> None:
+    if state.error:
         st.error(md_escape(state.error))
     elif state.model is not None:
         learned = len(state.model.models)
@@ -132,7 +147,8 @@ def _choose(o: Any, stored_key: str, rows: list[tuple[Any, str]], method: str, c
             coder, _ = get_or_create_coder(s, o.project, o.me, actor=o.me)
             accept_suggestions(s, o.project, get_document(s, o.project, o.guid), coder,
                                [_as_term_suggestion(x, codebook) for x in ticked], actor=o.me)
-        _write(change, done, ticked, f"Accepted {len(ticked)} suggestion(s) as codings by {o.me}.")
+        run_write(change, f"Accepted {len(ticked)} suggestion(s) as codings by {o.me}.",
+                  then=lambda: done.update(_key(x) for x in ticked), rerun=rerun_fragment)
     if reject.button(f"Reject {len(ticked)} ticked", key=f"reject_{stored_key}", disabled=not ticked or not o.named,
                      help=why):
         def change(s) -> None:  # type: ignore[no-untyped-def]
@@ -141,24 +157,14 @@ def _choose(o: Any, stored_key: str, rows: list[tuple[Any, str]], method: str, c
             for x in ticked:
                 term = _as_term_suggestion(x, codebook)
                 reject_suggestion(s, o.project, document, coder, term.code, term.start, term.end,
-                                  method=getattr(x, "method", method), actor=o.me, codebook=term.codebook)
-        _write(change, done, ticked, f"Rejected {len(ticked)} suggestion(s); they are not suggested to "
-                                     f"{o.me} again.")
+                                  method=getattr(x, "method", method), actor=o.me, codebook=term.codebook,
+                                  expected=term.text)
+        run_write(change, f"Rejected {len(ticked)} suggestion(s); they are not suggested to {o.me} again.",
+                  then=lambda: done.update(_key(x) for x in ticked), rerun=rerun_fragment)
 
 
 def _sure(x: Any) -> bool:
     return not isinstance(x, LearnedSuggestion) or (x.confidence or 0) >= SURE
-
-
-def _write(change: Any, done: set[str], ticked: list[Any], message: str) -> None:
-    try:
-        write_retrying(change)
-    except Refused as exc:
-        flash(str(exc), "error")
-    else:
-        done.update(_key(x) for x in ticked)
-        flash(message)
-    rerun_fragment()
 
 
 def _key(x: Any) -> str:
