@@ -3,11 +3,13 @@ redraws by itself until the model is ready, and a suggestion is rejected for goo
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import re
 
+import pytest
 from apptest_support import remember_name
 from browser_support import ARTIFACTS, launch
+from sqlalchemy import select
+
 from store.db import get_engine, read_session
 from store.models import SuggestionRejection
 
@@ -32,20 +34,22 @@ def test_learned_suggestions_train_in_the_background_and_a_rejection_is_kept(dem
         expect(page.get_by_text("Model: ", exact=False)).to_be_visible(timeout=180_000)
         expect(page.get_by_text("codes learned from", exact=False)).to_be_visible()
         page.get_by_role("button", name="Suggest codes for this document").click()
-        boxes = page.locator('[data-testid="stCheckbox"]').filter(has_text="%")
-        expect(boxes.first).to_be_visible(timeout=60_000)
-        first = boxes.first
-        label = first.inner_text()
-        assert " · words: " in label and "%" in label
-        for k in range(page.locator('[data-testid="stCheckbox"] input:checked').count()):  # only one stays ticked
-            page.locator('[data-testid="stCheckbox"] input:checked').first.uncheck(force=True)
-        first.locator("input").check(force=True)
-        reject = page.get_by_role("button", name="Reject 1 ticked")
+        accept = page.get_by_role("button", name=re.compile(r"^Accept \d+ ticked$"))
+        expect(accept).to_be_visible(timeout=60_000)  # drawn after every suggestion's tick box
+        ticked = int(re.search(r"\d+", accept.inner_text()).group())
+        guesses = page.locator('[data-testid="stCheckbox"]').filter(has_text="%")
+        unsure = guesses.filter(has=page.locator("input:not(:checked)"))
+        assert unsure.count() >= 1, "a guess under 50% starts unticked"
+        label = unsure.first.inner_text()
+        assert " · words: " in label and "%" in label and int(label.split(" · ")[1].rstrip("%")) < 50
+        unsure.first.locator("input").check(force=True)  # one change, and its effect waited for
+        reject = page.get_by_role("button", name=f"Reject {ticked + 1} ticked")
         expect(reject).to_be_enabled(timeout=30_000)
         reject.click()
-        expect(page.get_by_text("Rejected 1 suggestion(s)", exact=False)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(f"Rejected {ticked + 1} suggestion(s)", exact=False)).to_be_visible(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "coding-learned-suggestions.png"))
         browser.close()
     with read_session(get_engine(url)) as s:
-        (row,) = s.scalars(select(SuggestionRejection)).all()
-        assert row.rejected_by == CODER and row.method == "learned"
+        rows = s.scalars(select(SuggestionRejection)).all()
+        assert len(rows) == ticked + 1 and {(r.rejected_by, r.method) for r in rows} <= {
+            (CODER, "learned"), (CODER, "terms")}
