@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from cases.documents import document_case_names, page_at, turn_number
+from cases.documents import document_case_names, page_at, page_starts, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
@@ -76,8 +76,7 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
         stmt = stmt.where(*scope_conditions(session, project, scope))
     case_names = document_case_names(session, project)
     found = session.execute(stmt).all()
-    pages = dict(session.execute(select(TextVersion.id, TextVersion.pages).where(  # a PDF's page starts, once
-        TextVersion.id.in_({r[-1] for r in found}))).all()) if found else {}
+    pages = page_starts(session, (r[-1] for r in found))  # a PDF's page starts, once
     rows = []
     for (guid, doc_id, title, doc_guid, coder, book_key, book_id, code, start, end, turn, role, label,
          pseudonym, speaker_key, quote, version_id) in found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -235,6 +236,16 @@ def quote_citation(turn: int | None, speaker: str | None, *, page: int | None = 
         else:
             parts.append(turn_label(turn) if lo == hi else f"turns {lo}–{hi}")
     return " · ".join(parts)
+
+
+def page_starts(session: Session, version_ids: Iterable[int]) -> dict[int, list[int] | None]:
+    """The page starts of these text versions (None for a transcript), read once, 500 versions a query."""
+    ids = sorted(set(version_ids))
+    out: dict[int, list[int] | None] = {}
+    for chunk in range(0, len(ids), 500):
+        out.update(session.execute(select(TextVersion.id, TextVersion.pages)
+                                   .where(TextVersion.id.in_(ids[chunk:chunk + 500]))).tuples().all())
+    return out
 
 
 def page_at(pages: list[int] | None, offset: int) -> int | None:

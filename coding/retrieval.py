@@ -24,7 +24,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cases.attributes import parse_value
-from cases.documents import document_case_names, page_at, quote_citation, turn_number
+from cases.documents import document_case_names, page_at, page_starts, quote_citation, turn_number
 from cases.projects import find_case, find_person, get_document, list_cases, list_coders, list_persons
 from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
 from coding.assignments import NOT_BLIND, BlindScope
@@ -302,8 +302,7 @@ def retrieve_segments(
         codes_of.setdefault(segment_id, []).append(by_id[code_id])
     case_names = document_case_names(session, project)
     # A PDF's page starts, once per text version (transcripts have none)
-    pages = dict(session.execute(select(TextVersion.id, TextVersion.pages).where(
-        TextVersion.id.in_({row[-1] for row in rows}))).all())
+    pages = page_starts(session, (row[-1] for row in rows))
 
     out: list[RetrievedSegment] = []
     for (seg_id, guid, start, end, doc_id, title, doc_guid, coder_name, version, ordinal, c_start, c_end,

@@ -33,7 +33,7 @@ from docx.shared import Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.documents import list_documents, page_at, quote_citation
+from cases.documents import list_documents, page_at, page_starts, quote_citation
 from codebooks.service import code_label, code_tree, list_project_codebooks
 from coding.memos import MemoView, memo_views
 from store.errors import Refused
@@ -190,8 +190,7 @@ def case_quotes(
     )
     rows = session.execute(stmt).all()
     turns = _turns(session, {r[2] for r in rows})
-    pages = dict(session.execute(select(TextVersion.id, TextVersion.pages).where(  # a PDF's page starts
-        TextVersion.id.in_({r[2] for r in rows}))).all())
+    pages = page_starts(session, (r[2] for r in rows))  # a PDF's page starts
     starts = {v: [t.start for t in ts] for v, ts in turns.items()}
     order = {d: i for i, d in enumerate(sorted(doc_ids, key=lambda d: (titles[d].casefold(), titles[d])))}
     grouped: dict[tuple[int, int, int, int, int], Quote] = {}
