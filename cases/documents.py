@@ -244,7 +244,7 @@ def page_starts(session: Session, version_ids: Iterable[int]) -> dict[int, list[
     out: dict[int, list[int] | None] = {}
     for chunk in range(0, len(ids), 500):
         out.update(session.execute(select(TextVersion.id, TextVersion.pages)
-                                   .where(TextVersion.id.in_(ids[chunk:chunk + 500]))).tuples().all())
+                                   .where(TextVersion.id.in_(ids[chunk:chunk + 500]))).all())
     return out
 
 
