@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from cases.sources import ParagraphList, line_spans
+from cases.sources import ParagraphList, line_spans, trimmed
 from store.errors import Refused
 
 
@@ -211,7 +211,7 @@ def _page_edges(text: str, pages: Sequence[int]) -> list[DamageWarning]:
     bounds = [*pages, len(text)]
     edges: list[tuple[int, list[tuple[int, int]]]] = []  # (page from 1, its first and last line)
     for number, (a, b) in enumerate(pairwise(bounds), start=1):
-        lines = [_trim(text, m.start(), m.end()) for m in _LINE.finditer(text, a, min(b, len(text)))]
+        lines = [trimmed(text, m.start(), m.end()) for m in _LINE.finditer(text, a, min(b, len(text)))]
         if lines:
             edges.append((number, [(a, b) for a, b in dict.fromkeys([lines[0], lines[-1]]) if b - a <= _SHORT_LINE]))
     if len(edges) < _REPEATS:
@@ -222,14 +222,6 @@ def _page_edges(text: str, pages: Sequence[int]) -> list[DamageWarning]:
                   f"{counts[_shape(text[a:b])]} of {len(edges)} pages (page {number} here): a running header, "
                   "footer or page number")
             for number, spans in edges for a, b in spans if counts[_shape(text[a:b])] >= needed]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while text[start] in " \t":
-        start += 1
-    while text[end - 1] in " \t":
-        end -= 1
-    return start, end
 
 
 def _shape(line: str) -> str:
