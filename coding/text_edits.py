@@ -181,6 +181,13 @@ class TurnRow:
 Layout = Callable[[list[Turn], OffsetMap], list[TurnRow]]
 
 
+def _changed_turns(turns: list[Turn], starts: list[int], start: int, end: int) -> list[int]:
+    """The turns a change is said to change: those it takes away whole, else the one it starts in."""
+    taken = [k for k in range(bisect_left(starts, start), bisect_left(starts, end))
+             if start <= turns[k].start and turns[k].end <= end]
+    return taken or [bisect_right(starts, start) - 1]
+
+
 def new_version(session: Session, project: Project, document: Document, old: TextVersion, turns: list[Turn],
                 replacements: list[tuple[int, int, str]], *, actor: str, why: str, dry_run: bool,
                 confirm_others: bool, layout: Layout | None = None) -> TextEdit:
@@ -188,7 +195,7 @@ def new_version(session: Session, project: Project, document: Document, old: Tex
     their number unless `layout` (a split or a join) says otherwise."""
     old_text = old.text
     starts = [t.start for t in turns]
-    changed = sorted({bisect_right(starts, start) - 1 for start, _, _ in replacements})
+    changed = sorted({k for start, end, _ in replacements for k in _changed_turns(turns, starts, start, end)})
     for start, end, _ in replacements:
         turn = turns[bisect_right(starts, start) - 1] if starts and start >= starts[0] else None
         if layout is None and (turn is None or not turn.start <= start <= end <= turn.end):

@@ -302,3 +302,10 @@ def test_taking_whole_turns_away_is_checked(engine):
         version = current_text_version(s, get_document(s, get_project(s, P), "plan"))
         assert version.text == ORIGINAL[len(HEADER) + 2:]
         assert s.scalar(select(func.count()).select_from(Turn).where(Turn.text_version_id == version.id)) == 15
+        last = s.execute(select(Turn.start, Turn.end).where(Turn.text_version_id == version.id)
+                         .order_by(Turn.ordinal.desc())).first()
+        before = s.execute(select(Turn.end).where(Turn.text_version_id == version.id, Turn.ordinal == 13)).scalar()
+    with write_session(engine) as s:  # the last turn goes with the break before it: the edit names turn 15
+        edit = replace_spans(s, get_project(s, P), "plan", [(before, last.end, "")], actor="Anna", why="test",
+                             dropping=[15], confirm_others=True)
+    assert edit.written and edit.turns == [15]
