@@ -211,20 +211,29 @@ def test_the_cli_rejects_a_suggestion(engine, db_url, capsys) -> None:
     assert "is not a stretch of text in 'nieuw'" in capsys.readouterr().err
 
 
-def test_the_coding_page_suggests_learned_codes_with_confidence_and_words(monkeypatch, sqlite_url) -> None:
+def _suggestions_open(monkeypatch, url: str, coder: str):  # type: ignore[no-untyped-def]
+    """The Coding page on document "nieuw" as `coder`, its Suggestions panel open; and the (project, document)
+    guids."""
     from store.db import get_engine
 
-    engine = get_engine(sqlite_url)
-    _with_uncoded_trust_sentence(engine)
-    with read_session(engine) as s:
+    with read_session(get_engine(url)) as s:
         project = get_project(s, "Leren")
         ids = str(project.guid), str(get_document(s, project, "nieuw").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0], coder="Anna")
+    at = make_app(monkeypatch, url, project_guid=ids[0], coder=coder)
     at.query_params["document"] = ids[1]
     at.run()
     at.switch_page("pages/coding.py").run()
     at.session_state["coding_suggestions_open"] = True
     at.run()
+    return at, ids
+
+
+def test_the_coding_page_suggests_learned_codes_with_confidence_and_words(monkeypatch, sqlite_url) -> None:
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    _with_uncoded_trust_sentence(engine)
+    at, ids = _suggestions_open(monkeypatch, sqlite_url, "Anna")
     assert not at.exception and at.radio(key="suggest_method").value == "learned from the codings"
     at.selectbox(key="suggest_codebook").set_value("eigen").run()
     from coding.learned_cache import learned_models
@@ -254,13 +263,7 @@ def test_a_blind_coder_gets_no_model_learned_from_the_others(monkeypatch, sqlite
         project = get_project(s, "Leren")
         get_or_create_coder(s, project, "Bram")
         assign_documents(s, project, "Bram", ["nieuw"], actor="Anna")
-        ids = str(project.guid), str(get_document(s, project, "nieuw").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=ids[0], coder="Bram")
-    at.query_params["document"] = ids[1]
-    at.run()
-    at.switch_page("pages/coding.py").run()
-    at.session_state["coding_suggestions_open"] = True
-    at.run()
+    at, _ = _suggestions_open(monkeypatch, sqlite_url, "Bram")
     assert not at.exception
     assert not [r for r in at.radio if r.key == "suggest_method"]  # only indicator terms
     assert any("blind" in c.value and "a model learned from the codings" in c.value for c in at.caption)
