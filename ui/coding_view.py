@@ -45,6 +45,7 @@ from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
 from ui.blind import blind_here
+from ui.code_margin import SEGMENT_CHOICE, SEGMENTS_OPEN, margin_highlights, open_segment, segment_choice_label
 from ui.identity import refusal
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
@@ -69,20 +70,14 @@ def who(turn: TurnView) -> str:
 
 def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentView],
                        with_memo: frozenset[uuid.UUID] = frozenset()) -> tuple[list[dict], list[dict]]:
-    """(turns, highlights) in the component's shapes: code points, one highlight per coding for the stripes; a
-    segment whose id is in `with_memo` is marked in the text."""
+    """(turns, highlights) in the component's shapes: code points, one highlight per coding for the stripes and the
+    code margin (`ui.code_margin.margin_highlights`); a segment whose id is in `with_memo` is marked in the text."""
     turn_rows = [
         {"ordinal": t.ordinal, "label": t.label, "role": t.role, "who": who(t),
          "content": text[t.content_start:t.end], "start": t.content_start}
         for t in turns
     ]
-    highlights = [
-        {"segment": str(seg.guid), "start": seg.start, "end": seg.end, "colour": coding.colour,
-         "codes": [coding.key], "title": f"{coding.label} ({coding.key}) · {seg.coder}", "memo": seg.guid in with_memo}
-        for seg in segments
-        for coding in seg.codings
-    ]
-    return turn_rows, highlights
+    return turn_rows, margin_highlights(segments, with_memo)
 
 
 def transcript_pages(turn_rows: list[dict], budget: int = TRANSCRIPT_PAGE_CHARS) -> list[tuple[int, int]]:
@@ -269,6 +264,9 @@ def _workspace(o: _Open) -> None:
     if result is not None and result["action"] == "page":  # the position is the turn in the URL: a reload keeps it
         st.query_params["turn"] = str(result["turn"])
         rerun_fragment()
+    if result is not None and result["action"] == "segment":  # a chip in the code margin: open that segment
+        open_segment(result, cached.segments)
+        result = None
     new = take_new_selection(result)
     if new is not None:
         st.query_params["turn"] = str(new["turn"])
@@ -373,7 +371,7 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
     project, me = o.project, o.me
     focus = st.query_params.get("turn")
     turn = next((t for t in turns if focus and str(t.ordinal) == focus), None)
-    with st.expander(f"Codings in this document ({cached.codings})"):
+    with st.expander(f"Codings in this document ({cached.codings})", key=SEGMENTS_OPEN, on_change="rerun"):
         if turn is None:
             st.caption("Select text or click a turn to edit the codings there.")
             return
@@ -381,8 +379,8 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
         st.caption(f"In {turn_label(turn.ordinal)}: {len(here)} segment(s).")
         if not here:
             return
-        labels = {f"{s.start}–{s.end} · {', '.join(c.key for c in s.codings)} · {s.coder}": s for s in here}
-        chosen = st.selectbox("Segment", list(labels), key="edit_segment")
+        labels = {segment_choice_label(s): s for s in here}
+        chosen = st.selectbox("Segment", list(labels), key=SEGMENT_CHOICE)
         segment = labels[chosen]
         st.markdown(f"> {md_escape(segment.text)}")
         if not o.named:

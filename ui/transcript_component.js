@@ -77,7 +77,7 @@ class TranscriptView {
     this.root.appendChild(this.scroller);
     this.signature = null;
     this.focused = undefined;
-    this.turns = [];           // [{ordinal, section, content, stripes, hls, spans: Map(segment -> [span])}]
+    this.turns = [];           // [{ordinal, section, content, stripes, margin, chips, hls, spans: Map(highlight -> [span])}]
     this.lastReported = null;
     this.pressed = false;
     this.pressedOnButton = false;
@@ -231,7 +231,10 @@ class TranscriptView {
     stripes.setAttribute("aria-hidden", "true");
     const text = document.createElement("div");
     text.className = "kp-content";
-    body.append(stripes, text);
+    // The code margin sits beside the content, never inside it: a selection of the text holds no label.
+    const margin = document.createElement("div");
+    margin.className = "kp-margin";
+    body.append(stripes, text, margin);
     section.append(head, body);
 
     const length = content.length;
@@ -245,6 +248,8 @@ class TranscriptView {
         title: typeof h.title === "string" ? h.title : "",
         codes: Array.isArray(h.codes) ? h.codes.map(String) : [],
         memo: h.memo === true,
+        label: typeof h.label === "string" && h.label ? h.label : (Array.isArray(h.codes) ? h.codes.map(String).join(", ") : ""),
+        by: typeof h.by === "string" ? h.by : "",
       }));
     const lanes = assignLanes(hls);
     const byLane = hls.slice().sort((a, b) => a.lane - b.lane);
@@ -284,7 +289,80 @@ class TranscriptView {
       text.appendChild(span);
       for (const h of active) { spans.get(h).push(span); }
     }
-    return { ordinal, section, content: text, stripes, hls, spans, lanes };
+    const chips = this.buildMargin(margin, hls, ordinal);
+    return { ordinal, section, content: text, stripes, margin, chips, hls, spans, lanes };
+  }
+
+  // One chip per segment in text order: a colour bar per code, the labels and (several coders shown) the initials.
+  buildMargin(margin, hls, ordinal) {
+    const bySegment = new Map();
+    for (const h of hls) {
+      let group = bySegment.get(h.segment);
+      if (!group) { group = { segment: h.segment, hls: [] }; bySegment.set(h.segment, group); }
+      group.hls.push(h);
+    }
+    const groups = Array.from(bySegment.values());
+    const first = (g) => Math.min(...g.hls.map((h) => h.start16));
+    const last = (g) => Math.max(...g.hls.map((h) => h.end16));
+    groups.sort((a, b) => first(a) - first(b) || last(b) - last(a));
+    const chips = [];
+    for (const group of groups) {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "kp-chip";
+      chip.dataset.action = "segment";
+      chip.dataset.segment = group.segment;
+      const bars = document.createElement("span");
+      bars.className = "kp-chip-bars";
+      const labels = [], titles = [], initials = [];
+      for (const h of group.hls) {
+        const bar = document.createElement("span");
+        bar.className = "kp-chip-bar";
+        bar.style.backgroundColor = h.colour;
+        bars.appendChild(bar);
+        if (h.label && !labels.includes(h.label)) { labels.push(h.label); }
+        const t = h.title || h.label;
+        if (t && !titles.includes(t)) { titles.push(t); }
+        if (h.by && !initials.includes(h.by)) { initials.push(h.by); }
+      }
+      const label = document.createElement("span");
+      label.className = "kp-chip-label";
+      label.textContent = labels.join(", ");
+      chip.append(bars, label);
+      if (initials.length) {
+        const by = document.createElement("span");
+        by.className = "kp-chip-by";
+        by.textContent = initials.join(" ");
+        chip.appendChild(by);
+      }
+      chip.title = titles.join("\n") + "\nClick to open this segment (edit, recode, memo, remove)";
+      chip.setAttribute("aria-label", labels.join(", ") + (initials.length ? " (" + initials.join(" ") + ")" : ""));
+      const on = () => this.hover(group.segment, true);
+      const off = () => this.hover(group.segment, false);
+      chip.addEventListener("mouseenter", on);
+      chip.addEventListener("mouseleave", off);
+      chip.addEventListener("focus", on);
+      chip.addEventListener("blur", off);
+      margin.appendChild(chip);
+      chips.push({ chip, hls: group.hls, ordinal });
+    }
+    return chips;
+  }
+
+  // Mark (or unmark) one segment's highlights, stripes and chips in every turn it touches.
+  hover(segment, on) {
+    for (const turn of this.turns) {
+      for (const h of turn.hls) {
+        if (h.segment !== segment) { continue; }
+        for (const span of turn.spans.get(h)) { span.classList.toggle("kp-hover", on); }
+      }
+      for (const bar of turn.stripes.children) {
+        if (bar.dataset.segment === segment) { bar.classList.toggle("kp-hover", on); }
+      }
+      for (const c of turn.chips) {
+        if (c.chip.dataset.segment === segment) { c.chip.classList.toggle("kp-hover", on); }
+      }
+    }
   }
 
   scheduleStripes() {
@@ -293,9 +371,10 @@ class TranscriptView {
   }
 
   layoutStripes() {
-    for (const turn of this.turns) {
-      const bars = document.createDocumentFragment();
+    // Read every box first, then write: one layout for the whole part, not one per turn.
+    const measured = this.turns.map((turn) => {
       const origin = turn.stripes.getBoundingClientRect();
+      const boxes = new Map();
       for (const h of turn.hls) {
         let top = Infinity, bottom = -Infinity;
         for (const span of turn.spans.get(h)) {
@@ -304,19 +383,39 @@ class TranscriptView {
             bottom = Math.max(bottom, rect.bottom);
           }
         }
-        if (!(bottom > top)) { continue; }
-        const bar = document.createElement("div");
-        bar.className = "kp-bar";
-        bar.style.left = (1 + h.lane * 5) + "px";
-        bar.style.top = (top - origin.top) + "px";
-        bar.style.height = (bottom - top) + "px";
-        bar.style.backgroundColor = h.colour;
-        bar.title = h.title || h.codes.join(", ");
-        bar.dataset.segment = h.segment;
-        bars.appendChild(bar);
+        if (bottom > top) { boxes.set(h, { top: top - origin.top, bottom: bottom - origin.top }); }
       }
-      turn.stripes.replaceChildren(bars);
+      const chips = turn.chips.map((c) => c.chip.offsetHeight);
+      return { boxes, chips };
+    });
+    this.turns.forEach((turn, k) => this.placeTurn(turn, measured[k]));
+  }
+
+  placeTurn(turn, measured) {
+    // Each chip beside the first line of its span, pushed down below the chip before it when that needs the room.
+    let below = 0;
+    turn.chips.forEach((c, k) => {
+      const tops = c.hls.map((h) => measured.boxes.get(h)).filter(Boolean).map((b) => b.top);
+      const top = Math.max(tops.length ? Math.min(...tops) : below, below);
+      c.chip.style.top = top + "px";
+      below = top + measured.chips[k] + 2;
+    });
+    turn.margin.style.minHeight = below + "px";
+    const bars = document.createDocumentFragment();
+    for (const h of turn.hls) {
+      const box = measured.boxes.get(h);
+      if (!box) { continue; }
+      const bar = document.createElement("div");
+      bar.className = "kp-bar";
+      bar.style.left = (1 + h.lane * 5) + "px";
+      bar.style.top = box.top + "px";
+      bar.style.height = (box.bottom - box.top) + "px";
+      bar.style.backgroundColor = h.colour;
+      bar.title = h.title || h.codes.join(", ");
+      bar.dataset.segment = h.segment;
+      bars.appendChild(bar);
     }
+    turn.stripes.replaceChildren(bars);
   }
 
   scrollToTurn(ordinal) {
@@ -433,6 +532,9 @@ class TranscriptView {
       if (turn && button.dataset.action === "turn") {
         event.preventDefault();
         this.send({ id: newId(), action: "turn", turn: turn.ordinal });
+      } else if (turn && button.dataset.action === "segment" && button.dataset.segment) {
+        event.preventDefault();
+        this.send({ id: newId(), action: "segment", turn: turn.ordinal, segment: button.dataset.segment });
       }
       return;
     }

@@ -13,13 +13,19 @@ offsets into the document:
     {"id": str, "action": "select" | "turn" | "sentence", "turn": int,
      "start": int, "end": int, "text": str}
 
-"text" is the Python slice of the turn's content, never the browser's string. When `turns` is one
+"text" is the Python slice of the turn's content, never the browser's string. A click on a chip in the code
+margin (one per segment beside its turn) returns {"id", "action": "segment", "turn": int, "segment": guid} once,
+only for a segment highlighted in that turn. When `turns` is one
 part of a long transcript (`part=` given), the component also shows buttons to the parts before and
 after it, and a click returns {"id", "action": "page", "turn": first turn of that part} once. A
 "sentence" result is a click position (start == end, text ""); the caller expands it
 to the sentence around it. Selections are not snapped: call
 `coding.offsets.snap_to_words(content, start - turn_start, end - turn_start)` on the
 turn's content when snapping is on.
+
+Each highlight is {"segment": guid, "start", "end" (absolute code points, end exclusive), "colour": "#RRGGBB",
+"codes": [keys], "title", "memo": bool, "label"?: code label for the margin, "by"?: coder initials for the margin
+(given only when several coders' codings are shown)}; `ui.code_margin.margin_highlights` builds them.
 
 The two conversions are pure functions (no Streamlit), tested on their own:
 `highlights_for_turns` (absolute code points → per-turn UTF-16 ranges) and
@@ -38,6 +44,12 @@ Streamlit 1.67 calls the component's JavaScript again, with the same `parentElem
 (the shadow root, since style isolation is on), whenever `data` changes, and only
 runs the cleanup returned by the *last* call when the element unmounts. The
 JavaScript therefore keeps one instance per shadow root and re-renders it.
+
+The code margin is a column beside each turn's content, outside the element whose text is selected (so a
+selection never holds a label): one chip per segment, in text order, each aligned with the first line of its span
+(pushed down when the chip above needs the room), with a colour bar per code, the labels (the keys when a
+highlight has no "label") and the initials ("by"). Hovering a chip marks its segment's highlights and stripe
+(class `kp-hover`); clicking it reports the segment as above.
 """
 
 from __future__ import annotations
@@ -52,7 +64,7 @@ import streamlit as st
 
 from coding.offsets import Utf16Index
 
-__all__ = ["highlights_for_turns", "selection_from_payload", "transcript_view"]
+__all__ = ["highlights_for_turns", "segment_request", "selection_from_payload", "transcript_view"]
 
 COMPONENT_NAME = "kruispunt_transcript_view"
 TRIGGER = "selection"
@@ -86,7 +98,7 @@ def highlights_for_turns(
 ) -> dict[int, list[dict[str, Any]]]:
     """Cut document-level highlights (absolute code points, end exclusive) per turn, in UTF-16 units.
 
-    Returns {turn ordinal: [{"segment", "start16", "end16", "colour", "codes", "title", "memo"}]}, every
+    Returns {turn ordinal: [{"segment", "start16", "end16", "colour", "codes", "title", "memo", "label"?, "by"?}]}, every
     turn present (possibly with an empty list). A highlight spanning several turns appears in each,
     cut to that turn's content; the speaker labels between turns are never highlighted. Offsets are
     relative to the turn's content, as the browser counts them.
@@ -101,6 +113,8 @@ def highlights_for_turns(
             continue
         codes = [str(c) for c in (h.get("codes") or [])]
         title = str(h.get("title") or ", ".join(codes))
+        label = str(h.get("label") or ", ".join(codes))
+        by = str(h.get("by") or "")
         # Turns are disjoint and ordered: start with the last turn that begins at or before h_start.
         i = max(bisect_right(starts, h_start) - 1, 0)
         while i < len(ordered) and starts[i] < h_end:
@@ -122,6 +136,9 @@ def highlights_for_turns(
                 "codes": codes,
                 "title": title,
                 "memo": bool(h.get("memo")),
+                # the margin's label only where it is not the keys, its initials only when several coders are shown
+                **({"label": label} if label != ", ".join(codes) else {}),
+                **({"by": by} if by else {}),
             })
     return result
 
@@ -231,6 +248,8 @@ def transcript_view(
     payload = result.get(TRIGGER)
     if isinstance(payload, Mapping) and payload.get("action") == "page":
         selection = _page_request(payload, part)
+    elif isinstance(payload, Mapping) and payload.get("action") == "segment":
+        selection = segment_request(payload, per_turn, turns)
     else:
         selection = selection_from_payload(payload, turns)
     if selection is None:
@@ -251,6 +270,19 @@ def _page_request(payload: Mapping[str, Any], part: Mapping[str, Any] | None) ->
     if turn not in (part.get("before"), part.get("after")):
         return None
     return {"id": ident, "action": "page", "turn": turn}
+
+
+def segment_request(payload: Mapping[str, Any], per_turn: Mapping[int, Sequence[Mapping[str, Any]]],
+                    turns: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """A click on a chip of the code margin: only for a segment highlighted in a turn this component shows."""
+    ident, ordinal, segment = payload.get("id"), _int(payload.get("turn")), payload.get("segment")
+    if not isinstance(ident, str) or not ident or len(ident) > 200 or ordinal is None or not isinstance(segment, str):
+        return None
+    if not any(int(t["ordinal"]) == ordinal for t in turns):
+        return None
+    if not any(h.get("segment") == segment for h in per_turn.get(ordinal, ())):
+        return None
+    return {"id": ident, "action": "segment", "turn": ordinal, "segment": segment}
 
 
 def _ignore() -> None:
