@@ -8,7 +8,8 @@ The page itself (`coding_page`, called by pages/coding.py) lives in this module:
 once per process, whereas a page file is read, rewritten for Streamlit's "magic" and compiled again on every
 AppTest run (22 ms for this page). Long transcripts are sent to the browser one part of turns at a time
 (`TRANSCRIPT_PAGE_CHARS`), the part that holds the turn in the URL; the component has buttons to the parts before
-and after it (bench/README.md, coding section, says why and what it saved).
+and after it (bench/README.md, coding section, says why and what it saved). "Go to ¶" and "Find in this document"
+above the transcript (`ui.document_find`) move that turn too.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from store.errors import Refused
 from store.privileges import Permission
 from ui.blind import blind_here
 from ui.code_margin import SEGMENT_CHOICE, SEGMENTS_OPEN, margin_highlights, open_segment, segment_choice_label
+from ui.document_find import hits_for_turns, navigation_bar
 from ui.identity import refusal
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
@@ -257,10 +259,12 @@ def _workspace(o: _Open) -> None:
     text, turns = cached.text, cached.turns
     left, right = st.columns([3, 2], gap="medium")
     with left:
+        found = navigation_bar(project, o.guid, revision, cached.turn_rows)  # may move the focused turn
         focus = _focus_turn()
         first, end, part = _transcript_part(cached, focus)
-        result = transcript_view(cached.turn_rows[first:end], [], per_turn=cached.per_turn,
-                                 key=f"transcript_{o.guid}", focus_turn=focus, part=part)
+        shown = cached.turn_rows[first:end]
+        result = transcript_view(shown, [], per_turn=cached.per_turn, key=f"transcript_{o.guid}", focus_turn=focus,
+                                 part=part, hits=hits_for_turns(found, shown))
     if result is not None and result["action"] == "page":  # the position is the turn in the URL: a reload keeps it
         st.query_params["turn"] = str(result["turn"])
         rerun_fragment()

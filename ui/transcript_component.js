@@ -77,6 +77,7 @@ class TranscriptView {
     this.root.appendChild(this.scroller);
     this.signature = null;
     this.focused = undefined;
+    this.currentHit = null;    // "ordinal:start16:end16" of find's current hit, scrolled to when it changes
     this.turns = [];           // [{ordinal, section, content, stripes, margin, chips, hls, spans: Map(highlight -> [span])}]
     this.lastReported = null;
     this.pressed = false;
@@ -169,10 +170,35 @@ class TranscriptView {
     }
     this.renderPart(data.part);
     const focus = isInt(data.focus_turn) ? data.focus_turn : null;
-    if (focus !== this.focused) {
-      this.focused = focus;
-      if (focus !== null) { requestAnimationFrame(() => this.scrollToTurn(focus)); }
+    for (const t of this.turns) { t.section.classList.toggle("kp-focus", t.ordinal === focus); }
+    const hit = this.currentHitKey();
+    const toTurn = focus !== this.focused && focus !== null;
+    const toHit = hit !== this.currentHit && hit !== null;
+    this.focused = focus;
+    this.currentHit = hit;
+    if (toTurn || toHit) {
+      requestAnimationFrame(() => {
+        if (toTurn) { this.scrollToTurn(focus); }
+        if (toHit) { this.scrollToHit(); }
+      });
     }
+  }
+
+  currentHitKey() {
+    for (const turn of this.turns) {
+      const h = turn.marks.find((m) => m.current);
+      if (h) { return turn.ordinal + ":" + h.start16 + ":" + h.end16; }
+    }
+    return null;
+  }
+
+  // Find's current hit inside the scroller's view (a third from the top), unless it is already in view.
+  scrollToHit() {
+    const mark = this.scroller.querySelector(".kp-hit-current");
+    if (!mark) { return; }
+    const box = mark.getBoundingClientRect(), frame = this.scroller.getBoundingClientRect();
+    if (box.top >= frame.top + 8 && box.bottom <= frame.bottom - 8) { return; }
+    this.scroller.scrollTop += box.top - frame.top - this.scroller.clientHeight / 3;
   }
 
   build(turns) {
@@ -255,20 +281,34 @@ class TranscriptView {
     const byLane = hls.slice().sort((a, b) => a.lane - b.lane);
     const spans = new Map(hls.map((h) => [h, []]));
 
+    // Find's hits: marks around text nodes, never highlights (no segment, not clickable, offsets unchanged).
+    const marks = (Array.isArray(turn.hits) ? turn.hits : [])
+      .filter((h) => h && isInt(h.start16) && isInt(h.end16) && 0 <= h.start16 && h.start16 < h.end16 && h.end16 <= length)
+      .map((h) => ({ start16: h.start16, end16: h.end16, current: h.current === true }));
+
     const cuts = new Set([0, length]);
     for (const h of hls) { cuts.add(h.start16); cuts.add(h.end16); }
+    for (const m of marks) { cuts.add(m.start16); cuts.add(m.end16); }
     const points = Array.from(cuts).sort((a, b) => a - b);
     for (let i = 0; i + 1 < points.length; i += 1) {
       const a = points[i], b = points[i + 1];
       const piece = content.slice(a, b);
       const active = byLane.filter((h) => h.start16 <= a && h.end16 >= b);
+      let node = document.createTextNode(piece);
+      const mark = marks.find((m) => m.start16 <= a && m.end16 >= b);
+      if (mark) {
+        const hit = document.createElement("span");
+        hit.className = mark.current ? "kp-hit kp-hit-current" : "kp-hit";
+        hit.appendChild(node);
+        node = hit;
+      }
       if (!active.length) {
-        text.appendChild(document.createTextNode(piece));
+        text.appendChild(node);
         continue;
       }
       const span = document.createElement("span");
       span.className = "kp-hl";
-      span.textContent = piece;
+      span.appendChild(node);
       span.dataset.segments = active.map((h) => h.segment).join(" ");
       const titles = [];
       for (const h of active) {
@@ -290,7 +330,7 @@ class TranscriptView {
       for (const h of active) { spans.get(h).push(span); }
     }
     const chips = this.buildMargin(margin, hls, ordinal);
-    return { ordinal, section, content: text, stripes, margin, chips, hls, spans, lanes };
+    return { ordinal, section, content: text, stripes, margin, chips, hls, spans, lanes, marks };
   }
 
   // One chip per segment in text order: a colour bar per code, the labels and (several coders shown) the initials.

@@ -50,6 +50,10 @@ selection never holds a label): one chip per segment, in text order, each aligne
 (pushed down when the chip above needs the room), with a colour bar per code, the labels (the keys when a
 highlight has no "label") and the initials ("by"). Hovering a chip marks its segment's highlights and stripe
 (class `kp-hover`); clicking it reports the segment as above.
+
+Find's hits arrive per turn as "hits": [{"start16", "end16", "current": bool}] beside "highlights" and are drawn
+as `span.kp-hit` (the current one also `kp-hit-current`, scrolled into view) around text nodes: they carry no
+segment, cannot be clicked or coded, and leave every selection offset as it was.
 """
 
 from __future__ import annotations
@@ -196,7 +200,9 @@ def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> 
 
 
 def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list[dict[str, Any]]],
-                    focus_turn: int | None, height: int, part: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    focus_turn: int | None, height: int, part: Mapping[str, Any] | None = None,
+                    hits: Mapping[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    hits = hits or {}
     data = {
         # A tuple, not a list: Streamlit checks every top-level list of a component's data for a dataframe (a
         # scan of all turns on every rerun); a tuple is never one, and JSON writes it as the same array.
@@ -208,6 +214,9 @@ def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list
                 "who": str(t.get("who") or ""),
                 "content": t["content"],
                 "highlights": per_turn.get(int(t["ordinal"]), []),
+                # find's marks, only on the turns that have some (never codable: no segment)
+                **({"hits": [{"start16": int(h["start16"]), "end16": int(h["end16"]), "current": bool(h.get("current"))}
+                             for h in hits[int(t["ordinal"])]]} if hits.get(int(t["ordinal"])) else {}),
             }
             for t in turns
         ),
@@ -231,6 +240,7 @@ def transcript_view(
     height: int = 640,
     per_turn: dict[int, list[dict[str, Any]]] | None = None,
     part: Mapping[str, Any] | None = None,
+    hits: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict | None:
     """Show a transcript for coding; return the researcher's new selection once, else None.
 
@@ -240,10 +250,13 @@ def transcript_view(
     `turns` may be one part of a long transcript: then `part` is {"label": str, "before": ordinal or None,
     "after": ordinal or None}, shown above the text with buttons to the parts before and after, and a click
     on one returns {"id", "action": "page", "turn": that ordinal} once.
+
+    `hits` marks find's hits: {ordinal: [{"start16", "end16", "current": bool}]} (UTF-16 units in the turn's
+    content, `ui.document_find.hits_for_turns`), drawn as marks (the current one stronger, scrolled into view).
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    data = _component_data(turns, per_turn, focus_turn, height, part)
+    data = _component_data(turns, per_turn, focus_turn, height, part, hits)
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
     payload = result.get(TRIGGER)
     if isinstance(payload, Mapping) and payload.get("action") == "page":

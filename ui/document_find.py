@@ -1,0 +1,150 @@
+"""Navigation within the open document on the Coding page: go to turn ¶N, and find in this document.
+
+Both move the focused turn, the `turn` query parameter the page already keeps (so a reload or a shared link opens
+the same place); the page then shows the part of the transcript that holds that turn and the component scrolls to
+it. Find uses the project's own search (`coding.search.search_text` for one document: lemma matching, so "leren"
+finds "leerden"); its hits go to the component per turn, in UTF-16 units, only for the part shown, as
+{"start16", "end16", "current": bool}. They are marks, never codable highlights: no segment, and the selection's
+offsets do not change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from coding.offsets import Utf16Index
+from coding.search import search_text
+from store.db import read_session
+from store.errors import Refused
+from ui.state import engine, md_escape
+
+FIND_KEY = "find_in_document"
+GOTO_KEY = "goto_turn"
+_STATE = "_find_in_document_state"
+FIND_LIMIT = 5_000  # hits kept per query; more are counted as "5000+"
+_TURN_NUMBER = re.compile(r"\s*¶?\s*(\d{1,9})\s*")
+
+
+@dataclass(frozen=True)
+class Found:
+    """The hits of one query in one document: (turn ordinal, start, end) in absolute code points, end exclusive."""
+
+    query: str
+    hits: tuple[tuple[int, int, int], ...]
+    index: int  # the current hit
+    capped: bool  # more hits than FIND_LIMIT
+
+    @property
+    def current(self) -> tuple[int, int, int] | None:
+        return self.hits[self.index] if self.hits else None
+
+    def count(self) -> str:
+        if not self.hits:
+            return "no hits"
+        return f"hit {self.index + 1} of {len(self.hits)}{'+' if self.capped else ''}"
+
+
+def turn_number(text: str | None) -> int | None:
+    """The turn number people type: "12", "¶12" or "¶ 12" → 12; anything else → None."""
+    match = _TURN_NUMBER.fullmatch(text or "")
+    return int(match.group(1)) if match else None
+
+
+def hits_for_turns(found: Found | None, turns: Sequence[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """The hits inside `turns` (the part shown), per turn ordinal, in UTF-16 units relative to the turn's content:
+    {ordinal: [{"start16", "end16", "current"}]}; turns without hits are left out."""
+    if found is None or not found.hits:
+        return {}
+    shown = {int(t["ordinal"]): t for t in turns}
+    indexes: dict[int, Utf16Index] = {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for k, (ordinal, start, end) in enumerate(found.hits):
+        turn = shown.get(ordinal)
+        if turn is None:
+            continue
+        index = indexes.get(ordinal)
+        if index is None:
+            index = indexes[ordinal] = Utf16Index(turn["content"])
+        offset = int(turn["start"])
+        out.setdefault(ordinal, []).append({"start16": index.to_utf16(start - offset),
+                                            "end16": index.to_utf16(end - offset), "current": k == found.index})
+    return out
+
+
+def find_hits(project: Any, document_guid: str, query: str) -> tuple[tuple[tuple[int, int, int], ...], bool]:
+    """(hits, capped) of `query` in one document, with the project's lemma matching."""
+    with read_session(engine()) as session:
+        found = search_text(session, project, query, document=document_guid, limit=FIND_LIMIT + 1)
+    hits = tuple((h.turn if h.turn is not None else -1, h.start, h.end) for h in found)
+    return hits[:FIND_LIMIT], len(hits) > FIND_LIMIT
+
+
+def _focus(ordinal: int) -> None:
+    st.query_params["turn"] = str(ordinal)
+
+
+def navigation_bar(project: Any, document_guid: str, revision: int, rows: Sequence[Mapping[str, Any]]) -> Found | None:
+    """"Go to ¶" and "Find in this document" above the transcript; sets the focused turn (the URL) and returns the
+    find's hits (None without a query). Draw it before the transcript reads the focused turn."""
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        with st.form("goto_turn_form", border=False, enter_to_submit=True, width=150), \
+                st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+            wanted = st.text_input("Go to ¶", key=GOTO_KEY, placeholder="¶12", width=84)
+            go = st.form_submit_button("Go", key="goto_go")
+        message = None
+        if go and rows:
+            number = turn_number(wanted)
+            ordinals = {int(r["ordinal"]) for r in rows}
+            if number is not None and number - 1 in ordinals:
+                _focus(number - 1)
+            else:
+                message = (f"No turn {md_escape(wanted.strip() or '(empty)')} here: this document has turns "
+                           f"¶{min(ordinals) + 1}–¶{max(ordinals) + 1}.")
+
+        query = " ".join(st.text_input("Find in this document", key=FIND_KEY,
+                                       placeholder="a word; leren also finds leerden").split())
+        found = _found(project, document_guid, revision, query)
+        note = found if isinstance(found, str) else None
+        found = None if isinstance(found, str) else found
+        many = found is not None and len(found.hits) > 0
+        back = st.button("◀", key="find_previous", disabled=not many, help="Previous hit")
+        ahead = st.button("▶", key="find_next", disabled=not many, help="Next hit")
+        if found is not None and many and (back or ahead):
+            found = Found(found.query, found.hits, (found.index + (1 if ahead else -1)) % len(found.hits),
+                          found.capped)
+            st.session_state[_STATE] = (st.session_state[_STATE][0], found)
+            _focus(found.hits[found.index][0])
+        if found is not None:
+            note = found.count()
+        st.caption(md_escape(note or " "), width=110)
+    if message:
+        st.warning(message)
+    return found
+
+
+def _found(project: Any, document_guid: str, revision: int, query: str) -> Found | str | None:
+    """This run's hits: searched again only when the query, the document or the project changed; a new query
+    focuses its first hit. A query that cannot be searched gives the reason."""
+    if not query:
+        st.session_state.pop(_STATE, None)
+        return None
+    signature = (str(project.guid), document_guid, revision, query)
+    kept = st.session_state.get(_STATE)
+    if kept is not None and kept[0] == signature:
+        return kept[1]
+    try:
+        hits, capped = find_hits(project, document_guid, query)
+    except Refused as exc:
+        return str(exc)
+    new_query = kept is None or kept[0][1] != document_guid or kept[1].query != query
+    index = 0 if new_query else min(kept[1].index, max(len(hits) - 1, 0))
+    found = Found(query, hits, index, capped)
+    st.session_state[_STATE] = (signature, found)
+    if new_query and hits:
+        _focus(hits[0][0])
+    return found
