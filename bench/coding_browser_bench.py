@@ -1,0 +1,535 @@
+"""Coding in the browser (issue 17): selection, code, highlight, confirmation, page load and a jump, in Chromium.
+
+    .venv/bin/python bench/coding_browser_bench.py [--repeats 20] [--load-repeats N] [--jump-repeats N]
+        [--large-mb 20] [--seed 7] [--settle 0.3] [--app head|worktree]
+
+Set-up (untimed): the coding benchmark's database (``bench/coding_kinds.build_database``: project ``Bench``, one
+20,000-word transcript with 1,500 codings by 3 coders), local mode's researcher ``Anna`` (whose name the page codes
+under), and in the same project the seeded 20 MB plain-text transcript of ``bench/large_files.text_file``. The app
+(``python -m ui.serve``) runs from a snapshot of HEAD (``git archive``; ``--app worktree``: the working tree as it
+is) against that database; the floor page (a minimal ``st.components.v2.component`` rendering the same turns and
+highlights as the Coding page's first part) runs with ``streamlit run`` beside it. Debian's Chromium through
+Playwright (``bench.measure.launch_chromium``), window 1400x1000.
+
+Timed inside the page with ``performance.now()`` (bench/coding_browser_kinds.py: a watcher armed before the action,
+resolved by a MutationObserver / requestAnimationFrame check of the condition), app and floor interleaved:
+
+  (a) selection -> picker usable: mouse-up of a drag over the first 4 words of a respondent turn -> the "Codes"
+      multiselect (``codes_to_apply``) visible, not stale, its input enabled. Floor: mouse-up -> the component's own
+      picker input shown and enabled (JavaScript only).
+  (b) code chosen -> highlight drawn: today's flow is two steps, each timed in the page: Enter in the multiselect
+      (the code typed) -> the Apply button enabled (that choice's rerun), then the click on Apply -> a ``.kp-hl`` of a
+      new segment in that turn's shadow DOM; (b) is their sum (Playwright's time between the two is left out).
+      Floor: Enter in the component's picker -> the span drawn (JavaScript only).
+  (c) code chosen -> stored and confirmed: the same, to "Coded with <key>." shown; the row is then checked in the
+      database (it is always there: the message follows the commit). Floor: Enter -> ``setTriggerValue`` -> the
+      rerun -> "Coded with" shown and the trigger's id back in the component's data.
+  (d) page load -> transcript usable: ``page.goto`` of /coding?project=..&document=.. in a fresh browser context ->
+      ``.kp-content`` and ``.kp-hl`` in the shadow root (navigation start is performance.now() 0). Floor: the same
+      for the floor page.
+  (e) jump to the last turn of the 20 MB transcript: ``page.goto`` with the last turn's ordinal as ``turn`` in the
+      URL -> that turn's text (its first characters) inside the component's scroller and the window. Floor: the
+      floor page with ``?turn=`` its last turn.
+
+Each measured coding is removed again afterwards through ``coding.workspace.remove_coding`` (as the page's Remove
+does), and the page is reloaded before the next repetition, so every repetition starts from the same 1,500
+codings and a fresh session. Between steps (never inside a timed interval) the bench waits until the app's run is
+over and two frames are laid out, then pauses ``--settle`` seconds. One warm-up repetition of each kind is
+discarded. p50 and p95 are linear-interpolated percentiles.
+
+Results go to stdout and bench/results/coding_browser_bench.json (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.coding_browser_kinds import (  # noqa: E402
+    NAV_JS, PHRASE_JS, TURNS_JS, WATCHER_JS, arm, drag, holds, result, serve, settle, snapshot, write_floor,
+)
+from bench.coding_kinds import PAGE_CODER, build_database  # noqa: E402
+from bench.measure import (  # noqa: E402
+    CHROMIUM, RESULTS, describe_machine, launch_chromium, load, machine, versions, write_json,
+)
+
+PART_CHARS = 12_000  # ui.coding_view.TRANSCRIPT_PAGE_CHARS at HEAD: the Coding page's first part, which the floor shows
+PHRASE_WORDS = 4
+TARGETS_S = {"a": 0.150, "b": 0.100, "c": 1.0, "d": 1.5, "e": 1.0}  # issue 17, p95 on this machine
+STEPS = {
+    "a": "selection -> picker usable",
+    "b": "code chosen -> highlight drawn",
+    "c": "code chosen -> stored and confirmed",
+    "d": "page load -> transcript usable",
+    "e": "jump to the last turn (20 MB transcript)",
+}
+VIEWPORT = {"width": 1400, "height": 1000}
+TIMEOUT_MS = 120_000
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def stats(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    return {"n": len(values), "p50_s": percentile(values, 0.5), "p95_s": percentile(values, 0.95),
+            "min_s": min(values), "max_s": max(values), "mean_s": statistics.fmean(values), "runs_s": values}
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-up (untimed)
+# ---------------------------------------------------------------------------------------------
+
+def setup(tmp: str, args: argparse.Namespace) -> dict:
+    from bench.large_files import text_file
+    from cases.documents import document_text, document_turns
+    from cases.importer import SpeakerDecision, preview_import, store_import
+    from cases.members import remember_local_name
+    from cases.projects import create_case, get_document, get_project
+    from store.db import read_session, write_session
+
+    db = build_database(tmp, args.seed, 20_000, 1_500)
+    engine = db["engine"]
+    with write_session(engine) as s:
+        remember_local_name(s, PAGE_CODER)  # local mode: the researcher gave this name once
+    with read_session(engine) as s:
+        document = get_document(s, get_project(s, db["project_guid"]), db["document_guid"])
+        text = document_text(s, document)
+        turns = document_turns(s, document)
+    db["text"], db["turns"] = text, turns
+    if args.large_mb:
+        t0 = time.perf_counter()
+        name, data = text_file(megabytes=args.large_mb, seed=args.seed)
+        preview = preview_import(name, data, language="nl")
+        with write_session(engine) as s:
+            project = get_project(s, db["project_guid"])
+            case = create_case(s, project, "Netwerk Groot")
+            big = store_import(s, project, preview, cases=[case], speakers={
+                "I": SpeakerDecision("interviewer"), "R": SpeakerDecision("respondent")})
+            big_guid = str(big.guid)
+        with read_session(engine) as s:
+            big = get_document(s, get_project(s, db["project_guid"]), big_guid)
+            big_text = document_text(s, big)
+            big_turns = document_turns(s, big)
+        last = big_turns[-1]
+        db["large"] = {"guid": big_guid, "bytes": len(data), "chars": len(big_text), "turns": len(big_turns),
+                       "last_ordinal": last.ordinal,
+                       "last_prefix": big_text[last.content_start:last.content_start + 40],
+                       "parts_of_12000_chars": -(-sum(t.end - t.content_start for t in big_turns) // PART_CHARS),
+                       "import_s": time.perf_counter() - t0}
+        del data, preview, big_text, big_turns
+    return db
+
+
+def first_part_turns(db: dict) -> list[dict]:
+    """The turns of the Coding page's first part (PART_CHARS of turn content, as ui.coding_view.transcript_pages),
+    with their highlights as [start, end, segment] in the turn's content (UTF-16 = code points: checked)."""
+    text, turns = db["text"], db["turns"]
+    rows, size = [], 0
+    for t in turns:
+        length = t.end - t.content_start
+        if rows and size + length > PART_CHARS:
+            break
+        rows.append(t)
+        size += length
+    with sqlite3.connect(db["path"]) as conn:
+        spans = conn.execute('SELECT guid, start, "end" FROM segment').fetchall()
+    out = []
+    for t in rows:
+        content = text[t.content_start:t.end]
+        if any(ord(ch) > 0xFFFF for ch in content):
+            raise SystemExit("the floor page counts code points as UTF-16 units: a non-BMP character breaks that")
+        hls = [[max(a, t.content_start) - t.content_start, min(b, t.end) - t.content_start, g]
+               for g, a, b in spans if a < t.end and b > t.content_start]
+        out.append({"ordinal": t.ordinal, "role": t.role, "content": content, "highlights": hls})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The database side of a coding repetition
+# ---------------------------------------------------------------------------------------------
+
+def newest_segment_id(path: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM segment").fetchone()[0]
+
+
+def new_codings(path: str, after: int) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            'SELECT coding.guid, code.key, segment.start, segment."end", coder.name FROM segment '
+            "JOIN coding ON coding.segment_id = segment.id JOIN code ON code.id = coding.code_id "
+            "JOIN coder ON coder.id = segment.coder_id WHERE segment.id > ?", (after,)).fetchall()
+
+
+def remove_codings(db: dict, rows: list[tuple]) -> None:
+    """As the page's "Remove this code" does: one change each, logged (so the page's caches see a new revision)."""
+    from cases.projects import get_project
+    from coding.workspace import remove_coding
+    from store.db import write_session
+
+    for guid, _key, _start, _end, coder in rows:
+        with write_session(db["engine"]) as s:
+            remove_coding(s, get_project(s, db["project_guid"]), uuid.UUID(hex=guid), actor=coder)
+
+
+def code_taken(db: dict, turn_start: int, key: str) -> bool:
+    """Whether Anna already coded a span starting at this turn's content with this code (Apply would refuse)."""
+    with sqlite3.connect(db["path"]) as conn:
+        return conn.execute(
+            "SELECT 1 FROM segment JOIN coding ON coding.segment_id = segment.id JOIN code ON code.id = coding.code_id "
+            "JOIN coder ON coder.id = segment.coder_id WHERE coder.name = ? AND code.key = ? AND segment.start = ?",
+            (PAGE_CODER, key, turn_start)).fetchone() is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Repetitions in the browser
+# ---------------------------------------------------------------------------------------------
+
+def wait_transcript(page, pause_s: float) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function("() => window.__kp && window.__kp.cond.transcript()", timeout=TIMEOUT_MS)
+    settle(page, pause_s)
+
+
+def phrase(page, turn: int) -> dict:  # type: ignore[no-untyped-def]
+    box = page.evaluate(PHRASE_JS, [turn, PHRASE_WORDS])
+    if not box or not (0 < box["y1"] < box["innerHeight"] and 0 < box["y2"] < box["innerHeight"]):
+        raise RuntimeError(f"turn {turn}: the phrase is not on screen ({box})")
+    return box
+
+
+def app_coding(page, db: dict, turn: int, key: str, pause_s: float) -> dict:  # type: ignore[no-untyped-def]
+    """One coding on the Coding page as today: drag, type the code in the multiselect + Enter, click Apply."""
+    page.bring_to_front()
+    box = phrase(page, turn)
+    if holds(page, "picker") or holds(page, "confirmed", {"text": "Coded with"}):
+        raise RuntimeError("the picker or a confirmation is on the page before the selection")
+    mark = newest_segment_id(db["path"])
+    arm(page, "a", {"type": "mouseup"}, [["picker", "picker", None]], TIMEOUT_MS)
+    drag(page, box)
+    ra = result(page, "a")
+    settle(page, 0)
+    selected = page.evaluate("(p) => Array.from(document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]'))"
+                             ".some((e) => e.textContent.includes('Selected') && e.textContent.includes(p))",
+                             box["phrase"])
+    arm(page, "b1", {"type": "keydown", "key": "Enter"}, [["apply", "apply", None]], TIMEOUT_MS)
+    picker = page.locator('.st-key-codes_to_apply input').or_(page.locator('[data-testid="stMultiSelect"] input')).first
+    picker.click()
+    picker.fill(key)
+    page.keyboard.press("Enter")
+    rb1 = result(page, "b1")
+    page.keyboard.press("Escape")
+    settle(page, 0)
+    arm(page, "b2", {"type": "click", "selector": "button"},
+        [["highlight", "newHighlight", {"turn": turn, "before": box["before"]}],
+         ["confirmed", "confirmed", {"text": f"Coded with {key}"}]], TIMEOUT_MS)
+    page.locator(".st-key-apply_codes button").or_(page.get_by_role("button", name="Apply", exact=True)).first.click()
+    rb2 = result(page, "b2")
+    rows = new_codings(db["path"], mark)  # right after the confirmation: the row must be there already
+    stored = [r for r in rows if r[1] == key and r[4] == PAGE_CODER]
+    ok = not (ra["timedOut"] or rb1["timedOut"] or rb2["timedOut"]) and len(stored) == 1 and selected
+    sample = {"turn": turn, "phrase": box["phrase"], "ok": ok, "selected_shown": selected,
+              "stored_rows": [list(r) for r in rows], "watchers": {"a": ra, "b1": rb1, "b2": rb2}}
+    if ok:
+        t = rb1["times"]["apply"] / 1e3
+        sample |= {"a": ra["times"]["picker"] / 1e3, "b": t + rb2["times"]["highlight"] / 1e3,
+                   "c": t + rb2["times"]["confirmed"] / 1e3, "pick_to_apply_enabled": t,
+                   "apply_to_highlight": rb2["times"]["highlight"] / 1e3,
+                   "apply_to_confirmed": rb2["times"]["confirmed"] / 1e3}
+    remove_codings(db, rows)
+    page.reload(wait_until="commit")
+    wait_transcript(page, pause_s)
+    return sample
+
+
+def floor_coding(page, turn: int, key: str, pause_s: float) -> dict:  # type: ignore[no-untyped-def]
+    """The floor: drag, type the code in the component's picker + Enter (span drawn in JS, one trigger to Python)."""
+    page.bring_to_front()
+    box = phrase(page, turn)
+    arm(page, "a", {"type": "mouseup"}, [["picker", "picker", None]], TIMEOUT_MS)
+    drag(page, box)
+    ra = result(page, "a")
+    arm(page, "b", {"type": "keydown", "key": "Enter"},
+        [["highlight", "newHighlight", {"turn": turn, "before": box["before"]}],
+         ["confirmed", "confirmed", {"text": f"Coded with {key}"}], ["ack", "ack", None]], TIMEOUT_MS)
+    picker = page.locator(".kp-picker")
+    picker.fill(key)
+    picker.press("Enter")
+    rb = result(page, "b")
+    ok = not (ra["timedOut"] or rb["timedOut"])
+    sample = {"turn": turn, "phrase": box["phrase"], "ok": ok, "watchers": {"a": ra, "b": rb}}
+    if ok:
+        sample |= {"a": ra["times"]["picker"] / 1e3, "b": rb["times"]["highlight"] / 1e3,
+                   "c": max(rb["times"]["confirmed"], rb["times"]["ack"]) / 1e3,
+                   "confirmed_shown": rb["times"]["confirmed"] / 1e3, "data_back": rb["times"]["ack"] / 1e3}
+    page.reload(wait_until="commit")
+    wait_transcript(page, pause_s)
+    return sample
+
+
+def page_load(browser, url: str, conds: list) -> dict:  # type: ignore[no-untyped-def]
+    """A fresh browser context; timed from navigation start (performance.now() 0) until `conds` hold."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        context.add_init_script(WATCHER_JS)
+        context.add_init_script(NAV_JS % (json.dumps(conds), TIMEOUT_MS))
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("() => window.__kp && window.__kp.runs && window.__kp.runs.nav", timeout=TIMEOUT_MS)
+        r = result(page, "nav")
+        wall = time.perf_counter() - t0
+    finally:
+        context.close()
+    out = {"ok": not r["timedOut"], "wall_s": wall, "watcher": r}
+    if out["ok"]:
+        out["s"] = max(r["times"].values()) / 1e3
+    return out
+
+
+def usable_turns(page, db: dict | None, key: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Respondent turns of the rendered part long enough for the phrase (and, on the app, not already coded by Anna
+    with `key` from the turn's first word, which Apply would refuse)."""
+    starts = {t.ordinal: t.content_start for t in db["turns"]} if db else {}
+    return [t["ordinal"] for t in page.evaluate(TURNS_JS)
+            if t["role"] == "respondent" and t["words"] >= PHRASE_WORDS + 2
+            and not (db and code_taken(db, starts[t["ordinal"]], key))]
+
+
+def pick_key(keys: list[str]) -> str:
+    """A code key no other key contains, so typing it into the multiselect offers that code first."""
+    for k in keys:
+        if not any(k != other and k in other for other in keys):
+            return k
+    return keys[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Run
+# ---------------------------------------------------------------------------------------------
+
+def measure(args: argparse.Namespace) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"Chromium not found at {CHROMIUM}")
+    started = datetime.now(timezone.utc)
+    load_before = load()
+    tmp = tempfile.mkdtemp(prefix="kruispunt-coding-browser-")
+    try:
+        print(f"setup: the coding benchmark's database (20,000 words, 1,500 codings) and a {args.large_mb} MB "
+              "transcript ...", flush=True)
+        t0 = time.perf_counter()
+        db = setup(tmp, args)
+        setup_s = time.perf_counter() - t0
+        large = db.get("large")
+        print(f"  setup {setup_s:.0f} s" + (f"; large transcript {large['bytes'] / 1e6:.1f} MB, {large['turns']:,} turns, "
+                                            f"~{large['parts_of_12000_chars']:,} parts, last turn ¶{large['last_ordinal'] + 1}"
+                                            if large else ""), flush=True)
+        key = pick_key(db["codable_keys"])
+        floor_turns = first_part_turns(db)
+        floor_script, floor_data = write_floor(tmp, floor_turns)
+        if args.app == "head":
+            app_dir = Path(tmp) / "app"
+            commit = snapshot(ROOT, "HEAD", app_dir)
+        else:
+            app_dir, commit = ROOT, "working tree"
+        env = {"KRUISPUNT_DB_URL": db["url"]}
+        samples: dict[str, list[dict]] = {f"{w}_{k}": [] for w in ("app", "floor") for k in "abcde"}
+        coding_samples: dict[str, list[dict]] = {"app": [], "floor": []}
+        loads: dict[str, list[dict]] = {"app_d": [], "floor_d": [], "app_e": [], "floor_e": []}
+        with serve(["-m", "ui.serve"], app_dir, env, "kruispunt-coding-browser-app-") as app, \
+                serve(["-m", "streamlit", "run", str(floor_script)], Path(tmp),
+                      {"KP_FLOOR_DATA": str(floor_data)}, "kruispunt-coding-browser-floor-") as fl:
+            if app.url is None or fl.url is None:
+                raise SystemExit(f"a server did not start: see {app.log} and {fl.log}")
+            base = f"{app.url}/coding?project={db['project_guid']}"
+            app_url = f"{base}&document={db['document_guid']}"
+            with sync_playwright() as pw:
+                browser = launch_chromium(pw)
+                try:
+                    pages = {}
+                    for who, url in (("app", app_url), ("floor", fl.url)):
+                        context = browser.new_context(viewport=VIEWPORT)
+                        context.add_init_script(WATCHER_JS)
+                        pages[who] = context.new_page()
+                        pages[who].goto(url, wait_until="commit")
+                        wait_transcript(pages[who], args.settle)
+                    app_turns = usable_turns(pages["app"], db, key)
+                    floor_turns_ok = usable_turns(pages["floor"], None, key)
+                    print(f"  code {key!r}; {len(app_turns)} respondent turns to select in on the app, "
+                          f"{len(floor_turns_ok)} on the floor page", flush=True)
+                    print("(a)-(c): select, choose a code, apply; app and floor interleaved", flush=True)
+                    for i in range(args.repeats + 1):
+                        label = "warm-up" if i == 0 else f"{i}/{args.repeats}"
+                        s_app = app_coding(pages["app"], db, app_turns[i % len(app_turns)], key, args.settle)
+                        s_fl = floor_coding(pages["floor"], floor_turns_ok[i % len(floor_turns_ok)], key, args.settle)
+                        for who, s in (("app", s_app), ("floor", s_fl)):
+                            s["warmup"] = i == 0
+                            coding_samples[who].append(s)
+                        fmt = lambda s, k: f"{s[k] * 1e3:7.1f}" if s.get("ok") else "  fail "  # noqa: E731
+                        print(f"  {label:>8}: app a {fmt(s_app, 'a')} b {fmt(s_app, 'b')} c {fmt(s_app, 'c')} ms "
+                              f"(pick->Apply enabled {fmt(s_app, 'pick_to_apply_enabled')}, Apply->highlight "
+                              f"{fmt(s_app, 'apply_to_highlight')}) | floor a {fmt(s_fl, 'a')} b {fmt(s_fl, 'b')} "
+                              f"c {fmt(s_fl, 'c')} ms", flush=True)
+                    for context in {p.context for p in pages.values()}:
+                        context.close()
+                    print("(d): page load -> transcript usable; fresh context each, app and floor interleaved",
+                          flush=True)
+                    for i in range(args.load_repeats + 1):
+                        a = page_load(browser, app_url, [["transcript", "transcript", None]])
+                        f = page_load(browser, fl.url, [["transcript", "transcript", None]])
+                        a["warmup"] = f["warmup"] = i == 0
+                        loads["app_d"].append(a)
+                        loads["floor_d"].append(f)
+                        print(f"  {'warm-up' if i == 0 else f'{i}/{args.load_repeats}':>8}: app "
+                              f"{a.get('s', float('nan')):6.2f} s (wall {a['wall_s']:5.2f}) | floor "
+                              f"{f.get('s', float('nan')):6.2f} s (wall {f['wall_s']:5.2f})", flush=True)
+                    if large:
+                        print("(e): page load with the last turn of the large transcript in the URL -> its text "
+                              "visible", flush=True)
+                        last_floor = floor_turns[-1]
+                        e_url = f"{base}&document={large['guid']}&turn={large['last_ordinal']}"
+                        e_cond = [["turn", "turnVisible", {"turn": large["last_ordinal"],
+                                                            "prefix": large["last_prefix"][:30]}]]
+                        f_url = f"{fl.url}/?turn={last_floor['ordinal']}"
+                        f_cond = [["turn", "turnVisible", {"turn": last_floor["ordinal"],
+                                                            "prefix": last_floor["content"][:30]}]]
+                        for i in range(args.jump_repeats + 1):
+                            a = page_load(browser, e_url, e_cond)
+                            f = page_load(browser, f_url, f_cond)
+                            a["warmup"] = f["warmup"] = i == 0
+                            loads["app_e"].append(a)
+                            loads["floor_e"].append(f)
+                            print(f"  {'warm-up' if i == 0 else f'{i}/{args.jump_repeats}':>8}: app "
+                                  f"{a.get('s', float('nan')):6.2f} s (wall {a['wall_s']:5.2f}) | floor "
+                                  f"{f.get('s', float('nan')):6.2f} s (wall {f['wall_s']:5.2f})", flush=True)
+                finally:
+                    browser.close()
+        load_after = load()
+        for log in (app.log, fl.log):
+            os.unlink(log)
+    finally:
+        try:
+            db["engine"].dispose()  # type: ignore[possibly-undefined]
+        except Exception:
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    for who in ("app", "floor"):
+        timed = [s for s in coding_samples[who] if not s["warmup"] and s["ok"]]
+        for k in "abc":
+            samples[f"{who}_{k}"] = [s[k] for s in timed]
+        for k in "de":
+            samples[f"{who}_{k}"] = [x["s"] for x in loads[f"{who}_{k}"] if not x["warmup"] and x["ok"]]
+    parts = {k: stats([s[k] for s in coding_samples["app"] if not s["warmup"] and s["ok"]])
+             for k in ("pick_to_apply_enabled", "apply_to_highlight", "apply_to_confirmed")}
+    floor_parts = {k: stats([s[k] for s in coding_samples["floor"] if not s["warmup"] and s["ok"]])
+                   for k in ("confirmed_shown", "data_back")}
+    steps = {}
+    for k in "abcde":
+        app_s, floor_s = stats(samples[f"app_{k}"]), stats(samples[f"floor_{k}"])
+        row = {"what": STEPS[k], "app": app_s, "floor": floor_s, "target_p95_s": TARGETS_S[k]}
+        if app_s["n"] and floor_s["n"]:
+            row |= {"ratio_p50": app_s["p50_s"] / floor_s["p50_s"], "ratio_p95": app_s["p95_s"] / floor_s["p95_s"],
+                    "meets_target": app_s["p95_s"] <= TARGETS_S[k]}
+        steps[k] = row
+    failures = {who: sum(1 for s in v if not s["ok"]) for who, v in coding_samples.items()} | {
+        k: sum(1 for x in v if not x["ok"]) for k, v in loads.items()}
+    return {
+        "date": started.date().isoformat(), "started_utc": started.isoformat(timespec="seconds"),
+        "args": vars(args), "app_source": commit, "machine": machine(),
+        "versions": versions("streamlit", "playwright"), "chromium": CHROMIUM,
+        "load_before": load_before, "load_after": load_after, "setup_s": setup_s,
+        "document": db["corpus"] | {"codings": db["stored"]["coding"], "first_part_turns": len(floor_turns),
+                                    "first_part_highlights": sum(len(t["highlights"]) for t in floor_turns),
+                                    "first_part_chars": sum(len(t["content"]) for t in floor_turns)},
+        "large": large, "code": key, "steps": steps, "app_parts": parts, "floor_parts": floor_parts,
+        "failures": failures,
+        "coding_samples": coding_samples, "load_samples": loads,
+        "method": __doc__,
+    }
+
+
+def print_report(r: dict) -> None:
+    print()
+    print(f"Kruispunt coding in the browser (issue 17)  {r['started_utc']}  app: {r['app_source']}")
+    print(describe_machine(r))
+    v = r["versions"]
+    print(f"versions: Python {v['python']}, Streamlit {v['streamlit']}, Playwright {v['playwright']}; {r['chromium']}")
+    d = r["document"]
+    print(f"document: {d['words']:,} words, {d['codings']:,} codings; first part {d['first_part_turns']} turns, "
+          f"{d['first_part_chars']:,} characters, {d['first_part_highlights']} highlights; code {r['code']!r}")
+    if r["large"]:
+        lg = r["large"]
+        print(f"large: {lg['bytes'] / 1e6:.1f} MB, {lg['turns']:,} turns, last turn ¶{lg['last_ordinal'] + 1}")
+    print()
+    print(f"  {'step':44} {'n':>3} {'p50':>9} {'p95':>9} {'floor p50':>10} {'floor p95':>10} {'x p50':>7} "
+          f"{'x p95':>7} {'target p95':>11}")
+    for k, row in r["steps"].items():
+        a, f = row["app"], row["floor"]
+        if not a["n"]:
+            print(f"  ({k}) {row['what']:40} not measured")
+            continue
+        ms = lambda x: f"{x * 1e3:7.0f}ms"  # noqa: E731
+        fl = f"{ms(f['p50_s']):>10} {ms(f['p95_s']):>10}" if f["n"] else f"{'-':>10} {'-':>10}"
+        ratio = f"{row['ratio_p50']:6.0f}x {row['ratio_p95']:6.0f}x" if "ratio_p50" in row else f"{'':7} {'':7}"
+        verdict = "meets" if row.get("meets_target") else "misses"
+        print(f"  ({k}) {row['what']:40} {a['n']:>3} {ms(a['p50_s']):>9} {ms(a['p95_s']):>9} {fl} {ratio} "
+              f"{'<= ' + ms(row['target_p95_s']).strip():>11} {verdict}")
+    p = r["app_parts"]
+    if p["pick_to_apply_enabled"]["n"]:
+        print(f"  app (b)/(c) parts, p50: Enter in the multiselect -> Apply enabled "
+              f"{p['pick_to_apply_enabled']['p50_s'] * 1e3:.0f} ms; click on Apply -> highlight "
+              f"{p['apply_to_highlight']['p50_s'] * 1e3:.0f} ms, -> confirmation "
+              f"{p['apply_to_confirmed']['p50_s'] * 1e3:.0f} ms")
+    fp = r["floor_parts"]
+    if fp["data_back"]["n"]:
+        print(f"  floor (c) parts, p50: Enter -> 'Coded with' shown {fp['confirmed_shown']['p50_s'] * 1e3:.0f} ms, "
+              f"-> the id back in the component's data {fp['data_back']['p50_s'] * 1e3:.0f} ms")
+    if any(r["failures"].values()):
+        print(f"  failed repetitions (left out): {r['failures']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=20, help="codings (a)-(c), after one warm-up")
+    p.add_argument("--load-repeats", type=int, default=None, help="page loads (d); default --repeats")
+    p.add_argument("--jump-repeats", type=int, default=None, help="jumps (e); default --repeats")
+    p.add_argument("--large-mb", type=float, default=20, help="size of the large transcript; 0: no (e)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--settle", type=float, default=0.3, help="pause between steps, seconds (never inside a timing)")
+    p.add_argument("--app", choices=("head", "worktree"), default="head",
+                   help="run the app from a snapshot of HEAD (default) or from the working tree as it is")
+    args = p.parse_args(argv)
+    args.load_repeats = args.repeats if args.load_repeats is None else args.load_repeats
+    args.jump_repeats = args.repeats if args.jump_repeats is None else args.jump_repeats
+    r = measure(args)
+    print_report(r)
+    print(f"\nwrote {write_json(RESULTS / 'coding_browser_bench.json', r)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
