@@ -25,7 +25,6 @@ from cases.documents import (
 )
 from cases.projects import get_document, get_or_create_coder, get_project, list_coders
 from coding.assignments import blind_scope
-from coding.codings import code_span
 from coding.memos import MemoView, add_memo, memo_views
 from coding.offsets import snap_to_words
 from coding.picker import code_choices, pick_order
@@ -49,9 +48,10 @@ from ui.blind import blind_here
 from ui.code_margin import SEGMENT_CHOICE, SEGMENTS_OPEN, margin_highlights, open_segment, segment_choice_label
 from ui.document_find import hits_for_turns, navigation_bar
 from ui.identity import refusal
+from ui.keyboard_coding import NOT_NAMED, SHORTCUTS, apply_code, picker_codes, take_refusal, write_coding
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
-    retry_when_busy, show_flash, write_retrying,
+    show_flash, write_retrying,
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
@@ -249,7 +249,8 @@ def _focus_turn() -> int | None:
 
 @st.fragment
 def _workspace(o: _Open) -> None:
-    show_flash()
+    with st.empty():  # one slot, message or not: the transcript below keeps its place (else it mounts anew)
+        show_flash()
     project = o.project
     revision, version = project_revision(engine(), project.guid, _as_uuid(o.guid))
     if version is None:
@@ -264,9 +265,16 @@ def _workspace(o: _Open) -> None:
         first, end, part = _transcript_part(cached, focus)
         shown = cached.turn_rows[first:end]
         result = transcript_view(shown, [], per_turn=cached.per_turn, key=f"transcript_{o.guid}", focus_turn=focus,
-                                 part=part, hits=hits_for_turns(found, shown))
+                                 part=part, hits=hits_for_turns(found, shown),
+                                 codes=picker_codes(cached.choices, cached.recent), refused=take_refusal(o.guid))
+        st.caption(SHORTCUTS)
     if result is not None and result["action"] == "page":  # the position is the turn in the URL: a reload keeps it
         st.query_params["turn"] = str(result["turn"])
+        rerun_fragment()
+    if result is not None and result["action"] == "code":  # the picker in the transcript: one write, then say so
+        st.query_params["turn"] = str(result["turn"])
+        if apply_code(o, result, text):
+            _selection_coded()
         rerun_fragment()
     if result is not None and result["action"] == "segment":  # a chip in the code margin: open that segment
         open_segment(result, cached.segments)
@@ -345,13 +353,11 @@ def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped
                     st.caption(md_escape(f"Not when: {choice.exclude}"))
     b1, b2 = st.columns(2)
     if not o.named:
-        st.caption("You cannot apply codes here (see the note at the top of the page).")
+        st.caption(NOT_NAMED)
     if b1.button("Apply", type="primary", disabled=not picked or not o.named, key="apply_codes"):
-        try:
-            retry_when_busy(lambda: code_span(engine(), o.project.guid, o.guid, o.me, selection["start"],
-                                              selection["end"], picked, actor=o.me))
-        except Refused as exc:
-            st.error(md_escape(str(exc)))
+        reason = write_coding(o, selection["start"], selection["end"], picked)
+        if reason is not None:
+            st.error(md_escape(reason))
         else:
             clear_selection()
             st.session_state.pop("codes_to_apply", None)

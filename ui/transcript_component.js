@@ -21,6 +21,16 @@ function rgba(hex, alpha) {
 
 function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
 
+// Case- and accent-insensitive form for the picker's filter (as coding/picker.py folds).
+function fold(s) { return String(s).normalize("NFKD").toLowerCase().replace(/\p{M}/gu, ""); }
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  e.className = className;
+  if (text !== undefined) { e.textContent = text; }
+  return e;
+}
+
 // UTF-16 offset of the boundary point (node, offset) within the text of `content`,
 // counted by walking the content's text nodes.
 function offsetIn(content, node, offset) {
@@ -86,8 +96,15 @@ class TranscriptView {
     this.settleTimer = null;
     this.frame = null;
     this.setTriggerValue = null;
+    this.codes = [];           // the keyboard picker's codes, recently used first: [{key, label, colour, hay, recent}]
+    this.codesSig = null;
+    this.picker = null;        // the open picker: {box, input, list, found, matches, index}
+    this.raw = new Map();      // ordinal -> the turn's data, to draw it again with its pending highlights
+    this.pending = new Map();  // client id -> {turn, h}: codings drawn at once, until the next data (or a refusal)
 
     this.onMouseDown = (e) => {
+      if (this.picker && e.target instanceof Node && this.picker.box.contains(e.target)) { return; }
+      this.closePicker();
       this.pressed = true;
       this.altPressed = !!e.altKey;
       this.pressedOnButton = e.target instanceof Element && !!e.target.closest("button");
@@ -162,6 +179,23 @@ class TranscriptView {
     this.attach();
     const height = isInt(data.height) && data.height > 0 ? data.height : 640;
     this.scroller.style.maxHeight = height + "px";
+    const codes = Array.isArray(data.codes) ? data.codes : [];
+    const codesSig = JSON.stringify(codes);
+    if (codesSig !== this.codesSig) {
+      this.codesSig = codesSig;
+      this.codes = codes.filter((c) => c && typeof c.key === "string").map((c) => ({
+        key: c.key, label: typeof c.label === "string" ? c.label : c.key,
+        colour: (typeof c.colour === "string" && HEX.test(c.colour)) ? c.colour : FALLBACK_COLOUR,
+        hay: fold(c.key + " " + c.label + " " + (typeof c.terms === "string" ? c.terms : "")),
+        recent: isInt(c.recent) ? c.recent : 0,
+      }));
+    }
+    const refused = data.refused && typeof data.refused === "object" ? data.refused.refused : null;
+    if (typeof refused === "string" && this.pending.has(refused)) {
+      const turn = this.pending.get(refused).turn;
+      this.pending.delete(refused);
+      this.redrawTurn(turn);
+    }
     const signature = JSON.stringify([data.turns, height]);
     if (signature !== this.signature) {
       this.signature = signature;
@@ -205,6 +239,8 @@ class TranscriptView {
     const keepScroll = this.scroller.scrollTop;
     const fragment = document.createDocumentFragment();
     this.turns = [];
+    this.pending.clear();  // new data: a confirmed coding is among its highlights, an unconfirmed one is gone
+    this.raw = new Map(turns.filter((t) => t && isInt(t.ordinal)).map((t) => [t.ordinal, t]));
     let lanes = 0;
     for (const turn of turns) {
       const built = this.buildTurn(turn);
@@ -276,6 +312,7 @@ class TranscriptView {
         memo: h.memo === true,
         label: typeof h.label === "string" && h.label ? h.label : (Array.isArray(h.codes) ? h.codes.map(String).join(", ") : ""),
         by: typeof h.by === "string" ? h.by : "",
+        pending: h.pending === true,
       }));
     const lanes = assignLanes(hls);
     const byLane = hls.slice().sort((a, b) => a.lane - b.lane);
@@ -307,7 +344,7 @@ class TranscriptView {
         continue;
       }
       const span = document.createElement("span");
-      span.className = "kp-hl";
+      span.className = active.some((h) => h.pending) ? "kp-hl kp-pending" : "kp-hl";
       span.appendChild(node);
       span.dataset.segments = active.map((h) => h.segment).join(" ");
       const titles = [];
@@ -352,6 +389,7 @@ class TranscriptView {
       chip.className = "kp-chip";
       chip.dataset.action = "segment";
       chip.dataset.segment = group.segment;
+      if (group.hls.some((h) => h.pending)) { chip.classList.add("kp-pending"); chip.dataset.pending = "1"; }
       const bars = document.createElement("span");
       bars.className = "kp-chip-bars";
       const labels = [], titles = [], initials = [];
@@ -530,6 +568,125 @@ class TranscriptView {
     if (signature === this.lastReported) { return; }
     this.lastReported = signature;
     this.send({ id: newId(), action: "select", turn: found.turn, start16: found.start16, end16: found.end16, text: found.text });
+    this.openPicker(found);
+  }
+
+  // ----- the keyboard picker: type to filter, ↑/↓, Enter, 1–9 recent codes, Esc -------------------
+
+  openPicker(found) {
+    this.closePicker();
+    const range = this.currentRange();
+    if (!this.codes.length || !range) { return; }
+    const box = el("div", "kp-picker");
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", "Code the selection");
+    const input = el("input", "kp-picker-input");
+    input.type = "text";
+    input.placeholder = "Find a code\u2026 (Enter applies, 1\u20139 recent, Esc cancels)";
+    input.setAttribute("aria-label", "Find a code");
+    const list = el("div", "kp-picker-list");
+    list.setAttribute("role", "listbox");
+    box.append(input, list);
+    const at = range.getBoundingClientRect(), root = this.root.getBoundingClientRect();
+    box.style.top = Math.max(at.bottom - root.top + 4, 0) + "px";
+    box.style.left = Math.max(Math.min(at.left - root.left, root.width - 300), 0) + "px";
+    this.picker = { box, input, list, found, matches: [], index: 0 };
+    input.addEventListener("input", () => this.filterPicker());
+    input.addEventListener("keydown", (e) => this.pickerKey(e));
+    input.addEventListener("focusout", (e) => {
+      if (e.relatedTarget && this.picker && !this.picker.box.contains(e.relatedTarget)) { this.closePicker(); }
+    });
+    list.addEventListener("mousedown", (e) => e.preventDefault());  // keep the focus in the filter
+    list.addEventListener("click", (e) => {
+      const item = e.target instanceof Element ? e.target.closest(".kp-picker-item") : null;
+      if (item && this.picker) { this.applyCode(this.picker.matches[Number(item.dataset.index)]); }
+    });
+    this.root.appendChild(box);
+    this.filterPicker();
+    input.focus({ preventScroll: true });
+  }
+
+  filterPicker() {
+    const p = this.picker;
+    const words = fold(p.input.value).split(/\s+/).filter(Boolean);
+    p.matches = this.codes.filter((c) => words.every((w) => c.hay.includes(w))).slice(0, 8);
+    p.index = 0;
+    this.drawPicker();
+  }
+
+  drawPicker() {
+    const p = this.picker;
+    const items = p.matches.map((c, k) => {
+      const item = el("div", k === p.index ? "kp-picker-item kp-picker-active" : "kp-picker-item");
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", String(k === p.index));
+      item.dataset.index = String(k);
+      const swatch = el("span", "kp-picker-swatch");
+      swatch.style.backgroundColor = c.colour;
+      const num = el("span", "kp-picker-num", c.recent && c.recent <= 9 ? String(c.recent) : "");
+      item.append(swatch, num, el("span", "kp-picker-label", c.label), el("span", "kp-picker-key", c.key));
+      return item;
+    });
+    if (!items.length) { items.push(el("div", "kp-picker-none", "No code matches")); }
+    p.list.replaceChildren(...items);
+  }
+
+  pickerKey(e) {
+    e.stopPropagation();  // the app's own shortcuts never see what is typed here
+    const p = this.picker;
+    if (!p) { return; }
+    if (e.key === "Escape") {
+      e.preventDefault();
+      this.closePicker();
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const n = p.matches.length;
+      if (n) { p.index = (p.index + (e.key === "ArrowDown" ? 1 : n - 1)) % n; this.drawPicker(); }
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      if (p.matches[p.index]) { this.applyCode(p.matches[p.index]); }
+    } else if (/^[1-9]$/.test(e.key) && !p.input.value && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const code = this.codes.find((c) => c.recent === Number(e.key));
+      if (code) { e.preventDefault(); this.applyCode(code); }
+    }
+  }
+
+  closePicker() {
+    if (!this.picker) { return; }
+    const box = this.picker.box;
+    this.picker = null;
+    if (box.parentNode) { box.parentNode.removeChild(box); }
+  }
+
+  // Draw the coding at once (pending) and send the one write; the next data confirms it or refuses it.
+  applyCode(code) {
+    const p = this.picker;
+    if (!p || !code) { return; }
+    this.closePicker();
+    const { turn, start16, end16, text } = p.found;
+    const id = newId();
+    this.pending.set(id, { turn, h: { segment: "pending:" + id, start16, end16, colour: code.colour, codes: [code.key],
+      title: code.label + " \u00b7 " + code.key + " (saving\u2026)", label: code.label, pending: true } });
+    this.redrawTurn(turn);
+    const sel = (typeof this.host.getSelection === "function" && this.host.getSelection()) || document.getSelection();
+    if (sel) { sel.removeAllRanges(); }
+    this.lastReported = null;
+    this.send({ id, action: "code", turn, start16, end16, text, codes: [code.key] });
+  }
+
+  // Build one turn again from its data plus its pending highlights.
+  redrawTurn(ordinal) {
+    const index = this.turns.findIndex((t) => t.ordinal === ordinal);
+    const raw = this.raw.get(ordinal);
+    if (index < 0 || !raw) { return; }
+    const extra = Array.from(this.pending.values()).filter((p) => p.turn === ordinal).map((p) => p.h);
+    const highlights = (Array.isArray(raw.highlights) ? raw.highlights : []).concat(extra);
+    const built = this.buildTurn({ ...raw, highlights });
+    const old = this.turns[index];
+    built.section.classList.toggle("kp-focus", old.section.classList.contains("kp-focus"));
+    old.section.replaceWith(built.section);
+    this.turns[index] = built;
+    this.scheduleStripes();
   }
 
   turnOf(node) {
@@ -572,7 +729,7 @@ class TranscriptView {
       if (turn && button.dataset.action === "turn") {
         event.preventDefault();
         this.send({ id: newId(), action: "turn", turn: turn.ordinal });
-      } else if (turn && button.dataset.action === "segment" && button.dataset.segment) {
+      } else if (turn && button.dataset.action === "segment" && button.dataset.segment && !button.dataset.pending) {
         event.preventDefault();
         this.send({ id: newId(), action: "segment", turn: turn.ordinal, segment: button.dataset.segment });
       }

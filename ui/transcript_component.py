@@ -13,7 +13,8 @@ offsets into the document:
     {"id": str, "action": "select" | "turn" | "sentence", "turn": int,
      "start": int, "end": int, "text": str}
 
-"text" is the Python slice of the turn's content, never the browser's string. A click on a chip in the code
+"text" is the Python slice of the turn's content, never the browser's string. The keyboard picker's coding
+(`ui.keyboard_coding`) returns the same with "action": "code", "codes" and "shown". A click on a chip in the code
 margin (one per segment beside its turn) returns {"id", "action": "segment", "turn": int, "segment": guid} once,
 only for a segment highlighted in that turn. When `turns` is one
 part of a long transcript (`part=` given), the component also shows buttons to the parts before and
@@ -72,7 +73,7 @@ __all__ = ["highlights_for_turns", "segment_request", "selection_from_payload", 
 
 COMPONENT_NAME = "kruispunt_transcript_view"
 TRIGGER = "selection"
-ACTIONS = {"select", "turn", "sentence"}
+ACTIONS = {"select", "turn", "sentence", "code"}
 DEFAULT_COLOUR = "#8A8F98"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _SEEN_LIMIT = 64
@@ -160,8 +161,9 @@ def _int(value: Any) -> int | None:
 def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The browser's trigger payload as absolute code points, or None when it is unusable.
 
-    `payload` is {"id", "turn", "action"?, "start16"?, "end16"?, "text"?} with UTF-16 offsets
-    relative to the turn's content. The result is {"id", "action", "turn", "start", "end", "text"}
+    `payload` is {"id", "turn", "action"?, "start16"?, "end16"?, "text"?, "codes"?} with UTF-16 offsets
+    relative to the turn's content. The result is {"id", "action", "turn", "start", "end", "text"} (a "code"
+    action also "codes" and "shown", the browser's text of the span, for `ui.keyboard_coding` to check)
     with code point offsets into the document and "text" the Python slice of the content (the
     browser's own string is ignored). An offset inside a surrogate pair widens outwards; offsets
     beyond the content are clamped. An empty selection gives None.
@@ -196,12 +198,21 @@ def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> 
         return {**result, "start": t_start + start, "end": t_start + start, "text": ""}
     if end <= start:
         return None
-    return {**result, "start": t_start + start, "end": t_start + end, "text": content[start:end]}
+    result = {**result, "start": t_start + start, "end": t_start + end, "text": content[start:end]}
+    if action == "code":  # the picker's write: one or more code keys, and the text the browser showed
+        codes = payload.get("codes")
+        if not isinstance(codes, list) or not 0 < len(codes) <= 20 or \
+                not all(isinstance(c, str) and 0 < len(c) <= 200 for c in codes):
+            return None
+        shown = payload.get("text")
+        result |= {"codes": list(codes), **({"shown": shown} if isinstance(shown, str) else {})}
+    return result
 
 
 def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list[dict[str, Any]]],
                     focus_turn: int | None, height: int, part: Mapping[str, Any] | None = None,
-                    hits: Mapping[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+                    hits: Mapping[int, list[dict[str, Any]]] | None = None, codes: Sequence[Mapping] = (),
+                    refused: Mapping[str, str] | None = None) -> dict[str, Any]:
     hits = hits or {}
     data = {
         # A tuple, not a list: Streamlit checks every top-level list of a component's data for a dataframe (a
@@ -222,7 +233,10 @@ def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list
         ),
         "focus_turn": focus_turn,
         "height": int(height),
+        "codes": tuple(codes),  # the keyboard picker's codes (`ui.keyboard_coding.picker_codes`)
     }
+    if refused:
+        data["refused"] = dict(refused)
     if part is not None:
         data["part"] = {"label": str(part.get("label") or ""), "before": part.get("before"),
                         "after": part.get("after")}
@@ -241,6 +255,8 @@ def transcript_view(
     per_turn: dict[int, list[dict[str, Any]]] | None = None,
     part: Mapping[str, Any] | None = None,
     hits: Mapping[int, list[dict[str, Any]]] | None = None,
+    codes: Sequence[Mapping[str, Any]] = (),
+    refused: Mapping[str, str] | None = None,
 ) -> dict | None:
     """Show a transcript for coding; return the researcher's new selection once, else None.
 
@@ -253,10 +269,14 @@ def transcript_view(
 
     `hits` marks find's hits: {ordinal: [{"start16", "end16", "current": bool}]} (UTF-16 units in the turn's
     content, `ui.document_find.hits_for_turns`), drawn as marks (the current one stronger, scrolled into view).
+
+    `codes` feeds the keyboard picker ({"key", "label", "colour", "terms"?, "recent"?}); a picker coding returns
+    {"id", "action": "code", "turn", "start", "end", "text", "shown", "codes"} once. `refused` ({"refused": id,
+    "reason"}, one run) removes that coding's pending highlight.
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    data = _component_data(turns, per_turn, focus_turn, height, part, hits)
+    data = _component_data(turns, per_turn, focus_turn, height, part, hits, codes, refused)
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
     payload = result.get(TRIGGER)
     if isinstance(payload, Mapping) and payload.get("action") == "page":
