@@ -52,19 +52,37 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.coding_browser_kinds import (  # noqa: E402
-    NAV_JS, PHRASE_JS, TURNS_JS, WATCHER_JS, arm, drag, holds, result, serve, settle, snapshot, write_floor,
+from bench.coding_browser_kinds import (
+    NAV_JS,
+    PHRASE_JS,
+    TURNS_JS,
+    WATCHER_JS,
+    arm,
+    drag,
+    holds,
+    result,
+    serve,
+    settle,
+    snapshot,
+    write_floor,
 )
-from bench.coding_kinds import PAGE_CODER, build_database  # noqa: E402
-from bench.measure import (  # noqa: E402
-    CHROMIUM, RESULTS, describe_machine, launch_chromium, load, machine, versions, write_json,
+from bench.coding_kinds import PAGE_CODER, build_database
+from bench.measure import (
+    CHROMIUM,
+    RESULTS,
+    describe_machine,
+    launch_chromium,
+    load,
+    machine,
+    versions,
+    write_json,
 )
 
 PART_CHARS = 12_000  # ui.coding_view.TRANSCRIPT_PAGE_CHARS at HEAD: the Coding page's first part, which the floor shows
@@ -340,9 +358,10 @@ def measure(args: argparse.Namespace) -> dict:
 
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM}")
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     load_before = load()
     tmp = tempfile.mkdtemp(prefix="kruispunt-coding-browser-")
+    db: dict | None = None
     try:
         print(f"setup: the coding benchmark's database (20,000 words, 1,500 codings) and a {args.large_mb} MB "
               "transcript ...", flush=True)
@@ -394,7 +413,7 @@ def measure(args: argparse.Namespace) -> dict:
                         for who, s in (("app", s_app), ("floor", s_fl)):
                             s["warmup"] = i == 0
                             coding_samples[who].append(s)
-                        fmt = lambda s, k: f"{s[k] * 1e3:7.1f}" if s.get("ok") else "  fail "  # noqa: E731
+                        fmt = lambda s, k: f"{s[k] * 1e3:7.1f}" if s.get("ok") else "  fail "
                         print(f"  {label:>8}: app a {fmt(s_app, 'a')} b {fmt(s_app, 'b')} c {fmt(s_app, 'c')} ms "
                               f"(pick->Apply enabled {fmt(s_app, 'pick_to_apply_enabled')}, Apply->highlight "
                               f"{fmt(s_app, 'apply_to_highlight')}) | floor a {fmt(s_fl, 'a')} b {fmt(s_fl, 'b')} "
@@ -438,10 +457,8 @@ def measure(args: argparse.Namespace) -> dict:
         for log in (app.log, fl.log):
             os.unlink(log)
     finally:
-        try:
-            db["engine"].dispose()  # type: ignore[possibly-undefined]
-        except Exception:
-            pass
+        if db is not None:
+            db["engine"].dispose()
         shutil.rmtree(tmp, ignore_errors=True)
 
     for who in ("app", "floor"):
@@ -499,9 +516,9 @@ def print_report(r: dict) -> None:
         if not a["n"]:
             print(f"  ({k}) {row['what']:40} not measured")
             continue
-        ms = lambda x: f"{x * 1e3:7.0f}ms"  # noqa: E731
+        ms = lambda x: f"{x * 1e3:7.0f}ms"
         fl = f"{ms(f['p50_s']):>10} {ms(f['p95_s']):>10}" if f["n"] else f"{'-':>10} {'-':>10}"
-        rx = lambda x: f"{x:6.1f}x" if x < 10 else f"{x:6.0f}x"  # noqa: E731
+        rx = lambda x: f"{x:6.1f}x" if x < 10 else f"{x:6.0f}x"
         ratio = f"{rx(row['ratio_p50'])} {rx(row['ratio_p95'])}" if "ratio_p50" in row else f"{'':7} {'':7}"
         verdict = "meets" if row.get("meets_target") else "misses"
         print(f"  ({k}) {row['what']:40} {a['n']:>3} {ms(a['p50_s']):>9} {ms(a['p95_s']):>9} {fl} {ratio} "
