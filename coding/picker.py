@@ -25,7 +25,7 @@ class CodeChoice:
     searchable: str
 
 
-def _fold(text: str) -> str:
+def fold_for_search(text: str) -> str:
     """Case- and accent-insensitive form for matching ('Potentiële' ~ 'potentiele')."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -41,13 +41,13 @@ def code_choices(session: Session, project: Project, *, language: str = "en") ->
                 continue
             haystack = " ".join([code.key, code.label_en, code.label_nl, code.label_de, code.definition])
             choices.append(CodeChoice(code.key, code_label(code, language), book.key, row.depth, code.colour,
-                                      code.definition, code.include_rule, code.exclude_rule, _fold(haystack)))
+                                      code.definition, code.include_rule, code.exclude_rule, fold_for_search(haystack)))
     return choices
 
 
 def pick_order(choices: list[CodeChoice], *, query: str = "", recent: list[str] | None = None) -> list[CodeChoice]:
     """Choices matching every word of `query` (key, any label or the definition), recently used ones first."""
-    words = _fold(query).split()
+    words = fold_for_search(query).split()
     matching = [c for c in choices if all(w in c.searchable for w in words)]
     rank = {key: i for i, key in enumerate(recent or [])}
     first = sorted((c for c in matching if c.key in rank), key=lambda c: rank[c.key])

@@ -43,7 +43,7 @@ def test_a_code_payload_without_usable_codes_is_dropped() -> None:
 
 def test_picker_codes_are_compact_and_recent_first() -> None:
     def choice(key: str, label: str, definition: str) -> CodeChoice:
-        from coding.picker import _fold
+        from coding.picker import fold_for_search as _fold
 
         return CodeChoice(key, label, "vc", 1, "#112233", definition, "", "", _fold(f"{key} {label} Etiket {definition}"))
 

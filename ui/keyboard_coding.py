@@ -21,7 +21,7 @@ import streamlit as st
 
 from coding.codings import code_span
 from coding.offsets import snap_to_words
-from coding.picker import _fold as fold
+from coding.picker import fold_for_search as fold
 from coding.picker import pick_order
 from store.errors import Refused
 from ui.state import engine, flash, retry_when_busy
