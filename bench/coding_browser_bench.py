@@ -1,7 +1,7 @@
 """Coding in the browser (issue 17): selection, code, highlight, confirmation, page load and a jump, in Chromium.
 
     .venv/bin/python bench/coding_browser_bench.py [--repeats 20] [--load-repeats N] [--jump-repeats N]
-        [--large-mb 20] [--seed 7] [--settle 0.3] [--app head|worktree] [--app-rev HEAD]
+        [--large-mb 20] [--seed 7] [--settle 0.3] [--app head|worktree] [--app-rev HEAD] [--flow keyboard|mouse]
 
 Set-up (untimed): the coding benchmark's database (``bench/coding_kinds.build_database``: project ``Bench``, one
 20,000-word transcript with 1,500 codings by 3 coders), local mode's researcher ``Anna`` (whose name the page codes
@@ -14,6 +14,9 @@ Playwright (``bench.measure.launch_chromium``), window 1400x1000.
 Timed inside the page with ``performance.now()`` (bench/coding_browser_kinds.py: a watcher armed before the action,
 resolved by a MutationObserver / requestAnimationFrame check of the condition), app and floor interleaved:
 
+  (a)-(c) ``--flow keyboard`` (default; the app from ``f3d4c21`` on): see bench/coding_browser_keyboard.py. (a)
+      mouse-up -> the component's picker filter focused; (b) Enter in it (the key typed before) -> the pending
+      highlight; (c) that Enter -> "Coded with <key>." (and the row). ``--flow mouse`` (``--app-rev 5d5486b``):
   (a) selection -> picker usable: mouse-up of a drag over the first 4 words of a respondent turn -> the "Codes"
       multiselect (``codes_to_apply``) visible, not stale, its input enabled. Floor: mouse-up -> the component's own
       picker input shown and enabled (JavaScript only).
@@ -65,6 +68,7 @@ from bench.coding_browser_data import (
     remove_codings,
     setup,
 )
+from bench.coding_browser_keyboard import app_keyboard_coding
 from bench.coding_browser_kinds import (
     NAV_JS,
     PHRASE_JS,
@@ -140,10 +144,17 @@ def phrase(page, turn: int) -> dict:  # type: ignore[no-untyped-def]
     return box
 
 
-def app_coding(page, db: dict, turn: int, key: str, pause_s: float) -> dict:  # type: ignore[no-untyped-def]
-    """One coding on the Coding page as today: drag, type the code in the multiselect + Enter, click Apply."""
+def app_coding(page, db: dict, turn: int, key: str, pause_s: float,  # type: ignore[no-untyped-def]
+               flow: str = "keyboard") -> dict:
+    """One coding on the Coding page: the keyboard picker (bench/coding_browser_keyboard.py), or the mouse flow of
+    `5d5486b`: drag, type the code in the multiselect + Enter, click Apply."""
     page.bring_to_front()
     box = phrase(page, turn)
+    if flow == "keyboard":
+        sample = app_keyboard_coding(page, db, box, turn, key, TIMEOUT_MS)
+        page.reload(wait_until="commit")
+        wait_transcript(page, pause_s)
+        return sample
     if holds(page, "picker") or holds(page, "confirmed", {"text": "Coded with"}):
         raise RuntimeError("the picker or a confirmation is on the page before the selection")
     mark = newest_segment_id(db["path"])
@@ -310,16 +321,20 @@ def measure(args: argparse.Namespace) -> dict:
                     print("(a)-(c): select, choose a code, apply; app and floor interleaved", flush=True)
                     for i in range(args.repeats + 1):
                         label = "warm-up" if i == 0 else f"{i}/{args.repeats}"
-                        s_app = app_coding(pages["app"], db, app_turns[i % len(app_turns)], key, args.settle)
+                        s_app = app_coding(pages["app"], db, app_turns[i % len(app_turns)], key, args.settle,
+                                           args.flow)
                         s_fl = floor_coding(pages["floor"], floor_turns_ok[i % len(floor_turns_ok)], key, args.settle)
                         for who, s in (("app", s_app), ("floor", s_fl)):
                             s["warmup"] = i == 0
                             coding_samples[who].append(s)
                         fmt = lambda s, k: f"{s[k] * 1e3:7.1f}" if s.get("ok") else "  fail "
+                        extra = (f"Enter->stored highlight {fmt(s_app, 'enter_to_stored_highlight')}"
+                                 if args.flow == "keyboard" else
+                                 f"pick->Apply enabled {fmt(s_app, 'pick_to_apply_enabled')}, Apply->highlight "
+                                 f"{fmt(s_app, 'apply_to_highlight')}")
                         print(f"  {label:>8}: app a {fmt(s_app, 'a')} b {fmt(s_app, 'b')} c {fmt(s_app, 'c')} ms "
-                              f"(pick->Apply enabled {fmt(s_app, 'pick_to_apply_enabled')}, Apply->highlight "
-                              f"{fmt(s_app, 'apply_to_highlight')}) | floor a {fmt(s_fl, 'a')} b {fmt(s_fl, 'b')} "
-                              f"c {fmt(s_fl, 'c')} ms", flush=True)
+                              f"({extra}) | floor a {fmt(s_fl, 'a')} b {fmt(s_fl, 'b')} c {fmt(s_fl, 'c')} ms",
+                              flush=True)
                     for context in {p.context for p in pages.values()}:
                         context.close()
                     print("(d): page load -> transcript usable; fresh context each, app and floor interleaved",
@@ -369,8 +384,9 @@ def measure(args: argparse.Namespace) -> dict:
             samples[f"{who}_{k}"] = [s[k] for s in timed]
         for k in "de":
             samples[f"{who}_{k}"] = [x["s"] for x in loads[f"{who}_{k}"] if not x["warmup"] and x["ok"]]
-    parts = {k: stats([s[k] for s in coding_samples["app"] if not s["warmup"] and s["ok"]])
-             for k in ("pick_to_apply_enabled", "apply_to_highlight", "apply_to_confirmed")}
+    part_keys = (("enter_to_stored_highlight",) if args.flow == "keyboard" else
+                 ("pick_to_apply_enabled", "apply_to_highlight", "apply_to_confirmed"))
+    parts = {k: stats([s[k] for s in coding_samples["app"] if not s["warmup"] and s["ok"]]) for k in part_keys}
     floor_parts = {k: stats([s[k] for s in coding_samples["floor"] if not s["warmup"] and s["ok"]])
                    for k in ("confirmed_shown", "data_back")}
     steps = {}
@@ -400,7 +416,8 @@ def measure(args: argparse.Namespace) -> dict:
 
 def print_report(r: dict) -> None:
     print()
-    print(f"Kruispunt coding in the browser (issue 17)  {r['started_utc']}  app: {r['app_source']}")
+    print(f"Kruispunt coding in the browser (issue 17)  {r['started_utc']}  app: {r['app_source']}  "
+          f"flow: {r['args']['flow']}")
     print(describe_machine(r))
     v = r["versions"]
     print(f"versions: Python {v['python']}, Streamlit {v['streamlit']}, Playwright {v['playwright']}; {r['chromium']}")
@@ -426,7 +443,11 @@ def print_report(r: dict) -> None:
         print(f"  ({k}) {row['what']:40} {a['n']:>3} {ms(a['p50_s']):>9} {ms(a['p95_s']):>9} {fl} {ratio} "
               f"{'<= ' + ms(row['target_p95_s']).strip():>11} {verdict}")
     p = r["app_parts"]
-    if p["pick_to_apply_enabled"]["n"]:
+    if p.get("enter_to_stored_highlight", {}).get("n"):
+        q = p["enter_to_stored_highlight"]
+        print(f"  app (keyboard) part, p50 / p95: Enter -> the stored highlight (the server's data) "
+              f"{q['p50_s'] * 1e3:.0f} / {q['p95_s'] * 1e3:.0f} ms")
+    if p.get("pick_to_apply_enabled", {}).get("n"):
         print(f"  app (b)/(c) parts, p50: Enter in the multiselect -> Apply enabled "
               f"{p['pick_to_apply_enabled']['p50_s'] * 1e3:.0f} ms; click on Apply -> highlight "
               f"{p['apply_to_highlight']['p50_s'] * 1e3:.0f} ms, -> confirmation "
@@ -450,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--app", choices=("head", "worktree"), default="head",
                    help="run the app from a snapshot of --app-rev (default) or from the working tree as it is")
     p.add_argument("--app-rev", default="HEAD", help="the commit whose app is measured (git archive)")
+    p.add_argument("--flow", choices=("keyboard", "mouse"), default="keyboard",
+                   help="(a)-(c) through the component's picker (default; HEAD) or the multiselect + Apply "
+                        "(the app before the picker: --app-rev 5d5486b needs --flow mouse)")
     args = p.parse_args(argv)
     args.load_repeats = args.repeats if args.load_repeats is None else args.load_repeats
     args.jump_repeats = args.repeats if args.jump_repeats is None else args.jump_repeats

@@ -57,6 +57,35 @@ WATCHER_JS = r"""
       const p = r && r.querySelector('.kp-picker');
       return !!p && !p.disabled && !p.hidden && p.getClientRects().length > 0;
     },
+    // keyboard flow (a): the focus is in the component's picker filter (the shadow root's activeElement)
+    pickerFocused: () => {
+      const r = kp.root();
+      const a = r && r.activeElement;
+      return !!a && a.tagName === 'INPUT' && !!a.closest('.kp-picker') && kp.live(a);
+    },
+    // keyboard flow (b): the pending highlight (drawn before the server answers) in that turn
+    pendingHighlight: (a) => {
+      const r = kp.root();
+      return !!r && !!r.querySelector(`.kp-turn[data-ordinal="${a.turn}"] .kp-hl.kp-pending`);
+    },
+    // keyboard flow: the stored highlight of a new segment (not a pending one) in that turn
+    storedHighlight: (a) => {
+      const r = kp.root();
+      if (!r) { return false; }
+      const before = new Set(a.before);
+      for (const s of r.querySelectorAll(`.kp-turn[data-ordinal="${a.turn}"] .kp-hl:not(.kp-pending)`)) {
+        for (const id of (s.dataset.segments || '').split(' ')) {
+          if (id && !id.startsWith('pending:') && !before.has(id)) { return true; }
+        }
+      }
+      return false;
+    },
+    // the keyboard picker's highlighted choice (its key), to check what Enter will apply
+    activeKey: () => {
+      const r = kp.root();
+      const k = r && r.querySelector('.kp-picker-item.kp-picker-active .kp-picker-key');
+      return k ? k.textContent.trim() : null;
+    },
     // today's flow: the Apply button, enabled once a code is chosen (after that choice's rerun)
     apply: () => {
       const buttons = Array.from(document.querySelectorAll('.st-key-apply_codes button'));
@@ -393,7 +422,7 @@ def serve(command: list[str], cwd: Path, env: Mapping[str, str], log_prefix: str
           timeout_s: float = 90) -> Iterator[Served]:
     """`python <command> --server.port <free> ...` in `cwd` until healthy; stopped on exit (its own process only)."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, *command, "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.runOnSave", "false"],
