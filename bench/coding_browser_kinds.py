@@ -14,18 +14,12 @@ Selectors are kept tolerant of the transcript component's changes: the transcrip
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import free_port
+from bench.measure import Server, streamlit_server
 
 # ---------------------------------------------------------------------------------------------
 # The in-page watcher (injected with page.add_init_script, so it is there from navigation start)
@@ -411,45 +405,11 @@ def write_floor(tmp: str, turns: list[dict]) -> tuple[Path, Path]:
 # working tree; here the app can run from a snapshot of HEAD while someone edits the working tree)
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
-class Served:
-    url: str | None
-    log: str
-
-
-@contextmanager
 def serve(command: list[str], cwd: Path, env: Mapping[str, str], log_prefix: str,
-          timeout_s: float = 90) -> Iterator[Served]:
-    """`python <command> --server.port <free> ...` in `cwd` until healthy; stopped on exit (its own process only)."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, *command, "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.runOnSave", "false"],
-        cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        url: str | None = base
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                url = None
-                break
-            time.sleep(0.2)
-        yield Served(url, log.name)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+          timeout_s: float = 90) -> Iterator[Server]:
+    """`python <command>` in `cwd` until healthy (bench.measure.streamlit_server), not rerun on file changes."""
+    return streamlit_server(env, log_prefix, timeout_s, command=command, cwd=cwd,
+                            options=("--server.runOnSave", "false"))
 
 
 def snapshot(root: Path, rev: str, into: Path) -> str:

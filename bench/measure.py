@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,8 +242,11 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(env: Mapping[str, str], log_prefix: str, timeout_s: float = 90) -> Iterator[Server]:
-    """`python -m ui.serve` (as `make run`) on a free local port until healthy; stopped and its log closed on exit.
+def streamlit_server(env: Mapping[str, str], log_prefix: str, timeout_s: float = 90, *,
+                     command: Sequence[str] = ("-m", "ui.serve"), cwd: Path = ROOT,
+                     options: Sequence[str] = ()) -> Iterator[Server]:
+    """`python -m ui.serve` (as `make run`; or `python <command>` in `cwd`, e.g. `streamlit run` of a script or the
+    app from a snapshot of the repository) on a free local port until healthy; stopped and its log closed on exit.
 
     Yields a Server whose url is None if it did not become healthy within `timeout_s` or exited.
     The log file is left on disk: the caller deletes it once everything went well.
@@ -251,9 +254,9 @@ def streamlit_server(env: Mapping[str, str], log_prefix: str, timeout_s: float =
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)
     server = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, *command, "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
+        cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
