@@ -102,6 +102,22 @@ PHRASE_BOX_JS = """([phrase, ordinal]) => {
 }"""
 
 
+def open_coding_page(pw, served, coder: str, *, height: int = 1000):  # type: ignore[no-untyped-def]
+    """Chromium on the Coding page of the served demo's document, as `coder` (local mode: the name given once);
+    returns (browser, page) once the page's heading shows."""
+    from playwright.sync_api import expect
+
+    from apptest_support import remember_name
+
+    base, (project_guid, document_guid), url = served
+    browser = launch(pw)
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    remember_name(url, coder)
+    page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
+    expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
+    return browser, page
+
+
 def settle(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until the app has finished its run (no "running" indicator) and the browser has laid out two frames
     since: a box measured before then can move when the rerun's output lands (seen on a loaded machine)."""

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from apptest_support import remember_name
-from browser_support import ARTIFACTS, drag, launch, phrase_box, settle
+from browser_support import ARTIFACTS, drag, open_coding_page, phrase_box, settle
 
 CODER = "Margin Coder"
 PHRASE = "Eén van die klanten zei: Anja"  # coded enc.goal by Sanne de Wit in the demo
@@ -21,11 +20,7 @@ def test_margin_chip_shows_hovers_and_opens_its_segment(demo_server) -> None:  #
 
     base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        remember_name(url, CODER)
-        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
-        expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
+        browser, page = open_coding_page(pw, demo_server, CODER)
         # Playwright's CSS locators pierce the component's open shadow root
         turn = page.locator(".kp-turn").filter(has=page.locator(".kp-content", has_text=PHRASE))
         chip = turn.locator(".kp-chip", has_text=LABEL)

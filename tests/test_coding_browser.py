@@ -8,9 +8,8 @@ Debian's Chromium through Playwright.
 from __future__ import annotations
 
 import pytest
+from browser_support import ARTIFACTS, drag, open_coding_page, phrase_box
 
-from apptest_support import remember_name
-from browser_support import ARTIFACTS, drag, launch, phrase_box
 from cases.projects import get_project
 from coding.codings import list_codings
 from store.db import get_engine, read_session
@@ -26,11 +25,7 @@ def test_select_with_the_mouse_apply_a_code_and_find_it_after_a_reload(demo_serv
 
     base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        remember_name(url, CODER)  # local mode: the name given once
-        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
-        expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
+        browser, page = open_coding_page(pw, demo_server, CODER)
         page.wait_for_selector('[data-testid="stBidiComponentIsolated"]', timeout=30_000)
         page.wait_for_function(
             "() => { const h = document.querySelector('[data-testid=\"stBidiComponentIsolated\"]');"

@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from apptest_support import remember_name
-from browser_support import ARTIFACTS, drag, launch, phrase_box, settle
+from browser_support import ARTIFACTS, drag, open_coding_page, phrase_box, settle
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +40,7 @@ def test_find_marks_hits_next_moves_and_go_to_scrolls(demo_server) -> None:  # t
 
     base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        remember_name(url, "Find Coder")
-        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
-        expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
+        browser, page = open_coding_page(pw, demo_server, "Find Coder")
         expect(page.locator(".kp-turn").first).to_be_visible(timeout=30_000)
         settle(page)
 

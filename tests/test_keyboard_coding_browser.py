@@ -5,8 +5,7 @@ removes its pending highlight and says why."""
 from __future__ import annotations
 
 import pytest
-from apptest_support import remember_name
-from browser_support import ARTIFACTS, drag, launch, phrase_box, settle
+from browser_support import ARTIFACTS, drag, open_coding_page, phrase_box, settle
 
 from cases.projects import get_project
 from codebooks.service import update_code
@@ -54,11 +53,7 @@ def test_keyboard_coding_pending_confirmed_recent_cancelled_refused(demo_server)
 
     base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        remember_name(url, CODER)
-        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
-        expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
+        browser, page = open_coding_page(pw, demo_server, CODER)
         expect(page.get_by_text("Select text, then type to find a code", exact=False)).to_be_visible(timeout=30_000)
         page.wait_for_function("() => { const h = document.querySelector('[data-testid=\"stBidiComponentIsolated\"]');"
                                " return h && h.shadowRoot && h.shadowRoot.querySelector('.kp-content'); }",

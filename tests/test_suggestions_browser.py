@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from apptest_support import remember_name
-from browser_support import ARTIFACTS, launch
+from browser_support import ARTIFACTS, open_coding_page
 from sqlalchemy import select
 
 from store.db import get_engine, read_session
@@ -23,11 +22,7 @@ def test_learned_suggestions_train_in_the_background_and_a_rejection_is_kept(dem
 
     base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1400})
-        remember_name(url, CODER)
-        page.goto(f"{base}/coding?project={project_guid}&document={document_guid}")
-        expect(page.get_by_role("heading", name="Coding")).to_be_visible(timeout=30_000)
+        browser, page = open_coding_page(pw, demo_server, CODER, height=1400)
         page.get_by_text("Suggestions", exact=True).first.click()
         expect(page.get_by_text("learned from the codings")).to_be_visible(timeout=30_000)
         # nobody clicks: the progress fragment redraws itself until the background training is done
