@@ -18,7 +18,6 @@ pytestmark = pytest.mark.browser
 def test_margin_chip_shows_hovers_and_opens_its_segment(demo_server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
-    base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
         browser, page = open_coding_page(pw, demo_server, CODER)
         # Playwright's CSS locators pierce the component's open shadow root

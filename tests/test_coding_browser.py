@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 def test_select_with_the_mouse_apply_a_code_and_find_it_after_a_reload(demo_server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
-    base, (project_guid, document_guid), url = demo_server
+    _, (project_guid, _), url = demo_server
     with sync_playwright() as pw:
         browser, page = open_coding_page(pw, demo_server, CODER)
         page.wait_for_selector('[data-testid="stBidiComponentIsolated"]', timeout=30_000)

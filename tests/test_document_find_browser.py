@@ -38,7 +38,6 @@ TURN_IN_VIEW_JS = f"""(ordinal) => {{
 def test_find_marks_hits_next_moves_and_go_to_scrolls(demo_server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
-    base, (project_guid, document_guid), url = demo_server
     with sync_playwright() as pw:
         browser, page = open_coding_page(pw, demo_server, "Find Coder")
         expect(page.locator(".kp-turn").first).to_be_visible(timeout=30_000)

@@ -51,7 +51,7 @@ def _mine(url: str, project_guid: str) -> list[tuple[str, str]]:
 def test_keyboard_coding_pending_confirmed_recent_cancelled_refused(demo_server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
-    base, (project_guid, document_guid), url = demo_server
+    _, (project_guid, _), url = demo_server
     with sync_playwright() as pw:
         browser, page = open_coding_page(pw, demo_server, CODER)
         expect(page.get_by_text("Select text, then type to find a code", exact=False)).to_be_visible(timeout=30_000)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def test_learned_suggestions_train_in_the_background_and_a_rejection_is_kept(demo_server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
-    base, (project_guid, document_guid), url = demo_server
+    url = demo_server[2]  # (base URL, (project, document) guids, database URL)
     with sync_playwright() as pw:
         browser, page = open_coding_page(pw, demo_server, CODER, height=1400)
         page.get_by_text("Suggestions", exact=True).first.click()
