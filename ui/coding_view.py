@@ -147,6 +147,7 @@ class _Codings:
     turn_rows: list[dict]
     per_turn: dict[int, list[dict]]
     memos: list[MemoView]  # on the document and on its segments (document memos first, then in text order)
+    picker: tuple[dict, ...]  # the keyboard picker's codes (`ui.keyboard_coding.picker_codes`), made once
 
 
 @RevisionCache(8)
@@ -202,7 +203,8 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
     with_memo = frozenset(m.segment_guid for m in memos if m.segment_guid is not None)
     turn_rows, highlights = transcript_payload(text, turns, segments, with_memo)
     return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable, redoable,
-                    transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows), memos)
+                    transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows), memos,
+                    picker_codes(choices, recent))
 
 
 def coding_page() -> None:
@@ -266,7 +268,7 @@ def _workspace(o: _Open) -> None:
         shown = cached.turn_rows[first:end]
         result = transcript_view(shown, [], per_turn=cached.per_turn, key=f"transcript_{o.guid}", focus_turn=focus,
                                  part=part, hits=hits_for_turns(found, shown),
-                                 codes=picker_codes(cached.choices, cached.recent), refused=take_refusal(o.guid))
+                                 codes=cached.picker, refused=take_refusal(o.guid))
         st.caption(SHORTCUTS)
     if result is not None and result["action"] == "page":  # the position is the turn in the URL: a reload keeps it
         st.query_params["turn"] = str(result["turn"])
