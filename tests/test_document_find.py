@@ -14,8 +14,9 @@ from cases.projects import create_project, get_document, get_project
 from codebooks.service import adopt_codebook
 from coding.search import clear_cache, search_text
 from store.db import get_engine, read_session, write_session
-from ui.coding_view import TRANSCRIPT_PAGE_CHARS, transcript_pages, transcript_payload
+from ui.coding_view import transcript_payload
 from ui.document_find import Found, hits_for_turns, turn_number
+from ui.transcript_window import WINDOW_CHARS, char_starts, window_around
 
 SHORT = ("I: Wat heb je daar gedaan? 😀\n"
          "R: 😀👍🏽 Ik leerde daar veel. We leerden samen met de gemeente. Leren is fijn.\n")
@@ -99,12 +100,12 @@ def _shown_turns(at) -> list[int]:  # type: ignore[no-untyped-def]
     return [t["ordinal"] for t in _component(at)["turns"]]
 
 
-def test_the_long_document_has_several_parts() -> None:
+def test_the_long_document_is_longer_than_a_window() -> None:
     rows = [{"content": line[3:]} for line in LONG.splitlines()]
-    assert len(LONG) > TRANSCRIPT_PAGE_CHARS and len(transcript_pages(rows)) == 3
+    assert len(LONG) > 2 * WINDOW_CHARS and window_around(char_starts(rows), 0)[1] < 30
 
 
-def test_go_to_a_turn_sets_the_url_and_shows_its_part(long_document) -> None:  # type: ignore[no-untyped-def]
+def test_go_to_a_turn_sets_the_url_and_moves_the_window_there(long_document) -> None:  # type: ignore[no-untyped-def]
     at = long_document
     assert 39 not in _shown_turns(at)
     at.text_input(key="goto_turn").input("¶40")
@@ -112,11 +113,15 @@ def test_go_to_a_turn_sets_the_url_and_shows_its_part(long_document) -> None:  #
     at.run()
     assert not at.exception
     assert at.query_params["turn"] == "39"
-    assert _component(at)["focus_turn"] == 39 and 39 in _shown_turns(at)
+    data = _component(at)
+    assert data["focus_turn"] == 39 and 39 in _shown_turns(at) and at.query_params["at"] == "39"
+    assert data["anchor"] == {"ordinal": 39, "jump": 1}  # the browser puts it at the top of its view
+    assert data["window"]["first"] == _shown_turns(at)[0] and data["window"]["count"] == TURNS
     at.text_input(key="goto_turn").input("2")
     at.button(key="goto_go").click()
     at.run()
     assert at.query_params["turn"] == "1" and 1 in _shown_turns(at)
+    assert _component(at)["anchor"] == {"ordinal": 1, "jump": 2}
 
 
 def test_a_turn_out_of_range_says_the_range(long_document) -> None:  # type: ignore[no-untyped-def]
@@ -133,7 +138,7 @@ def test_a_turn_out_of_range_says_the_range(long_document) -> None:  # type: ign
     assert shown(at.warning) == ["No turn twelve here: this document has turns ¶1–¶60."]
 
 
-def test_find_moves_through_hits_across_parts(long_document) -> None:  # type: ignore[no-untyped-def]
+def test_find_moves_through_hits_across_windows(long_document) -> None:  # type: ignore[no-untyped-def]
     at = long_document
     at.text_input(key="find_in_document").input("leren")
     at.run()
@@ -146,10 +151,10 @@ def test_find_moves_through_hits_across_parts(long_document) -> None:  # type: i
         assert all("segment" not in h for t in turns for h in t.get("hits", []))  # marks, never codable
         return counts[0], at.query_params["turn"], hits
 
-    assert where() == ("hit 1 of 3", "3", [(3, True)])  # "leerden": only the shown part's hits are sent
+    assert where() == ("hit 1 of 3", "3", [(3, True)])  # "leerden": only the shown window's hits are sent
     at.button(key="find_next").click()
     at.run()
-    assert where() == ("hit 2 of 3", "30", [(30, True)])  # "leren", in the second part
+    assert where() == ("hit 2 of 3", "30", [(30, True)])  # "leren", in another window
     at.button(key="find_next").click()
     at.run()
     assert where() == ("hit 3 of 3", "55", [(55, True)])

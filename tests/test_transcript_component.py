@@ -161,7 +161,10 @@ def test_component_javascript_and_css_are_the_files_beside_the_module() -> None:
     from ui import transcript_component as tc
 
     folder = Path(tc.__file__).resolve().parent
-    assert tc.JS == (folder / "transcript_component.js").read_text(encoding="utf-8")
+    assert tc.JS == "\n".join((folder / name).read_text(encoding="utf-8") for name in tc.JS_FILES)
+    assert tc.JS_FILES[0] == "transcript_component.js" and len(set(tc.JS_FILES)) == 4
+    for name in tc.JS_FILES[1:]:  # each adds its methods to the class the first file defines
+        assert (folder / name).read_text(encoding="utf-8").count("Object.assign(TranscriptView.prototype") == 1
     assert tc.CSS == (folder / "transcript_component.css").read_text(encoding="utf-8")
     assert "export default function" in tc.JS and ".kp-hl" in tc.CSS
     assert '"""' not in tc.JS and "CSS = " not in tc.CSS

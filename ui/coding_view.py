@@ -6,10 +6,9 @@ to it or it is cancelled.
 
 The page itself (`coding_page`, called by pages/coding.py) lives in this module: an imported module is compiled
 once per process, whereas a page file is read, rewritten for Streamlit's "magic" and compiled again on every
-AppTest run (22 ms for this page). Long transcripts are sent to the browser one part of turns at a time
-(`TRANSCRIPT_PAGE_CHARS`), the part that holds the turn in the URL; the component has buttons to the parts before
-and after it (bench/README.md, coding section, says why and what it saved). "Go to ¶" and "Find in this document"
-above the transcript (`ui.document_find`) move that turn too.
+AppTest run (22 ms for this page). Any transcript is one continuous scroll in the browser, which holds a window of
+its turns at a time (`ui.transcript_window`: the window follows the scroll, "Go to ¶" and "Find in this document"
+above the transcript (`ui.document_find`) jump it, and the turn at the top of the view is `at` in the URL).
 """
 
 from __future__ import annotations
@@ -55,13 +54,13 @@ from ui.state import (
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
+from ui.transcript_window import char_starts, choose_window, outline, take_window_request, transcript_key
 from ui.coding_memos import memo_panel
 from ui.new_code import new_code_form
 from ui.undo_offers import offer_line
 from ui.suggestions_view import suggestions_panel
 
 PENDING_KEY = "coding_pending_selection"
-TRANSCRIPT_PAGE_CHARS = 12_000  # characters of turn content per transcript part (about 2,000 words)
 
 
 def who(turn: TurnView) -> str:
@@ -80,21 +79,6 @@ def transcript_payload(text: str, turns: list[TurnView], segments: list[SegmentV
         for t in turns
     ]
     return turn_rows, margin_highlights(segments, with_memo)
-
-
-def transcript_pages(turn_rows: list[dict], budget: int = TRANSCRIPT_PAGE_CHARS) -> list[tuple[int, int]]:
-    """[(first index, end index)] into `turn_rows`: consecutive turns up to `budget` characters, at least one each."""
-    pages: list[tuple[int, int]] = []
-    first, size = 0, 0
-    for i, row in enumerate(turn_rows):
-        length = len(row["content"])
-        if i > first and size + length > budget:
-            pages.append((first, i))
-            first, size = i, 0
-        size += length
-    if turn_rows:
-        pages.append((first, len(turn_rows)))
-    return pages
 
 
 def take_new_selection(result: dict | None) -> dict | None:
@@ -143,8 +127,9 @@ class _Codings:
     recent: list[str]
     undo: Offer | None  # this person's last change in this document, or why it cannot be taken back
     redo: Offer | None
-    pages: list[tuple[int, int]]
     turn_rows: list[dict]
+    starts: list[int]  # characters of content before each turn row (`ui.transcript_window.char_starts`)
+    outline: dict  # the whole document's shape for the browser's scroll (`ui.transcript_window.outline`)
     per_turn: dict[int, list[dict]]
     memos: list[MemoView]  # on the document and on its segments (document memos first, then in text order)
     picker: tuple[dict, ...]  # the keyboard picker's codes (`ui.keyboard_coding.picker_codes`), made once
@@ -202,8 +187,9 @@ def _load_codings(project_guid: str, document_guid: str, version: int, revision:
                        key=lambda m: (m.segment_start is not None, m.segment_start or 0, m.created_at))
     with_memo = frozenset(m.segment_guid for m in memos if m.segment_guid is not None)
     turn_rows, highlights = transcript_payload(text, turns, segments, with_memo)
+    starts = char_starts(turn_rows)
     return _Codings(text, turns, segments, sum(len(s.codings) for s in segments), choices, recent, undoable, redoable,
-                    transcript_pages(turn_rows), turn_rows, highlights_for_turns(highlights, turn_rows), memos,
+                    turn_rows, starts, outline(starts), highlights_for_turns(highlights, turn_rows), memos,
                     picker_codes(choices, recent))
 
 
@@ -236,6 +222,7 @@ def coding_page() -> None:
         st.query_params["document"] = guid
         if wanted is not None:  # another document was chosen: the old position means nothing there
             st.query_params.pop("turn", None)
+            st.query_params.pop("at", None)
     only_mine = c2.toggle("Only my codings", key="only_mine", help="Hide the other coders' codings.")
     snap = c3.toggle("Snap to words", value=True, key="snap_words")
     language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
@@ -262,17 +249,19 @@ def _workspace(o: _Open) -> None:
     text, turns = cached.text, cached.turns
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        found = navigation_bar(project, o.guid, revision, cached.turn_rows)  # may move the focused turn
+        found = navigation_bar(project, o.guid, revision, cached.turn_rows)  # may jump to another turn
         focus = _focus_turn()
-        first, end, part = _transcript_part(cached, focus)
+        key = transcript_key(o.guid)
+        first, end, anchor = choose_window(key, cached.turn_rows, cached.starts)
         shown = cached.turn_rows[first:end]
-        result = transcript_view(shown, [], per_turn=cached.per_turn, key=f"transcript_{o.guid}", focus_turn=focus,
-                                 part=part, hits=hits_for_turns(found, shown),
-                                 codes=cached.picker, refused=take_refusal(o.guid))
+        result = transcript_view(shown, [], per_turn=cached.per_turn, key=key, focus_turn=focus,
+                                 window={**cached.outline, "first": first}, anchor=anchor,
+                                 hits=hits_for_turns(found, shown), codes=cached.picker, refused=take_refusal(o.guid))
         st.caption(SHORTCUTS)
-    if result is not None and result["action"] == "page":  # the position is the turn in the URL: a reload keeps it
-        st.query_params["turn"] = str(result["turn"])
-        rerun_fragment()
+    if result is not None and result["action"] == "window":  # the scroll: chosen above, before mounting
+        if take_window_request(key, result, len(cached.turn_rows)):  # unless only seen after mounting
+            rerun_fragment()
+        result = None
     if result is not None and result["action"] == "code":  # the picker in the transcript: one write, then say so
         st.query_params["turn"] = str(result["turn"])
         if apply_code(o, result, text):
@@ -311,24 +300,6 @@ def _workspace(o: _Open) -> None:
 
 def _as_uuid(guid: str) -> uuid.UUID:
     return uuid.UUID(guid)
-
-
-def _transcript_part(cached: _Codings, focus: int | None) -> tuple[int, int, dict | None]:
-    """The part of the transcript with the turn in focus (else the first): (first, end) into the turn rows, and
-    the component's `part` (label, first turns of the parts before and after), None for a one-part transcript."""
-    pages, rows = cached.pages, cached.turn_rows
-    if len(pages) <= 1:
-        return (*(pages[0] if pages else (0, 0)), None)
-    index = 0
-    if focus is not None:
-        index = next((k for k, (a, b) in enumerate(pages) if any(r["ordinal"] == focus for r in rows[a:b])), 0)
-    first, end = pages[index]
-    return first, end, {
-        "label": f"Turns ¶{rows[first]['ordinal'] + 1}–¶{rows[end - 1]['ordinal'] + 1} of {len(rows)} "
-                 f"(part {index + 1} of {len(pages)})",
-        "before": rows[pages[index - 1][0]]["ordinal"] if index else None,
-        "after": rows[pages[index + 1][0]]["ordinal"] if index + 1 < len(pages) else None,
-    }
 
 
 def _coding_panel(o: _Open, choices, recent) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from coding.search import search_text
 from store.db import read_session
 from store.errors import Refused
 from ui.state import engine, md_escape
+from ui.transcript_window import jump_to
 
 FIND_KEY = "find_in_document"
 GOTO_KEY = "goto_turn"
@@ -84,8 +85,10 @@ def find_hits(project: Any, document_guid: str, query: str) -> tuple[tuple[tuple
     return hits[:FIND_LIMIT], len(hits) > FIND_LIMIT
 
 
-def _focus(ordinal: int) -> None:
+def _focus(document_guid: str, ordinal: int) -> None:
+    """Focus the turn (the URL's `turn`) and move the transcript's view to it."""
     st.query_params["turn"] = str(ordinal)
+    jump_to(document_guid, ordinal)
 
 
 def navigation_bar(project: Any, document_guid: str, revision: int, rows: Sequence[Mapping[str, Any]]) -> Found | None:
@@ -101,7 +104,7 @@ def navigation_bar(project: Any, document_guid: str, revision: int, rows: Sequen
             number = turn_number(wanted)
             ordinals = {int(r["ordinal"]) for r in rows}
             if number is not None and number - 1 in ordinals:
-                _focus(number - 1)
+                _focus(document_guid, number - 1)
             else:
                 message = (f"No turn {md_escape(wanted.strip() or '(empty)')} here: this document has turns "
                            f"¶{min(ordinals) + 1}–¶{max(ordinals) + 1}.")
@@ -118,7 +121,7 @@ def navigation_bar(project: Any, document_guid: str, revision: int, rows: Sequen
             found = Found(found.query, found.hits, (found.index + (1 if ahead else -1)) % len(found.hits),
                           found.capped)
             st.session_state[_STATE] = (st.session_state[_STATE][0], found)
-            _focus(found.hits[found.index][0])
+            _focus(document_guid, found.hits[found.index][0])
         if found is not None:
             note = found.count()
         st.caption(md_escape(note or " "), width=110)
@@ -146,5 +149,5 @@ def _found(project: Any, document_guid: str, revision: int, query: str) -> Found
     found = Found(query, hits, index, capped)
     st.session_state[_STATE] = (signature, found)
     if new_query and hits:
-        _focus(hits[0][0])
+        _focus(document_guid, hits[0][0])
     return found

@@ -16,9 +16,9 @@ offsets into the document:
 "text" is the Python slice of the turn's content, never the browser's string. The keyboard picker's coding
 (`ui.keyboard_coding`) returns the same with "action": "code", "codes" and "shown". A click on a chip in the code
 margin (one per segment beside its turn) returns {"id", "action": "segment", "turn": int, "segment": guid} once,
-only for a segment highlighted in that turn. When `turns` is one
-part of a long transcript (`part=` given), the component also shows buttons to the parts before and
-after it, and a click returns {"id", "action": "page", "turn": first turn of that part} once. A
+only for a segment highlighted in that turn. `turns` is the window of a
+long transcript the browser draws (`ui.transcript_window`); scrolling near its ends returns {"id", "action":
+"window", "index": turn index in the document} once, for the window there.
 "sentence" result is a click position (start == end, text ""); the caller expands it
 to the sentence around it. Selections are not snapped: call
 `coding.offsets.snap_to_words(content, start - turn_start, end - turn_start)` on the
@@ -69,11 +69,11 @@ import streamlit as st
 
 from coding.offsets import Utf16Index
 
-__all__ = ["highlights_for_turns", "segment_request", "selection_from_payload", "transcript_view"]
+__all__ = ["highlights_for_turns", "segment_request", "selection_from_payload", "transcript_view", "window_request"]
 
 COMPONENT_NAME = "kruispunt_transcript_view"
 TRIGGER = "selection"
-ACTIONS = {"select", "turn", "sentence", "code"}
+ACTIONS = {"select", "turn", "sentence", "code"}  # what a selection payload may say ("window", "segment" apart)
 DEFAULT_COLOUR = "#8A8F98"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _SEEN_LIMIT = 64
@@ -81,7 +81,10 @@ _SEEN_LIMIT = 64
 # The browser side lives in real files beside this module, read once at import.
 _HERE = Path(__file__).resolve().parent
 CSS = (_HERE / "transcript_component.css").read_text(encoding="utf-8")
-JS = (_HERE / "transcript_component.js").read_text(encoding="utf-8")
+# One ES module from four files: the class first, then what draws a turn, the picker and the scroll, each adding its
+# methods to the class.
+JS_FILES = ("transcript_component.js", "transcript_turn.js", "transcript_picker.js", "transcript_scroll.js")
+JS = "\n".join((_HERE / name).read_text(encoding="utf-8") for name in JS_FILES)
 
 # Registered once, when the module is imported; pages only mount it.
 _transcript_component = st.components.v2.component(COMPONENT_NAME, css=CSS, js=JS)
@@ -210,9 +213,10 @@ def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> 
 
 
 def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list[dict[str, Any]]],
-                    focus_turn: int | None, height: int, part: Mapping[str, Any] | None = None,
+                    focus_turn: int | None, height: int, window: Mapping[str, Any] | None = None,
                     hits: Mapping[int, list[dict[str, Any]]] | None = None, codes: Sequence[Mapping] = (),
-                    refused: Mapping[str, str] | None = None) -> dict[str, Any]:
+                    refused: Mapping[str, str] | None = None,
+                    anchor: Mapping[str, int] | None = None) -> dict[str, Any]:
     hits = hits or {}
     data = {
         # A tuple, not a list: Streamlit checks every top-level list of a component's data for a dataframe (a
@@ -237,9 +241,11 @@ def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list
     }
     if refused:
         data["refused"] = dict(refused)
-    if part is not None:
-        data["part"] = {"label": str(part.get("label") or ""), "before": part.get("before"),
-                        "after": part.get("after")}
+    if window is not None:
+        data["window"] = {"first": int(window["first"]), "count": int(window["count"]), "step": int(window["step"]),
+                          "chars": tuple(window["chars"])}
+    if anchor is not None:
+        data["anchor"] = {"ordinal": int(anchor["ordinal"]), "jump": int(anchor["jump"])}
     return data
 
 
@@ -253,7 +259,8 @@ def transcript_view(
     focus_turn: int | None = None,
     height: int = 640,
     per_turn: dict[int, list[dict[str, Any]]] | None = None,
-    part: Mapping[str, Any] | None = None,
+    window: Mapping[str, Any] | None = None,
+    anchor: Mapping[str, int] | None = None,
     hits: Mapping[int, list[dict[str, Any]]] | None = None,
     codes: Sequence[Mapping[str, Any]] = (),
     refused: Mapping[str, str] | None = None,
@@ -263,9 +270,10 @@ def transcript_view(
     See the module docstring for the shapes of `turns`, `highlights` and the result. A caller that
     caches `highlights_for_turns(highlights, turns)` passes it as `per_turn` (then `highlights` is unused).
 
-    `turns` may be one part of a long transcript: then `part` is {"label": str, "before": ordinal or None,
-    "after": ordinal or None}, shown above the text with buttons to the parts before and after, and a click
-    on one returns {"id", "action": "page", "turn": that ordinal} once.
+    `turns` may be a window of a long transcript: then `window` is {"first": index of turns[0] in the document,
+    "count": turns in the document, "step", "chars"} (`ui.transcript_window.outline` plus "first"), and `anchor`
+    {"ordinal", "jump"} the turn the component puts at the top of its view when it is mounted or "jump" changes.
+    Scrolling near the window's ends returns {"id", "action": "window", "index"} once.
 
     `hits` marks find's hits: {ordinal: [{"start16", "end16", "current": bool}]} (UTF-16 units in the turn's
     content, `ui.document_find.hits_for_turns`), drawn as marks (the current one stronger, scrolled into view).
@@ -276,11 +284,11 @@ def transcript_view(
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    data = _component_data(turns, per_turn, focus_turn, height, part, hits, codes, refused)
+    data = _component_data(turns, per_turn, focus_turn, height, window, hits, codes, refused, anchor)
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
     payload = result.get(TRIGGER)
-    if isinstance(payload, Mapping) and payload.get("action") == "page":
-        selection = _page_request(payload, part)
+    if isinstance(payload, Mapping) and payload.get("action") == "window":
+        selection = window_request(payload, window)
     elif isinstance(payload, Mapping) and payload.get("action") == "segment":
         selection = segment_request(payload, per_turn, turns)
     else:
@@ -295,14 +303,14 @@ def transcript_view(
     return selection
 
 
-def _page_request(payload: Mapping[str, Any], part: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A click on "earlier" or "later": only to a part this component offered."""
-    ident, turn = payload.get("id"), _int(payload.get("turn"))
-    if not isinstance(ident, str) or not ident or len(ident) > 200 or part is None or turn is None:
+def window_request(payload: Mapping[str, Any], window: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The component scrolled near an end of its window: the turn index it wants drawn, if the document has it."""
+    ident, index = payload.get("id"), _int(payload.get("index"))
+    if not isinstance(ident, str) or not ident or len(ident) > 200 or window is None or index is None:
         return None
-    if turn not in (part.get("before"), part.get("after")):
+    if not 0 <= index < int(window["count"]):
         return None
-    return {"id": ident, "action": "page", "turn": turn}
+    return {"id": ident, "action": "window", "index": index}
 
 
 def segment_request(payload: Mapping[str, Any], per_turn: Mapping[int, Sequence[Mapping[str, Any]]],
