@@ -94,3 +94,39 @@ def test_a_refused_keyboard_coding_is_said_and_handed_to_the_component(opened) -
     at.run()
     assert "refused" not in _component_data(at)  # for one run only
     assert not at.error
+
+
+def test_a_new_code_payload_carries_its_name_and_codebook() -> None:
+    base = {"id": "k", "action": "code", "turn": 0, "start16": 0, "end16": 2, "text": "ab"}
+    got = selection_from_payload({**base, "codes": [], "new": {"label": "Vertrouwen", "codebook": "value-creation"}},
+                                 _turns("abc"))
+    assert got is not None and got["codes"] == [] and got["new"] == {"label": "Vertrouwen", "codebook": "value-creation"}
+    for new in (None, {"label": " ", "codebook": "x"}, {"label": "x"}, {"label": "x" * 201, "codebook": "x"}, "x"):
+        assert selection_from_payload({**base, "codes": [], "new": new}, _turns("abc")) is None
+    # with codes, a "new" is ignored: the codes are applied
+    assert "new" not in selection_from_payload({**base, "codes": ["a"], "new": {"label": "x", "codebook": "y"}},
+                                               _turns("abc"))
+
+
+def test_a_new_code_from_the_picker_is_made_and_applied_in_one_write(opened) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    at, ids, url = opened
+    assert _component_data(at)["new_code"] == {"codebook": "value-creation"}  # the codebook of the recent codes
+    s16, e16 = _respondent_offsets("ip van Jör")
+    new = {"label": "Tip  van een collega", "codebook": "value-creation"}
+    _select(at, ids, {"id": "new-1", "action": "code", "turn": 1, "start16": s16, "end16": e16, "text": "ip van Jör",
+                      "codes": [], "new": new})
+    assert not at.exception and not at.error
+    stored = _stored(url, ids)
+    assert len(stored) == 1 and stored[0][1:] == ("Sanne", "tip van Jörg")
+    key = stored[0][0]
+    assert shown(at.success) == [f"New code {key} created and applied."]
+    assert any(c["key"] == key and c["label"] == "Tip van een collega" for c in _component_data(at)["codes"])
+    _select(at, ids, {"id": "new-1", "action": "code", "turn": 1, "start16": s16, "end16": e16, "text": "ip van Jör",
+                      "codes": [], "new": new})  # the same id again: nothing, and no second code
+    assert len(_stored(url, ids)) == 1
+    # a codebook the project does not have is refused, said, handed back, and nothing is written
+    s16, e16 = _respondent_offsets("meteen gebruikt")
+    _select(at, ids, {"id": "new-2", "action": "code", "turn": 1, "start16": s16, "end16": e16,
+                      "text": "meteen gebruikt", "codes": [], "new": {**new, "codebook": "no-such-book"}})
+    assert len(_stored(url, ids)) == 1 and len(at.error) == 1
+    assert _component_data(at)["refused"]["refused"] == "new-2"

@@ -1,6 +1,6 @@
 """Keyboard coding in Chromium: select with the mouse, type part of a code's label, Enter — the highlight is drawn
 at once (pending) before the server confirms; 1 applies the most recent code; Esc codes nothing; a refused write
-removes its pending highlight and says why."""
+removes its pending highlight and says why; a name that matches no code makes a new code and applies it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from store.db import get_engine, read_session, write_session
 CODER = "Keyboard Coder"
 FIRST, SECOND = "via een klant gegaan", "een klein administratiekantoor"
 ESCAPED, REFUSED = "nieuwjaarsreceptie in Gronau", "visitekaartjesclub"
+NEW_CODE_AT, NEW_CODE = "binnen vijf minuten zijn pitch doet", "Snelle pitch"
 HOST = 'document.querySelector(\'[data-testid="stBidiComponentIsolated"]\').shadowRoot'
 # when the pending highlight first appeared and when the server's confirmation first showed (performance.now())
 WATCH_JS = f"""(text) => {{
@@ -124,4 +125,20 @@ def test_keyboard_coding_pending_confirmed_recent_cancelled_refused(demo_server)
         settle(page)
         page.screenshot(path=str(ARTIFACTS / "keyboard-coding-refused.png"))
         assert len(_mine(url, project_guid)) == 2
+
+        # a name no code has: the picker's last line offers to make it; Enter on it makes the code and applies it
+        select(NEW_CODE_AT)
+        page.keyboard.type(NEW_CODE)
+        page.keyboard.press("ArrowUp")  # from the first line up to the last: the new code
+        expect(page.locator(".kp-picker-item.kp-picker-active.kp-picker-new")).to_contain_text(NEW_CODE)
+        page.screenshot(path=str(ARTIFACTS / "keyboard-coding-new-code.png"))
+        _watch(page, "created and applied")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("created and applied", exact=False)).to_be_visible(timeout=30_000)
+        expect(pending).to_have_count(0, timeout=15_000)
+        _pending_came_first(page)
+        made = [code for code, text in _mine(url, project_guid) if text == NEW_CODE_AT]
+        assert len(made) == 1 and len(_mine(url, project_guid)) == 3
+        with read_session(get_engine(url)) as s:
+            assert any(c.key == made[0] and c.label == NEW_CODE for c in code_choices(s, get_project(s, project_guid)))
         browser.close()

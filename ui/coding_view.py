@@ -47,7 +47,9 @@ from ui.blind import blind_here
 from ui.code_margin import SEGMENT_CHOICE, SEGMENTS_OPEN, margin_highlights, open_segment, segment_choice_label
 from ui.document_find import hits_for_turns, navigation_bar
 from ui.identity import refusal
-from ui.keyboard_coding import NOT_NAMED, SHORTCUTS, apply_code, picker_codes, take_refusal, write_coding
+from ui.keyboard_coding import (
+    NOT_NAMED, SHORTCUTS, apply_code, new_code_book, picker_codes, take_refusal, write_coding,
+)
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
     show_flash, write_retrying,
@@ -256,7 +258,8 @@ def _workspace(o: _Open) -> None:
         shown = cached.turn_rows[first:end]
         result = transcript_view(shown, [], per_turn=cached.per_turn, key=key, focus_turn=focus,
                                  window={**cached.outline, "first": first}, anchor=anchor,
-                                 hits=hits_for_turns(found, shown), codes=cached.picker, refused=take_refusal(o.guid))
+                                 hits=hits_for_turns(found, shown), codes=cached.picker, refused=take_refusal(o.guid),
+                                 new_code=new_code_book(cached.choices, cached.recent) if o.named else None)
         st.caption(SHORTCUTS)
     if result is not None and result["action"] == "window":  # the scroll: chosen above, before mounting
         if take_window_request(key, result, len(cached.turn_rows)):  # unless only seen after mounting

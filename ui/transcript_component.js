@@ -167,6 +167,7 @@ class TranscriptView {
         recent: isInt(c.recent) ? c.recent : 0,
       }));
     }
+    this.newCodeBook = data.new_code && typeof data.new_code.codebook === "string" ? data.new_code.codebook : null;
     const refused = data.refused && typeof data.refused === "object" ? data.refused.refused : null;
     if (typeof refused === "string" && this.pending.has(refused)) {
       const turn = this.pending.get(refused).turn;

@@ -202,21 +202,36 @@ def selection_from_payload(payload: Any, turns: Sequence[Mapping[str, Any]]) -> 
     if end <= start:
         return None
     result = {**result, "start": t_start + start, "end": t_start + end, "text": content[start:end]}
-    if action == "code":  # the picker's write: one or more code keys, and the text the browser showed
-        codes = payload.get("codes")
-        if not isinstance(codes, list) or not 0 < len(codes) <= 20 or \
+    if action == "code":  # the picker's write: code keys (or a new code's name), and the text the browser showed
+        codes, new = payload.get("codes"), _new_code(payload.get("new"))
+        if new is not None and codes in (None, []):
+            codes = []
+        elif not isinstance(codes, list) or not 0 < len(codes) <= 20 or \
                 not all(isinstance(c, str) and 0 < len(c) <= 200 for c in codes):
             return None
         shown = payload.get("text")
-        result |= {"codes": list(codes), **({"shown": shown} if isinstance(shown, str) else {})}
+        result |= {"codes": list(codes), **({"new": new} if new is not None and not codes else {}),
+                   **({"shown": shown} if isinstance(shown, str) else {})}
     return result
+
+
+def _new_code(value: Any) -> dict[str, str] | None:
+    """A new code asked for from the picker: {"label", "codebook"}, both non-empty and short, or None."""
+    if not isinstance(value, Mapping):
+        return None
+    label, book = value.get("label"), value.get("codebook")
+    if not isinstance(label, str) or not isinstance(book, str) or not label.strip() or not book:
+        return None
+    if len(label) > 200 or len(book) > 200:
+        return None
+    return {"label": label, "codebook": book}
 
 
 def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list[dict[str, Any]]],
                     focus_turn: int | None, height: int, window: Mapping[str, Any] | None = None,
                     hits: Mapping[int, list[dict[str, Any]]] | None = None, codes: Sequence[Mapping] = (),
                     refused: Mapping[str, str] | None = None,
-                    anchor: Mapping[str, int] | None = None) -> dict[str, Any]:
+                    anchor: Mapping[str, int] | None = None, new_code: str | None = None) -> dict[str, Any]:
     hits = hits or {}
     data = {
         # A tuple, not a list: Streamlit checks every top-level list of a component's data for a dataframe (a
@@ -244,6 +259,8 @@ def _component_data(turns: Sequence[Mapping[str, Any]], per_turn: dict[int, list
     if window is not None:
         data["window"] = {"first": int(window["first"]), "count": int(window["count"]), "step": int(window["step"]),
                           "chars": tuple(window["chars"])}
+    if new_code:
+        data["new_code"] = {"codebook": new_code}  # the picker offers to make a code there
     if anchor is not None:
         data["anchor"] = {"ordinal": int(anchor["ordinal"]), "jump": int(anchor["jump"])}
     return data
@@ -264,6 +281,7 @@ def transcript_view(
     hits: Mapping[int, list[dict[str, Any]]] | None = None,
     codes: Sequence[Mapping[str, Any]] = (),
     refused: Mapping[str, str] | None = None,
+    new_code: str | None = None,
 ) -> dict | None:
     """Show a transcript for coding; return the researcher's new selection once, else None.
 
@@ -280,11 +298,13 @@ def transcript_view(
 
     `codes` feeds the keyboard picker ({"key", "label", "colour", "terms"?, "recent"?}); a picker coding returns
     {"id", "action": "code", "turn", "start", "end", "text", "shown", "codes"} once. `refused` ({"refused": id,
-    "reason"}, one run) removes that coding's pending highlight.
+    "reason"}, one run) removes that coding's pending highlight. With `new_code` (a codebook key) the picker also
+    offers to make a code of what was typed in that codebook: the result then has "codes": [] and "new": {"label",
+    "codebook"}.
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    data = _component_data(turns, per_turn, focus_turn, height, window, hits, codes, refused, anchor)
+    data = _component_data(turns, per_turn, focus_turn, height, window, hits, codes, refused, anchor, new_code)
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
     payload = result.get(TRIGGER)
     if isinstance(payload, Mapping) and payload.get("action") == "window":

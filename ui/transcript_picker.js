@@ -39,6 +39,11 @@ Object.assign(TranscriptView.prototype, {
     const p = this.picker;
     const words = fold(p.input.value).split(/\s+/).filter(Boolean);
     p.matches = this.codes.filter((c) => words.every((w) => c.hay.includes(w))).slice(0, 8);
+    // What was typed names no code exactly: the last line offers to make it (where the server said new codes go).
+    const typed = p.input.value.split(/\s+/).filter(Boolean).join(" ");
+    if (typed && this.newCodeBook && !this.codes.some((c) => fold(c.label) === fold(typed) || c.key === typed)) {
+      p.matches.push({ create: true, key: "", label: typed, colour: FALLBACK_COLOUR, recent: 0 });
+    }
     p.index = 0;
     this.drawPicker();
   },
@@ -50,6 +55,13 @@ Object.assign(TranscriptView.prototype, {
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", String(k === p.index));
       item.dataset.index = String(k);
+      if (c.create) {
+        item.classList.add("kp-picker-new");
+        item.title = "Make a new code of this name in " + this.newCodeBook + " and apply it to the selection";
+        item.append(el("span", "kp-picker-num", "+"), el("span", "kp-picker-label", "New code \u201c" + c.label + "\u201d"),
+          el("span", "kp-picker-key", "in " + this.newCodeBook));
+        return item;
+      }
       const swatch = el("span", "kp-picker-swatch");
       swatch.style.backgroundColor = c.colour;
       const num = el("span", "kp-picker-num", c.recent && c.recent <= 9 ? String(c.recent) : "");
@@ -94,12 +106,15 @@ Object.assign(TranscriptView.prototype, {
     this.closePicker();
     const { turn, start16, end16, text } = p.found;
     const id = newId();
-    this.pending.set(id, { turn, h: { segment: "pending:" + id, start16, end16, colour: code.colour, codes: [code.key],
-      title: code.label + " \u00b7 " + code.key + " (saving\u2026)", label: code.label, pending: true } });
+    this.pending.set(id, { turn, h: { segment: "pending:" + id, start16, end16, colour: code.colour,
+      codes: code.create ? [] : [code.key], title: code.label + (code.create ? "" : " \u00b7 " + code.key) + " (saving\u2026)",
+      label: code.label, pending: true } });
     this.redrawTurn(turn);
     const sel = (typeof this.host.getSelection === "function" && this.host.getSelection()) || document.getSelection();
     if (sel) { sel.removeAllRanges(); }
     this.lastReported = null;
-    this.send({ id, action: "code", turn, start16, end16, text, codes: [code.key] });
+    this.send(code.create
+      ? { id, action: "code", turn, start16, end16, text, codes: [], new: { label: code.label, codebook: this.newCodeBook } }
+      : { id, action: "code", turn, start16, end16, text, codes: [code.key] });
   },
 });
