@@ -97,6 +97,9 @@ def test_keyboard_coding_pending_confirmed_recent_cancelled_refused(demo_server)
         expect(pending).to_have_count(0, timeout=15_000)
         _pending_came_first(page)
         assert sorted(_mine(url, project_guid)) == sorted([("vc.immediate", FIRST), ("vc.immediate", SECOND)])
+        # that rerun sent only the coded turn whole: the others went as hashes the page already held (the first
+        # coding above changed every highlighted turn: a second coder's initials appeared in the margin)
+        assert page.evaluate(f"() => {HOST}.querySelector('.kp-root').dataset.wholeTurns") == "1"
 
         # Esc closes the picker and codes nothing
         select(ESCAPED)

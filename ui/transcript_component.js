@@ -1,4 +1,45 @@
 const INSTANCES = new WeakMap();
+// What the server sent, by content hash (ui/transcript_delta.py): a turn or the code list goes whole once, then
+// only as its hash. Kept for the page's life across re-mounts, the oldest forgotten first.
+const RECEIVED = new Map();
+const RECEIVED_LIMIT = 5000;
+
+function remember(h, value) {
+  RECEIVED.delete(h);
+  RECEIVED.set(h, value);
+  if (RECEIVED.size > RECEIVED_LIMIT) { RECEIVED.delete(RECEIVED.keys().next().value); }
+}
+
+function recall(h) {
+  if (!RECEIVED.has(h)) { return undefined; }
+  const value = RECEIVED.get(h);
+  remember(h, value);
+  return value;
+}
+
+// The payload with every hash replaced by what it stands for, or null when something is missing.
+function unpack(data) {
+  const turns = [];
+  for (const t of Array.isArray(data.turns) ? data.turns : []) {
+    if (!t || typeof t !== "object") { continue; }
+    if (typeof t.content === "string") {
+      if (typeof t.h === "string") { remember(t.h, t); }
+      turns.push(t);
+    } else {
+      const known = typeof t.h === "string" ? recall(t.h) : undefined;
+      if (!known) { return null; }
+      turns.push(known);
+    }
+  }
+  let codes = data.codes;
+  if (Array.isArray(codes)) {
+    if (typeof data.codes_h === "string") { remember(data.codes_h, codes); }
+  } else if (typeof data.codes_h === "string") {
+    codes = recall(data.codes_h);
+    if (!codes) { return null; }
+  }
+  return { ...data, turns, codes: Array.isArray(codes) ? codes : [] };
+}
 const HEX = /^#[0-9a-fA-F]{6}$/;
 const FALLBACK_COLOUR = "#8A8F98";
 let counter = 0;
@@ -146,8 +187,22 @@ class TranscriptView {
     INSTANCES.delete(this.host);
   }
 
+  // Every trigger says which payload this view last drew, so the server sends only what it lacks.
   send(payload) {
-    if (typeof this.setTriggerValue === "function") { this.setTriggerValue("selection", payload); }
+    if (typeof this.setTriggerValue !== "function") { return; }
+    this.setTriggerValue("selection", isInt(this.seen) ? { ...payload, seen: this.seen } : payload);
+  }
+
+  receive(raw) {
+    const data = unpack(raw);
+    if (data === null) {  // a hash this page no longer holds: ask once for the whole payload
+      if (this.resyncFor !== raw.seq) { this.resyncFor = raw.seq; this.send({ id: newId(), action: "resync" }); }
+      return;
+    }
+    this.render(data);
+    if (isInt(raw.seq)) { this.seen = raw.seq; }
+    // how many turns came whole (not as a hash) in this payload: for tests and benchmarks to read
+    this.root.dataset.wholeTurns = String((Array.isArray(raw.turns) ? raw.turns : []).filter((t) => t && typeof t.content === "string").length);
   }
 
   // ----- rendering ---------------------------------------------------------------------------
@@ -177,7 +232,7 @@ class TranscriptView {
     const turns = Array.isArray(data.turns) ? data.turns : [];
     const anchor = data.anchor && typeof data.anchor === "object" && isInt(data.anchor.ordinal) ? data.anchor : null;
     const jump = anchor && (this.jumpSeen === undefined || anchor.jump !== this.jumpSeen);
-    const signature = JSON.stringify([turns, height, data.window]);
+    const signature = JSON.stringify([turns.map((t) => t.h || JSON.stringify(t)), height, data.window]);
     if (signature !== this.signature) {
       this.signature = signature;
       this.lastReported = null;
@@ -226,7 +281,7 @@ class TranscriptView {
     const next = [];
     let lanes = 0;
     for (const turn of turns) {
-      const sig = JSON.stringify(turn);
+      const sig = typeof turn.h === "string" ? turn.h : JSON.stringify(turn);
       const was = old.get(turn.ordinal);
       const built = was && was.sig === sig && !was.pending ? was : this.buildTurn(turn);
       built.sig = sig;
@@ -373,6 +428,6 @@ export default function (component) {
     INSTANCES.set(parentElement, view);
   }
   view.setTriggerValue = setTriggerValue;
-  view.render(data && typeof data === "object" ? data : {});
+  view.receive(data && typeof data === "object" ? data : {});
   return view.cleanup;
 }

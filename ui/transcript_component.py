@@ -24,6 +24,9 @@ to the sentence around it. Selections are not snapped: call
 `coding.offsets.snap_to_words(content, start - turn_start, end - turn_start)` on the
 turn's content when snapping is on.
 
+On the wire, each turn the browser already holds is only its hash (`ui.transcript_delta`: every payload has a
+"seq", every trigger says the "seen" seq, a browser missing a hash asks {"action": "resync"}).
+
 Each highlight is {"segment": guid, "start", "end" (absolute code points, end exclusive), "colour": "#RRGGBB",
 "codes": [keys], "title", "memo": bool, "label"?: code label for the margin, "by"?: coder initials for the margin
 (given only when several coders' codings are shown)}; `ui.code_margin.margin_highlights` builds them.
@@ -68,6 +71,7 @@ from typing import Any
 import streamlit as st
 
 from coding.offsets import Utf16Index
+from ui.transcript_delta import acknowledge, pack
 
 __all__ = ["highlights_for_turns", "segment_request", "selection_from_payload", "transcript_view", "window_request"]
 
@@ -304,10 +308,15 @@ def transcript_view(
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    data = _component_data(turns, per_turn, focus_turn, height, window, hits, codes, refused, anchor, new_code)
+    state = st.session_state.get(key)  # this run's trigger, read before mounting: what the browser says it holds
+    acknowledge(key, state.get(TRIGGER) if isinstance(state, Mapping) else None)
+    data = pack(key, _component_data(turns, per_turn, focus_turn, height, window, hits, codes, refused, anchor,
+                                     new_code))
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
     payload = result.get(TRIGGER)
-    if isinstance(payload, Mapping) and payload.get("action") == "window":
+    if isinstance(payload, Mapping) and payload.get("action") == "resync":
+        selection = None  # taken above: this run's payload is whole
+    elif isinstance(payload, Mapping) and payload.get("action") == "window":
         selection = window_request(payload, window)
     elif isinstance(payload, Mapping) and payload.get("action") == "segment":
         selection = segment_request(payload, per_turn, turns)

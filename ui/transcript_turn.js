@@ -247,7 +247,7 @@ Object.assign(TranscriptView.prototype, {
     const extra = Array.from(this.pending.values()).filter((p) => p.turn === ordinal).map((p) => p.h);
     const highlights = (Array.isArray(raw.highlights) ? raw.highlights : []).concat(extra);
     const built = this.buildTurn({ ...raw, highlights });
-    built.sig = JSON.stringify(raw);
+    built.sig = typeof raw.h === "string" ? raw.h : JSON.stringify(raw);
     const old = this.turns[index];
     built.section.classList.toggle("kp-focus", old.section.classList.contains("kp-focus"));
     old.section.replaceWith(built.section);
