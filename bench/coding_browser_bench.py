@@ -8,7 +8,8 @@ Set-up (untimed): the coding benchmark's database (``bench/coding_kinds.build_da
 under), and in the same project the seeded 20 MB plain-text transcript of ``bench/large_files.text_file``. The app
 (``python -m ui.serve``) runs from a snapshot of ``--app-rev`` (``git archive``, default HEAD; ``--app worktree``:
 the working tree as it is) against that database; the floor page (a minimal ``st.components.v2.component`` rendering the same turns and
-highlights as the Coding page's first part) runs with ``streamlit run`` beside it. Debian's Chromium through
+highlights as the Coding page's first window, ``ui.transcript_window.window_around(char_starts(rows), 0)``: about
+12,000 characters from the first turn, plus a "Go to" text input) runs with ``streamlit run`` beside it. Debian's Chromium through
 Playwright (``bench.measure.launch_chromium``), window 1400x1000.
 
 Timed inside the page with ``performance.now()`` (bench/coding_browser_kinds.py: a watcher armed before the action,
@@ -30,9 +31,18 @@ resolved by a MutationObserver / requestAnimationFrame check of the condition), 
   (d) page load -> transcript usable: ``page.goto`` of /coding?project=..&document=.. in a fresh browser context ->
       ``.kp-content`` and ``.kp-hl`` in the shadow root (navigation start is performance.now() 0). Floor: the same
       for the floor page.
-  (e) jump to the last turn of the 20 MB transcript: ``page.goto`` with the last turn's ordinal as ``turn`` in the
-      URL -> that turn's text (its first characters) inside the component's scroller and the window. Floor: the
-      floor page with ``?turn=`` its last turn.
+  (e) jump to the last turn of the 20 MB transcript, in the page: the Coding page of the large transcript is loaded
+      once (a fresh session: the window at the first turn); each repetition first jumps back to ¶1 (untimed for
+      (e), recorded as ``back_s``; it makes the window hold the first turns again, so the measured jump really moves
+      the window ~20 MB and is not served by the turns already drawn), settles, then types ``¶<last turn>`` into
+      the "Go to ¶" input (untimed), and the Enter keydown in it starts the clock -> the form's rerun sends the
+      window around that turn -> that turn's text (its first characters) inside the component's scroller (between
+      its spacers) and inside the window (``turnVisible``). Where the turn then stands in the scroller is recorded
+      (``landing``). Floor: the same on the floor page: "¶1" then "¶<its last turn>" + Enter in its "Go to" input
+      -> the rerun -> the component gets the turn number in its data and scrolls that turn to the top of its
+      scroller -> that turn's text visible. The floor draws one window-sized set of turns and never changes it, so
+      it stands for Streamlit's own rerun + component update cost only; what the app adds (the window's turns
+      chosen and sent, the DOM rebuilt, the spacers sized) is the difference.
 
 Each measured coding is removed again afterwards through ``coding.workspace.remove_coding`` (as the page's Remove
 does), and the page is reloaded before the next repetition, so every repetition starts from the same 1,500
@@ -62,7 +72,7 @@ if str(ROOT) not in sys.path:
 
 from bench.coding_browser_data import (
     code_taken,
-    first_part_turns,
+    first_window_turns,
     new_codings,
     newest_segment_id,
     remove_codings,
@@ -77,6 +87,7 @@ from bench.coding_browser_kinds import (
     arm,
     drag,
     holds,
+    jump_loop,
     result,
     serve,
     settle,
@@ -102,7 +113,7 @@ STEPS = {
     "b": "code chosen -> highlight drawn",
     "c": "code chosen -> stored and confirmed",
     "d": "page load -> transcript usable",
-    "e": "jump to the last turn (20 MB transcript)",
+    "e": "Go to the last turn (20 MB transcript)",
 }
 VIEWPORT = {"width": 1400, "height": 1000}
 TIMEOUT_MS = 120_000
@@ -123,10 +134,6 @@ def stats(values: list[float]) -> dict:
     return {"n": len(values), "p50_s": percentile(values, 0.5), "p95_s": percentile(values, 0.95),
             "min_s": min(values), "max_s": max(values), "mean_s": statistics.fmean(values), "runs_s": values}
 
-
-# ---------------------------------------------------------------------------------------------
-# Set-up (untimed)
-# ---------------------------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------------------------
 # Repetitions in the browser
@@ -246,7 +253,7 @@ def page_load(browser, url: str, conds: list, timeout_ms: int = TIMEOUT_MS) -> d
 
 
 def usable_turns(page, db: dict | None, key: str) -> list[int]:  # type: ignore[no-untyped-def]
-    """Respondent turns of the rendered part long enough for the phrase (and, on the app, not already coded by Anna
+    """Respondent turns of the rendered window long enough for the phrase (and, on the app, not already coded by Anna
     with `key` from the turn's first word, which Apply would refuse)."""
     starts = {t.ordinal: t.content_start for t in db["turns"]} if db else {}
     return [t["ordinal"] for t in page.evaluate(TURNS_JS)
@@ -283,10 +290,10 @@ def measure(args: argparse.Namespace) -> dict:
         setup_s = time.perf_counter() - t0
         large = db.get("large")
         print(f"  setup {setup_s:.0f} s" + (f"; large transcript {large['bytes'] / 1e6:.1f} MB, {large['turns']:,} turns, "
-                                            f"~{large['parts_of_12000_chars']:,} parts, last turn ¶{large['last_ordinal'] + 1}"
+                                            f"~{large['windows_of_12000_chars']:,} windows, last turn ¶{large['last_ordinal'] + 1}"
                                             if large else ""), flush=True)
         key = pick_key(db["codable_keys"])
-        floor_turns = first_part_turns(db)
+        floor_turns = first_window_turns(db)
         floor_script, floor_data = write_floor(tmp, floor_turns)
         if args.app == "head":
             app_dir = Path(tmp) / "app"
@@ -296,7 +303,8 @@ def measure(args: argparse.Namespace) -> dict:
         env = {"KRUISPUNT_DB_URL": db["url"]}
         samples: dict[str, list[dict]] = {f"{w}_{k}": [] for w in ("app", "floor") for k in "abcde"}
         coding_samples: dict[str, list[dict]] = {"app": [], "floor": []}
-        loads: dict[str, list[dict]] = {"app_d": [], "floor_d": [], "app_e": [], "floor_e": []}
+        loads: dict[str, list[dict]] = {"app_d": [], "floor_d": []}
+        jumps: dict[str, list[dict]] = {"app": [], "floor": []}
         with serve(["-m", "ui.serve"], app_dir, env, "kruispunt-coding-browser-app-") as app, \
                 serve(["-m", "streamlit", "run", str(floor_script)], Path(tmp),
                       {"KP_FLOOR_DATA": str(floor_data)}, "kruispunt-coding-browser-floor-") as fl:
@@ -349,25 +357,10 @@ def measure(args: argparse.Namespace) -> dict:
                               f"{a.get('s', float('nan')):6.2f} s (wall {a['wall_s']:5.2f}) | floor "
                               f"{f.get('s', float('nan')):6.2f} s (wall {f['wall_s']:5.2f})", flush=True)
                     if large:
-                        print("(e): page load with the last turn of the large transcript in the URL -> its text "
-                              "visible", flush=True)
-                        last_floor = floor_turns[-1]
-                        e_url = f"{base}&document={large['guid']}&turn={large['last_ordinal']}"
-                        e_cond = [["turn", "turnVisible", {"turn": large["last_ordinal"],
-                                                            "prefix": large["last_prefix"]}]]
-                        f_url = f"{fl.url}/?turn={last_floor['ordinal']}"
-                        f_cond = [["turn", "turnVisible", {"turn": last_floor["ordinal"],
-                                                            "prefix": last_floor["content"][:30]}]]
-                        for i in range(args.jump_repeats + 1):
-                            # the first load reads the large transcript into the server's caches: minutes
-                            a = page_load(browser, e_url, e_cond, 300_000 if i == 0 else TIMEOUT_MS)
-                            f = page_load(browser, f_url, f_cond)
-                            a["warmup"] = f["warmup"] = i == 0
-                            loads["app_e"].append(a)
-                            loads["floor_e"].append(f)
-                            print(f"  {'warm-up' if i == 0 else f'{i}/{args.jump_repeats}':>8}: app "
-                                  f"{a.get('s', float('nan')):6.2f} s (wall {a['wall_s']:5.2f}) | floor "
-                                  f"{f.get('s', float('nan')):6.2f} s (wall {f['wall_s']:5.2f})", flush=True)
+                        print("(e): Go to the last turn, in the page (after a jump back to the first); app and floor "
+                              "interleaved", flush=True)
+                        jump_loop(browser, args, f"{base}&document={large['guid']}", fl.url, large, floor_turns,
+                                  jumps, VIEWPORT, TIMEOUT_MS)
                 finally:
                     browser.close()
         load_after = load()
@@ -382,8 +375,8 @@ def measure(args: argparse.Namespace) -> dict:
         timed = [s for s in coding_samples[who] if not s["warmup"] and s["ok"]]
         for k in "abc":
             samples[f"{who}_{k}"] = [s[k] for s in timed]
-        for k in "de":
-            samples[f"{who}_{k}"] = [x["s"] for x in loads[f"{who}_{k}"] if not x["warmup"] and x["ok"]]
+        samples[f"{who}_d"] = [x["s"] for x in loads[f"{who}_d"] if not x["warmup"] and x["ok"]]
+        samples[f"{who}_e"] = [x["s"] for x in jumps[who] if not x["warmup"] and x["ok"]]
     part_keys = (("enter_to_stored_highlight",) if args.flow == "keyboard" else
                  ("pick_to_apply_enabled", "apply_to_highlight", "apply_to_confirmed"))
     parts = {k: stats([s[k] for s in coding_samples["app"] if not s["warmup"] and s["ok"]]) for k in part_keys}
@@ -398,18 +391,21 @@ def measure(args: argparse.Namespace) -> dict:
                     "meets_target": app_s["p95_s"] <= TARGETS_S[k]}
         steps[k] = row
     failures = {who: sum(1 for s in v if not s["ok"]) for who, v in coding_samples.items()} | {
-        k: sum(1 for x in v if not x["ok"]) for k, v in loads.items()}
+        k: sum(1 for x in v if not x["ok"]) for k, v in loads.items()} | {
+        f"{who}_e": sum(1 for x in v if not (x["ok"] and x["back"]["ok"])) for who, v in jumps.items()}
+    jump_back = {who: stats([x["back"]["s"] for x in v if not x["warmup"] and x["back"]["ok"]])
+                 for who, v in jumps.items()}
     return {
         "date": started.date().isoformat(), "started_utc": started.isoformat(timespec="seconds"),
         "args": vars(args), "app_source": commit, "machine": machine(),
         "versions": versions("streamlit", "playwright"), "chromium": CHROMIUM,
         "load_before": load_before, "load_after": load_after, "setup_s": setup_s,
-        "document": db["corpus"] | {"codings": db["stored"]["coding"], "first_part_turns": len(floor_turns),
-                                    "first_part_highlights": sum(len(t["highlights"]) for t in floor_turns),
-                                    "first_part_chars": sum(len(t["content"]) for t in floor_turns)},
+        "document": db["corpus"] | {"codings": db["stored"]["coding"], "first_window_turns": len(floor_turns),
+                                    "first_window_highlights": sum(len(t["highlights"]) for t in floor_turns),
+                                    "first_window_chars": sum(len(t["content"]) for t in floor_turns)},
         "large": large, "code": key, "steps": steps, "app_parts": parts, "floor_parts": floor_parts,
-        "failures": failures,
-        "coding_samples": coding_samples, "load_samples": loads,
+        "jump_back_to_first": jump_back, "failures": failures,
+        "coding_samples": coding_samples, "load_samples": loads, "jump_samples": jumps,
         "method": __doc__,
     }
 
@@ -422,8 +418,8 @@ def print_report(r: dict) -> None:
     v = r["versions"]
     print(f"versions: Python {v['python']}, Streamlit {v['streamlit']}, Playwright {v['playwright']}; {r['chromium']}")
     d = r["document"]
-    print(f"document: {d['words']:,} words, {d['codings']:,} codings; first part {d['first_part_turns']} turns, "
-          f"{d['first_part_chars']:,} characters, {d['first_part_highlights']} highlights; code {r['code']!r}")
+    print(f"document: {d['words']:,} words, {d['codings']:,} codings; first window {d['first_window_turns']} turns, "
+          f"{d['first_window_chars']:,} characters, {d['first_window_highlights']} highlights; code {r['code']!r}")
     if r["large"]:
         lg = r["large"]
         print(f"large: {lg['bytes'] / 1e6:.1f} MB, {lg['turns']:,} turns, last turn ¶{lg['last_ordinal'] + 1}")
@@ -456,6 +452,20 @@ def print_report(r: dict) -> None:
     if fp["data_back"]["n"]:
         print(f"  floor (c) parts, p50: Enter -> 'Coded with' shown {fp['confirmed_shown']['p50_s'] * 1e3:.0f} ms, "
               f"-> the id back in the component's data {fp['data_back']['p50_s'] * 1e3:.0f} ms")
+    back = r.get("jump_back_to_first", {})
+    if back.get("app", {}).get("n"):
+        fb = back["floor"]
+        print(f"  (e) the untimed-for-(e) jump back to ¶1 before each, p50 / p95: app {back['app']['p50_s'] * 1e3:.0f} / "
+              f"{back['app']['p95_s'] * 1e3:.0f} ms; floor " + (f"{fb['p50_s'] * 1e3:.0f} / {fb['p95_s'] * 1e3:.0f} ms"
+                                                              if fb.get("n") else "-"))
+        for who, v in r["jump_samples"].items():
+            lands = [x["landing"] for x in v if not x["warmup"] and x["ok"] and x.get("landing")]
+            if lands:
+                offs = sorted({round(x["offset_px"]) for x in lands})
+                x = lands[-1]
+                print(f"  (e) {who}: the last turn lands {offs} px below the scroller's top (scrollTop "
+                      f"{x['scroll_top']:.0f} of max {x['max_scroll_top']:.0f}; scroller {x['scroller_height_px']:.0f} "
+                      f"px, {x['turns_drawn']} turns drawn ¶{x['first_drawn'] + 1}-¶{x['last_drawn'] + 1})")
     if any(r["failures"].values()):
         print(f"  failed repetitions (left out): {r['failures']}")
 

@@ -1,6 +1,6 @@
 """The database side of the coding browser benchmark (bench/coding_browser_bench.py): its set-up (the coding
-benchmark's 1,500-coding transcript and the 20 MB one in one project), the floor page's turns, and the codings a
-repetition made, found and removed again."""
+benchmark's 1,500-coding transcript and the 20 MB one in one project), the floor page's turns (the Coding page's
+first window), and the codings a repetition made, found and removed again."""
 
 from __future__ import annotations
 
@@ -11,7 +11,21 @@ import uuid
 
 from bench.coding_kinds import PAGE_CODER, build_database
 
-PART_CHARS = 12_000  # ui.coding_view.TRANSCRIPT_PAGE_CHARS at HEAD: the Coding page's first part, which the floor shows
+try:  # the Coding page's window of turns (one continuous scroll drawn ~12,000 characters at a time)
+    from ui.transcript_window import WINDOW_CHARS, char_starts, window_around
+except ImportError:  # an older working tree: the same rule, from the first turn only
+    WINDOW_CHARS = 12_000
+
+    def char_starts(rows: list[dict]) -> list[int]:
+        starts = [0]
+        for row in rows:
+            starts.append(starts[-1] + len(row["content"]))
+        return starts
+
+    def window_around(starts: list[int], index: int) -> tuple[int, int]:
+        from bisect import bisect_right
+        assert index == 0
+        return 0, max(bisect_right(starts, WINDOW_CHARS) - 1, 1)
 
 
 def setup(tmp: str, args: argparse.Namespace) -> dict:
@@ -45,28 +59,26 @@ def setup(tmp: str, args: argparse.Namespace) -> dict:
             big = get_document(s, get_project(s, db["project_guid"]), big_guid)
             big_text = document_text(s, big)
             big_turns = document_turns(s, big)
-        last = big_turns[-1]
+        first, last = big_turns[0], big_turns[-1]
         db["large"] = {"guid": big_guid, "bytes": len(data), "chars": len(big_text), "turns": len(big_turns),
                        "last_ordinal": last.ordinal,
                        # within the turn: the text ends with a line break the turn's content does not hold
                        "last_prefix": big_text[last.content_start:min(last.end, last.content_start + 30)],
-                       "parts_of_12000_chars": -(-sum(t.end - t.content_start for t in big_turns) // PART_CHARS),
+                       "first_ordinal": first.ordinal,
+                       "first_prefix": big_text[first.content_start:min(first.end, first.content_start + 30)],
+                       "windows_of_12000_chars": -(-sum(t.end - t.content_start for t in big_turns) // WINDOW_CHARS),
                        "import_s": time.perf_counter() - t0}
         del data, preview, big_text, big_turns
     return db
 
 
-def first_part_turns(db: dict) -> list[dict]:
-    """The turns of the Coding page's first part (PART_CHARS of turn content, as ui.coding_view.transcript_pages),
-    with their highlights as [start, end, segment] in the turn's content (UTF-16 = code points: checked)."""
+def first_window_turns(db: dict) -> list[dict]:
+    """The turns of the Coding page's first window (what a fresh session sends: ``window_around(char_starts(rows),
+    0)`` of ui.transcript_window, about WINDOW_CHARS of turn content from the first turn), with their highlights as
+    [start, end, segment] in the turn's content (UTF-16 = code points: checked)."""
     text, turns = db["text"], db["turns"]
-    rows, size = [], 0
-    for t in turns:
-        length = t.end - t.content_start
-        if rows and size + length > PART_CHARS:
-            break
-        rows.append(t)
-        size += length
+    first, end = window_around(char_starts([{"content": text[t.content_start:t.end]} for t in turns]), 0)
+    rows = turns[first:end]
     with sqlite3.connect(db["path"]) as conn:
         spans = conn.execute('SELECT guid, start, "end" FROM segment').fetchall()
     out = []

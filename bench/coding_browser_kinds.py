@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from argparse import Namespace
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -109,7 +110,7 @@ WATCHER_JS = r"""
     ack: () => { const r = kp.root(); const e = r && r.querySelector('.kp-ack'); return !!e && !!e.dataset.id; },
     // (d) the transcript with its highlights
     transcript: () => { const r = kp.root(); return !!r && !!r.querySelector('.kp-content') && !!r.querySelector('.kp-hl'); },
-    // (e) a turn's text on screen: in the component's scroller and in the window
+    // (e) a turn's text on screen: in the component's scroller (between its spacers) and in the window
     turnVisible: (a) => {
       const r = kp.root();
       const c = r && r.querySelector(`.kp-turn[data-ordinal="${a.turn}"] .kp-content`);
@@ -259,6 +260,78 @@ def drag(page, box: dict) -> None:  # type: ignore[no-untyped-def]
     page.mouse.up()
 
 
+# Where turn N stands after a jump (untimed, for the record): its top relative to the scroller's, and the scroller.
+LANDING_JS = """(turn) => {
+  const r = window.__kp.root();
+  const s = r && r.querySelector(`.kp-turn[data-ordinal="${turn}"]`);
+  const sc = s && s.closest('.kp-scroll');
+  if (!sc) { return null; }
+  const a = s.getBoundingClientRect(), b = sc.getBoundingClientRect();
+  const turns = Array.from(r.querySelectorAll('.kp-turn')).map((t) => Number(t.dataset.ordinal));
+  return {offset_px: a.top - b.top, turn_height_px: a.height, scroll_top: sc.scrollTop,
+          max_scroll_top: sc.scrollHeight - sc.clientHeight, scroller_height_px: sc.clientHeight,
+          scroller_top_in_window_px: b.top, turns_drawn: turns.length, first_drawn: Math.min(...turns),
+          last_drawn: Math.max(...turns), url: location.search};
+}"""
+
+
+def jump(page, field, text: str, conds: list, turn: int, pause_s: float,  # type: ignore[no-untyped-def]
+         timeout_ms: int = 60_000) -> dict:
+    """Type `text` into the input `field` (untimed), arm a watcher started by the Enter keydown, press Enter; then
+    (untimed) where `turn` landed. {"ok", "s", "watcher", "landing"}."""
+    field.fill(text)
+    settle(page, 0)
+    arm(page, "jump", {"type": "keydown", "key": "Enter"}, conds, timeout_ms)
+    field.press("Enter")
+    r = result(page, "jump")
+    settle(page, pause_s)
+    out = {"ok": not r["timedOut"], "watcher": r, "landing": page.evaluate(LANDING_JS, turn)}
+    if out["ok"]:
+        out["s"] = max(r["times"].values()) / 1e3
+    return out
+
+
+def jump_loop(browser, args: Namespace, app_url: str, floor_url: str, large: dict,  # type: ignore[no-untyped-def]
+              floor_turns: list[dict], jumps: dict, viewport: dict, timeout_ms: int) -> None:
+    """(e): one page each (the app's at the large transcript's first window), then per repetition ¶1, settle, and
+    the measured Go to the last turn; app and floor interleaved."""
+    first_fl, last_fl = floor_turns[0], floor_turns[-1]
+    plan = {"app": (f"¶{large['first_ordinal'] + 1}", large["first_ordinal"], large["first_prefix"],
+                    f"¶{large['last_ordinal'] + 1}", large["last_ordinal"], large["last_prefix"]),
+            "floor": (f"¶{first_fl['ordinal'] + 1}", first_fl["ordinal"], first_fl["content"][:30],
+                      f"¶{last_fl['ordinal'] + 1}", last_fl["ordinal"], last_fl["content"][:30])}
+    pages, fields = {}, {}
+    for who, url in (("app", app_url), ("floor", floor_url)):
+        context = browser.new_context(viewport=viewport)
+        context.add_init_script(WATCHER_JS)
+        pages[who] = page = context.new_page()
+        page.goto(url, wait_until="commit")  # the first load reads the large transcript into the server's caches
+        page.wait_for_function("() => window.__kp && !!window.__kp.root()", timeout=300_000)
+        settle(page, args.settle)
+        fields[who] = (page.get_by_label("Go to ¶", exact=True) if who == "app" else
+                       page.get_by_label("Go to", exact=True)).first
+    try:
+        for i in range(args.jump_repeats + 1):
+            row = {}
+            for who, page in pages.items():
+                page.bring_to_front()
+                t1, o1, p1, t2, o2, p2 = plan[who]
+                back = jump(page, fields[who], t1, [["turn", "turnVisible", {"turn": o1, "prefix": p1}]], o1,
+                            args.settle, timeout_ms)
+                s = jump(page, fields[who], t2, [["turn", "turnVisible", {"turn": o2, "prefix": p2}]], o2,
+                         args.settle, timeout_ms)
+                s |= {"warmup": i == 0, "back": back, "target": t2}
+                jumps[who].append(row.setdefault(who, s))
+            f = lambda x: f"{x['s'] * 1e3:7.0f} ms" if x["ok"] else "   fail  "
+            lf = lambda x: f"{x['landing']['offset_px']:5.0f} px" if x.get("landing") else "   ? px"
+            print(f"  {'warm-up' if i == 0 else f'{i}/{args.jump_repeats}':>8}: app {f(row['app'])} (landed "
+                  f"{lf(row['app'])}; back to ¶1 {f(row['app']['back'])}) | floor {f(row['floor'])} (landed "
+                  f"{lf(row['floor'])}; back {f(row['floor']['back'])})", flush=True)
+    finally:
+        for page in pages.values():
+            page.context.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # The floor: a minimal Streamlit page with a minimal v2 component showing the same turns
 # ---------------------------------------------------------------------------------------------
@@ -320,15 +393,12 @@ function view(host) {
   v.render = (data) => {
     if (!v.built) { build(Array.isArray(data.turns) ? data.turns : []); v.built = true; }
     if (data.ack) { ack.dataset.id = data.ack; ack.textContent = 'stored: ' + data.ack; }
+    // (e) floor: a new turn number from the "Go to" input -> that turn at the top of the scroller (8 px below)
     const focus = Number.isInteger(data.focus_turn) ? data.focus_turn : null;
     if (focus !== v.focused) {
       v.focused = focus;
-      if (focus !== null) {
-        requestAnimationFrame(() => {
-          const s = scroller.querySelector(`.kp-turn[data-ordinal="${focus}"]`);
-          if (s) { scroller.scrollTop += s.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8; }
-        });
-      }
+      const s = focus === null ? null : scroller.querySelector(`.kp-turn[data-ordinal="${focus}"]`);
+      if (s) { scroller.scrollTop += s.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8; }
     }
   };
   // (a) floor: mouse-up -> the selection in this shadow root -> a usable picker
@@ -379,9 +449,9 @@ def _picked() -> None:
 
 st.title("Floor")
 ack = st.session_state.get("floor_ack")
-turn = st.query_params.get("turn")
+turn = st.text_input("Go to", key="goto").strip().lstrip("\u00b6")  # "\u00b6N": turn N, ordinal N - 1
 result = floor(key="floor", data={"turns": DATA["turns"], "ack": ack["id"] if ack else None,
-                                  "focus_turn": int(turn) if turn and turn.isdigit() else None},
+                                  "focus_turn": int(turn) - 1 if turn.isdigit() and int(turn) > 0 else None},
                height="content", on_pick_change=_picked)
 if ack is None and isinstance(result.get("pick"), dict):  # the callback could not read it: the next run sends it
     ack = st.session_state["floor_ack"] = result["pick"]
