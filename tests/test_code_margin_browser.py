@@ -1,5 +1,6 @@
-"""The code margin in a real browser: a demo coding's label beside its turn, hovering its chip marks the span,
-clicking it opens the segment editor, and a mouse selection of the turn still holds only the transcript text."""
+"""The code margin in a real browser: a demo coding's label beside its turn, hovering its chip marks the span (and
+pointing at the span or its stripe marks the chip), a segment with a memo has the pencil on its chip too, clicking
+the chip opens the segment editor, and a mouse selection of the turn still holds only the transcript text."""
 
 from __future__ import annotations
 
@@ -51,6 +52,27 @@ def test_margin_chip_shows_hovers_and_opens_its_segment(demo_server) -> None:  #
         page.screenshot(path=str(ARTIFACTS / "code-margin-hover.png"))
         page.mouse.move(5, 5)
         expect(marked).to_have_count(0, timeout=5_000)
+
+        # pointing at the coded text, or at its stripe, marks its chip
+        span = turn.locator(".kp-hl", has_text="Eén").first
+        span.hover()
+        expect(chip).to_have_class(re.compile(r"\bkp-hover\b"), timeout=5_000)
+        page.mouse.move(5, 5)
+        expect(chip).not_to_have_class(re.compile(r"\bkp-hover\b"), timeout=5_000)
+        segment = chip.get_attribute("data-segment")
+        turn.locator(f'.kp-bar[data-segment="{segment}"]').hover()
+        expect(chip).to_have_class(re.compile(r"\bkp-hover\b"), timeout=5_000)
+        page.mouse.move(5, 5)
+        expect(chip).not_to_have_class(re.compile(r"\bkp-hover\b"), timeout=5_000)
+
+        # a segment with a memo: the pencil after its text and on its chip, and on no other chip
+        memo = page.evaluate(
+            "() => { const r = document.querySelector('[data-testid=\"stBidiComponentIsolated\"]').shadowRoot;"
+            " const ends = new Set(Array.from(r.querySelectorAll('.kp-memo-end')).flatMap((s) => s.dataset.segments.split(' ')));"
+            " const chips = Array.from(r.querySelectorAll('.kp-chip-memo')).map((c) => c.dataset.segment);"
+            " return { chips, all: Array.from(r.querySelectorAll('.kp-chip')).length,"
+            "          ok: chips.every((g) => ends.has(g)) }; }")
+        assert memo["chips"] and memo["ok"] and len(memo["chips"]) < memo["all"], memo
 
         # a mouse selection of the whole turn holds its text and nothing of the margin
         whole = content.text_content()

@@ -159,10 +159,15 @@ class TranscriptView {
       this.settleTimer = setTimeout(() => this.reportSelection(), 450);
     };
     this.onClick = (e) => this.handleClick(e);
+    // Pointing at highlighted text marks its segments' chips in the margin (and their stripes), as a chip marks text.
+    this.onOver = (e) => this.hoverText(e, true);
+    this.onOut = (e) => this.hoverText(e, false);
     this.onResize = () => this.scheduleStripes();
 
     this.root.addEventListener("mousedown", this.onMouseDown);
     this.root.addEventListener("click", this.onClick);
+    this.list.addEventListener("mouseover", this.onOver);
+    this.list.addEventListener("mouseout", this.onOut);
     document.addEventListener("mouseup", this.onMouseUp, true);
     document.addEventListener("selectionchange", this.onSelectionChange);
     this.resizeObserver = (typeof ResizeObserver === "function") ? new ResizeObserver(this.onResize) : null;
@@ -188,6 +193,14 @@ class TranscriptView {
   }
 
   // Every trigger says which payload this view last drew, so the server sends only what it lacks.
+  hoverText(event, on) {
+    const span = event.target instanceof Element ? event.target.closest(".kp-hl") : null;
+    if (!span || !span.dataset.segments) { return; }
+    const into = event.relatedTarget instanceof Element ? event.relatedTarget.closest(".kp-hl") : null;
+    if (into === span) { return; }  // moving within the same piece of text
+    for (const segment of span.dataset.segments.split(" ")) { this.hover(segment, on); }
+  }
+
   send(payload) {
     if (typeof this.setTriggerValue !== "function") { return; }
     this.setTriggerValue("selection", isInt(this.seen) ? { ...payload, seen: this.seen } : payload);

@@ -157,6 +157,10 @@ Object.assign(TranscriptView.prototype, {
         chip.appendChild(by);
       }
       chip.title = titles.join("\n") + "\nClick to open this segment (edit, recode, memo, remove)";
+      if (group.hls.some((h) => h.memo)) {  // a pencil after the labels, as after the segment's text
+        chip.classList.add("kp-chip-memo");
+        chip.title += "\n(this segment has a memo: see Memos beside the text)";
+      }
       chip.setAttribute("aria-label", labels.join(", ") + (initials.length ? " (" + initials.join(" ") + ")" : ""));
       const on = () => this.hover(group.segment, true);
       const off = () => this.hover(group.segment, false);
@@ -234,6 +238,8 @@ Object.assign(TranscriptView.prototype, {
       bar.style.backgroundColor = h.colour;
       bar.title = h.title || h.codes.join(", ");
       bar.dataset.segment = h.segment;
+      bar.addEventListener("mouseenter", () => this.hover(h.segment, true));
+      bar.addEventListener("mouseleave", () => this.hover(h.segment, false));
       bars.appendChild(bar);
     }
     turn.stripes.replaceChildren(bars);
