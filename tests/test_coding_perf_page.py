@@ -114,6 +114,26 @@ def test_a_long_transcript_goes_to_the_browser_a_window_at_a_time(long_document)
     assert not any(m.value.startswith("**Selected**") for m in at.markdown)  # scrolling selects nothing
 
 
+def test_a_jump_wins_over_a_scroll_in_the_same_run_and_a_jump_nowhere_moves_nothing(long_document) -> None:  # type: ignore[no-untyped-def]
+    at, ids = long_document
+    _window(at, ids, "w-1", 60)
+    moved = [t["ordinal"] for t in _sent(at)]
+    # "Go to ¶5" submitted while the component asks for another window: the jump is drawn, the request dropped
+    at.session_state[f"transcript_{ids[1]}"] = {"selection": {"id": "w-2", "action": "window", "index": 40}}
+    at.text_input(key="goto_turn").input("¶5")
+    at.button(key="goto_go").click()
+    at.run()
+    jumped = [t["ordinal"] for t in _sent(at)]
+    assert 4 in jumped and _data(at)["anchor"] == {"ordinal": 4, "jump": 1}
+    at.run()  # a rerun draws the same window (not one re-centred on the turn)
+    assert [t["ordinal"] for t in _sent(at)] == jumped
+    # a jump to a turn the document does not have (a find hit outside every turn) leaves the window where it is
+    _window(at, ids, "w-3", 60)
+    at.session_state[f"_kp_transcript_jump::transcript_{ids[1]}"] = {"ordinal": 10_000, "seq": 2}
+    at.run()
+    assert not at.exception and [t["ordinal"] for t in _sent(at)] == moved
+
+
 def _chars_before(index: int) -> int:
     return sum(len(line[3:]) for line in TEXT.splitlines()[:index])
 

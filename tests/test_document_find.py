@@ -117,6 +117,9 @@ def test_go_to_a_turn_sets_the_url_and_moves_the_window_there(long_document) -> 
     assert data["focus_turn"] == 39 and 39 in _shown_turns(at) and at.query_params["at"] == "39"
     assert data["anchor"] == {"ordinal": 39, "jump": 1}  # the browser puts it at the top of its view
     assert data["window"]["first"] == _shown_turns(at)[0] and data["window"]["count"] == TURNS
+    shown_then = _shown_turns(at)
+    at.run()
+    assert _shown_turns(at) == shown_then  # a rerun keeps the window the jump chose
     at.text_input(key="goto_turn").input("2")
     at.button(key="goto_go").click()
     at.run()

@@ -20,6 +20,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.transcript_component import TRIGGER
+
 __all__ = ["char_starts", "choose_window", "jump_to", "outline", "take_window_request", "transcript_key",
            "window_around"]
 
@@ -27,7 +29,7 @@ WINDOW_CHARS = 12_000  # characters of turn content drawn at a time (about 2,000
 MAX_TURNS = 400  # and never more turns than this (a transcript of one-word turns)
 OUTLINE_STEP = 64  # the outline gives the characters before every 64th turn
 JUMP_KEY = "_kp_transcript_jump::"  # + component key: {"ordinal", "seq", "taken"}: set by navigation
-_WINDOW_KEY = "_kp_transcript_window::"  # + component key: the index the window is drawn around
+_WINDOW_KEY = "_kp_transcript_window::"  # + component key: (index, share before) the window is drawn around
 _HANDLED_KEY = "_kp_transcript_window_request::"  # + component key: the id of the last window request taken
 
 
@@ -98,7 +100,7 @@ def _url_turn(name: str) -> int | None:
 def _window_request(key: str, count: int) -> tuple[str, int] | None:
     """A window the component asked for in this run's trigger, read before it is mounted: (id, index) or None."""
     state = st.session_state.get(key)
-    payload = state.get("selection") if isinstance(state, Mapping) else None
+    payload = state.get(TRIGGER) if isinstance(state, Mapping) else None
     if not isinstance(payload, Mapping) or payload.get("action") != "window":
         return None
     ident, index = payload.get("id"), payload.get("index")
@@ -117,7 +119,7 @@ def take_window_request(key: str, result: Mapping[str, Any] | None, count: int) 
     if st.session_state.get(_HANDLED_KEY + key) == result["id"] or not 0 <= result["index"] < count:
         return False
     st.session_state[_HANDLED_KEY + key] = result["id"]
-    st.session_state[_WINDOW_KEY + key] = int(result["index"])
+    st.session_state[_WINDOW_KEY + key] = (int(result["index"]), 0.5)
     return True
 
 
@@ -138,21 +140,23 @@ def choose_window(key: str, rows: Sequence[Mapping[str, Any]], starts: Sequence[
     request = _window_request(key, count)
     index: int | None = None
     before = 0.5
+    if request is not None:
+        st.session_state[_HANDLED_KEY + key] = request[0]  # taken now, even when a jump wins this run
     if jump.get("ordinal") is not None and jump.get("taken") != jump["seq"]:
         jump["taken"] = jump["seq"]
-        index, before = _ordinal_index(rows, jump["ordinal"]), 0.25
+        index = _ordinal_index(rows, jump["ordinal"])
         if index is not None:
+            before = 0.25
             st.query_params["at"] = str(jump["ordinal"])
-    elif request is not None:
-        st.session_state[_HANDLED_KEY + key] = request[0]
+    if index is None and request is not None:
         index = request[1]
-    elif isinstance(stored, int) and 0 <= stored < count:
-        index = stored
+    if index is None and isinstance(stored, tuple) and 0 <= stored[0] < count:
+        index, before = stored  # the same window again
     if index is None and stored is None:  # a fresh session: where the link says
         ordinal = _url_turn("at")
         index = _ordinal_index(rows, ordinal if _ordinal_index(rows, ordinal) is not None else _url_turn("turn"))
         before = 0.25
     index = index or 0
-    st.session_state[_WINDOW_KEY + key] = index
+    st.session_state[_WINDOW_KEY + key] = (index, before)
     first, end = window_around(starts, index, before=before)
     return first, end, {"ordinal": int(rows[index]["ordinal"]), "jump": int(jump["seq"])}
