@@ -208,7 +208,7 @@ SCROLL_TO = """(y) => { const h = document.querySelector('[data-testid="stBidiCo
 @pytest.mark.browser
 def test_the_browser_scrolls_through_a_long_transcript(sqlite_url) -> None:  # type: ignore[no-untyped-def]
     """One scroll from the first turn to the last and back, the window following; the position kept in the URL."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from browser_support import ARTIFACTS, launch, streamlit_server
 
@@ -248,6 +248,8 @@ def test_the_browser_scrolls_through_a_long_transcript(sqlite_url) -> None:  # t
         page.wait_for_function(f"() => {{ const v = ({TOP_TURN})(); return v && v.bottom === {last}; }}",
                                timeout=30_000)
         page.wait_for_function(at_is_top, timeout=30_000)
+        loading = page.locator(".kp-loading")
+        expect(loading).to_be_hidden()  # at the very end no spacer is in view: nothing is said to be loading
         page.screenshot(path=str(ARTIFACTS / "coding-long-transcript-end.png"))
         # and back to the beginning, step by step as a wheel does: every turn on the way is drawn in its turn
         seen_tops = set()

@@ -120,7 +120,10 @@ Object.assign(TranscriptView.prototype, {
     if (!this.count || !shown) { this.loading.hidden = true; return; }
     const top = this.scroller.scrollTop, view = this.scroller.clientHeight;
     const start = this.list.offsetTop, end = start + this.list.offsetHeight;
-    this.loading.hidden = !(top < start - 1 || top + view > end + 1);
+    // a spacer in view: its turns are on their way (or will be asked for below)
+    const gap = (this.before.offsetHeight > 0 && top < this.before.offsetTop + this.before.offsetHeight) ||
+      (this.after.offsetHeight > 0 && top + view > this.after.offsetTop);
+    this.loading.hidden = !gap;
     const early = this.first > 0 && top < start + view / 2;
     const late = this.first + shown < this.count && top + view > end - view / 2;
     if (!early && !late) { return; }
