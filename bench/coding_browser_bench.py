@@ -30,7 +30,8 @@ resolved by a MutationObserver / requestAnimationFrame check of the condition), 
       rerun -> "Coded with" shown and the trigger's id back in the component's data.
   (d) page load -> transcript usable: ``page.goto`` of /coding?project=..&document=.. in a fresh browser context ->
       ``.kp-content`` and ``.kp-hl`` in the shadow root (navigation start is performance.now() 0). Floor: the same
-      for the floor page.
+      for the floor page. Then, for information, the same with the browser's cache warm (one context kept, a new
+      page and session each time): bench/coding_browser_loads.py.
   (e) jump to the last turn of the 20 MB transcript, in the page: the Coding page of the large transcript is loaded
       once (a fresh session: the window at the first turn); each repetition first jumps back to ¶1 (untimed for
       (e), recorded as ``back_s``; it makes the window hold the first turns again, so the measured jump really moves
@@ -56,7 +57,6 @@ Results go to stdout and bench/results/coding_browser_bench.json (git-ignored).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -80,7 +80,6 @@ from bench.coding_browser_data import (
 )
 from bench.coding_browser_keyboard import app_keyboard_coding
 from bench.coding_browser_kinds import (
-    NAV_JS,
     PHRASE_JS,
     TURNS_JS,
     WATCHER_JS,
@@ -94,6 +93,7 @@ from bench.coding_browser_kinds import (
     snapshot,
     write_floor,
 )
+from bench.coding_browser_loads import load_loop
 from bench.coding_kinds import PAGE_CODER
 from bench.measure import (
     CHROMIUM,
@@ -227,31 +227,6 @@ def floor_coding(page, turn: int, key: str, pause_s: float) -> dict:  # type: ig
     return sample
 
 
-def page_load(browser, url: str, conds: list, timeout_ms: int = TIMEOUT_MS) -> dict:  # type: ignore[no-untyped-def]
-    """A fresh browser context; timed from navigation start (performance.now() 0) until `conds` hold."""
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        context.add_init_script(WATCHER_JS)
-        context.add_init_script(NAV_JS % (json.dumps(conds), timeout_ms))
-        page = context.new_page()
-        t0 = time.perf_counter()
-        page.goto(url, wait_until="commit")
-        page.wait_for_function("() => window.__kp && window.__kp.runs && window.__kp.runs.nav",
-                               timeout=timeout_ms + 10_000)
-        r = result(page, "nav")
-        wall = time.perf_counter() - t0
-        if r["timedOut"]:  # keep what the page showed, for the reader
-            RESULTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(RESULTS / "coding_browser_timeout.png"))
-            r["page_text"] = page.evaluate("() => document.body.innerText.slice(0, 2000)")
-    finally:
-        context.close()
-    out = {"ok": not r["timedOut"], "wall_s": wall, "watcher": r}
-    if out["ok"]:
-        out["s"] = max(r["times"].values()) / 1e3
-    return out
-
-
 def usable_turns(page, db: dict | None, key: str) -> list[int]:  # type: ignore[no-untyped-def]
     """Respondent turns of the rendered window long enough for the phrase (and, on the app, not already coded by Anna
     with `key` from the turn's first word, which Apply would refuse)."""
@@ -301,9 +276,9 @@ def measure(args: argparse.Namespace) -> dict:
         else:
             app_dir, commit = ROOT, "working tree"
         env = {"KRUISPUNT_DB_URL": db["url"]}
-        samples: dict[str, list[dict]] = {f"{w}_{k}": [] for w in ("app", "floor") for k in "abcde"}
+        samples: dict[str, list] = {f"{w}_{k}": [] for w in ("app", "floor") for k in "abcde"}
         coding_samples: dict[str, list[dict]] = {"app": [], "floor": []}
-        loads: dict[str, list[dict]] = {"app_d": [], "floor_d": []}
+        loads: dict[str, list[dict]] = {"app_d": [], "floor_d": [], "app_dw": [], "floor_dw": []}
         jumps: dict[str, list[dict]] = {"app": [], "floor": []}
         with serve(["-m", "ui.serve"], app_dir, env, "kruispunt-coding-browser-app-") as app, \
                 serve(["-m", "streamlit", "run", str(floor_script)], Path(tmp),
@@ -345,17 +320,7 @@ def measure(args: argparse.Namespace) -> dict:
                               flush=True)
                     for context in {p.context for p in pages.values()}:
                         context.close()
-                    print("(d): page load -> transcript usable; fresh context each, app and floor interleaved",
-                          flush=True)
-                    for i in range(args.load_repeats + 1):
-                        a = page_load(browser, app_url, [["transcript", "transcript", None]])
-                        f = page_load(browser, fl.url, [["transcript", "transcript", None]])
-                        a["warmup"] = f["warmup"] = i == 0
-                        loads["app_d"].append(a)
-                        loads["floor_d"].append(f)
-                        print(f"  {'warm-up' if i == 0 else f'{i}/{args.load_repeats}':>8}: app "
-                              f"{a.get('s', float('nan')):6.2f} s (wall {a['wall_s']:5.2f}) | floor "
-                              f"{f.get('s', float('nan')):6.2f} s (wall {f['wall_s']:5.2f})", flush=True)
+                    load_loop(browser, app_url, fl.url, args.load_repeats, loads, VIEWPORT, TIMEOUT_MS)
                     if large:
                         print("(e): Go to the last turn, in the page (after a jump back to the first); app and floor "
                               "interleaved", flush=True)
@@ -376,6 +341,7 @@ def measure(args: argparse.Namespace) -> dict:
         for k in "abc":
             samples[f"{who}_{k}"] = [s[k] for s in timed]
         samples[f"{who}_d"] = [x["s"] for x in loads[f"{who}_d"] if not x["warmup"] and x["ok"]]
+        samples[f"{who}_dw"] = [x["s"] for x in loads[f"{who}_dw"] if not x["warmup"] and x["ok"]]
         samples[f"{who}_e"] = [x["s"] for x in jumps[who] if not x["warmup"] and x["ok"]]
     part_keys = (("enter_to_stored_highlight",) if args.flow == "keyboard" else
                  ("pick_to_apply_enabled", "apply_to_highlight", "apply_to_confirmed"))
@@ -405,6 +371,7 @@ def measure(args: argparse.Namespace) -> dict:
                                     "first_window_chars": sum(len(t["content"]) for t in floor_turns)},
         "large": large, "code": key, "steps": steps, "app_parts": parts, "floor_parts": floor_parts,
         "jump_back_to_first": jump_back, "failures": failures,
+        "warm_load": {who: stats(samples[f"{who}_dw"]) for who in ("app", "floor")},
         "coding_samples": coding_samples, "load_samples": loads, "jump_samples": jumps,
         "method": __doc__,
     }
@@ -452,6 +419,11 @@ def print_report(r: dict) -> None:
     if fp["data_back"]["n"]:
         print(f"  floor (c) parts, p50: Enter -> 'Coded with' shown {fp['confirmed_shown']['p50_s'] * 1e3:.0f} ms, "
               f"-> the id back in the component's data {fp['data_back']['p50_s'] * 1e3:.0f} ms")
+    warm = r.get("warm_load", {})
+    if warm.get("app", {}).get("n") and warm.get("floor", {}).get("n"):
+        print("  (d) with the browser's cache warm (a returning researcher: new page, new session), p50 / p95: app "
+              + " / ".join(f"{warm['app'][k] * 1e3:.0f}" for k in ("p50_s", "p95_s")) + " ms; floor "
+              + " / ".join(f"{warm['floor'][k] * 1e3:.0f}" for k in ("p50_s", "p95_s")) + " ms")
     back = r.get("jump_back_to_first", {})
     if back.get("app", {}).get("n"):
         fb = back["floor"]
