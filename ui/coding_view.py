@@ -45,7 +45,7 @@ from store.errors import Refused
 from store.privileges import Permission
 from ui.blind import blind_here
 from ui.code_margin import SEGMENT_CHOICE, SEGMENTS_OPEN, margin_highlights, open_segment, segment_choice_label
-from ui.document_find import hits_for_turns, navigation_bar
+from ui.document_find import Found, hits_for_turns, navigation_bar, navigation_state
 from ui.identity import refusal
 from ui.keyboard_coding import (
     NOT_NAMED, SHORTCUTS, apply_code, new_code_book, picker_codes, take_refusal, write_coding,
@@ -216,21 +216,27 @@ def coding_page() -> None:
         st.warning(md_escape(why_not) + "  \nEvery segment records its coder, and undo only ever offers your own "
                    "changes.")
 
+    # The transcript is drawn before the widgets above it (their places are kept by containers): Streamlit's page
+    # renders a widget only once its scripts are loaded and draws nothing after it meanwhile, so a page load shows
+    # the transcript sooner this way (bench/README.md, coding in the browser). The widgets' values are read first.
+    header = st.container()
     wanted = st.query_params.get("document")
-    c1, c2, c3, c4 = st.columns([4, 1.3, 1.3, 1])
-    guid = c1.selectbox("Document", guids, index=guids.index(wanted) if wanted in guids else 0,
-                        format_func=titles.get, key="coding_document")
+    chosen = st.session_state.get("coding_document")
+    guid = chosen if chosen in guids else wanted if wanted in guids else guids[0]
     if guid != wanted:
         st.query_params["document"] = guid
         if wanted is not None:  # another document was chosen: the old position means nothing there
             st.query_params.pop("turn", None)
             st.query_params.pop("at", None)
-    only_mine = c2.toggle("Only my codings", key="only_mine", help="Hide the other coders' codings.")
-    snap = c3.toggle("Snap to words", value=True, key="snap_words")
-    language = c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
-    blind_here(project, guid, me)
-
-    _workspace(_Open(project, guid, me, only_mine, snap, language))
+    _workspace(_Open(project, guid, me, bool(st.session_state.get("only_mine", False)),
+                     bool(st.session_state.get("snap_words", True)), str(st.session_state.get("coding_labels", "en"))))
+    with header:
+        c1, c2, c3, c4 = st.columns([4, 1.3, 1.3, 1])
+        c1.selectbox("Document", guids, index=guids.index(guid), format_func=titles.get, key="coding_document")
+        c2.toggle("Only my codings", key="only_mine", help="Hide the other coders' codings.")
+        c3.toggle("Snap to words", value=True, key="snap_words")
+        c4.selectbox("Labels", ["en", "nl", "de"], key="coding_labels")
+        blind_here(project, guid, me)
 
 
 def _focus_turn() -> int | None:
@@ -251,16 +257,20 @@ def _workspace(o: _Open) -> None:
     text, turns = cached.text, cached.turns
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        found = navigation_bar(project, o.guid, revision, cached.turn_rows)  # may jump to another turn
+        bar = st.container()  # "Go to ¶" and find, drawn after the transcript (see coding_page)
+        found = navigation_state(project, o.guid, revision)
         focus = _focus_turn()
         key = transcript_key(o.guid)
         first, end, anchor = choose_window(key, cached.turn_rows, cached.starts)
         shown = cached.turn_rows[first:end]
         result = transcript_view(shown, [], per_turn=cached.per_turn, key=key, focus_turn=focus,
                                  window={**cached.outline, "first": first}, anchor=anchor,
-                                 hits=hits_for_turns(found, shown), codes=cached.picker, refused=take_refusal(o.guid),
+                                 hits=hits_for_turns(found if isinstance(found, Found) else None, shown),
+                                 codes=cached.picker, refused=take_refusal(o.guid),
                                  new_code=new_code_book(cached.choices, cached.recent) if o.named else None)
         st.caption(SHORTCUTS)
+        with bar:
+            navigation_bar(o.guid, cached.turn_rows, found)
     if result is not None and result["action"] == "window":  # the scroll: chosen above, before mounting
         if take_window_request(key, result, len(cached.turn_rows)):  # unless only seen after mounting
             rerun_fragment()

@@ -1,9 +1,10 @@
 """Navigation within the open document on the Coding page: go to turn ¶N, and find in this document.
 
-Both move the focused turn, the `turn` query parameter the page already keeps (so a reload or a shared link opens
-the same place); the page then shows the part of the transcript that holds that turn and the component scrolls to
-it. Find uses the project's own search (`coding.search.search_text` for one document: lemma matching, so "leren"
-finds "leerden"); its hits go to the component per turn, in UTF-16 units, only for the part shown, as
+Both move the focused turn, the `turn` query parameter the page already keeps, and jump the transcript's window there
+(`ui.transcript_window.jump_to`: the component puts that turn at the top of its view). They act in callbacks and
+`navigation_state` reads find's hits before anything is drawn, because the page draws the transcript before this
+bar (a page load shows the transcript sooner when no other widget comes before it). Find uses the project's own search (`coding.search.search_text` for one document: lemma matching, so "leren"
+finds "leerden"); its hits go to the component per turn, in UTF-16 units, only for the window shown, as
 {"start16", "end16", "current": bool}. They are marks, never codable highlights: no segment, and the selection's
 offsets do not change.
 """
@@ -27,6 +28,7 @@ from ui.transcript_window import jump_to
 FIND_KEY = "find_in_document"
 GOTO_KEY = "goto_turn"
 _STATE = "_find_in_document_state"
+_GOTO_MESSAGE = "_goto_turn_message"  # "no such turn", from the Go callback to the bar
 FIND_LIMIT = 5_000  # hits kept per query; more are counted as "5000+"
 _TURN_NUMBER = re.compile(r"\s*¶?\s*(\d{1,9})\s*")
 
@@ -57,7 +59,7 @@ def turn_number(text: str | None) -> int | None:
 
 
 def hits_for_turns(found: Found | None, turns: Sequence[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    """The hits inside `turns` (the part shown), per turn ordinal, in UTF-16 units relative to the turn's content:
+    """The hits inside `turns` (the window shown), per turn ordinal, in UTF-16 units relative to the turn's content:
     {ordinal: [{"start16", "end16", "current"}]}; turns without hits are left out."""
     if found is None or not found.hits:
         return {}
@@ -91,43 +93,56 @@ def _focus(document_guid: str, ordinal: int) -> None:
     jump_to(document_guid, ordinal)
 
 
-def navigation_bar(project: Any, document_guid: str, revision: int, rows: Sequence[Mapping[str, Any]]) -> Found | None:
-    """"Go to ¶" and "Find in this document" above the transcript; sets the focused turn (the URL) and returns the
-    find's hits (None without a query). Draw it before the transcript reads the focused turn."""
+def navigation_state(project: Any, document_guid: str, revision: int) -> Found | str | None:
+    """Find's hits for this run (None without a query; a string when the query cannot be searched), read before the
+    bar is drawn: the transcript is drawn first and needs them. "Go to ¶" and ◀ ▶ act in callbacks, before the run."""
+    query = " ".join(str(st.session_state.get(FIND_KEY) or "").split())
+    return _found(project, document_guid, revision, query)
+
+
+def navigation_bar(document_guid: str, rows: Sequence[Mapping[str, Any]], state: Found | str | None) -> None:
+    """Draw "Go to ¶" and "Find in this document" (above the transcript, into a container made before it)."""
+    found = state if isinstance(state, Found) else None
+    many = found is not None and len(found.hits) > 0
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         with st.form("goto_turn_form", border=False, enter_to_submit=True, width=150), \
                 st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            wanted = st.text_input("Go to ¶", key=GOTO_KEY, placeholder="¶12", width=84)
-            go = st.form_submit_button("Go", key="goto_go")
-        message = None
-        if go and rows:
-            number = turn_number(wanted)
-            ordinals = {int(r["ordinal"]) for r in rows}
-            if number is not None and number - 1 in ordinals:
-                _focus(document_guid, number - 1)
-            else:
-                message = (f"No turn {md_escape(wanted.strip() or '(empty)')} here: this document has turns "
-                           f"¶{min(ordinals) + 1}–¶{max(ordinals) + 1}.")
-
-        query = " ".join(st.text_input("Find in this document", key=FIND_KEY,
-                                       placeholder="a word; leren also finds leerden").split())
-        found = _found(project, document_guid, revision, query)
-        note = found if isinstance(found, str) else None
-        found = None if isinstance(found, str) else found
-        many = found is not None and len(found.hits) > 0
-        back = st.button("◀", key="find_previous", disabled=not many, help="Previous hit")
-        ahead = st.button("▶", key="find_next", disabled=not many, help="Next hit")
-        if found is not None and many and (back or ahead):
-            found = Found(found.query, found.hits, (found.index + (1 if ahead else -1)) % len(found.hits),
-                          found.capped)
-            st.session_state[_STATE] = (st.session_state[_STATE][0], found)
-            _focus(document_guid, found.hits[found.index][0])
-        if found is not None:
-            note = found.count()
+            st.text_input("Go to ¶", key=GOTO_KEY, placeholder="¶12", width=84)
+            st.form_submit_button("Go", key="goto_go", on_click=_go, args=(document_guid, rows))
+        st.text_input("Find in this document", key=FIND_KEY, placeholder="a word; leren also finds leerden")
+        st.button("◀", key="find_previous", disabled=not many, help="Previous hit", on_click=_step,
+                  args=(document_guid, -1))
+        st.button("▶", key="find_next", disabled=not many, help="Next hit", on_click=_step, args=(document_guid, 1))
+        note = found.count() if found is not None else state if isinstance(state, str) else None
         st.caption(md_escape(note or " "), width=110)
+    message = st.session_state.pop(_GOTO_MESSAGE, None)
     if message:
         st.warning(message)
-    return found
+
+
+def _go(document_guid: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """"Go": focus the turn typed, or say which turns there are."""
+    if not rows:
+        return
+    wanted = str(st.session_state.get(GOTO_KEY) or "")
+    number = turn_number(wanted)
+    ordinals = {int(r["ordinal"]) for r in rows}
+    if number is not None and number - 1 in ordinals:
+        _focus(document_guid, number - 1)
+    else:
+        st.session_state[_GOTO_MESSAGE] = (f"No turn {md_escape(wanted.strip() or '(empty)')} here: this document "
+                                            f"has turns ¶{min(ordinals) + 1}–¶{max(ordinals) + 1}.")
+
+
+def _step(document_guid: str, by: int) -> None:
+    """◀ / ▶: the previous or next hit becomes the current one, and its turn is focused."""
+    kept = st.session_state.get(_STATE)
+    if kept is None or not kept[1].hits:
+        return
+    found = kept[1]
+    found = Found(found.query, found.hits, (found.index + by) % len(found.hits), found.capped)
+    st.session_state[_STATE] = (kept[0], found)
+    _focus(document_guid, found.hits[found.index][0])
 
 
 def _found(project: Any, document_guid: str, revision: int, query: str) -> Found | str | None:
