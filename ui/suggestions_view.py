@@ -15,11 +15,13 @@ from cases.projects import get_document, get_or_create_coder, list_coders
 from codebooks.service import list_project_codebooks
 from coding.assignments import blind_scope
 from coding.learned import MIN_EXAMPLES, LearnedSuggestion, suggest_learned
-from coding.learned_cache import TrainingState, learned_models, training_basis
+from coding.learned_cache import Basis, TrainingState, learned_models, training_basis
 from coding.rejections import reject_suggestion
 from coding.suggest import Suggestion, accept_suggestions, suggest_codings
+from coding.workspace import project_revision
 from store.db import read_session
 from ui.blind import closed_because
+from ui.revision_cache import RevisionCache
 from ui.state import engine, md_escape, rerun_fragment, run_write
 
 LEARNED, TERMS = "learned from the codings", "indicator terms"
@@ -64,6 +66,14 @@ def _term_suggestions(o: Any) -> None:
     _choose(o, stored_key, rows, "terms")
 
 
+@RevisionCache(16)
+def _basis(project_guid: str, project_id: int, revision: int, codebook: str) -> Basis:
+    """The training basis at this revision of the project: three counts, looked up once per change, not per rerun
+    (the revision is the latest event id, an index lookup; the counts scan the project's codings and events)."""
+    with read_session(engine()) as s:
+        return training_basis(s, project_id, codebook)
+
+
 def _learned_suggestions(o: Any) -> None:
     with read_session(engine()) as s:
         codebooks = [c.key for c in list_project_codebooks(s, o.project)]
@@ -71,7 +81,7 @@ def _learned_suggestions(o: Any) -> None:
             st.caption("The project has no codebook to learn codes of.")
             return
         codebook = st.selectbox("Codebook", codebooks, key="suggest_codebook")
-        basis = training_basis(s, o.project.id, codebook)
+    basis = _basis(str(o.project.guid), o.project.id, project_revision(engine(), o.project.guid)[0], codebook)
     models = learned_models(engine())
     if models.ensure(o.project.guid, codebook, basis).running:
         _training_progress(o.project.guid, codebook)  # redraws itself until the model is ready
