@@ -1,7 +1,8 @@
 """The transcript panel for coding: a Streamlit v2 component (no build step).
 
-Its CSS and JavaScript are `transcript_component.css` and `transcript_component.js` beside this module, read
-once at import and registered inline; the JavaScript builds the markup itself, so there is no HTML file.
+Its CSS and JavaScript are files beside this module (`transcript_component.css`; the JavaScript in four files,
+`JS_FILES`, joined into one module), read once at import and registered inline; the JavaScript builds the markup
+itself, so there is no HTML file.
 
 Python side
 -----------
@@ -18,7 +19,7 @@ offsets into the document:
 margin (one per segment beside its turn) returns {"id", "action": "segment", "turn": int, "segment": guid} once,
 only for a segment highlighted in that turn. `turns` is the window of a
 long transcript the browser draws (`ui.transcript_window`); scrolling near its ends returns {"id", "action":
-"window", "index": turn index in the document} once, for the window there.
+"window", "index": turn index in the document} once, for the window there. A
 "sentence" result is a click position (start == end, text ""); the caller expands it
 to the sentence around it. Selections are not snapped: call
 `coding.offsets.snap_to_words(content, start - turn_start, end - turn_start)` on the

@@ -196,7 +196,7 @@ Object.assign(TranscriptView.prototype, {
   },
 
   layoutStripes() {
-    // Read every box first, then write: one layout for the whole part, not one per turn.
+    // Read every box first, then write: one layout for the whole window, not one per turn.
     const measured = this.turns.map((turn) => {
       const origin = turn.stripes.getBoundingClientRect();
       const boxes = new Map();
