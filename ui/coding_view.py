@@ -56,7 +56,7 @@ from ui.state import (
 )
 from ui.revision_cache import RevisionCache
 from ui.transcript_component import highlights_for_turns, transcript_view
-from ui.transcript_window import char_starts, choose_window, outline, take_window_request, transcript_key
+from ui.transcript_window import char_starts, choose_window, outline, transcript_key
 from ui.coding_memos import memo_panel
 from ui.new_code import new_code_form
 from ui.undo_offers import offer_line
@@ -271,9 +271,7 @@ def _workspace(o: _Open) -> None:
         st.caption(SHORTCUTS)
         with bar:
             navigation_bar(o.guid, cached.turn_rows, found)
-    if result is not None and result["action"] == "window":  # the scroll: chosen above, before mounting
-        if take_window_request(key, result, len(cached.turn_rows)):  # unless only seen after mounting
-            rerun_fragment()
+    if result is not None and result["action"] == "window":  # the scroll: taken by choose_window before mounting
         result = None
     if result is not None and result["action"] == "code":  # the picker in the transcript: one write, then say so
         st.query_params["turn"] = str(result["turn"])

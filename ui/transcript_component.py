@@ -74,7 +74,8 @@ import streamlit as st
 from coding.offsets import Utf16Index
 from ui.transcript_delta import acknowledge, pack
 
-__all__ = ["highlights_for_turns", "segment_request", "selection_from_payload", "transcript_view", "window_request"]
+__all__ = ["highlights_for_turns", "pending_trigger", "segment_request", "selection_from_payload", "transcript_view",
+           "window_request"]
 
 COMPONENT_NAME = "kruispunt_transcript_view"
 TRIGGER = "selection"
@@ -309,8 +310,7 @@ def transcript_view(
     """
     if per_turn is None:
         per_turn = highlights_for_turns(highlights, turns)
-    state = st.session_state.get(key)  # this run's trigger, read before mounting: what the browser says it holds
-    acknowledge(key, state.get(TRIGGER) if isinstance(state, Mapping) else None)
+    acknowledge(key, pending_trigger(key))  # what the browser says it holds
     data = pack(key, _component_data(turns, per_turn, focus_turn, height, window, hits, codes, refused, anchor,
                                      new_code))
     result = _transcript_component(key=key, data=data, height="content", on_selection_change=_ignore)
@@ -354,6 +354,14 @@ def segment_request(payload: Mapping[str, Any], per_turn: Mapping[int, Sequence[
     if not any(h.get("segment") == segment for h in per_turn.get(ordinal, ())):
         return None
     return {"id": ident, "action": "segment", "turn": ordinal, "segment": segment}
+
+
+def pending_trigger(key: str) -> Any:
+    """This run's trigger payload of the component mounted under `key`, read before it is mounted (Streamlit shows
+    a v2 component's trigger values in its session state), so the run can act on it (a window, an
+    acknowledgement) before drawing; None when there is none."""
+    state = st.session_state.get(key)
+    return state.get(TRIGGER) if isinstance(state, Mapping) else None
 
 
 def _ignore() -> None:

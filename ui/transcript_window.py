@@ -20,10 +20,9 @@ from typing import Any
 
 import streamlit as st
 
-from ui.transcript_component import TRIGGER
+from ui.transcript_component import pending_trigger
 
-__all__ = ["char_starts", "choose_window", "jump_to", "outline", "take_window_request", "transcript_key",
-           "window_around"]
+__all__ = ["char_starts", "choose_window", "jump_to", "outline", "transcript_key", "window_around"]
 
 WINDOW_CHARS = 12_000  # characters of turn content drawn at a time (about 2,000 words, a few screens)
 MAX_TURNS = 400  # and never more turns than this (a transcript of one-word turns)
@@ -99,8 +98,7 @@ def _url_turn(name: str) -> int | None:
 
 def _window_request(key: str, count: int) -> tuple[str, int] | None:
     """A window the component asked for in this run's trigger, read before it is mounted: (id, index) or None."""
-    state = st.session_state.get(key)
-    payload = state.get(TRIGGER) if isinstance(state, Mapping) else None
+    payload = pending_trigger(key)
     if not isinstance(payload, Mapping) or payload.get("action") != "window":
         return None
     ident, index = payload.get("id"), payload.get("index")
@@ -109,18 +107,6 @@ def _window_request(key: str, count: int) -> tuple[str, int] | None:
     if st.session_state.get(_HANDLED_KEY + key) == ident or not 0 <= index < count:
         return None
     return ident, index
-
-
-def take_window_request(key: str, result: Mapping[str, Any] | None, count: int) -> bool:
-    """A window request the component returned but `choose_window` did not see before mounting (it then needs
-    another run): store it and say True; False when there is none or it was already taken."""
-    if not result or result.get("action") != "window":
-        return False
-    if st.session_state.get(_HANDLED_KEY + key) == result["id"] or not 0 <= result["index"] < count:
-        return False
-    st.session_state[_HANDLED_KEY + key] = result["id"]
-    st.session_state[_WINDOW_KEY + key] = (int(result["index"]), 0.5)
-    return True
 
 
 def choose_window(key: str, rows: Sequence[Mapping[str, Any]], starts: Sequence[int]
@@ -153,8 +139,9 @@ def choose_window(key: str, rows: Sequence[Mapping[str, Any]], starts: Sequence[
     if index is None and isinstance(stored, tuple) and 0 <= stored[0] < count:
         index, before = stored  # the same window again
     if index is None and stored is None:  # a fresh session: where the link says
-        ordinal = _url_turn("at")
-        index = _ordinal_index(rows, ordinal if _ordinal_index(rows, ordinal) is not None else _url_turn("turn"))
+        index = _ordinal_index(rows, _url_turn("at"))
+        if index is None:
+            index = _ordinal_index(rows, _url_turn("turn"))
         before = 0.25
     index = index or 0
     st.session_state[_WINDOW_KEY + key] = (index, before)
