@@ -121,7 +121,8 @@ def open_coding_page(pw, served, coder: str, *, height: int = 1000):  # type: ig
 def settle(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until the app has finished its run (no "running" indicator) and the browser has laid out two frames
     since: a box measured before then can move when the rerun's output lands (seen on a loaded machine)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-stale=\"true\"]')",
+                           timeout=120_000)  # the indicator shows a moment after a run starts; stale elements at once
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from apptest_support import remember_name
-from browser_support import ARTIFACTS, launch
+from browser_support import ARTIFACTS, launch, settle
 from cases.documents import list_documents
 from cases.projects import get_project
 from coding.codings import list_codings
@@ -53,8 +53,10 @@ def test_delete_a_document_and_restore_it_from_the_bin(demo_server) -> None:  # 
         page.screenshot(path=str(ARTIFACTS / "bin-document-preview.png"), full_page=True)
         delete = page.get_by_role("button", name="Delete this document into the bin")
         expect(delete).to_be_disabled()
+        settle(page)  # each click below on a finished run: a click on a run still drawing was lost once in CI
         page.get_by_text("I have read what goes with it").click()
         expect(delete).to_be_enabled(timeout=15_000)
+        settle(page)
         delete.click()
         expect(page.get_by_text(f"Deleted document '{TITLE}' into the bin", exact=False)).to_be_visible(
             timeout=30_000)
@@ -68,6 +70,7 @@ def test_delete_a_document_and_restore_it_from_the_bin(demo_server) -> None:  # 
         expect(page.get_by_role("heading", name=f"Bin of '{DEMO_PROJECT}'")).to_be_visible(timeout=30_000)
         expect(page.get_by_text(f"Document '{TITLE}' · deleted by Sanne", exact=False)).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "bin-listed.png"))
+        settle(page)
         page.get_by_role("button", name="Restore").click()
         expect(page.get_by_text(f"Restored document '{TITLE}'", exact=False)).to_be_visible(timeout=30_000)
         browser.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import ARTIFACTS, open_coding_page
+from browser_support import ARTIFACTS, open_coding_page, settle
 from sqlalchemy import select
 
 from store.db import get_engine, read_session
@@ -40,6 +40,7 @@ def test_learned_suggestions_train_in_the_background_and_a_rejection_is_kept(dem
         unsure.first.locator("input").check(force=True)  # one change, and its effect waited for
         reject = page.get_by_role("button", name=f"Reject {ticked + 1} ticked")
         expect(reject).to_be_enabled(timeout=30_000)
+        settle(page)  # clicked on a finished run (see test_bin_browser)
         reject.click()
         expect(page.get_by_text(f"Rejected {ticked + 1} suggestion(s)", exact=False)).to_be_visible(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "coding-learned-suggestions.png"))
