@@ -12,7 +12,7 @@ from typing import Any
 
 from analysis.adjudication import Decision
 from analysis.agreement import FORMULAS, AgreementReport, Coefficients, Disagreement
-from exports.matrix_tables import fit_widths, put_cell, sheet_title, small_print
+from exports.matrix_tables import fit_widths, put_cell, sheet_title
 from store.spreadsheet import xml_safe
 
 COEFFICIENTS = ("percent", "cohen_kappa", "fleiss_kappa", "alpha_nominal", "alpha_ordinal")
@@ -138,9 +138,9 @@ def build_agreement_xlsx(report: AgreementReport, *, project: str = "", decided:
 
 def build_agreement_docx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:
     """A Word report: the facts, the coefficients as a real table, the formulas, and the disagreements."""
-    from docx import Document as new_docx
+    from exports.docx_appender import add_text_table, new_document
 
-    doc = new_docx()
+    doc = new_document()
     title = f"Inter-coder agreement: {', '.join(report.coders)}"
     doc.core_properties.title = xml_safe(title)
     doc.add_heading(xml_safe(title), level=1)
@@ -152,17 +152,10 @@ def build_agreement_docx(report: AgreementReport, *, project: str = "", decided:
         paragraph.add_run(xml_safe(value))
     doc.add_heading("Coefficients", level=2)
     rows = coefficient_rows(report)
-    grid = doc.add_table(rows=len(rows) + 1, cols=len(ROW_COLUMNS))
-    grid.style = "Table Grid"
-    for j, key in enumerate(ROW_COLUMNS):
-        grid.rows[0].cells[j].text = xml_safe(HEADINGS.get(key, key.replace("_", " ")))
-    for i, row in enumerate(rows, start=1):
-        for j, key in enumerate(ROW_COLUMNS):
-            value = row.get(key)
-            grid.rows[i].cells[j].text = xml_safe("undefined" if value is None and key in COEFFICIENTS
-                                                  else "" if value is None else f"{value:g}"
-                                                  if isinstance(value, float) else str(value))
-    small_print(grid)
+    add_text_table(doc, [[xml_safe(HEADINGS.get(key, key.replace("_", " "))) for key in ROW_COLUMNS], *(
+        [xml_safe("undefined" if value is None and key in COEFFICIENTS else "" if value is None
+                  else f"{value:g}" if isinstance(value, float) else str(value))
+         for key, value in ((key, row.get(key)) for key in ROW_COLUMNS)] for row in rows)])
     doc.add_heading(f"Disagreements ({len(report.disagreements)})", level=2)
     for d in report.disagreements[:WORD_DISAGREEMENTS]:
         where = f"{d.number}. {d.document}, turn {d.turn}" if d.turn is not None else f"{d.number}. {d.document}"

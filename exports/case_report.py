@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import takewhile
 
-from docx import Document as new_docx
+from exports.docx_appender import new_document
 from docx.shared import Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -267,7 +267,7 @@ def build_case_report(
     quotes = case_quotes(session, case, all_codes, titles, anonymise=anonymise)
     facts = _method_facts(session, case, documents, anonymise)
 
-    doc = new_docx()
+    doc = new_document()
     doc.core_properties.title = xml_safe(f"Within-case report: {case.name}")
     doc.core_properties.author = "Kruispunt"
     doc.add_heading(xml_safe(f"Within-case report: {case.name}"), level=0)

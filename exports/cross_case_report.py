@@ -19,7 +19,7 @@ import io
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from docx import Document as new_docx
+from exports.docx_appender import new_document
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -152,7 +152,7 @@ def build_cross_case_report(session: Session, project: Project, *, codebook: str
     column_of_key = {key_of[m]: j for j, c in enumerate(counts.columns) for m in c.members if m in key_of}
     feedback = list_feedback(session, project)
 
-    doc = new_docx()
+    doc = new_document()
     title = (f"Cross-case report for {counts.rows[own_row].label}" if own_row is not None
              else f"Cross-case report: {project.name}")
     doc.core_properties.title = xml_safe(title)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain, islice
 from typing import Any
 
 from analysis.cooccurrence import Cooccurrence
@@ -30,6 +31,7 @@ PERCENT_MEASURES = ("coverage", "row_pct", "col_pct")
 TIDY_COLUMNS = ("case", "document", "coder", "code", "code_label", "start", "end", "turn", "page", "speaker_role",
                 "speaker", "text")  # page: a PDF's page the segment starts on, empty for a transcript
 MIN_WIDTH, MAX_WIDTH = 8, 60
+WIDTH_SAMPLE = 2000  # rows of the tidy sheet its column widths are fitted to
 
 
 @dataclass
@@ -117,9 +119,8 @@ def sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def put_cell(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
-    """One cell; text is escaped and forced to a string so no formula can slip in."""
-    cell = ws.cell(row=row, column=column)
+def _fill(cell, value: Any):  # type: ignore[no-untyped-def]
+    """Text is escaped and forced to a string so no formula can slip in; numbers stay numbers."""
     if value is None:
         return cell
     if isinstance(value, bool):
@@ -129,6 +130,25 @@ def put_cell(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-
         return cell
     cell.value = spreadsheet_text(str(value))
     cell.data_type = "s"
+    return cell
+
+
+def put_cell(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
+    """One cell of a normal worksheet."""
+    return _fill(ws.cell(row=row, column=column), value)
+
+
+def row_cell(ws, value: Any, *, font=None, alignment=None, number_format: str | None = None):  # type: ignore[no-untyped-def]
+    """One cell of a row to append to a write-only worksheet (which holds no cells in memory: large exports)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = _fill(WriteOnlyCell(ws), value)
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format is not None:
+        cell.number_format = number_format
     return cell
 
 
@@ -145,32 +165,25 @@ def _matrix_sheet(wb, table: MatrixTable, used: set[str]) -> None:  # type: igno
     from openpyxl.styles import Alignment, Font
 
     ws = wb.create_sheet(sheet_title(table.title, used))
-    bold = Font(bold=True)
-    put_cell(ws, 1, 1, table.row_header).font = bold
-    put_cell(ws, 2, 1, "")
-    for j, (key, label) in enumerate(zip(table.column_keys, table.column_labels), start=2):
-        put_cell(ws, 1, j, key).font = bold
-        put_cell(ws, 2, j, label).font = Font(italic=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for i, (label, line) in enumerate(zip(table.row_labels, table.cells), start=3):
-        put_cell(ws, i, 1, label).font = bold
-        for j, value in enumerate(line, start=2):
-            cell = put_cell(ws, i, j, value)
-            if isinstance(value, float) and table.percent:
-                cell.number_format = '0.0"%"'
-            elif isinstance(value, str) and "\n" in value:
-                cell.alignment = wrap
-    ws.freeze_panes = "B3"
     columns = [[table.row_header, *table.row_labels]]
     for j, key in enumerate(table.column_keys):
         columns.append([key, table.column_labels[j], *(
             f"{line[j]:.1f}%" if isinstance(line[j], float) else line[j] for line in table.cells)])
-    fit_widths(ws, columns)
+    fit_widths(ws, columns)  # widths and panes before the first row: a write-only sheet writes them first
+    ws.freeze_panes = "B3"
+    bold, italic = Font(bold=True), Font(italic=True)
+    ws.append([row_cell(ws, table.row_header, font=bold), *(row_cell(ws, key, font=bold) for key in table.column_keys)])
+    ws.append([row_cell(ws, ""), *(row_cell(ws, label, font=italic) for label in table.column_labels)])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for label, line in zip(table.row_labels, table.cells):
+        ws.append([row_cell(ws, label, font=bold), *(
+            row_cell(ws, value, number_format='0.0"%"') if isinstance(value, float) and table.percent
+            else row_cell(ws, value, alignment=wrap) if isinstance(value, str) and "\n" in value
+            else row_cell(ws, value) for value in line)])
 
 
-def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = None) -> list[list[Any]]:
-    """The tidy table's rows in TIDY_COLUMNS order; anonymised speakers and masked text when asked."""
-    out = []
+def tidy_records(rows: Iterable[TidyCoding], anonymiser: Anonymiser | None = None) -> Iterator[list[Any]]:
+    """The tidy table's rows in TIDY_COLUMNS order, one at a time; anonymised speakers and masked text when asked."""
     for r in rows:
         if anonymiser is not None:
             speaker, text = anonymiser.speaker(r.speaker_key, r.role), anonymiser.mask(r.text)
@@ -178,34 +191,38 @@ def tidy_records(rows: Sequence[TidyCoding], anonymiser: Anonymiser | None = Non
             speaker, text = r.pseudonym or r.speaker or "", r.text
         document = anonymiser.document(r.document_guid, r.document) if anonymiser is not None else r.document
         coder = anonymiser.coder(r.coder) if anonymiser is not None else r.coder
-        out.append(["; ".join(r.cases), document, coder, r.code, r.code_label, r.start, r.end, turn_number(r.turn),
-                    r.page, r.role, speaker, text])
-    return out
+        yield ["; ".join(r.cases), document, coder, r.code, r.code_label, r.start, r.end, turn_number(r.turn),
+               r.page, r.role, speaker, text]
 
 
-def _tidy_sheet(wb, rows: list[list[Any]], used: set[str]) -> None:  # type: ignore[no-untyped-def]
+def _tidy_sheet(wb, rows: Iterable[list[Any]], used: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """One row per coding, appended as it comes; the column widths from the first rows."""
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(sheet_title("coded segments", used))
-    for j, name in enumerate(TIDY_COLUMNS, start=1):
-        put_cell(ws, 1, j, name).font = Font(bold=True)
-    for i, line in enumerate(rows, start=2):
-        for j, value in enumerate(line, start=1):
-            put_cell(ws, i, j, value)
+    rows = iter(rows)
+    first = list(islice(rows, WIDTH_SAMPLE))
+    fit_widths(ws, [[name, *(line[j] for line in first)] for j, name in enumerate(TIDY_COLUMNS)])
     ws.freeze_panes = "A2"
-    if rows:
-        ws.auto_filter.ref = ws.dimensions
-    fit_widths(ws, [[name, *(line[j] for line in rows[:2000])] for j, name in enumerate(TIDY_COLUMNS)])
+    bold = Font(bold=True)
+    ws.append([row_cell(ws, name, font=bold) for name in TIDY_COLUMNS])
+    written = 0
+    for line in chain(first, rows):
+        ws.append([row_cell(ws, value) for value in line])
+        written += 1
+    if written:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(TIDY_COLUMNS))}{written + 1}"
 
 
 def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None = None, *,
                anonymiser: Anonymiser | None = None, project: str = "") -> bytes:
-    """One sheet per matrix, then the tidy coded-segments sheet, then 'about' (scope of each matrix)."""
+    """One sheet per matrix, then the tidy coded-segments sheet, then 'about' (scope of each matrix). Written in
+    openpyxl's write-only mode: rows go to the file as they are appended, no worksheet of cells is held."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     used: set[str] = set()
     for table in tables:
         _matrix_sheet(wb, table, used)
@@ -219,10 +236,10 @@ def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None 
     for table in tables:
         lines.append([table.title, table.note])
         lines.extend([[f"  {k}", v] for k, v in table.facts.items()])
-    for i, (name, value) in enumerate(lines, start=1):
-        put_cell(about, i, 1, name).font = Font(bold=True)
-        put_cell(about, i, 2, value)
     fit_widths(about, [[line[0] for line in lines], [line[1] for line in lines]])
+    bold = Font(bold=True)
+    for name, value in lines:
+        about.append([row_cell(about, name, font=bold), row_cell(about, value)])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -255,10 +272,10 @@ def table_csv(table: MatrixTable) -> str:
 
 def build_matrix_docx(table: MatrixTable, *, project: str = "") -> bytes:
     """A Word document holding one matrix as a real table, with its scope note."""
-    from docx import Document as new_docx
+    from exports.docx_appender import new_document
     from docx.shared import Pt
 
-    doc = new_docx()
+    doc = new_document()
     doc.core_properties.title = xml_safe(table.title)
     doc.add_heading(xml_safe(table.title), level=1)
     if project:
@@ -279,32 +296,12 @@ def word_cell_text(value: Any, percent: bool = False) -> str:
     return "" if value is None else str(value)
 
 
-def small_print(grid) -> None:  # type: ignore[no-untyped-def]
-    """Every cell of a Word table in 8 pt, so wide matrices fit the page."""
-    from docx.shared import Pt
-
-    for row in grid.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(8)
-
-
 def add_word_table(doc, table: MatrixTable, *, labels: bool = True):  # type: ignore[no-untyped-def]
     """The table in Word: header row of code labels (with keys), row labels first."""
-    grid = doc.add_table(rows=len(table.row_labels) + 1, cols=len(table.column_keys) + 1)
-    grid.style = "Table Grid"
-    header = grid.rows[0].cells
-    header[0].text = xml_safe(table.row_header)
-    for j, key in enumerate(table.column_keys, start=1):
-        header[j].text = xml_safe(f"{table.column_labels[j - 1]} ({key})" if labels else key)
-    for i, (label, line) in enumerate(zip(table.row_labels, table.cells), start=1):
-        cells = grid.rows[i].cells
-        cells[0].text = xml_safe(label)
-        for j, value in enumerate(line, start=1):
-            cells[j].text = xml_safe(word_cell_text(value, table.percent))
-    small_print(grid)
-    for cell in grid.rows[0].cells:
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    return grid
+    from exports.docx_appender import add_text_table
+
+    header = [table.row_header, *(f"{label} ({key})" if labels else key
+                                  for label, key in zip(table.column_labels, table.column_keys))]
+    body = [[label, *(word_cell_text(value, table.percent) for value in line)]
+            for label, line in zip(table.row_labels, table.cells)]
+    return add_text_table(doc, [[xml_safe(v) for v in row] for row in [header, *body]])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from docx import Document as new_docx
+from exports.docx_appender import new_document
 from sqlalchemy.orm import Session
 
 from coding.memos import MemoView
@@ -31,7 +31,7 @@ def build_memos_docx(session: Session, project: Project, records: Sequence[MemoV
     """`records` (from `coding.memos.memo_views`) grouped by target kind in the fixed order
     project, case, document, code, segment; kinds without memos are left out. `session` is
     not queried: the records carry everything (it is taken for symmetry with the other exports)."""
-    doc = new_docx()
+    doc = new_document()
     title = f"Memos: {project.name}"
     doc.core_properties.title = xml_safe(title)
     doc.core_properties.author = "Kruispunt"

@@ -147,6 +147,13 @@ def test_xlsx_matrix_sheet_cell_by_cell(study):
         for cell, value in zip(cells, expected):
             assert cell.data_type == ("s" if isinstance(value, str) else "n")
     assert all(ws.column_dimensions[letter].width >= 8 for letter in "ABCDEFG")
+    assert all(c.font.b for c in ws[1]) and all(c.font.i and not c.font.b for c in ws[2][1:])
+    assert all(ws.cell(row=r, column=1).font.b for r in range(3, 6)) and not ws["B3"].font.b
+    segments = wb["coded segments"]  # written row by row in write-only mode: its frame is still all there
+    assert segments.max_row == len(tidy) + 1 > 1
+    assert segments.freeze_panes == "A2" and segments.auto_filter.ref == f"A1:L{len(tidy) + 1}"
+    assert all(c.font.b for c in segments[1]) and not any(c.font.b for c in segments[2])
+    assert segments.column_dimensions["L"].width > segments.column_dimensions["F"].width >= 8
     about = {r[0]: r[1] for r in wb["about"].iter_rows(values_only=True)}
     assert about["counts"] == "Codings of each document's primary coder (double-coded documents counted once)."
 
