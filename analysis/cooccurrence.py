@@ -11,12 +11,11 @@ than 5x are flagged because c then understates the association.
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from analysis.matrix import Column, matrix_columns
@@ -28,6 +27,7 @@ from store.models import CaseDocument, Coding, Document, Project, Segment, Sente
 
 UNITS = ("overlap", "sentence", "turn", "document")
 FREQUENCY_GAP = 5.0
+STREAM_ROWS = 5000  # codings fetched at a time: only one document's segments are held while counting
 
 
 @dataclass(frozen=True)
@@ -74,52 +74,144 @@ class Cooccurrence:
                 "unit": self.spec.unit, "note": self.note}
 
 
-def _coded_segments(session: Session, project: Project, spec: CooccurrenceSpec, columns: list[Column],
-                    case_id: int | None) -> list[tuple]:
-    """(segment id, coder id, document id, text version id, start, end, column) for the columns' codes."""
-    column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
+@dataclass(slots=True)
+class _Segment:
+    id: int
+    coder: int
+    document: int
+    version: int
+    start: int
+    end: int
+    codes1: set[int]  # row indices of its codes
+    codes2: set[int]  # column indices
+
+
+def _coded_rows(session: Session, project: Project, spec: CooccurrenceSpec, code_ids: list[int],
+                case_id: int | None) -> Iterator[Any]:
+    """(segment id, coder id, document id, text version id, start, end, code id) for the codes, streamed in
+    document, text version, coder (unless pooled) and start order, a segment's codings adjacent."""
+    coder_order = () if spec.pool_coders else (Segment.coder_id,)
     stmt = (select(Segment.id, Segment.coder_id, Segment.document_id, Segment.text_version_id, Segment.start,
-                   Segment.end, sql_case(column_of, value=Coding.code_id))
+                   Segment.end, Coding.code_id)
             .select_from(Coding).join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id)
-            .where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(column_of)),  # see matrix
-                   *scope_conditions(session, project, spec.scope)))
+            .where(Document.project_id == project.id, (Coding.code_id + 0).in_(code_ids),  # see matrix
+                   *scope_conditions(session, project, spec.scope))
+            .order_by(Segment.document_id, Segment.text_version_id, *coder_order, Segment.start, Segment.id))
     if spec.scope.needs_speaker():
         stmt = stmt.outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
     if case_id is not None:
         stmt = stmt.where(Segment.document_id.in_(select(CaseDocument.document_id)
                                                   .where(CaseDocument.case_id == case_id)))
-    return list(session.execute(stmt))
+    return iter(session.execute(stmt.execution_options(yield_per=STREAM_ROWS)))
 
 
-def _units(session: Session, unit: str, segments: list[tuple]) -> dict[int, list[Any]]:
-    """{segment id: the unit keys it touches} for sentence, turn or document units."""
-    if unit == "document":
-        return {s[0]: [s[2]] for s in segments}
+def _segments(rows: Iterator[Any], row_of: dict[int, int], column_of: dict[int, int]) -> Iterator[_Segment]:
+    """One `_Segment` per coded segment from its adjacent codings, with its row and column indices."""
+    current: _Segment | None = None
+    for seg_id, coder, document, version, start, end, code in rows:
+        if current is None or current.id != seg_id:
+            if current is not None:
+                yield current
+            current = _Segment(seg_id, coder, document, version, start, end, set(), set())
+        if (i := row_of.get(code)) is not None:
+            current.codes1.add(i)
+        if (j := column_of.get(code)) is not None:
+            current.codes2.add(j)
+    if current is not None:
+        yield current
+
+
+def _units_of_version(session: Session, unit: str, version: int) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """The starts and (start, end, id) of one text version's sentences or turns, in start order."""
     table = Sentence if unit == "sentence" else Turn
-    versions = sorted({s[3] for s in segments})
-    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for chunk in range(0, len(versions), 500):
-        for unit_id, version, start, end in session.execute(
-                select(table.id, table.text_version_id, table.start, table.end)
-                .where(table.text_version_id.in_(versions[chunk:chunk + 500]))):
-            spans[version].append((start, end, unit_id))
-    starts: dict[int, list[int]] = {}
-    for version, found in spans.items():
-        found.sort()
-        starts[version] = [u[0] for u in found]
-    out: dict[int, list[Any]] = {}
-    for seg_id, _, _, version, start, end, _ in segments:
-        found = spans.get(version, [])
-        first = max(bisect.bisect_right(starts.get(version, []), start) - 1, 0)
-        keys = []
-        for unit_start, unit_end, unit_id in found[first:]:
-            if unit_start >= end:
-                break
-            if unit_end > start:
-                keys.append(unit_id)
-        out[seg_id] = keys
-    return out
+    spans = sorted(session.execute(select(table.start, table.end, table.id)
+                                   .where(table.text_version_id == version)).all())
+    return [u[0] for u in spans], spans
+
+
+def _touched(units: tuple[list[int], list[tuple[int, int, int]]], start: int, end: int) -> list[int]:
+    starts, spans = units
+    keys = []
+    for unit_start, unit_end, unit_id in spans[max(bisect.bisect_right(starts, start) - 1, 0):]:
+        if unit_start >= end:
+            break
+        if unit_end > start:
+            keys.append(unit_id)
+    return keys
+
+
+class _Counts:
+    """n1, n2 and n12, filled one document (or one text and coder) at a time."""
+
+    def __init__(self, rows: int, columns: int) -> None:
+        self.n1, self.n2 = [0] * rows, [0] * columns
+        self.n12: list[list[int | None]] = [[0] * columns for _ in range(rows)]
+
+    def overlap(self, spans: list[_Segment]) -> None:
+        """Pairs of overlapping segments of one text (and one coder unless pooled); a segment with itself."""
+        n12 = self.n12
+        active: list[_Segment] = []
+        for seg in spans:
+            for i in seg.codes1:
+                self.n1[i] += 1
+            for j in seg.codes2:
+                self.n2[j] += 1
+            active = [a for a in active if a.end > seg.start]
+            for i in seg.codes1:
+                for j in seg.codes2:
+                    n12[i][j] += 1
+            for other in active:
+                for i in other.codes1:
+                    for j in seg.codes2:
+                        n12[i][j] += 1
+                for i in seg.codes1:
+                    for j in other.codes2:
+                        n12[i][j] += 1
+            active.append(seg)
+
+    def units(self, holding: dict[tuple[int, int], tuple[set[int], set[int]]]) -> None:
+        """Units (of one document) with the row and column codes each holds."""
+        n12 = self.n12
+        for codes1, codes2 in holding.values():
+            for i in codes1:
+                self.n1[i] += 1
+                for j in codes2:
+                    n12[i][j] += 1
+            for j in codes2:
+                self.n2[j] += 1
+
+
+def _count(session: Session, spec: CooccurrenceSpec, segments: Iterator[_Segment], counts: _Counts) -> None:
+    """The sweep: segments arrive by document, text, coder and start; only one document's are held."""
+    pooled = spec.pool_coders
+    if spec.unit == "overlap":
+        text: list[_Segment] = []
+        for seg in segments:
+            if text and (text[0].version != seg.version or (not pooled and text[0].coder != seg.coder)):
+                counts.overlap(text)
+                text = []
+            text.append(seg)
+        counts.overlap(text)
+        return
+    holding: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
+    units: dict[int, tuple[list[int], list[tuple[int, int, int]]]] = {}
+    document = None
+    for seg in segments:
+        if seg.document != document:
+            counts.units(holding)
+            holding, units, document = {}, {}, seg.document
+        if spec.unit == "document":
+            keys = [seg.document]
+        else:
+            if seg.version not in units:
+                units[seg.version] = _units_of_version(session, spec.unit, seg.version)
+            keys = _touched(units[seg.version], seg.start, seg.end)
+        for key in keys:
+            codes1, codes2 = holding.setdefault((key, 0 if pooled else seg.coder), (set(), set()))
+            codes1 |= seg.codes1
+            codes2 |= seg.codes2
+    counts.units(holding)
 
 
 def build_cooccurrence(session: Session, project: Project, spec: CooccurrenceSpec) -> Cooccurrence:
@@ -129,68 +221,14 @@ def build_cooccurrence(session: Session, project: Project, spec: CooccurrenceSpe
     same = spec.codebook2 is None or (spec.codebook2 == spec.codebook and spec.depth2 == spec.depth)
     columns = rows if same else matrix_columns(session, project, spec.codebook2 or spec.codebook, spec.depth2)
     case_id = get_case(session, project, spec.case).id if spec.case else None
-    seg1 = _coded_segments(session, project, spec, rows, case_id)
-    seg2 = seg1 if same else _coded_segments(session, project, spec, columns, case_id)
+    row_of = {code_id: i for i, c in enumerate(rows) for code_id in c.members}
+    column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
+    counts = _Counts(len(rows), len(columns))
+    code_ids = sorted(set(row_of) | set(column_of))
+    _count(session, spec, _segments(_coded_rows(session, project, spec, code_ids, case_id), row_of, column_of),
+           counts)
+    n12, n1, n2 = counts.n12, counts.n1, counts.n2
     pooled = spec.pool_coders
-
-    def group(coder: int) -> int:
-        return 0 if pooled else coder
-
-    codes1: dict[int, set[int]] = defaultdict(set)
-    codes2: dict[int, set[int]] = defaultdict(set)
-    info: dict[int, tuple] = {}
-    for s in seg1:
-        codes1[s[0]].add(s[6])
-        info[s[0]] = s
-    for s in seg2:
-        codes2[s[0]].add(s[6])
-        info[s[0]] = s
-    n12: list[list[int | None]] = [[0] * len(columns) for _ in rows]
-
-    if spec.unit == "overlap":
-        n1 = [0] * len(rows)
-        n2 = [0] * len(columns)
-        for seg_id, found in codes1.items():
-            for i in found:
-                n1[i] += 1
-        for seg_id, found in codes2.items():
-            for j in found:
-                n2[j] += 1
-        by_text: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        for seg_id, s in info.items():
-            by_text[(s[3], group(s[1]))].append((s[4], s[5], seg_id))
-        for spans in by_text.values():
-            spans.sort()
-            active: list[tuple[int, int, int]] = []
-            for start, end, seg_id in spans:
-                active = [a for a in active if a[1] > start]
-                for i in codes1.get(seg_id, ()):  # the segment with itself
-                    for j in codes2.get(seg_id, ()):
-                        n12[i][j] += 1
-                for _, _, other in active:
-                    for i in codes1.get(other, ()):
-                        for j in codes2.get(seg_id, ()):
-                            n12[i][j] += 1
-                    for i in codes1.get(seg_id, ()):
-                        for j in codes2.get(other, ()):
-                            n12[i][j] += 1
-                active.append((start, end, seg_id))
-    else:
-        units = _units(session, spec.unit, list(info.values()))
-        holding1: dict[int, set[tuple]] = defaultdict(set)
-        holding2: dict[int, set[tuple]] = defaultdict(set)
-        for seg_id, s in info.items():
-            for unit_key in units.get(seg_id, []):
-                for i in codes1.get(seg_id, ()):
-                    holding1[i].add((unit_key, group(s[1])))
-                for j in codes2.get(seg_id, ()):
-                    holding2[j].add((unit_key, group(s[1])))
-        n1 = [len(holding1.get(i, ())) for i in range(len(rows))]
-        n2 = [len(holding2.get(j, ())) for j in range(len(columns))]
-        for i in range(len(rows)):
-            for j in range(len(columns)):
-                if holding1.get(i) and holding2.get(j):
-                    n12[i][j] = len(holding1[i] & holding2[j])
     if same:
         for i in range(len(rows)):
             n12[i][i] = None

@@ -87,3 +87,64 @@ def test_frequency_gap_flag() -> None:
                       n_columns=[2, 3], note="")
     assert co.frequency_gap(0, 0) is True  # 12 vs 2: more than 5x apart
     assert co.frequency_gap(0, 1) is False  # 12 vs 3
+
+
+@pytest.mark.parametrize("unit", ["overlap", "turn", "document"])
+def test_the_streamed_sweep_equals_every_pair_counted(engine, monkeypatch, unit):  # type: ignore[no-untyped-def]
+    """On a synthetic project of several coders (bench/matrix_project.py), fetched a few codings at a time so
+    that unit look-ups run between fetches: the same counts as every pair of segments compared by brute force."""
+    from itertools import combinations
+
+    from sqlalchemy import select
+
+    from analysis import cooccurrence
+    from bench.matrix_project import build_project
+    from store.models import Coding, Document, Segment, Turn
+
+    build_project(engine, {"name": "Cooc Stream", "cases": 4, "documents": 10, "codings": 1200,
+                           "codebooks": [("sw", 3, 3)], "framework": False}, seed=3)
+    monkeypatch.setattr(cooccurrence, "STREAM_ROWS", 7)
+    with read_session(engine) as s:
+        project = get_project(s, "Cooc Stream")
+        found = {pooled: build_cooccurrence(s, project, CooccurrenceSpec(
+            codebook="sw", unit=unit, scope=Scope(coders="all"), pool_coders=pooled)) for pooled in (False, True)}
+        index = {code: j for j, column in enumerate(found[False].columns) for code in column.members}
+        segments: dict[int, dict] = {}
+        for seg, coder, document, version, start, end, code in s.execute(
+                select(Segment.id, Segment.coder_id, Segment.document_id, Segment.text_version_id, Segment.start,
+                       Segment.end, Coding.code_id).join(Coding, Coding.segment_id == Segment.id)
+                .join(Document, Document.id == Segment.document_id).where(Document.project_id == project.id)):
+            if code in index:
+                segments.setdefault(seg, {"coder": coder, "document": document, "version": version,
+                                          "start": start, "end": end, "codes": set()})["codes"].add(index[code])
+        turns = s.execute(select(Turn.id, Turn.text_version_id, Turn.start, Turn.end)).all()
+    assert len(segments) > 300 and len({v["coder"] for v in segments.values()}) > 1
+    size = len(index)
+    for pooled, co in found.items():
+        expected = [[0] * size for _ in range(size)]
+        if unit == "overlap":
+            for a in segments.values():
+                for i in a["codes"]:
+                    for j in a["codes"]:
+                        expected[i][j] += 1
+            for a, b in combinations(segments.values(), 2):
+                if (a["version"] == b["version"] and (pooled or a["coder"] == b["coder"])
+                        and a["start"] < b["end"] and b["start"] < a["end"]):
+                    for i in a["codes"]:
+                        for j in b["codes"]:
+                            expected[i][j] += 1
+                            expected[j][i] += 1
+        else:
+            holding: dict[int, set] = {i: set() for i in range(size)}
+            for seg in segments.values():
+                group = 0 if pooled else seg["coder"]
+                keys = [seg["document"]] if unit == "document" else [
+                    t for t, version, start, end in turns
+                    if version == seg["version"] and start < seg["end"] and end > seg["start"]]
+                for i in seg["codes"]:
+                    holding[i] |= {(key, group) for key in keys}
+            expected = [[len(holding[i] & holding[j]) for j in range(size)] for i in range(size)]
+        for i in range(size):
+            expected[i][i] = None
+        assert co.n12 == expected, (unit, pooled)
+        assert sum(v or 0 for row in co.n12 for v in row) > 0
