@@ -119,17 +119,19 @@ def sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _fill(cell, value: Any):  # type: ignore[no-untyped-def]
-    """Text is escaped and forced to a string so no formula can slip in; numbers stay numbers."""
+def sheet_value(value: Any) -> Any:
+    """What an xlsx cell holds (`spreadsheet_cell`, with None left empty and a flag as 0/1)."""
     if value is None:
-        return cell
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, (int, float)):
+        return None
+    return int(value) if isinstance(value, bool) else spreadsheet_cell(value)
+
+
+def _fill(cell, value: Any):  # type: ignore[no-untyped-def]
+    value = sheet_value(value)
+    if value is not None:
         cell.value = value
-        return cell
-    cell.value = spreadsheet_text(str(value))
-    cell.data_type = "s"
+        if isinstance(value, str):
+            cell.data_type = "s"
     return cell
 
 
@@ -179,7 +181,7 @@ def _matrix_sheet(wb, table: MatrixTable, used: set[str]) -> None:  # type: igno
         ws.append([row_cell(ws, label, font=bold), *(
             row_cell(ws, value, number_format='0.0"%"') if isinstance(value, float) and table.percent
             else row_cell(ws, value, alignment=wrap) if isinstance(value, str) and "\n" in value
-            else row_cell(ws, value) for value in line)])
+            else sheet_value(value) for value in line)])
 
 
 def tidy_records(rows: Iterable[TidyCoding], anonymiser: Anonymiser | None = None) -> Iterator[list[Any]]:
@@ -209,7 +211,7 @@ def _tidy_sheet(wb, rows: Iterable[list[Any]], used: set[str]) -> None:  # type:
     ws.append([row_cell(ws, name, font=bold) for name in TIDY_COLUMNS])
     written = 0
     for line in chain(first, rows):
-        ws.append([row_cell(ws, value) for value in line])
+        ws.append([sheet_value(value) for value in line])  # values, not cells: openpyxl's fast path
         written += 1
     if written:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(TIDY_COLUMNS))}{written + 1}"

@@ -215,6 +215,7 @@ class Turn(Base):
         UniqueConstraint("text_version_id", "ordinal"),
         UniqueConstraint("guid"),
         CheckConstraint('start <= content_start AND content_start <= "end"', name="span"),
+        Index("ix_turn_text_version_id_start", "text_version_id", "start"),  # a segment's turn (matrices' quotes)
     )
 
 
