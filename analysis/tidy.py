@@ -54,35 +54,39 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
 
     `scope` None means every coder's codings, unfiltered; pass a matrix's scope to get that matrix's evidence.
     """
-    book_ids = [get_codebook(session, project, key).id for key in codebooks] if codebooks else None
+    books = ([get_codebook(session, project, key) for key in codebooks] if codebooks
+             else session.scalars(select(Codebook).where(Codebook.project_id == project.id)).all())
+    codes = {code.id: (book.id, book.key, code.position, code.key, code_label(code, language))
+             for book in books for code in session.scalars(select(Code).where(Code.codebook_id == book.id))}
+    documents = {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
+        select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
+    coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
-    stmt = (select(Segment.guid, Segment.document_id, Document.title, Document.guid, Coder.name, Codebook.key,
-                   Codebook.id, Code, Segment.start, Segment.end, Turn.ordinal, Speaker.role, Speaker.label,
-                   Person.pseudonym, SPEAKER_KEY, text, Segment.text_version_id)
+    # Plain columns only: each code, document and coder is resolved once above, not loaded with every row.
+    stmt = (select(Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id, Segment.start, Segment.end,
+                   Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, text,
+                   Segment.text_version_id)
             .select_from(Coding)
             .join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id)
-            .join(Code, Coding.code_id == Code.id)
-            .join(Codebook, Code.codebook_id == Codebook.id)
-            .join(Coder, Segment.coder_id == Coder.id)
             .join(TextVersion, TextVersion.id == Segment.text_version_id)
             .outerjoin(Turn, TURN_OF_SEGMENT)
             .outerjoin(Speaker, Turn.speaker_id == Speaker.id)
             .outerjoin(Person, Speaker.person_id == Person.id)
-            .where(Document.project_id == project.id))
-    if book_ids is not None:
-        stmt = stmt.where(Code.codebook_id.in_(book_ids))
+            .where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(codes))))  # see matrix
     if scope is not None:
         stmt = stmt.where(*scope_conditions(session, project, scope))
     case_names = document_case_names(session, project)
     found = session.execute(stmt).all()
     pages = page_starts(session, (r[-1] for r in found))  # a PDF's page starts, once
     rows = []
-    for (guid, doc_id, title, doc_guid, coder, book_key, book_id, code, start, end, turn, role, label,
-         pseudonym, speaker_key, quote, version_id) in found:
-        rows.append((book_id, code.position, TidyCoding(
-            cases=case_names.get(doc_id, []), document=title, document_guid=str(doc_guid), coder=coder,
-            codebook=book_key, code=code.key, code_label=code_label(code, language), start=start, end=end,
+    for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key, quote,
+         version_id) in found:
+        book_id, book_key, position, key, code_text = codes[code_id]
+        title, doc_guid = documents[doc_id]
+        rows.append((book_id, position, TidyCoding(
+            cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
+            codebook=book_key, code=key, code_label=code_text, start=start, end=end,
             turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
             speaker_key=speaker_key, text=quote, segment=str(guid), page=page_at(pages.get(version_id), start))))
     rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],

@@ -1,6 +1,7 @@
 """Matrix benchmark: cross-case matrices, quotes and co-occurrence on a large project, each against bare SQL.
 
     .venv/bin/python bench/matrix_bench.py [--repeats 5] [--seed 7] [--db URL [--keep]] [--no-profile] [--no-report]
+        [--codings N (a smaller main project, for a quick check)]
 
 Setup (untimed): a seeded synthetic project "Matrix Bench" built straight into the database
 (``store.bulk.insert_rows``/``new_guids`` for turns, sentences, segments and codings; the ORM only
@@ -26,6 +27,15 @@ Kinds (default coder scope everywhere: each document's primary coder):
               key, coder -- checked: the same quotes
   cooc_overlap / cooc_turn
               ``build_cooccurrence(s, project, CooccurrenceSpec(codebook="bench-a", unit=...))``
+  count_flat / quotes_flat / cooc_flat
+              the physical floor: the same GROUP BY, the quote fetch and one ordered pass with a Python sweep
+              of overlapping pairs over ``bench_flat_coding``, a flat table built (untimed, after the projects,
+              in the same database) with one row per coding of the main project and case, every codebook and
+              coder (case, codebook, code, document, text version, coder, segment, start, end, whether the coder
+              is the document's primary coder, the text slice, turn ordinal, speaker role and label, segment
+              guid, document title), indexed on (codebook, primary, case, code) and (codebook, primary, text
+              version, coder, start); the floor queries filter on codebook bench-a and the primary flag --
+              checked: the same cells, quotes and overlap pairs (a segment in two cases once)
   report_images / report_plain
               ``exports.cross_case_report.build_cross_case_report(s, project20, codebook="bench-r",
               depth=None, images=True/False)`` (20 cases x 20 codes); skipped with a note while that
@@ -39,8 +49,10 @@ project row loaded before the clock starts. Cold: for each round and kind a fres
 read only the project row; timed: the first call. The OS file cache stays warm.
 
 Targets (issue 4): count <= 3x count_sql and < 0.3 s; quotes <= 5x quotes_sql; co-occurrence < 2 s
-(medians, warm and cold each judged). Results go to stdout and bench/results/matrix_bench[_postgresql].json
-(git-ignored); unless ``--no-profile``, a cProfile of each kind (warm, after the timed rounds) goes to
+(medians, warm and cold each judged); floor: co-occurrence (overlap) <= 3x the flat sweep, and count,
+quotes and cooc_overlap over their flat twins reported beside the bare-SQL ratios. Results go to stdout and
+bench/results/matrix_bench[_postgresql].json (with --codings N: ..._codingsN.json) (git-ignored); unless
+``--no-profile``, a cProfile of each kind (warm, after the timed rounds) goes to
 bench/results/matrix_profile[_postgresql]_<kind>.txt and the JSON. ``--db URL`` takes an empty database
 (PostgreSQL or SQLite); the benchmark removes its projects from it at the end unless ``--keep``.
 """
@@ -56,6 +68,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -64,7 +77,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.matrix_kinds import (  # noqa: E402
-    KINDS, REPORT_KINDS, Kinds, _call, check, count_sql, profile_kinds, quotes_sql, verify,
+    FLAT_SQL, KINDS, REPORT_KINDS, Kinds, _call, check, count_sql, create_flat_table, drop_flat_table, flat_fill_sql,
+    profile_kinds, quotes_sql, verify,
 )
 from bench.matrix_project import CODEBOOK, MAIN, PROJECT, PROJECT20, SMALL, build_project  # noqa: E402
 from bench.measure import (  # noqa: E402
@@ -74,6 +88,7 @@ from bench.measure import (  # noqa: E402
 TARGET_COUNT_RATIO, TARGET_COUNT_S = 3.0, 0.3
 TARGET_QUOTES_RATIO = 5.0
 TARGET_COOC_S = 2.0
+TARGET_COOC_FLOOR_RATIO = 3.0
 REPORT_MODULE = "exports.cross_case_report"
 SKIPPED_REPORT = "skipped: report builder not present yet"
 
@@ -142,7 +157,7 @@ def _last_json(proc: subprocess.CompletedProcess, what: str) -> dict:
     raise SystemExit(f"{what} worker failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
 
 
-def prepare(url: str | None, tmp: str, seed: int) -> tuple[str, dict]:
+def prepare(url: str | None, tmp: str, seed: int, codings: int | None = None) -> tuple[str, dict]:
     from sqlalchemy import select
 
     from store.db import read_session
@@ -156,14 +171,17 @@ def prepare(url: str | None, tmp: str, seed: int) -> tuple[str, dict]:
     if existing:
         raise SystemExit(f"the database already holds project(s) {existing}: use an empty database "
                          "(the benchmark builds and removes its own projects)")
-    main = build_project(engine, MAIN, seed)
+    main = build_project(engine, MAIN | ({"codings": codings} if codings else {}), seed)
     small = build_project(engine, SMALL, seed)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE")  # as autovacuum would soon after a bulk load
     with read_session(engine) as s:
         codebook_id = s.scalar(select(Codebook.id).where(Codebook.project_id == main["project_id"],
                                                          Codebook.key == CODEBOOK))
+    t0 = time.perf_counter()
+    flat = {"rows": create_flat_table(engine, main["project_id"])}
+    flat["build_s"] = time.perf_counter() - t0
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")  # as autovacuum would soon after a bulk load
     size = None
     if engine.dialect.name == "sqlite":
         path = url.split("///", 1)[1]
@@ -174,12 +192,12 @@ def prepare(url: str | None, tmp: str, seed: int) -> tuple[str, dict]:
     engine.dispose()
     ids = {"project_id": main["project_id"], "project20_id": small["project_id"], "codebook_id": codebook_id,
            "report": importlib.util.find_spec(REPORT_MODULE) is not None}
-    return url, {"ids": ids, "main": main, "report_project": small, "db_bytes": size,
+    return url, {"ids": ids, "main": main, "report_project": small, "flat": flat, "db_bytes": size,
                  "dialect": engine.dialect.name}
 
 
 def cleanup(url: str, ids: dict) -> None:
-    """Remove the benchmark's projects from a database given with --db (cascades to everything in them)."""
+    """Remove the benchmark's projects and flat table from a database given with --db (projects cascade)."""
     from sqlalchemy import delete, select
 
     from store.db import get_engine
@@ -191,6 +209,7 @@ def cleanup(url: str, ids: dict) -> None:
         guids = [g for (g,) in guids]
         conn.execute(delete(Event).where(Event.project_guid.in_(guids)))
         conn.execute(delete(Project).where(Project.guid.in_(guids)))
+    drop_flat_table(engine)
     engine.dispose()
 
 
@@ -205,14 +224,15 @@ def measure(args: argparse.Namespace) -> dict:
     url = None
     try:
         print(f"building the synthetic projects (seed {args.seed}) ...", flush=True)
-        url, setup = prepare(args.db, tmp, args.seed)
+        url, setup = prepare(args.db, tmp, args.seed, args.codings)
         ids = setup["ids"]
         m = setup["main"]
         print(f"  {m['cases']} cases, {m['documents']} documents ({m['case_links']} case links), {m['codes']} codes "
               f"in {len(m['codebooks'])} codebooks, {m['codings']:,} codings on {m['segments']:,} segments, "
               f"{m['turns']:,} turns, {m['sentences']:,} sentences, {m['text_chars'] / 1e6:.1f} M characters; "
               f"built in {m['build_s']:.1f} s; report project built in {setup['report_project']['build_s']:.1f} s; "
-              f"database {setup['dialect']}, {setup['db_bytes'] / 1e6:.0f} MB", flush=True)
+              f"database {setup['dialect']}, {setup['db_bytes'] / 1e6:.0f} MB; flat table "
+              f"{setup['flat']['rows']:,} rows in {setup['flat']['build_s']:.1f} s", flush=True)
         if not ids["report"]:
             print(f"  Word report: {SKIPPED_REPORT} ({REPORT_MODULE})", flush=True)
         tag = "_postgresql" if setup["dialect"] == "postgresql" else ""
@@ -259,6 +279,8 @@ def measure(args: argparse.Namespace) -> dict:
     targets = {}
     for temp in ("warm", "cold"):
         s = summary[temp]
+        floor = {k: s[k]["median_s"] / s[f]["median_s"]
+                 for k, f in (("count", "count_flat"), ("quotes", "quotes_flat"), ("cooc_overlap", "cooc_flat"))}
         cr = s["count"]["median_s"] / s["count_sql"]["median_s"]
         qr = s["quotes"]["median_s"] / s["quotes_sql"]["median_s"]
         cpu = {"count_ratio_cpu": s["count"]["cpu_median_s"] / s["count_sql"]["cpu_median_s"],
@@ -277,15 +299,23 @@ def measure(args: argparse.Namespace) -> dict:
                              "pass": s["cooc_overlap"]["median_s"] < TARGET_COOC_S},
             "cooc_turn": {"target": f"< {TARGET_COOC_S:g} s", "measured": s["cooc_turn"]["median_s"],
                           "pass": s["cooc_turn"]["median_s"] < TARGET_COOC_S},
+            "floor": {"count_over_count_flat": floor["count"], "quotes_over_quotes_flat": floor["quotes"],
+                      "cooc_overlap_over_cooc_flat": floor["cooc_overlap"],
+                      "sql_over_flat": {"count_sql": s["count_sql"]["median_s"] / s["count_flat"]["median_s"],
+                                        "quotes_sql": s["quotes_sql"]["median_s"] / s["quotes_flat"]["median_s"]},
+                      "cooc_floor": {"target": f"<= {TARGET_COOC_FLOOR_RATIO:g}x a single sweep over the flat "
+                                               "table", "measured": floor["cooc_overlap"],
+                                     "pass": floor["cooc_overlap"] <= TARGET_COOC_FLOOR_RATIO}},
         }
     return {
         "date": started.date().isoformat(), "started_utc": started.isoformat(timespec="seconds"),
         "args": {"repeats": args.repeats, "seed": args.seed, "report_repeats": args.report_repeats,
+                 "codings": args.codings or MAIN["codings"],
                  "db": "sqlite tempdir" if not args.db else _redact(args.db)},
         "database": setup["dialect"], "db_bytes": setup["db_bytes"],
         "machine": machine(), "versions": versions("sqlalchemy", "psycopg", "python-docx", "kaleido"),
         "load_before": load_before, "load_after": load_after,
-        "project": setup["main"], "report_project": setup["report_project"],
+        "project": setup["main"], "report_project": setup["report_project"], "flat_table": setup["flat"],
         "report": ("measured" if ids_for_workers["report"] else
                    ("skipped: --no-report" if ids["report"] else SKIPPED_REPORT)),
         "checked": warm["checked"], "cold_checks": cold_checks,
@@ -298,6 +328,10 @@ def measure(args: argparse.Namespace) -> dict:
             "quotes": "build_matrix(..., measure='quotes')",
             "quotes_sql": quotes_sql(ids["project_id"], ids["codebook_id"]),
             "cooc": "build_cooccurrence(s, project, CooccurrenceSpec(codebook='bench-a', unit='overlap'|'turn'))",
+            "flat_table": flat_fill_sql(ids["project_id"]),
+            **{kind: sql for kind, sql in FLAT_SQL.items()},
+            "cooc_flat_sweep": "bench.matrix_kinds.cooc_sweep over the cooc_flat rows (fetched and swept in the "
+                               "timed call)",
             "report": "build_cross_case_report(s, project20, codebook='bench-r', depth=None, images=True|False)",
             "warm": "one worker process; warm-up call per kind discarded (and checked); then rounds with the kinds "
                     "interleaved; each call in a new read_session, project rows loaded before the clock",
@@ -327,6 +361,9 @@ def print_report(r: dict) -> None:
     print(f"checked: count matrix {c['matrix_shape'][0]} x {c['matrix_shape'][1]}, {c['count_cells_nonzero']} "
           f"non-zero cells, {c['count_total']:,} coded segments = bare GROUP BY; {c['quotes']:,} quotes = bare "
           f"SELECT; co-occurrence pairs: overlap {c['cooc_overlap_pairs']:,}, turn {c['cooc_turn_pairs']:,}")
+    f = c["flat"]
+    print(f"flat floor ({r['flat_table']['rows']:,} rows): {f['count_cells']} cells = count matrix; {f['quotes']:,} "
+          f"quotes = quotes matrix; {f['cooc_pairs']:,} overlap pairs in {f['cooc_cells']} cells = co-occurrence")
     print()
     print(f"  {'':14} {'warm median':>12} {'min':>9} {'max':>9} {'cpu':>9} | {'cold median':>12} {'min':>9} "
           f"{'max':>9} {'cpu':>9}")
@@ -357,6 +394,12 @@ def print_report(r: dict) -> None:
         print(f"    on CPU time (process_time medians): count {c['count_ratio_cpu']:.2f}x, "
               f"{c['count_cpu_s'] * 1e3:.0f} ms; quotes {c['quotes_ratio_cpu']:.2f}x; co-occurrence overlap "
               f"{c['cooc_overlap_cpu_s']:.2f} s, turn {c['cooc_turn_cpu_s']:.2f} s")
+        f = t["floor"]
+        print(f"    floor (flat table): count {f['count_over_count_flat']:.2f}x count_flat, quotes "
+              f"{f['quotes_over_quotes_flat']:.2f}x quotes_flat, co-occurrence overlap "
+              f"{f['cooc_overlap_over_cooc_flat']:.2f}x cooc_flat (<= 3x) "
+              f"{'PASS' if f['cooc_floor']['pass'] else 'FAIL'}; "
+              f"count_sql {f['sql_over_flat']['count_sql']:.2f}x, quotes_sql {f['sql_over_flat']['quotes_sql']:.2f}x")
     for kind, prof in (r.get("profiles") or {}).items():
         if kind.endswith("_sql"):
             continue
@@ -379,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="with --db: leave the benchmark's projects in place")
     p.add_argument("--no-profile", action="store_true")
     p.add_argument("--no-report", action="store_true", help="skip the Word report even when its builder exists")
+    p.add_argument("--codings", type=int, help="codings of the main project (default: 100,000; less for a quick "
+                   "check -- the results are then not the benchmark's)")
     p.add_argument("--worker", choices=("warm", "cold"), help=argparse.SUPPRESS)
     p.add_argument("--kind", help=argparse.SUPPRESS)
     p.add_argument("--ids", help=argparse.SUPPRESS)
@@ -393,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(args)
     print_report(result)
     name = "matrix_bench_postgresql.json" if result["database"] == "postgresql" else "matrix_bench.json"
+    if args.codings:  # a quick check does not overwrite the benchmark's results
+        name = name.replace(".json", f"_codings{args.codings}.json")
     print(f"\nwrote {write_json(RESULTS / name, result)}")
     return 0
 
