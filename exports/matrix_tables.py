@@ -23,7 +23,7 @@ from analysis.matrix import SHOWN_STATES, STATE_LABELS, Matrix
 from analysis.tidy import TidyCoding
 from cases.documents import turn_number
 from focusgroups.anonymise import Anonymiser
-from store.spreadsheet import spreadsheet_cell, spreadsheet_text, xml_safe
+from store.spreadsheet import spreadsheet_cell, xml_safe
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMERIC_MEASURES = ("count", "documents", "presence", "coverage", "row_pct", "col_pct")
