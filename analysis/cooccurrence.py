@@ -27,7 +27,8 @@ from store.models import CaseDocument, Coding, Document, Project, Segment, Sente
 
 UNITS = ("overlap", "sentence", "turn", "document")
 FREQUENCY_GAP = 5.0
-STREAM_ROWS = 5000  # codings fetched at a time: only one document's segments are held while counting
+STREAM_ROWS = 5000  # codings turned into rows at a time: only one document's segments are held while counting
+UNIT_VERSIONS = 200  # texts whose sentences or turns are read at a time
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ class _Segment:
     codes2: set[int]  # column indices
 
 
-def _coded_rows(session: Session, project: Project, spec: CooccurrenceSpec, code_ids: list[int],
-                case_id: int | None) -> Iterator[Any]:
-    """(segment id, coder id, document id, text version id, start, end, code id) for the codes, streamed in
-    document, text version, coder (unless pooled) and start order, a segment's codings adjacent."""
+def _coded_query(session: Session, project: Project, spec: CooccurrenceSpec, code_ids: list[int],
+                 case_id: int | None):  # type: ignore[no-untyped-def]
+    """SELECT (segment id, coder id, document id, text version id, start, end, code id) of the in-scope codings
+    of the codes, in document, text version, coder (unless pooled) and start order, a segment's codings adjacent."""
     coder_order = () if spec.pool_coders else (Segment.coder_id,)
     stmt = (select(Segment.id, Segment.coder_id, Segment.document_id, Segment.text_version_id, Segment.start,
                    Segment.end, Coding.code_id)
@@ -103,7 +104,7 @@ def _coded_rows(session: Session, project: Project, spec: CooccurrenceSpec, code
     if case_id is not None:
         stmt = stmt.where(Segment.document_id.in_(select(CaseDocument.document_id)
                                                   .where(CaseDocument.case_id == case_id)))
-    return iter(session.execute(stmt.execution_options(yield_per=STREAM_ROWS)))
+    return stmt
 
 
 def _segments(rows: Iterator[Any], row_of: dict[int, int], column_of: dict[int, int]) -> Iterator[_Segment]:
@@ -122,12 +123,26 @@ def _segments(rows: Iterator[Any], row_of: dict[int, int], column_of: dict[int, 
         yield current
 
 
-def _units_of_version(session: Session, unit: str, version: int) -> tuple[list[int], list[tuple[int, int, int]]]:
-    """The starts and (start, end, id) of one text version's sentences or turns, in start order."""
-    table = Sentence if unit == "sentence" else Turn
-    spans = sorted(session.execute(select(table.start, table.end, table.id)
-                                   .where(table.text_version_id == version)).all())
-    return [u[0] for u in spans], spans
+class _UnitSpans:
+    """The sentences or turns of the texts the sweep reaches, read UNIT_VERSIONS texts at a time in the sweep's
+    order (one query per text cost a round trip each on a server), only those held."""
+
+    def __init__(self, session: Session, unit: str, versions: list[int]) -> None:
+        self.session, self.table, self.versions = session, Sentence if unit == "sentence" else Turn, versions
+        self.position = {version: k for k, version in enumerate(versions)}
+        self.loaded: dict[int, tuple[list[int], list[tuple[int, int, int]]]] = {}
+
+    def of(self, version: int) -> tuple[list[int], list[tuple[int, int, int]]]:
+        if version not in self.loaded:
+            first = self.position[version]
+            chunk = self.versions[first:first + UNIT_VERSIONS]
+            found: dict[int, list[tuple[int, int, int]]] = {v: [] for v in chunk}
+            for text_version, start, end, unit_id in self.session.execute(
+                    select(self.table.text_version_id, self.table.start, self.table.end, self.table.id)
+                    .where(self.table.text_version_id.in_(chunk))):
+                found[text_version].append((start, end, unit_id))
+            self.loaded = {v: ([u[0] for u in sorted(spans)], sorted(spans)) for v, spans in found.items()}
+        return self.loaded[version]
 
 
 def _touched(units: tuple[list[int], list[tuple[int, int, int]]], start: int, end: int) -> list[int]:
@@ -144,7 +159,8 @@ def _touched(units: tuple[list[int], list[tuple[int, int, int]]], start: int, en
 class _Counts:
     """n1, n2 and n12, filled one document (or one text and coder) at a time."""
 
-    def __init__(self, rows: int, columns: int) -> None:
+    def __init__(self, rows: int, columns: int, index: tuple[dict[int, int], dict[int, int]]) -> None:
+        self.index = index  # code id -> row, code id -> column
         self.n1, self.n2 = [0] * rows, [0] * columns
         self.n12: list[list[int | None]] = [[0] * columns for _ in range(rows)]
 
@@ -182,9 +198,13 @@ class _Counts:
                 self.n2[j] += 1
 
 
-def _count(session: Session, spec: CooccurrenceSpec, segments: Iterator[_Segment], counts: _Counts) -> None:
+def _count(session: Session, spec: CooccurrenceSpec, query, counts: _Counts) -> None:  # type: ignore[no-untyped-def]
     """The sweep: segments arrive by document, text, coder and start; only one document's are held."""
     pooled = spec.pool_coders
+    # Rows taken STREAM_ROWS at a time from an ordinary cursor: PostgreSQL plans a server-side cursor for its first
+    # rows and without parallel workers (5-7x slower here); its client holds the raw rows, Python objects are made
+    # only for the rows being counted.
+    segments = _segments(iter(session.execute(query).yield_per(STREAM_ROWS)), *counts.index)
     if spec.unit == "overlap":
         text: list[_Segment] = []
         for seg in segments:
@@ -194,19 +214,17 @@ def _count(session: Session, spec: CooccurrenceSpec, segments: Iterator[_Segment
             text.append(seg)
         counts.overlap(text)
         return
+    spans = None
+    if spec.unit != "document":  # the texts the sweep will reach, in its order (read before it starts)
+        versions = query.with_only_columns(Segment.document_id, Segment.text_version_id).distinct().order_by(None)
+        spans = _UnitSpans(session, spec.unit, [v for _, v in sorted(session.execute(versions).all())])
     holding: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
-    units: dict[int, tuple[list[int], list[tuple[int, int, int]]]] = {}
     document = None
     for seg in segments:
         if seg.document != document:
             counts.units(holding)
-            holding, units, document = {}, {}, seg.document
-        if spec.unit == "document":
-            keys = [seg.document]
-        else:
-            if seg.version not in units:
-                units[seg.version] = _units_of_version(session, spec.unit, seg.version)
-            keys = _touched(units[seg.version], seg.start, seg.end)
+            holding, document = {}, seg.document
+        keys = [seg.document] if spans is None else _touched(spans.of(seg.version), seg.start, seg.end)
         for key in keys:
             codes1, codes2 = holding.setdefault((key, 0 if pooled else seg.coder), (set(), set()))
             codes1 |= seg.codes1
@@ -223,10 +241,8 @@ def build_cooccurrence(session: Session, project: Project, spec: CooccurrenceSpe
     case_id = get_case(session, project, spec.case).id if spec.case else None
     row_of = {code_id: i for i, c in enumerate(rows) for code_id in c.members}
     column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
-    counts = _Counts(len(rows), len(columns))
-    code_ids = sorted(set(row_of) | set(column_of))
-    _count(session, spec, _segments(_coded_rows(session, project, spec, code_ids, case_id), row_of, column_of),
-           counts)
+    counts = _Counts(len(rows), len(columns), (row_of, column_of))
+    _count(session, spec, _coded_query(session, project, spec, sorted(set(row_of) | set(column_of)), case_id), counts)
     n12, n1, n2 = counts.n12, counts.n1, counts.n2
     pooled = spec.pool_coders
     if same:

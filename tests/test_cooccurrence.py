@@ -92,7 +92,7 @@ def test_frequency_gap_flag() -> None:
 @pytest.mark.parametrize("unit", ["overlap", "turn", "document"])
 def test_the_streamed_sweep_equals_every_pair_counted(engine, monkeypatch, unit):  # type: ignore[no-untyped-def]
     """On a synthetic project of several coders (bench/matrix_project.py), fetched a few codings at a time so
-    that unit look-ups run between fetches: the same counts as every pair of segments compared by brute force."""
+    that unit look-ups run between fetches, and the turns of a few texts at a time: the same counts as every pair of segments compared by brute force."""
     from itertools import combinations
 
     from sqlalchemy import select
@@ -104,6 +104,7 @@ def test_the_streamed_sweep_equals_every_pair_counted(engine, monkeypatch, unit)
     build_project(engine, {"name": "Cooc Stream", "cases": 4, "documents": 10, "codings": 1200,
                            "codebooks": [("sw", 3, 3)], "framework": False}, seed=3)
     monkeypatch.setattr(cooccurrence, "STREAM_ROWS", 7)
+    monkeypatch.setattr(cooccurrence, "UNIT_VERSIONS", 3)  # the turns of three texts read at a time
     with read_session(engine) as s:
         project = get_project(s, "Cooc Stream")
         found = {pooled: build_cooccurrence(s, project, CooccurrenceSpec(
