@@ -9,6 +9,7 @@ numbers ("Respondent 3").
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -19,6 +20,9 @@ from cases.documents import document_case_names, page_at, page_starts, turn_numb
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
+
+
+DOCUMENTS_PER_QUERY = 20  # documents whose codings are read, sorted and handed on at a time
 
 
 @dataclass
@@ -54,6 +58,14 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
 
     `scope` None means every coder's codings, unfiltered; pass a matrix's scope to get that matrix's evidence.
     """
+    return list(iter_tidy_codings(session, project, codebooks=codebooks, scope=scope, language=language))
+
+
+def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str] | None = None,
+                      scope: Scope | None = None, language: str = "en",
+                      documents_per_query: int = DOCUMENTS_PER_QUERY) -> Iterator[TidyCoding]:
+    """`tidy_codings` a group of documents at a time, in the order of their titles, so an export holds one group's
+    rows, not every coding of the project."""
     books = ([get_codebook(session, project, key) for key in codebooks] if codebooks
              else session.scalars(select(Codebook).where(Codebook.project_id == project.id)).all())
     codes = {code.id: (book.id, book.key, code.position, code.key, code_label(code, language))
@@ -61,6 +73,7 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
     documents = {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
         select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
+    case_names = document_case_names(session, project)
     text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
     # Plain columns only: each code, document and coder is resolved once above, not loaded with every row.
     stmt = (select(Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id, Segment.start, Segment.end,
@@ -76,19 +89,22 @@ def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | N
             .where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(codes))))  # see matrix
     if scope is not None:
         stmt = stmt.where(*scope_conditions(session, project, scope))
-    case_names = document_case_names(session, project)
-    found = session.execute(stmt).all()
-    pages = page_starts(session, (r[-1] for r in found))  # a PDF's page starts, once
-    rows = []
-    for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key, quote,
-         version_id) in found:
-        book_id, book_key, position, key, code_text = codes[code_id]
-        title, doc_guid = documents[doc_id]
-        rows.append((book_id, position, TidyCoding(
-            cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
-            codebook=book_key, code=key, code_label=code_text, start=start, end=end,
-            turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
-            speaker_key=speaker_key, text=quote, segment=str(guid), page=page_at(pages.get(version_id), start))))
-    rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
-                             r[2].code, r[2].coder.casefold(), r[2].coder))
-    return [r[2] for r in rows]
+    ordered = sorted(documents, key=lambda d: (documents[d][0].casefold(), documents[d][0]))  # titles are unique
+    groups = [ordered[k:k + documents_per_query] for k in range(0, len(ordered), documents_per_query)]
+    for ids in groups:
+        found = session.execute(stmt.where(Segment.document_id.in_(ids))).all()
+        pages = page_starts(session, (r[-1] for r in found))  # a PDF's page starts, once per group
+        rows = []
+        for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key, quote,
+             version_id) in found:
+            book_id, book_key, position, key, code_text = codes[code_id]
+            title, doc_guid = documents[doc_id]
+            rows.append((book_id, position, TidyCoding(
+                cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
+                codebook=book_key, code=key, code_label=code_text, start=start, end=end,
+                turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
+                speaker_key=speaker_key, text=quote, segment=str(guid), page=page_at(pages.get(version_id), start))))
+        rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
+                                 r[2].code, r[2].coder.casefold(), r[2].coder))
+        for row in rows:
+            yield row[2]

@@ -1,7 +1,5 @@
 """Export benchmark (issue 18): the Excel export and the Word cross-case report at 10,000 to 100,000 codings.
 
-    .venv/bin/python bench/export_bench.py [--sizes 10000,30000,100000] [--repeats 3] [--seed 7] [--db sqlite|postgresql]
-
 Setup (untimed): one synthetic project per size (``bench.matrix_project.build_project``, the shape of the matrix
 benchmark's main project: 60 cases, 300 documents, 150 codes in 3 codebooks, 4 coders, framework cells for every
 case and code, focus-group feedback), in a scratch database.
@@ -17,10 +15,14 @@ its memory is the process's peak resident set, VmHWM, and that peak minus the re
   report_floor the same paragraphs (style and text) and tables read back from that report (untimed), written alone
                into a new document with ``exports.docx_appender`` and saved
 
-Reported per size: medians of time and memory, the ratio to the floor, the number of non-empty framework cells
-(what the report's length follows) and the exponent of time against codings (and against non-empty cells for the
-report: cells of its case x code count matrix holding a coding) between the smallest and the largest size. Targets (issue 18, at 100,000 codings): Excel <= 5 s and
-< 300 MB; the Word report <= 10 s and linear. Results go to stdout and bench/results/export_bench.json.
+Reported per size: medians of time and memory, the ratio to the floor, the number of non-empty cells of the
+report's case x code count matrix (what its length follows), and the exponent of time against codings (and
+against those cells for the report) between the smallest and the largest size. Targets (issue 18, at 100,000
+codings): Excel <= 5 s and < 300 MB; the Word report <= 10 s and linear. Results go to stdout and
+bench/results/export_bench[_postgresql].json.
+
+    .venv/bin/python bench/export_bench.py [--sizes 10000,30000,100000] [--repeats 3] [--seed 7]
+        [--db sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -64,11 +66,11 @@ def _rss_mb(field: str) -> float:
 
 def _xlsx(s, project) -> bytes:  # noqa: ANN001
     from analysis.matrix import MatrixSpec, build_matrix
-    from analysis.tidy import tidy_codings
+    from analysis.tidy import iter_tidy_codings
     from exports.matrix_tables import build_xlsx, matrix_table
 
     matrices = [build_matrix(s, project, MatrixSpec(codebook=key, depth=None)) for key in CODEBOOKS]
-    tidy = tidy_codings(s, project, codebooks=list(CODEBOOKS), scope=matrices[0].spec.scope)
+    tidy = iter_tidy_codings(s, project, codebooks=list(CODEBOOKS), scope=matrices[0].spec.scope)
     return build_xlsx([matrix_table(m) for m in matrices], tidy, project=project.name)
 
 
@@ -218,9 +220,10 @@ def print_report(r: dict) -> None:
     if len(sizes) > 1:
         lo, hi = r["sizes"][sizes[0]], r["sizes"][sizes[-1]]
         for kind in KINDS:
-            print(f"exponent {kind}: {_exponent(lo[kind]['s'], hi[kind]['s'], int(sizes[0]), int(sizes[-1])):.2f} "
-                  f"in codings" + (f", {_exponent(lo[kind]['s'], hi[kind]['s'], lo['filled_cells'], hi['filled_cells']):.2f}"
-                                   " in non-empty cells" if kind.startswith("report") else ""))
+            by_codings = _exponent(lo[kind]["s"], hi[kind]["s"], int(sizes[0]), int(sizes[-1]))
+            by_cells = _exponent(lo[kind]["s"], hi[kind]["s"], lo["filled_cells"], hi["filled_cells"])
+            print(f"exponent {kind}: {by_codings:.2f} in codings"
+                  + (f", {by_cells:.2f} in non-empty cells" if kind.startswith("report") else ""))
     top = r["sizes"][sizes[-1]]
     for kind, (seconds, mb) in TARGETS.items():
         ok = top[kind]["s"] <= seconds and (mb is None or top[kind]["peak_mb"] < mb)

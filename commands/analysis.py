@@ -48,7 +48,7 @@ def _scope(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_matrix(args: argparse.Namespace) -> None:
     from coding.text_edits import review_list
-    from analysis.tidy import tidy_codings
+    from analysis.tidy import iter_tidy_codings
     from cases.projects import get_project
     from exports.matrix_tables import build_matrix_docx, build_xlsx, table_csv
     from focusgroups.anonymise import build_anonymiser
@@ -71,7 +71,7 @@ def cmd_matrix(args: argparse.Namespace) -> None:
                            "review; they are counted with the text they had.")
         if args.format == "xlsx":
             anonymiser = build_anonymiser(s, project) if args.anonymise else None
-            data = build_xlsx(tables, tidy_codings(s, project, codebooks=books, scope=scope),
+            data = build_xlsx(tables, iter_tidy_codings(s, project, codebooks=books, scope=scope),
                               anonymiser=anonymiser, project=project.name)
         elif args.format == "docx":
             data = build_matrix_docx(tables[0], project=project.name)

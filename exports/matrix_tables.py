@@ -140,7 +140,8 @@ def put_cell(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-
     return _fill(ws.cell(row=row, column=column), value)
 
 
-def row_cell(ws, value: Any, *, font=None, alignment=None, number_format: str | None = None):  # type: ignore[no-untyped-def]
+def row_cell(ws, value: Any, *, font=None, alignment=None,  # type: ignore[no-untyped-def]
+             number_format: str | None = None):
     """One cell of a row to append to a write-only worksheet (which holds no cells in memory: large exports)."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -217,7 +218,7 @@ def _tidy_sheet(wb, rows: Iterable[list[Any]], used: set[str]) -> None:  # type:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(TIDY_COLUMNS))}{written + 1}"
 
 
-def build_xlsx(tables: Sequence[MatrixTable], tidy: Sequence[TidyCoding] | None = None, *,
+def build_xlsx(tables: Sequence[MatrixTable], tidy: Iterable[TidyCoding] | None = None, *,
                anonymiser: Anonymiser | None = None, project: str = "") -> bytes:
     """One sheet per matrix, then the tidy coded-segments sheet, then 'about' (scope of each matrix). Written in
     openpyxl's write-only mode: rows go to the file as they are appended, no worksheet of cells is held."""

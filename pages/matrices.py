@@ -21,7 +21,7 @@ from analysis.matrix_view import (
     selected_cell,
     spec_signature,
 )
-from analysis.tidy import tidy_codings
+from analysis.tidy import iter_tidy_codings
 from coding.retrieval import marked_context
 from coding.text_edits import review_list
 from exports.charts import cooccurrence_figure, matrix_heatmap
@@ -117,9 +117,9 @@ if mode == "rows":
     database = engine()
 
     def excel() -> bytes:  # built on click (in another thread): the matrix sheet and its coded segments
-        with read_session(database) as session:
-            tidy = tidy_codings(session, project, codebooks=[matrix.codebook], scope=matrix.spec.scope)
-        return build_xlsx([table], tidy, project=project.name)
+        with read_session(database) as session:  # the coded segments are read as they are written
+            tidy = iter_tidy_codings(session, project, codebooks=[matrix.codebook], scope=matrix.spec.scope)
+            return build_xlsx([table], tidy, project=project.name)
 
     # on_click="ignore": a download does not rerun the page, so the other buttons' files stay valid (a rerun
     # registers them anew, and a second click at once found "Deferred file not found")

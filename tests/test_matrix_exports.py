@@ -225,3 +225,32 @@ def test_percentages_and_k_of_n_cells(study):
     text = table_csv(matrix_table(coverage))
     assert text.splitlines()[0] == "cases," + ",".join(COLUMNS)
     assert text.splitlines()[2].startswith(f"Noord,0.0%,{expected:.1f}%,")
+
+
+def test_tidy_rows_read_a_few_documents_at_a_time_in_the_same_order(engine):  # type: ignore[no-untyped-def]
+    """The export reads the tidy rows a group of documents at a time; the rows, and their order (by document title,
+    case-insensitively, then position), are those of one query sorted whole."""
+    from sqlalchemy import select
+
+    from analysis.tidy import iter_tidy_codings
+    from bench.matrix_project import build_project
+    from store.models import Document
+
+    built = build_project(engine, {"name": "Tidy Groups", "cases": 3, "documents": 9, "codings": 400,
+                                   "codebooks": [("tg", 2, 2)], "framework": False}, seed=5)
+    with write_session(engine) as s:
+        docs = s.scalars(select(Document).where(Document.project_id == built["project_id"])
+                         .order_by(Document.id)).all()
+        for doc, title in zip(docs, ["b", "B", "bb", "a", "é", "E", "Ab", "z", "A"]):
+            doc.title = title  # titles differing only in case, an accent
+    with read_session(engine) as s:
+        project = get_project(s, "Tidy Groups")
+        whole = list(iter_tidy_codings(s, project, documents_per_query=10**6))
+        by_one = list(iter_tidy_codings(s, project, documents_per_query=1))
+        by_two = list(iter_tidy_codings(s, project, documents_per_query=2, scope=Scope()))
+        whole_primary = tidy_codings(s, project, scope=Scope())
+    assert len(whole) > 300 and by_one == whole
+    assert by_two == whole_primary and 0 < len(whole_primary) < len(whole)
+    titles = [r.document for r in whole]
+    assert titles == sorted(titles, key=lambda t: (t.casefold(), t))
+    assert {"b", "B", "A", "a"} <= set(titles)
