@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -347,16 +347,29 @@ def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDime
              for j in range(len(columns))] for i, row in enumerate(dim.rows)]
 
 
+def guid_text(column: Any) -> Any:
+    """A guid column read as text: the driver's string, not a `uuid.UUID` made for each row only to be printed
+    again (a tenth of the quotes matrix's time). PostgreSQL gives the dashed form, SQLite the 32 hex digits."""
+    return cast(column, String)
+
+
+def dashed(guid: str) -> str:
+    """A guid read by `guid_text` in the form `str(uuid.UUID(...))` gives."""
+    return guid if len(guid) == 36 else f"{guid[:8]}-{guid[8:12]}-{guid[12:16]}-{guid[16:20]}-{guid[20:]}"
+
+
 def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
             columns: list[Column]) -> list[list[list[Quote]]]:
-    stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", Segment.guid,
-                            Document.title, Document.guid, Segment.start, Segment.end, Segment.text_version_id,
-                            Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, Coder.name,
-                            with_speaker=True)
-    stmt = stmt.join(Coder, Coder.id == Segment.coder_id).outerjoin(Person, Person.id == Speaker.person_id)
-    rows = session.execute(stmt).all()
+    stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", guid_text(Segment.guid),
+                            Segment.document_id, Segment.start, Segment.end, Segment.text_version_id,
+                            Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY,
+                            Segment.coder_id, with_speaker=True)
+    rows = session.execute(stmt.outerjoin(Person, Person.id == Speaker.person_id)).all()
+    documents = {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
+        select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
+    coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     # Each text once, sliced here: a substr per quote would make PostgreSQL decompress the whole text each time.
-    version_ids = sorted({r[7] for r in rows})
+    version_ids = sorted({r[6] for r in rows})
     texts: dict[int, str] = {}
     pages: dict[int, list[int] | None] = {}  # a PDF's page starts
     for chunk in range(0, len(version_ids), 500):
@@ -367,14 +380,15 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     index = dim.index()
     out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
     seen: set[tuple[int, int, Any]] = set()
-    for key, j, guid, title, doc_guid, start, end, version_id, turn, role, label, pseudonym, skey, coder in rows:
+    for key, j, guid, doc_id, start, end, version_id, turn, role, label, pseudonym, skey, coder_id in rows:
         i = index.get(key)
         if i is None or (i, j, guid) in seen:
             continue
         seen.add((i, j, guid))
-        out[i][j].append(Quote(segment=str(guid), document=title, document_guid=str(doc_guid), start=start,
+        title, doc_guid = documents[doc_id]
+        out[i][j].append(Quote(segment=dashed(guid), document=title, document_guid=doc_guid, start=start,
                                end=end, text=texts[version_id][start:end], turn=turn, role=role or "unknown",
-                               speaker=label, pseudonym=pseudonym or None, speaker_key=skey, coder=coder,
+                               speaker=label, pseudonym=pseudonym or None, speaker_key=skey, coder=coders[coder_id],
                                page=page_at(pages[version_id], start)))
     for row in out:
         for cell in row:

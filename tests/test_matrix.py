@@ -188,6 +188,13 @@ def test_quotes_and_drill_down(study):
         segs = cell_segments(s, get_project(s, study.guid), m, rows.index("Noord"), j)
     assert [r.text for r in segs] == [q.text for q in quotes]
     assert segs[2].context == "Ik ken nu de juiste mensen bij de douane."
+    with read_session(study.engine) as s:  # the guids, read as text, are the stored ones as str(uuid) prints them
+        from sqlalchemy import select
+
+        from store.models import Document, Segment
+        stored = {str(guid): (title, str(doc_guid)) for guid, title, doc_guid in s.execute(
+            select(Segment.guid, Document.title, Document.guid).join(Document, Document.id == Segment.document_id))}
+    assert all(stored[q.segment] == (q.document, q.document_guid) for q in quotes) and len(quotes) == 3
 
 
 def test_json_and_csv_shapes(study):
