@@ -141,7 +141,9 @@ class _UnitSpans:
                     select(self.table.text_version_id, self.table.start, self.table.end, self.table.id)
                     .where(self.table.text_version_id.in_(chunk))):
                 found[text_version].append((start, end, unit_id))
-            self.loaded = {v: ([u[0] for u in sorted(spans)], sorted(spans)) for v, spans in found.items()}
+            for spans in found.values():
+                spans.sort()
+            self.loaded = {v: ([u[0] for u in spans], spans) for v, spans in found.items()}
         return self.loaded[version]
 
 
