@@ -47,7 +47,8 @@ from bench.measure import RESULTS, describe_machine, load, machine, scratch_data
 
 KINDS = ("xlsx", "xlsx_floor", "report", "report_floor")
 CODEBOOKS = (REPORT_CODEBOOK, "bench-b", "bench-c")
-TARGETS = {"xlsx": (5.0, 300), "report": (10.0, None)}  # seconds, MB (peak) at 100,000 codings
+TARGETS = {"xlsx": (5.0, 300), "report": (10.0, None)}  # seconds, MB (peak) at TARGET_CODINGS
+TARGET_CODINGS = 100_000
 
 
 def _shape(codings: int) -> dict:
@@ -224,11 +225,16 @@ def print_report(r: dict) -> None:
             by_cells = _exponent(lo[kind]["s"], hi[kind]["s"], lo["filled_cells"], hi["filled_cells"])
             print(f"exponent {kind}: {by_codings:.2f} in codings"
                   + (f", {by_cells:.2f} in non-empty cells" if kind.startswith("report") else ""))
-    top = r["sizes"][sizes[-1]]
-    for kind, (seconds, mb) in TARGETS.items():
-        ok = top[kind]["s"] <= seconds and (mb is None or top[kind]["peak_mb"] < mb)
-        print(f"target {kind} at {int(sizes[-1]):,}: <= {seconds} s" + (f" and < {mb} MB" if mb else "")
+    at = r["sizes"].get(TARGET_CODINGS) or r["sizes"].get(str(TARGET_CODINGS))
+    for kind, (seconds, mb) in TARGETS.items() if at else ():
+        ok = at[kind]["s"] <= seconds and (mb is None or at[kind]["peak_mb"] < mb)
+        print(f"target {kind} at {TARGET_CODINGS:,}: <= {seconds} s" + (f" and < {mb} MB" if mb else "")
               + f": {'meets' if ok else 'MISSES'}")
+    for n, row in r["sizes"].items():  # the memory bound for any export at 1,000,000 codings
+        if int(n) >= 1_000_000:
+            worst = max(row[k]["peak_mb"] for k in ("xlsx", "report"))
+            print(f"peak memory of the exports at {int(n):,}: {worst:.0f} MB (< 1 GB: "
+                  f"{'meets' if worst < 1024 else 'MISSES'})")
 
 
 def main(argv: list[str] | None = None) -> int:
