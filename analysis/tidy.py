@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from cases.documents import document_case_names, page_at, page_starts, turn_number
+from cases.documents import document_case_names, page_at, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
@@ -74,15 +74,12 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
         select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     case_names = document_case_names(session, project)
-    text = func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start)
     # Plain columns only: each code, document and coder is resolved once above, not loaded with every row.
     stmt = (select(Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id, Segment.start, Segment.end,
-                   Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, text,
-                   Segment.text_version_id)
+                   Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, Segment.text_version_id)
             .select_from(Coding)
             .join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id)
-            .join(TextVersion, TextVersion.id == Segment.text_version_id)
             .outerjoin(Turn, TURN_OF_SEGMENT)
             .outerjoin(Speaker, Turn.speaker_id == Speaker.id)
             .outerjoin(Person, Speaker.person_id == Person.id)
@@ -93,9 +90,13 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
     groups = [ordered[k:k + documents_per_query] for k in range(0, len(ordered), documents_per_query)]
     for ids in groups:
         found = session.execute(stmt.where(Segment.document_id.in_(ids))).all()
-        pages = page_starts(session, (r[-1] for r in found))  # a PDF's page starts, once per group
+        # Each text once, sliced here: a substr per coding made PostgreSQL decompress the whole text each time.
+        texts, pages = {}, {}
+        for version_id, whole, starts in session.execute(select(TextVersion.id, TextVersion.text, TextVersion.pages)
+                                                         .where(TextVersion.id.in_({r[-1] for r in found}))):
+            texts[version_id], pages[version_id] = whole, starts
         rows = []
-        for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key, quote,
+        for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key,
              version_id) in found:
             book_id, book_key, position, key, code_text = codes[code_id]
             title, doc_guid = documents[doc_id]
@@ -103,7 +104,8 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
                 cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
                 codebook=book_key, code=key, code_label=code_text, start=start, end=end,
                 turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
-                speaker_key=speaker_key, text=quote, segment=str(guid), page=page_at(pages.get(version_id), start))))
+                speaker_key=speaker_key, text=texts[version_id][start:end], segment=str(guid),
+                page=page_at(pages[version_id], start))))
         rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
                                  r[2].code, r[2].coder.casefold(), r[2].coder))
         for row in rows:
