@@ -161,8 +161,7 @@ def _touched(units: tuple[list[int], list[tuple[int, int, int]]], start: int, en
 class _Counts:
     """n1, n2 and n12, filled one document (or one text and coder) at a time."""
 
-    def __init__(self, rows: int, columns: int, index: tuple[dict[int, int], dict[int, int]]) -> None:
-        self.index = index  # code id -> row, code id -> column
+    def __init__(self, rows: int, columns: int) -> None:
         self.n1, self.n2 = [0] * rows, [0] * columns
         self.n12: list[list[int | None]] = [[0] * columns for _ in range(rows)]
 
@@ -200,13 +199,14 @@ class _Counts:
                 self.n2[j] += 1
 
 
-def _count(session: Session, spec: CooccurrenceSpec, query, counts: _Counts) -> None:  # type: ignore[no-untyped-def]
+def _count(session: Session, spec: CooccurrenceSpec, query, row_of: dict[int, int],  # type: ignore[no-untyped-def]
+           column_of: dict[int, int], counts: _Counts) -> None:
     """The sweep: segments arrive by document, text, coder and start; only one document's are held."""
     pooled = spec.pool_coders
     # Rows taken STREAM_ROWS at a time from an ordinary cursor: PostgreSQL plans a server-side cursor for its first
     # rows and without parallel workers (5-7x slower here); its client holds the raw rows, Python objects are made
     # only for the rows being counted.
-    segments = _segments(iter(session.execute(query).yield_per(STREAM_ROWS)), *counts.index)
+    segments = _segments(iter(session.execute(query).yield_per(STREAM_ROWS)), row_of, column_of)
     if spec.unit == "overlap":
         text: list[_Segment] = []
         for seg in segments:
@@ -243,8 +243,9 @@ def build_cooccurrence(session: Session, project: Project, spec: CooccurrenceSpe
     case_id = get_case(session, project, spec.case).id if spec.case else None
     row_of = {code_id: i for i, c in enumerate(rows) for code_id in c.members}
     column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
-    counts = _Counts(len(rows), len(columns), (row_of, column_of))
-    _count(session, spec, _coded_query(session, project, spec, sorted(set(row_of) | set(column_of)), case_id), counts)
+    counts = _Counts(len(rows), len(columns))
+    query = _coded_query(session, project, spec, sorted(set(row_of) | set(column_of)), case_id)
+    _count(session, spec, query, row_of, column_of, counts)
     n12, n1, n2 = counts.n12, counts.n1, counts.n2
     pooled = spec.pool_coders
     if same:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,10 @@ from cases.documents import page_at, quote_citation, turn_number
 from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
-from store.models import Coder, Coding, Document, FrameworkCell, Person, Project, Segment, Speaker, TextVersion, Turn
+from store.models import (
+    Coder, Coding, Document, FrameworkCell, Person, Project, Segment, Speaker, TextVersion, Turn,
+    dashed_guid, guid_text,
+)
 
 MEASURES = ("count", "documents", "persons", "coverage", "presence", "row_pct", "col_pct", "quotes")
 STATE_LABELS = {"not_assessed": "not assessed", "no_data": "no data", "absent": "absent",
@@ -347,17 +350,6 @@ def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDime
              for j in range(len(columns))] for i, row in enumerate(dim.rows)]
 
 
-def guid_text(column: Any) -> Any:
-    """A guid column read as text: the driver's string, not a `uuid.UUID` made for each row only to be printed
-    again (a tenth of the quotes matrix's time). PostgreSQL gives the dashed form, SQLite the 32 hex digits."""
-    return cast(column, String)
-
-
-def dashed(guid: str) -> str:
-    """A guid read by `guid_text` in the form `str(uuid.UUID(...))` gives."""
-    return guid if len(guid) == 36 else f"{guid[:8]}-{guid[8:12]}-{guid[12:16]}-{guid[16:20]}-{guid[20:]}"
-
-
 def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
             columns: list[Column]) -> list[list[list[Quote]]]:
     stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", guid_text(Segment.guid),
@@ -386,7 +378,7 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
             continue
         seen.add((i, j, guid))
         title, doc_guid = documents[doc_id]
-        out[i][j].append(Quote(segment=dashed(guid), document=title, document_guid=doc_guid, start=start,
+        out[i][j].append(Quote(segment=dashed_guid(guid), document=title, document_guid=doc_guid, start=start,
                                end=end, text=texts[version_id][start:end], turn=turn, role=role or "unknown",
                                speaker=label, pseudonym=pseudonym or None, speaker_key=skey, coder=coders[coder_id],
                                page=page_at(pages[version_id], start)))

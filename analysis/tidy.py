@@ -19,7 +19,10 @@ from analysis.matrix_scope import Scope, scope_conditions
 from cases.documents import document_case_names, page_at, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
-from store.models import Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn
+from store.models import (
+    Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn,
+    dashed_guid, guid_text,
+)
 
 
 DOCUMENTS_PER_QUERY = 20  # documents whose codings are read, sorted and handed on at a time
@@ -75,8 +78,9 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     case_names = document_case_names(session, project)
     # Plain columns only: each code, document and coder is resolved once above, not loaded with every row.
-    stmt = (select(Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id, Segment.start, Segment.end,
-                   Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY, Segment.text_version_id)
+    stmt = (select(guid_text(Segment.guid), Segment.document_id, Segment.coder_id, Coding.code_id, Segment.start,
+                   Segment.end, Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY,
+                   Segment.text_version_id)
             .select_from(Coding)
             .join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id)
@@ -104,7 +108,7 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
                 cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
                 codebook=book_key, code=key, code_label=code_text, start=start, end=end,
                 turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
-                speaker_key=speaker_key, text=texts[version_id][start:end], segment=str(guid),
+                speaker_key=speaker_key, text=texts[version_id][start:end], segment=dashed_guid(guid),
                 page=page_at(pages[version_id], start))))
         rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
                                  r[2].code, r[2].coder.casefold(), r[2].coder))

@@ -237,12 +237,16 @@ def check(kind: str, result, ids: dict) -> dict:  # noqa: ANN001
     return {}
 
 
-def verify(found: dict[str, dict]) -> dict:
-    """The matrix and its bare-SQL twin must agree: same counts, same quotes."""
-    a, b = found["count"]["cells"], found["count_sql"]["cells"]
+def _same_cells(a: dict, b: dict, what: str) -> None:
     if a != b:
         diff = sorted(set(a.items()) ^ set(b.items()))[:5]
-        raise SystemExit(f"count matrix and bare GROUP BY disagree ({len(a)} vs {len(b)} cells), e.g. {diff}")
+        raise SystemExit(f"{what} disagree ({len(a)} vs {len(b)} cells), e.g. {diff}")
+
+
+def verify(found: dict[str, dict]) -> dict:
+    """The matrix and its bare-SQL twin must agree: same counts, same quotes."""
+    a = found["count"]["cells"]
+    _same_cells(a, found["count_sql"]["cells"], "count matrix and bare GROUP BY")
     qa, qb = found["quotes"], found["quotes_sql"]
     if qa["quotes"] != qb["quotes"] or qa["set"] != qb["set"]:
         diff = sorted(map(str, qa["set"] ^ qb["set"]))[:3]
@@ -255,20 +259,16 @@ def verify(found: dict[str, dict]) -> dict:
 
 def verify_flat(found: dict[str, dict]) -> dict:
     """The floor kinds must find what the matrix kinds find: the same cells, quotes and overlapping pairs."""
-    a, b = found["count"]["cells"], found["count_flat"]["cells"]
-    if a != b:
-        diff = sorted(set(a.items()) ^ set(b.items()))[:5]
-        raise SystemExit(f"count matrix and flat GROUP BY disagree ({len(a)} vs {len(b)} cells), e.g. {diff}")
+    b = found["count_flat"]["cells"]
+    _same_cells(found["count"]["cells"], b, "count matrix and flat GROUP BY")
     qa, qf = found["quotes"], found["quotes_flat"]
     projected = {q[:6] for q in qa["set"]}
     if qa["quotes"] != qf["quotes"] or projected != qf["set"]:
         diff = sorted(map(str, projected ^ qf["set"]))[:3]
         raise SystemExit(f"quotes matrix ({qa['quotes']}) and flat SELECT ({qf['quotes']}) disagree, e.g. {diff}")
     ca, cf = found["cooc_overlap"], found["cooc_flat"]
-    if ca["pairs"] != cf["pairs"] or ca["cells"] != cf["cells"]:
-        diff = sorted(set(ca["cells"].items()) ^ set(cf["cells"].items()))[:5]
-        raise SystemExit(f"co-occurrence overlap ({ca['pairs']} pairs) and the flat sweep ({cf['pairs']}) "
-                         f"disagree, e.g. {diff}")
+    _same_cells(ca["cells"], cf["cells"], f"co-occurrence overlap ({ca['pairs']} pairs) and the flat sweep "
+                f"({cf['pairs']} pairs)")
     return {"count_cells": len(b), "quotes": qf["quotes"], "cooc_pairs": cf["pairs"], "cooc_cells": len(cf["cells"])}
 
 

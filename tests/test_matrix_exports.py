@@ -234,7 +234,7 @@ def test_tidy_rows_read_a_few_documents_at_a_time_in_the_same_order(engine):  # 
 
     from analysis.tidy import iter_tidy_codings
     from bench.matrix_project import build_project
-    from store.models import Document
+    from store.models import Document, Segment
 
     built = build_project(engine, {"name": "Tidy Groups", "cases": 3, "documents": 9, "codings": 400,
                                    "codebooks": [("tg", 2, 2)], "framework": False}, seed=5)
@@ -249,6 +249,8 @@ def test_tidy_rows_read_a_few_documents_at_a_time_in_the_same_order(engine):  # 
         by_one = list(iter_tidy_codings(s, project, documents_per_query=1))
         by_two = list(iter_tidy_codings(s, project, documents_per_query=2, scope=Scope()))
         whole_primary = tidy_codings(s, project, scope=Scope())
+        stored = {str(guid) for guid in s.scalars(select(Segment.guid))}  # guids read as text print as uuid does
+    assert {r.segment for r in whole} <= stored
     assert len(whole) > 300 and by_one == whole
     assert by_two == whole_primary and 0 < len(whole_primary) < len(whole)
     titles = [r.document for r in whole]

@@ -1,12 +1,12 @@
 """Navigation within the open document on the Coding page: go to turn ¶N, and find in this document.
 
-Both move the focused turn, the `turn` query parameter the page already keeps, and jump the transcript's window there
-(`ui.transcript_window.jump_to`: the component puts that turn at the top of its view). They act in callbacks and
-`navigation_state` reads find's hits before anything is drawn, because the page draws the transcript before this
-bar (a page load shows the transcript sooner when no other widget comes before it). Find uses the project's own search (`coding.search.search_text` for one document: lemma matching, so "leren"
-finds "leerden"); its hits go to the component per turn, in UTF-16 units, only for the window shown, as
-{"start16", "end16", "current": bool}. They are marks, never codable highlights: no segment, and the selection's
-offsets do not change.
+Both move the focused turn, the `turn` query parameter the page already keeps, and jump the transcript's window
+there (`ui.transcript_window.jump_to`: the component puts that turn at the top of its view). They act in callbacks
+and `navigation_state` reads find's hits before anything is drawn, because the page draws the transcript before
+this bar (a page load shows the transcript sooner when no other widget comes before it). Find uses the project's
+own search (`coding.search.search_text` for one document: lemma matching, so "leren" finds "leerden"); its hits
+go to the component per turn, in UTF-16 units, only for the window shown, as {"start16", "end16", "current": bool}.
+They are marks, never codable highlights: no segment, and the selection's offsets do not change.
 """
 
 from __future__ import annotations
