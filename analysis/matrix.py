@@ -22,8 +22,9 @@ from cases.documents import page_at, quote_citation, turn_number
 from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
+from store.matrix_facts import facts_ready
 from store.models import (
-    Coder, Coding, Document, FrameworkCell, Person, Project, Segment, Speaker, TextVersion, Turn,
+    Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion, Turn,
     dashed_guid, guid_text,
 )
 
@@ -54,7 +55,7 @@ class Column:
     colour: str = "#999999"
 
 
-@dataclass
+@dataclass(slots=True)
 class Quote:
     segment: str
     document: str
@@ -236,26 +237,92 @@ def matrix_columns(session: Session, project: Project, codebook_key: str, depth:
 
 # --- the matrix ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Source:
+    """Where a matrix reads its codings: the normalised tables, or matrix_coding, the read path kept equal to them
+    (store.matrix_facts) with the row keys, the primary-coder flag and the quote in one row per coding and case."""
+
+    facts: bool
+    key: Any  # the row key over this source (set per matrix)
+    segment: Any
+    guid: Any
+    document: Any
+    coder: Any
+    code: Any
+    version: Any
+    start: Any
+    end: Any
+    turn: Any
+    speaker: Any
+    codebook: int | None = None  # set per matrix (the read path filters on it)
+
+
+TABLES = Source(False, None, Segment.id, Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id,
+                Segment.text_version_id, Segment.start, Segment.end, Turn.ordinal, Turn.speaker_id)
+FACTS = Source(True, None, MatrixCoding.segment_id, MatrixCoding.segment_guid, MatrixCoding.document_id,
+               MatrixCoding.coder_id, MatrixCoding.code_id, MatrixCoding.text_version_id, MatrixCoding.start,
+               MatrixCoding.end, MatrixCoding.turn, MatrixCoding.speaker_id)
+READ_PATHS = ("auto", "facts", "tables")
+
+
+def matrix_source(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension, codebook_id: int,
+                  read_path: str = "auto") -> Source:
+    """The read path serves case, document and coder rows under coder and document-kind scopes, once every mark
+    of the project's documents is rebuilt (always, after a commit through a Session); the tables serve the rest."""
+    servable = dim.fact_key is not None and not spec.scope.roles and not spec.scope.attributes
+    if read_path == "tables" or (read_path == "auto" and not servable):
+        return replace(TABLES, key=dim.key_expr)
+    if not servable:
+        raise Refused(f"the matrices' read path does not serve rows '{spec.rows}' with this scope")
+    if not facts_ready(session, project.id):
+        if read_path == "facts":
+            raise Refused("the matrices' read path has changes waiting to be rebuilt")
+        return replace(TABLES, key=dim.key_expr)
+    return replace(FACTS, key=dim.fact_key, codebook=codebook_id)
+
+
 def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension, columns: list[Column],
-                  *cols: Any, with_speaker: bool = False):
-    """SELECT cols FROM the in-scope codings of the columns' codes, joined for the row key."""
+                  *cols: Any, with_speaker: bool = False, source: Source | None = None):
+    """SELECT cols FROM the in-scope codings of the columns' codes, joined for the row key ("column" is the
+    column's value, "key" the row key); returns the statement, the column's expression and {its value: column}.
+
+    On the read path with one code per column the column is the code itself: the GROUP BY then follows the index
+    (a CASE per row cost two thirds of the count), and codes of the codebook that are no column are skipped here."""
+    src = source or replace(TABLES, key=dim.key_expr)
     column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
-    col_expr = sql_case(column_of, value=Coding.code_id)
-    stmt = (select(*[col_expr if c == "column" else c for c in cols])
+    direct = src.facts and all(len(c.members) == 1 for c in columns)
+    col_expr = src.code if direct else sql_case(column_of, value=src.code)
+    to_column = column_of if direct else {j: j for j in range(len(columns))}
+    picked = [col_expr if c == "column" else src.key if c == "key" else c for c in cols]
+    speaker = with_speaker or dim.speaker_based or spec.scope.needs_speaker()
+    # "+ 0" keeps SQLite from probing the (segment_id, code_id) index once per listed code for every segment.
+    codes = (src.code + 0).in_(sorted(column_of))
+    if src.facts:
+        stmt = select(*picked).select_from(MatrixCoding)
+        if speaker:
+            stmt = stmt.outerjoin(Speaker, MatrixCoding.speaker_id == Speaker.id)
+        conditions = scope_conditions(session, project, spec.scope, document=MatrixCoding.document_id,
+                                      coder=MatrixCoding.coder_id, is_primary=MatrixCoding.is_primary)
+        if not direct:
+            conditions.append(codes)
+        return stmt.where(MatrixCoding.codebook_id == src.codebook, *conditions), col_expr, to_column
+    stmt = (select(*picked)
             .select_from(Coding)
             .join(Segment, Coding.segment_id == Segment.id)
             .join(Document, Segment.document_id == Document.id))
-    if with_speaker or dim.speaker_based or spec.scope.needs_speaker():
+    if speaker:
         stmt = stmt.outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
     stmt = dim.join(stmt)
-    # "+ 0" keeps SQLite from probing the (segment_id, code_id) index once per listed code for every segment.
-    return stmt.where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(column_of)),
-                      *scope_conditions(session, project, spec.scope)), col_expr
+    return stmt.where(Document.project_id == project.id, codes,
+                      *scope_conditions(session, project, spec.scope)), col_expr, to_column
 
 
 def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, language: str = "en",
-                 with_persons: bool = False) -> Matrix:
-    """The matrix for `spec`: every row (coded or not) x the codebook's columns, with the measure's values."""
+                 with_persons: bool = False, read_path: str = "auto") -> Matrix:
+    """The matrix for `spec`: every row (coded or not) x the codebook's columns, with the measure's values.
+
+    `read_path` "tables" or "facts" forces where the codings are read (tests compare the two); "auto" takes the
+    read path wherever it serves."""
     if spec.rows == "coders" and spec.scope.coders == PRIMARY:
         spec = replace(spec, scope=replace(spec.scope, coders=ALL))  # rows per coder need every coder's codings
     if spec.measure not in MEASURES:
@@ -263,6 +330,7 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     codebook = get_codebook(session, project, spec.codebook)
     columns = matrix_columns(session, project, spec.codebook, spec.depth, language=language)
     dim = row_dimension(session, project, spec.rows, spec.scope)
+    src = matrix_source(session, project, spec, dim, codebook.id, read_path)
     index = dim.index()
     n_rows, n_cols = len(dim.rows), len(columns)
 
@@ -272,29 +340,33 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     counts, documents, pooled = grid(0), grid(0), grid(False)
     want_persons = with_persons or spec.measure == "persons"
     persons = grid(0) if want_persons else None
-    aggregates = [func.count(func.distinct(Segment.id)), func.count(func.distinct(Segment.document_id))]
+    # On the read path a case row holds each coding once, so with one code per column its rows are its segments.
+    rows_are_segments = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
+    aggregates = [func.count() if rows_are_segments else func.count(func.distinct(src.segment)),
+                  func.count(func.distinct(src.document))]
     if want_persons:
         person_key = SPEAKER_KEY if dim.speaker_based else sql_case(
             (Speaker.role.in_(INTERVIEWEE_ROLES), SPEAKER_KEY), else_=None)
         aggregates.append(func.count(func.distinct(person_key)))
-    stmt, col_expr = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", *aggregates,
-                                   with_speaker=want_persons)
-    for key, j, n_segments, n_docs, *rest in session.execute(stmt.group_by(dim.key_expr, col_expr)):
-        i = index.get(key)
-        if i is None:
+    stmt, col_expr, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", *aggregates,
+                                              with_speaker=want_persons, source=src)
+    for key, value, n_segments, n_docs, *rest in session.execute(stmt.group_by(src.key, col_expr)):
+        i, j = index.get(key), to_column.get(value)
+        if i is None or j is None:
             continue
         counts[i][j], documents[i][j] = n_segments, n_docs
         if persons is not None:
             persons[i][j] = rest[0]
 
     if spec.scope.pools():
-        per_doc, per_doc_col = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column")
-        per_doc = (per_doc.add_columns(Segment.document_id)
-                   .group_by(dim.key_expr, per_doc_col, Segment.document_id)
-                   .having(func.count(func.distinct(Segment.coder_id)) > 1))
-        for key, j, _ in session.execute(per_doc):
-            if key in index:
-                pooled[index[key]][j] = True
+        per_doc, per_doc_col, to_column = _coding_query(session, project, spec, dim, columns, "key", "column",
+                                                        source=src)
+        per_doc = (per_doc.add_columns(src.document)
+                   .group_by(src.key, per_doc_col, src.document)
+                   .having(func.count(func.distinct(src.coder)) > 1))
+        for key, value, _ in session.execute(per_doc):
+            if key in index and value in to_column:
+                pooled[index[key]][to_column[value]] = True
 
     states: list[list[str | None]] = grid(None)
     if dim.kind == "cases":
@@ -309,9 +381,9 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
                     columns=columns, counts=counts, documents=documents, persons=persons, pooled=pooled,
                     states=states, scope_note=spec.scope.describe(), speaker_based=dim.speaker_based)
     if spec.measure == "coverage":
-        matrix.coverage = _coverage(session, project, spec, dim, columns)
+        matrix.coverage = _coverage(session, project, spec, dim, columns, src)
     if spec.measure == "quotes":
-        matrix.quotes = _quotes(session, project, spec, dim, columns)
+        matrix.quotes = _quotes(session, project, spec, dim, columns, src)
     return matrix
 
 
@@ -333,14 +405,14 @@ def _union_length(spans: list[tuple[int, int]], regions: list[tuple[int, int]] |
 
 
 def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
-              columns: list[Column]) -> list[list[float]]:
-    stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column",
-                            Segment.text_version_id, Segment.start, Segment.end)
+              columns: list[Column], src: Source) -> list[list[float]]:
+    stmt, _, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", src.version, src.start,
+                                       src.end, source=src)
     spans: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
     index = dim.index()
-    for key, j, version_id, start, end in session.execute(stmt.distinct()):
-        i = index.get(key)
-        if i is not None:
+    for key, value, version_id, start, end in session.execute(stmt.distinct()):
+        i, j = index.get(key), to_column.get(value)
+        if i is not None and j is not None:
             spans.setdefault((i, j, version_id), []).append((start, end))
     covered: dict[tuple[int, int], int] = {}
     for (i, j, version_id), found in spans.items():
@@ -351,16 +423,51 @@ def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDime
 
 
 def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
-            columns: list[Column]) -> list[list[list[Quote]]]:
-    stmt, _ = _coding_query(session, project, spec, dim, columns, dim.key_expr, "column", guid_text(Segment.guid),
-                            Segment.document_id, Segment.start, Segment.end, Segment.text_version_id,
-                            Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY,
-                            Segment.coder_id, with_speaker=True)
-    rows = session.execute(stmt.outerjoin(Person, Person.id == Speaker.person_id)).all()
+            columns: list[Column], src: Source) -> list[list[list[Quote]]]:
+    read = (MatrixCoding.text, MatrixCoding.page) if src.facts else ()
+    stmt, _, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", guid_text(src.guid),
+                                       src.document, src.start, src.end, src.version, src.turn, src.speaker,
+                                       src.coder, *read, with_speaker=not src.facts, source=src)
+    rows = session.connection().execute(stmt).all()  # Core rows: the ORM's result layer cost a tenth here
+    # Speakers once, not joined to every quote: (role, label, pseudonym, speaker key).
+    speakers = {r[0]: r[1:] for r in session.execute(
+        select(Speaker.id, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY)
+        .outerjoin(Person, Person.id == Speaker.person_id).join(Document, Document.id == Speaker.document_id)
+        .where(Document.project_id == project.id))}
+    nobody = (None, None, None, None)
     documents = {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
         select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
-    # Each text once, sliced here: a substr per quote would make PostgreSQL decompress the whole text each time.
+    quote_of = (lambda r: (r[10], r[11])) if src.facts else _text_slicer(session, rows)
+    # Cells list their quotes by document title, then start, end and guid: one sort of every row, each cell then
+    # fills in order.
+    rank = {d: k for k, d in enumerate(sorted(documents, key=lambda d: (documents[d][0].casefold(), documents[d][0])))}
+    rows.sort(key=lambda r: (rank[r[3]], r[4], r[5], r[2]))
+    index = dim.index()
+    out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
+    # On the read path, with one code per column, a case row has each (segment, code) once: nothing to skip.
+    unique = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
+    seen: set[tuple[int, int, Any]] = set()
+    for row in rows:
+        key, value, guid, doc_id, start, end, _, turn, speaker_id, coder_id = row[:10]
+        i, j = index.get(key), to_column.get(value)
+        if i is None or j is None:
+            continue
+        if not unique:
+            if (i, j, guid) in seen:
+                continue
+            seen.add((i, j, guid))
+        title, doc_guid = documents[doc_id]
+        text, page = quote_of(row)
+        role, label, pseudonym, skey = speakers.get(speaker_id, nobody)
+        out[i][j].append(Quote(dashed_guid(guid), title, doc_guid, start, end, text, turn, role or "unknown", label,
+                               pseudonym or None, skey, coders[coder_id], page))
+    return out
+
+
+def _text_slicer(session: Session, rows: list) -> Any:
+    """(text, page) of a quote row read from the tables: each text read once and sliced here (a substr per quote
+    would make PostgreSQL decompress the whole text each time)."""
     version_ids = sorted({r[6] for r in rows})
     texts: dict[int, str] = {}
     pages: dict[int, list[int] | None] = {}  # a PDF's page starts
@@ -369,23 +476,7 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
                 select(TextVersion.id, TextVersion.text, TextVersion.pages)
                 .where(TextVersion.id.in_(version_ids[chunk:chunk + 500]))):
             texts[version_id], pages[version_id] = text, starts
-    index = dim.index()
-    out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
-    seen: set[tuple[int, int, Any]] = set()
-    for key, j, guid, doc_id, start, end, version_id, turn, role, label, pseudonym, skey, coder_id in rows:
-        i = index.get(key)
-        if i is None or (i, j, guid) in seen:
-            continue
-        seen.add((i, j, guid))
-        title, doc_guid = documents[doc_id]
-        out[i][j].append(Quote(segment=dashed_guid(guid), document=title, document_guid=doc_guid, start=start,
-                               end=end, text=texts[version_id][start:end], turn=turn, role=role or "unknown",
-                               speaker=label, pseudonym=pseudonym or None, speaker_key=skey, coder=coders[coder_id],
-                               page=page_at(pages[version_id], start)))
-    for row in out:
-        for cell in row:
-            cell.sort(key=lambda q: (q.document.casefold(), q.document, q.start, q.end, q.segment))
-    return out
+    return lambda r: (texts[r[6]][r[4]:r[5]], page_at(pages[r[6]], r[4]))
 
 
 # --- drill-down ------------------------------------------------------------------------------------
@@ -393,7 +484,7 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
 def cell_segment_ids(session: Session, project: Project, matrix: Matrix, i: int, j: int) -> list[int]:
     """The in-scope segments behind cell (i, j)."""
     dim = row_dimension(session, project, matrix.spec.rows, matrix.spec.scope)
-    stmt, _ = _coding_query(session, project, matrix.spec, dim, matrix.columns, Segment.id)
+    stmt, _, _ = _coding_query(session, project, matrix.spec, dim, matrix.columns, Segment.id)
     key = matrix.rows[i].sql_key
     condition = dim.key_expr.is_(None) if key is None else dim.key_expr == key
     stmt = stmt.where(condition, Coding.code_id.in_(sorted(matrix.columns[j].members))).distinct()

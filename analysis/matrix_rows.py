@@ -20,8 +20,8 @@ from cases.projects import list_cases, list_coders
 from coding.retrieval import SPEAKER_KEY, VALUE_COLUMN, attribute_value_order
 from store.errors import Refused
 from store.models import (
-    SPEAKER_ROLES, AttributeDefinition, AttributeValue, CaseDocument, Document, Person, Project, Segment, Speaker,
-    TextVersion, Turn,
+    SPEAKER_ROLES, AttributeDefinition, AttributeValue, CaseDocument, Document, MatrixCoding, Person, Project, Segment,
+    Speaker, TextVersion, Turn,
 )
 
 ROW_KINDS = ("cases", "documents", "attribute:NAME", "roles", "persons", "coders")
@@ -46,6 +46,7 @@ class RowDimension:
     join: Callable[[Select], Select]  # adds what key_expr needs to a query over Segment (+Turn/Speaker)
     speaker_based: bool
     rows: list[Row]
+    fact_key: ColumnElement[Any] | None = None  # the key over matrix_coding, where the read path serves these rows
 
     def index(self) -> dict[Any, int]:
         return {r.sql_key: i for i, r in enumerate(self.rows)}
@@ -120,7 +121,7 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope) -
         ordered = sorted(doc_ids, key=lambda d: (docs[d][1].casefold(), docs[d][1]))
         rows = [Row(key=docs[d][0], label=docs[d][1], sql_key=d) for d in ordered]
         _fill_document_rows(rows, {d: [i] for i, d in enumerate(ordered)}, docs, speakers)
-        return RowDimension(kind, Segment.document_id, _no_join, False, rows)
+        return RowDimension(kind, Segment.document_id, _no_join, False, rows, fact_key=MatrixCoding.document_id)
     if kind == "coders":
         return _coder_rows(session, project, doc_ids, docs, speakers)
     if kind == "roles":
@@ -148,7 +149,7 @@ def _case_rows(session: Session, project: Project, doc_ids: list[int], docs: dic
         for d in doc_ids:
             doc_rows.setdefault(d, [len(rows) - 1])
     _fill_document_rows(rows, doc_rows, docs, speakers)
-    return RowDimension("cases", CaseDocument.case_id, _case_join, False, rows)
+    return RowDimension("cases", CaseDocument.case_id, _case_join, False, rows, fact_key=MatrixCoding.case_id)
 
 
 def _coder_rows(session: Session, project: Project, doc_ids: list[int], docs: dict, speakers: list) -> RowDimension:
@@ -161,7 +162,7 @@ def _coder_rows(session: Session, project: Project, doc_ids: list[int], docs: di
                                                 .where(Segment.document_id.in_(doc_ids))):
             doc_rows.setdefault(doc_id, []).append(index[coder_id])
     _fill_document_rows(rows, doc_rows, docs, speakers)
-    return RowDimension("coders", Segment.coder_id, _no_join, False, rows)
+    return RowDimension("coders", Segment.coder_id, _no_join, False, rows, fact_key=MatrixCoding.coder_id)
 
 
 def _turn_regions(session: Session, doc_ids: list[int]) -> list[tuple]:

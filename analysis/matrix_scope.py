@@ -9,15 +9,16 @@ marked pooled.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from cases.projects import list_coders
-from coding.codings import primary_coder_ids
 from coding.retrieval import AttributeFilter, attribute_condition, attribute_match
 from store.errors import Refused
 from store.events import record_event
+from store.matrix_facts import primary_coder_ids
 from store.models import DOCUMENT_KINDS, SPEAKER_ROLES, Document, Project, Segment, Speaker
 
 PRIMARY = "primary"
@@ -89,27 +90,31 @@ def set_primary_coder(session: Session, project: Project, document: Document, co
                  after={"primary_coder": coder_name or None})
 
 
-def scope_conditions(session: Session, project: Project, scope: Scope) -> list[ColumnElement[bool]]:
-    """WHERE conditions over Segment (and Speaker, when `scope.needs_speaker()`) for the scope."""
+def scope_conditions(session: Session, project: Project, scope: Scope, *, document: Any = Segment.document_id,
+                     coder: Any = Segment.coder_id, is_primary: Any = None) -> list[ColumnElement[bool]]:
+    """WHERE conditions over Segment (and Speaker, when `scope.needs_speaker()`) for the scope; over another source
+    of codings (the matrices' read path) when given its document and coder columns and its primary-coder flag."""
     conditions: list[ColumnElement[bool]] = []
-    if scope.coders == PRIMARY:
+    if scope.coders == PRIMARY and is_primary is not None:
+        conditions.append(is_primary == true())
+    elif scope.coders == PRIMARY:
         primary = primary_coders(session, project)
         if not primary:
             conditions.append(literal(False))
         else:
             # A row-value IN is planned as a lookup; a CASE over every document would be evaluated per row.
-            conditions.append(tuple_(Segment.document_id, Segment.coder_id).in_(sorted(primary.items())))
+            conditions.append(tuple_(document, coder).in_(sorted(primary.items())))
     elif scope.coders != ALL:
         by_name = {c.name: c.id for c in list_coders(session, project)}
         missing = [n for n in scope.coders if n not in by_name]
         if missing:
             raise Refused(f"project '{project.name}' has no coder '{missing[0]}'")
-        conditions.append(Segment.coder_id.in_([by_name[n] for n in scope.coders]))
+        conditions.append(coder.in_([by_name[n] for n in scope.coders]))
     if scope.kinds:
         unknown = [k for k in scope.kinds if k not in DOCUMENT_KINDS]
         if unknown:
             raise Refused(f"unknown document kind '{unknown[0]}' (use one of: {', '.join(DOCUMENT_KINDS)})")
-        conditions.append(Segment.document_id.in_(
+        conditions.append(document.in_(
             select(Document.id).where(Document.project_id == project.id, Document.kind.in_(scope.kinds))))
     if scope.roles:
         unknown = [r for r in scope.roles if r not in SPEAKER_ROLES]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from cases.projects import get_case
 from store.errors import Refused
 from store.events import record_event
+from store.matrix_facts import page_at  # noqa: F401  (read here by the pages and exports)
 from store.models import (
     Case,
     CaseDocument,
@@ -246,12 +247,3 @@ def page_starts(session: Session, version_ids: Iterable[int]) -> dict[int, list[
         out.update(session.execute(select(TextVersion.id, TextVersion.pages)
                                    .where(TextVersion.id.in_(ids[chunk:chunk + 500]))).all())
     return out
-
-
-def page_at(pages: list[int] | None, offset: int) -> int | None:
-    """The page (from 1) a text offset lies on, for a text version with page starts; None without pages."""
-    if not pages:
-        return None
-    from bisect import bisect_right
-
-    return max(1, bisect_right(pages, offset))

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Dialect, Engine, func, select
+from sqlalchemy import Connection, Dialect, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -449,13 +448,3 @@ def list_codings(
     ]
     records.sort(key=lambda c: (c.document.casefold(), c.document, c.start, c.end, c.code, c.coder))
     return records
-
-
-def primary_coder_ids(session: Session, document_ids: Collection[int]) -> dict[int, int]:
-    """{document id: its primary coder}: the one chosen, else whoever coded it first."""
-    first = dict(session.execute(select(Segment.document_id, Segment.coder_id).where(Segment.id.in_(
-        select(func.min(Segment.id)).where(Segment.document_id.in_(document_ids)).group_by(Segment.document_id))
-    )).all())
-    first.update(dict(session.execute(select(Document.id, Document.primary_coder_id).where(
-        Document.id.in_(document_ids), Document.primary_coder_id.is_not(None))).all()))
-    return first

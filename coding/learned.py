@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 from cases.documents import turns_with_sentences
 from cases.language import SUPPORTED_LANGUAGES
 from cases.nlp import lemmatise, sentence_pipeline
-from coding.codings import primary_coder_ids
 from coding.rejections import rejections, sentence_hash
 from coding.suggest import DEFAULT_SKIPPED_ROLES, suggest_codings
+from store.matrix_facts import primary_coder_ids
 from store.models import Code, Codebook, Coding, Document, Project, Segment, TextVersion
 
 MIN_EXAMPLES = 3  # coded sentences a code needs before it gets a model

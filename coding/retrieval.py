@@ -29,6 +29,7 @@ from cases.projects import find_case, find_person, get_document, list_cases, lis
 from codebooks.service import code_label, code_tree, list_project_codebooks, split_code_ref
 from coding.assignments import NOT_BLIND, BlindScope
 from store.errors import Refused
+from store.matrix_facts import TURN_OF_SEGMENT
 from store.models import (
     ATTRIBUTE_TARGETS,
     SPEAKER_ROLES,
@@ -49,8 +50,6 @@ from store.models import (
 )
 
 # The speaker of a segment is the speaker of the turn holding its start (every query that attributes one).
-TURN_OF_SEGMENT = and_(Turn.text_version_id == Segment.text_version_id, Turn.start <= Segment.start,
-                       Segment.start < Turn.end)
 SPEAKER_KEY = func.coalesce(Speaker.person_id, -Speaker.id)  # a person, or an unlinked speaker label
 
 AttributeFilter = tuple[str, str, Any]  # (target: case|document|person, attribute name, value)

@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,11 +41,11 @@ def new_guids(count: int) -> list[str]:
 _MAX_BATCH = 1 << 18
 
 
-def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+def insert_rows(session: Session | Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """INSERT every row (values in `columns` order, already in driver form) in one executemany."""
     if not rows:
         return
-    connection = session.connection()
+    connection = session if isinstance(session, Connection) else session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from store.limits import explain
+from store import matrix_facts  # noqa: F401  (registers the refresh of the matrices' read path before each commit)
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "kruispunt.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 15_000

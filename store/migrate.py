@@ -9,9 +9,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from store.db import get_engine
+from store.matrix_facts import refresh_marked
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -40,4 +41,7 @@ def upgrade(url: str, revision: str = "head") -> Engine:
     if revision == "head" and current_revision(engine) == head_revision():
         return engine
     command.upgrade(alembic_config(url), revision)
+    with engine.begin() as connection:  # rows for what the upgrade marked (0013 marks every document)
+        if inspect(connection).has_table("matrix_dirty"):
+            refresh_marked(connection)
     return engine

@@ -183,7 +183,11 @@ class TextVersion(Base):
     naming: Mapped[dict | None] = mapped_column(JSON)
     # A PDF's page starts (code points into this text, page 1 first); None for a document without pages.
     pages: Mapped[list | None] = mapped_column(JSON)
-    __table_args__ = (UniqueConstraint("document_id", "version"), UniqueConstraint("guid"))
+    __table_args__ = (
+        UniqueConstraint("document_id", "version"), UniqueConstraint("guid"),
+        # A document's current length without reading past its text (SQLite keeps the text in the row).
+        Index("ix_text_version_document_id_version_length", "document_id", "version", "length"),
+    )
 
 
 class Person(Base):
@@ -382,6 +386,46 @@ class Coding(Base):
     matched_term: Mapped[str | None] = mapped_column(String(200))
     segment: Mapped[Segment] = relationship(back_populates="codings")
     __table_args__ = (UniqueConstraint("segment_id", "code_id"), UniqueConstraint("guid"))
+
+
+class MatrixCoding(Base):
+    """Derived, never the only copy: one row per coding and case of its document (case_id None when the document
+    is in no case), carrying what the matrices group, filter and quote by, so that the count is one covering
+    index range and the quote a row read (issue 18). Kept by store.matrix_facts in the transaction of every write;
+    rebuilt from the normalised tables at any time."""
+
+    __tablename__ = "matrix_coding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    codebook_id: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[int] = mapped_column(Integer)
+    coding_id: Mapped[int] = mapped_column(ForeignKey("coding.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(Integer, index=True)
+    segment_guid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    coder_id: Mapped[int] = mapped_column(Integer)
+    is_primary: Mapped[bool] = mapped_column(Boolean)  # the coder is the document's primary coder
+    text_version_id: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    turn: Mapped[int | None] = mapped_column(Integer)  # ordinal of the turn holding the start
+    speaker_id: Mapped[int | None] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)  # a PDF's page holding the start
+    text: Mapped[str] = mapped_column(Text)
+    __table_args__ = (
+        Index("ix_matrix_coding_count", "codebook_id", "is_primary", "case_id", "code_id", "document_id"),
+    )
+
+
+class MatrixDirty(Base):
+    """What changed since store.matrix_facts last brought MatrixCoding up to date, written by database triggers
+    (so no write path can forget it): a segment, a document's primary coder (segment_id -1) or a whole document
+    (segment_id 0). Empty after every commit through a Session."""
+
+    __tablename__ = "matrix_dirty"
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    segment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Memo(Base):
