@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 
 from store.bulk import insert_rows
 from store.models import (
-    CaseDocument, Code, Coding, Document, MatrixCoding, MatrixDirty, Segment, TextVersion, Turn, guid_text,
+    CaseDocument,
+    Code,
+    Coding,
+    Document,
+    MatrixCoding,
+    MatrixDirty,
+    Segment,
+    TextVersion,
+    Turn,
+    dashed_guid,
+    guid_text,
 )
 
 WHOLE_DOCUMENT = 0  # matrix_dirty.segment_id: every row of the document
@@ -92,8 +102,9 @@ def derived_rows(conn: Connection, documents: Collection[int], segments: Collect
     rows = []
     for (project_id, codebook_id, code_id, coding_id, segment_id, guid, doc_id, coder_id, version_id, start, end,
          turn, speaker_id, _), (text, page) in zip(found, quotes):
+        dashed = dashed_guid(guid)
         for case_id in cases.get(doc_id, [None]):
-            rows.append((project_id, codebook_id, code_id, coding_id, segment_id, guid, doc_id, case_id, coder_id,
+            rows.append((project_id, codebook_id, code_id, coding_id, segment_id, dashed, doc_id, case_id, coder_id,
                          primary.get(doc_id) == coder_id, version_id, start, end, turn, speaker_id, page, text))
     return rows
 
@@ -178,10 +189,8 @@ def facts_ready(session: Session, project_id: int) -> bool:
 
 def stale_rows(conn: Connection) -> tuple[set[tuple], set[tuple]]:
     """(rows the table lacks, rows it should not have), against a derivation from nothing: both empty when right."""
-    have = {(*r[:5], str(r[5]).replace("-", ""), *r[6:9], bool(r[9]), *r[10:])
-            for r in conn.execute(select(*[MatrixCoding.__table__.c[c] for c in COLUMNS]))}
-    want = {(*r[:5], str(r[5]).replace("-", ""), *r[6:]) for r in derived_rows(conn, conn.execute(
-        select(Document.id)).scalars().all())}
+    have = {(*r[:9], bool(r[9]), *r[10:]) for r in conn.execute(select(*[MatrixCoding.__table__.c[c] for c in COLUMNS]))}
+    want = set(derived_rows(conn, conn.execute(select(Document.id)).scalars().all()))
     return want - have, have - want
 
 

@@ -401,7 +401,7 @@ class MatrixCoding(Base):
     code_id: Mapped[int] = mapped_column(Integer)
     coding_id: Mapped[int] = mapped_column(ForeignKey("coding.id", ondelete="CASCADE"), index=True)
     segment_id: Mapped[int] = mapped_column(Integer, index=True)
-    segment_guid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    segment_guid: Mapped[str] = mapped_column(String(36))  # as str(uuid) prints it, ready to show
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int | None] = mapped_column(Integer)
     coder_id: Mapped[int] = mapped_column(Integer)

@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('code_id', sa.Integer(), nullable=False),
     sa.Column('coding_id', sa.Integer(), nullable=False),
     sa.Column('segment_id', sa.Integer(), nullable=False),
-    sa.Column('segment_guid', sa.Uuid(), nullable=False),
+    sa.Column('segment_guid', sa.String(length=36), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('coder_id', sa.Integer(), nullable=False),
