@@ -12,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
+from analysis.matrix_source import TABLES, Source, driver_rows, matrix_source
 from cases.documents import page_at, quote_citation, turn_number
 from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
-from store.matrix_facts import facts_ready
 from store.models import (
     Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion, Turn,
     dashed_guid, guid_text,
@@ -237,50 +237,6 @@ def matrix_columns(session: Session, project: Project, codebook_key: str, depth:
 
 # --- the matrix ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Source:
-    """Where a matrix reads its codings: the normalised tables, or matrix_coding, the read path kept equal to them
-    (store.matrix_facts) with the row keys, the primary-coder flag and the quote in one row per coding and case."""
-
-    facts: bool
-    key: Any  # the row key over this source (set per matrix)
-    segment: Any
-    guid: Any
-    document: Any
-    coder: Any
-    code: Any
-    version: Any
-    start: Any
-    end: Any
-    turn: Any
-    speaker: Any
-    codebook: int | None = None  # set per matrix (the read path filters on it)
-
-
-TABLES = Source(False, None, Segment.id, Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id,
-                Segment.text_version_id, Segment.start, Segment.end, Turn.ordinal, Turn.speaker_id)
-FACTS = Source(True, None, MatrixCoding.segment_id, MatrixCoding.segment_guid, MatrixCoding.document_id,
-               MatrixCoding.coder_id, MatrixCoding.code_id, MatrixCoding.text_version_id, MatrixCoding.start,
-               MatrixCoding.end, MatrixCoding.turn, MatrixCoding.speaker_id)
-READ_PATHS = ("auto", "facts", "tables")
-
-
-def matrix_source(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension, codebook_id: int,
-                  read_path: str = "auto") -> Source:
-    """The read path serves case, document and coder rows under coder and document-kind scopes, once every mark
-    of the project's documents is rebuilt (always, after a commit through a Session); the tables serve the rest."""
-    servable = dim.fact_key is not None and not spec.scope.roles and not spec.scope.attributes
-    if read_path == "tables" or (read_path == "auto" and not servable):
-        return replace(TABLES, key=dim.key_expr)
-    if not servable:
-        raise Refused(f"the matrices' read path does not serve rows '{spec.rows}' with this scope")
-    if not facts_ready(session, project.id):
-        if read_path == "facts":
-            raise Refused("the matrices' read path has changes waiting to be rebuilt")
-        return replace(TABLES, key=dim.key_expr)
-    return replace(FACTS, key=dim.fact_key, codebook=codebook_id)
-
-
 def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension, columns: list[Column],
                   *cols: Any, with_speaker: bool = False, source: Source | None = None):
     """SELECT cols FROM the in-scope codings of the columns' codes, joined for the row key ("column" is the
@@ -429,7 +385,7 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     stmt, _, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", guid_column,
                                        src.document, src.start, src.end, src.version, src.turn, src.speaker,
                                        src.coder, *read, with_speaker=not src.facts, source=src)
-    rows = _driver_rows(session, stmt)
+    rows = driver_rows(session, stmt)
     if not src.facts:  # the quote's text and page, and the guid as the read path stores it
         quote_of = _text_slicer(session, rows)
         rows = [(*r[:2], dashed_guid(r[2]), *r[3:], *quote_of(r)) for r in rows]
@@ -462,16 +418,6 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
         cells[cell].append(Quote(guid, *documents[doc_id], start, end, text, turn,
                                  *speakers.get(speaker_id, nobody), coders[coder_id], page))
     return [[cells[(i, j)] for j in range(len(columns))] for i in range(len(dim.rows))]
-
-
-def _driver_rows(session: Session, stmt: Any) -> list[tuple]:
-    """The driver's own tuples, for columns that need no conversion (integers and strings): at 25,000 quotes
-    SQLAlchemy's Row objects cost as much again as the query, and reading fields from them more."""
-    result = session.connection().execute(stmt)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 def _text_slicer(session: Session, rows: list) -> Any:

@@ -12,8 +12,11 @@ import argparse
 import json
 
 from commands.support import acting, emit, note, open_database, reading_pooled, write_out
+from sqlalchemy import func, select
+
 from store.db import read_session, write_session
 from store.errors import Refused
+from store.models import MatrixCoding
 from store.privileges import Permission
 
 ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons"
@@ -214,6 +217,28 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attribute", action="append", help="TARGET:NAME=VALUE, e.g. case:country=NL (repeat)")
 
 
+def cmd_read_path(args: argparse.Namespace) -> None:
+    """Check the matrices' read path against the codings, or rebuild it: it is derived, so a rebuild loses nothing."""
+    import time
+
+    from store.matrix_facts import rebuild_all, stale_rows
+
+    with write_session(open_database(args)) as s:
+        conn = s.connection()
+        if args.check:
+            missing, extra = stale_rows(conn)
+            if missing or extra:
+                raise Refused(f"the matrices' read path differs from the codings: {len(missing)} rows missing, "
+                              f"{len(extra)} rows too many; run `read-path` without --check to rebuild it")
+            emit("the matrices' read path equals the codings")
+            return
+        started = time.perf_counter()
+        documents = rebuild_all(conn)
+        rows = conn.execute(select(func.count()).select_from(MatrixCoding)).scalar_one()
+    emit(f"rebuilt the matrices' read path: {rows:,} rows for {documents:,} documents in "
+         f"{time.perf_counter() - started:.1f} s")
+
+
 def register(command) -> None:  # type: ignore[no-untyped-def]
     """Add this module's commands through `commands.build_parser`'s `command(name, handler, help_, listing=)`."""
     from analysis.matrix import MEASURES
@@ -234,6 +259,10 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--format", choices=MATRIX_FORMATS, default="csv")
     p.add_argument("--out", help="write to this file (required for xlsx and docx)")
     p.add_argument("--anonymise", action="store_true", help="xlsx: speakers as role + number, names masked")
+
+    p = command("read-path", cmd_read_path, "rebuild the matrices' read path from the codings (it is kept up to "
+                "date by every write; this repairs a database written by hand), or --check it")
+    p.add_argument("--check", action="store_true", help="compare only; exit 1 when it differs")
 
     p = command("cell", cmd_cell, "write a framework cell (case x code): state, rating, summary, validation, "
                 "pinned quotes")

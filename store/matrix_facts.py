@@ -19,17 +19,8 @@ from sqlalchemy.orm import Session
 
 from store.bulk import insert_rows
 from store.models import (
-    CaseDocument,
-    Code,
-    Coding,
-    Document,
-    MatrixCoding,
-    MatrixDirty,
-    Segment,
-    TextVersion,
-    Turn,
-    dashed_guid,
-    guid_text,
+    CaseDocument, Code, Coding, Document, MatrixCoding, MatrixDirty, Segment, TextVersion, Turn,
+    dashed_guid, guid_text,
 )
 
 WHOLE_DOCUMENT = 0  # matrix_dirty.segment_id: every row of the document

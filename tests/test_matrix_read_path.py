@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import assert_matrix_facts_fresh  # noqa: E402
 
-from analysis.matrix import MatrixSpec, build_matrix, matrix_source  # noqa: E402
+from analysis.matrix import MatrixSpec, build_matrix  # noqa: E402
+from analysis.matrix_source import matrix_source  # noqa: E402
 from analysis.matrix_rows import row_dimension  # noqa: E402
 from analysis.matrix_scope import Scope  # noqa: E402
 from cases.projects import get_project  # noqa: E402
@@ -139,3 +140,30 @@ def test_rebuilt_from_nothing_and_cascades(engine):  # type: ignore[no-untyped-d
         assert conn.execute(text("SELECT count(*) FROM matrix_coding WHERE document_id NOT IN "
                                  "(SELECT id FROM document)")).scalar() == 0
     assert _assert_same(engine) > 900
+
+
+def test_cli_checks_and_rebuilds_the_read_path(engine, capsys):  # type: ignore[no-untyped-def]
+    import cli
+
+    _build(engine)
+    url = engine.url.render_as_string(hide_password=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main(["--db", url, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("read-path", "--check") == (0, "the matrices' read path equals the codings\n", "")
+    with engine.begin() as conn:  # damaged by hand: a quote changed, a row gone
+        conn.execute(update(MatrixCoding).where(MatrixCoding.id == select(MatrixCoding.id).order_by(
+            MatrixCoding.id).limit(1).scalar_subquery()).values(text="changed"))
+        conn.execute(delete(MatrixCoding).where(MatrixCoding.id == select(MatrixCoding.id).order_by(
+            MatrixCoding.id.desc()).limit(1).scalar_subquery()))
+    code, out, err = run("read-path", "--check")
+    assert (code, out) == (1, "")
+    assert err == ("error: the matrices' read path differs from the codings: 2 rows missing, 1 rows too many; "
+                   "run `read-path` without --check to rebuild it\n")
+    code, out, err = run("read-path")
+    assert code == 0 and out.startswith("rebuilt the matrices' read path: ") and " for 14 documents in " in out
+    assert run("read-path", "--check")[0] == 0
