@@ -32,7 +32,7 @@ CHUNK = 500  # ids per IN list
 
 TURN_OF_SEGMENT = and_(Turn.text_version_id == Segment.text_version_id, Turn.start <= Segment.start,
                        Segment.start < Turn.end)  # the turn holding a segment's start
-COLUMNS = ("project_id", "codebook_id", "code_id", "coding_id", "segment_id", "segment_guid", "document_id",
+COLUMNS = ("codebook_id", "code_id", "coding_id", "segment_id", "segment_guid", "document_id",
            "case_id", "coder_id", "is_primary", "text_version_id", "start", "end", "turn", "speaker_id", "page",
            "text")
 
@@ -72,15 +72,15 @@ def derived_rows(conn: Connection, documents: Collection[int], segments: Collect
     if not picked:
         return []
     found = conn.execute(
-        select(Document.project_id, Code.codebook_id, Coding.code_id, Coding.id, Segment.id, guid_text(Segment.guid),
-               Segment.document_id, Segment.coder_id, Segment.text_version_id, Segment.start, Segment.end,
-               Turn.ordinal, Turn.speaker_id, Document.source_format)
+        select(Code.codebook_id, Coding.code_id, Coding.id, Segment.id, guid_text(Segment.guid), Segment.document_id,
+               Segment.coder_id, Segment.text_version_id, Segment.start, Segment.end, Turn.ordinal, Turn.speaker_id,
+               Document.source_format)
         .select_from(Coding).join(Segment, Coding.segment_id == Segment.id).join(Code, Coding.code_id == Code.id)
         .join(Document, Segment.document_id == Document.id).outerjoin(Turn, TURN_OF_SEGMENT)
         .where(or_(*picked))).all()
     if not found:
         return []
-    doc_ids = {r[6] for r in found}
+    doc_ids = {r[5] for r in found}
     cases: dict[int, list[int | None]] = {}
     for ids in _chunks(doc_ids):
         for doc_id, case_id in conn.execute(select(CaseDocument.document_id, CaseDocument.case_id)
@@ -91,11 +91,11 @@ def derived_rows(conn: Connection, documents: Collection[int], segments: Collect
         primary.update(primary_coder_ids(conn, ids))
     quotes = _quotes(conn, found)
     rows = []
-    for (project_id, codebook_id, code_id, coding_id, segment_id, guid, doc_id, coder_id, version_id, start, end,
-         turn, speaker_id, _), (text, page) in zip(found, quotes):
+    for (codebook_id, code_id, coding_id, segment_id, guid, doc_id, coder_id, version_id, start, end, turn,
+         speaker_id, _), (text, page) in zip(found, quotes):
         dashed = dashed_guid(guid)
         for case_id in cases.get(doc_id, [None]):
-            rows.append((project_id, codebook_id, code_id, coding_id, segment_id, dashed, doc_id, case_id, coder_id,
+            rows.append((codebook_id, code_id, coding_id, segment_id, dashed, doc_id, case_id, coder_id,
                          primary.get(doc_id) == coder_id, version_id, start, end, turn, speaker_id, page, text))
     return rows
 
@@ -103,22 +103,22 @@ def derived_rows(conn: Connection, documents: Collection[int], segments: Collect
 def _quotes(conn: Connection, found: list) -> list[tuple[str, int | None]]:
     """(text, page) of each found row: a few quotes of a version cut by the database, many from its text read once
     (a substr per row would make PostgreSQL decompress the whole text each time)."""
-    per_version = Counter(r[8] for r in found)
+    per_version = Counter(r[7] for r in found)
     many = [v for v, n in per_version.items() if n > SUBSTR_ROWS]
     texts: dict[int, str] = {}
     for ids in _chunks(many):
         texts.update(conn.execute(select(TextVersion.id, TextVersion.text).where(TextVersion.id.in_(ids))).all())
-    few = [r[4] for r in found if r[8] not in texts]
+    few = [r[3] for r in found if r[7] not in texts]
     cut: dict[int, str] = {}
     for ids in _chunks(few):
         cut.update(conn.execute(
             select(Segment.id, func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start))
             .join(TextVersion, TextVersion.id == Segment.text_version_id).where(Segment.id.in_(ids))).all())
-    pdf_versions = {r[8] for r in found if r[13] == "pdf"}
+    pdf_versions = {r[7] for r in found if r[12] == "pdf"}
     pages: dict[int, list[int] | None] = {}
     for ids in _chunks(pdf_versions):
         pages.update(conn.execute(select(TextVersion.id, TextVersion.pages).where(TextVersion.id.in_(ids))).all())
-    return [(texts[r[8]][r[9]:r[10]] if r[8] in texts else cut[r[4]], page_at(pages.get(r[8]), r[9]))
+    return [(texts[r[7]][r[8]:r[9]] if r[7] in texts else cut[r[3]], page_at(pages.get(r[7]), r[8]))
             for r in found]
 
 
@@ -180,7 +180,7 @@ def facts_ready(session: Session, project_id: int) -> bool:
 
 def stale_rows(conn: Connection) -> tuple[set[tuple], set[tuple]]:
     """(rows the table lacks, rows it should not have), against a derivation from nothing: both empty when right."""
-    have = {(*r[:9], bool(r[9]), *r[10:]) for r in conn.execute(select(*[MatrixCoding.__table__.c[c] for c in COLUMNS]))}
+    have = {(*r[:8], bool(r[8]), *r[9:]) for r in conn.execute(select(*[MatrixCoding.__table__.c[c] for c in COLUMNS]))}
     want = set(derived_rows(conn, conn.execute(select(Document.id)).scalars().all()))
     return want - have, have - want
 

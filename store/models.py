@@ -396,8 +396,7 @@ class MatrixCoding(Base):
 
     __tablename__ = "matrix_coding"
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(Integer)
-    codebook_id: Mapped[int] = mapped_column(Integer)
+    codebook_id: Mapped[int] = mapped_column(Integer)  # (its project is the codebook's)
     code_id: Mapped[int] = mapped_column(Integer)
     coding_id: Mapped[int] = mapped_column(ForeignKey("coding.id", ondelete="CASCADE"), index=True)
     segment_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -100,7 +100,7 @@ def assert_matrix_facts_fresh(url: str) -> None:
             return
         pending = set(conn.execute(text("SELECT document_id FROM matrix_dirty")).scalars())
         missing, extra = stale_rows(conn)
-    document = 6  # position of document_id in matrix_facts.COLUMNS
+    document = 5  # position of document_id in matrix_facts.COLUMNS
     missing = [r for r in missing if r[document] not in pending]
     extra = [r for r in extra if r[document] not in pending]
     assert (missing, extra) == ([], []), f"matrix_coding is stale: lacks {missing[:3]}, should not have {extra[:3]}"

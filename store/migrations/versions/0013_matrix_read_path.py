@@ -68,7 +68,6 @@ def _create_triggers(dialect: str) -> None:
 def upgrade() -> None:
     op.create_table('matrix_coding',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('codebook_id', sa.Integer(), nullable=False),
     sa.Column('code_id', sa.Integer(), nullable=False),
     sa.Column('coding_id', sa.Integer(), nullable=False),
