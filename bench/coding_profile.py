@@ -43,8 +43,10 @@ def page_stages(db: dict, repeats: int = 5) -> dict[str, float]:
     from coding.undo import redo_offer, undo_offer
     from coding.workspace import document_segments, project_revision, recent_code_keys
     from store.db import read_session
-    from ui.coding_view import _Codings, _transcript_part, transcript_pages, transcript_payload
+    from ui.coding_view import transcript_payload
+    from ui.keyboard_coding import picker_codes
     from ui.transcript_component import _component_data, highlights_for_turns
+    from ui.transcript_window import char_starts, outline, window_around
 
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
@@ -97,16 +99,18 @@ def page_stages(db: dict, repeats: int = 5) -> dict[str, float]:
             t = lap("(cached on the revision) code_choices, recent_code_keys, undo_offer, redo_offer", t)
         turn_rows, highlights = transcript_payload(text, turns, segments)
         per_turn = highlights_for_turns(highlights, turn_rows)
-        pages = transcript_pages(turn_rows)
-        t = lap("(cached on the revision) transcript_payload, highlights_for_turns, transcript_pages", t)
-        cached = _Codings(text, turns, segments, 0, choices, recent, undoable, redoable, pages, turn_rows, per_turn)
-        first, end, part = _transcript_part(cached, None)
-        data = _component_data(turn_rows[first:end], per_turn, None, 640, part)
-        t = lap("the first part's component data (_transcript_part, _component_data)", t)
+        starts = char_starts(turn_rows)
+        shape = outline(starts)
+        codes = picker_codes(choices, recent)
+        t = lap("(cached on the revision) transcript_payload, highlights_for_turns, char_starts, outline, "
+                "picker_codes", t)
+        first, end = window_around(starts, 0)
+        data = _component_data(turn_rows[first:end], per_turn, None, 640, {**shape, "first": first}, codes=codes)
+        t = lap("the first window's component data (window_around, _component_data)", t)
         json.dumps(data)
         json.dumps(data, sort_keys=True)
         lap("json.dumps of the component data, twice (Streamlit: payload and element identity)", t)
-        out["_keep"] = float(len(choices) + len(pages))  # keep the results alive until here
+        out["_keep"] = float(len(choices) + len(starts) + bool(undoable) + bool(redoable))  # alive until here
         return out
 
     once()

@@ -9,6 +9,7 @@ the coder has not coded exactly this span with these codes yet; then the segment
 
 from __future__ import annotations
 
+import json
 import uuid
 import weakref
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from store.bulk import new_guids
 from store.db import write_session
 from store.errors import Refused
 from store.limits import explain
+from store.matrix_facts import SEGMENT_PDF_SQL, SEGMENT_PAGE_SQL, SEGMENT_ROWS_SQL, UNMARK_SQL, page_at
 from store.models import (
     CODING_ORIGINS,
     Case,
@@ -36,6 +38,7 @@ from store.models import (
     Project,
     Segment,
     TextVersion,
+    dashed_guid,
     utcnow,
 )
 
@@ -287,6 +290,8 @@ class _Dialect:
         self.version_sql = sql(_VERSION_SQL)
         self.segment_sql = sql(_SEGMENT_SQL) + (" RETURNING id" if self.returning else "")
         self.coding_sql, self.event_sql = sql(_CODING_SQL), sql(_EVENT_SQL)
+        self.facts_sql, self.unmark_sql = sql(SEGMENT_ROWS_SQL), sql(UNMARK_SQL)
+        self.pdf_sql, self.page_sql = sql(SEGMENT_PDF_SQL), sql(SEGMENT_PAGE_SQL)
         self._statements: dict[tuple[str, int], str] = {}
         table = Event.__table__
         self.timestamp = table.c.at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
@@ -368,6 +373,18 @@ class _Writer:
             codes.setdefault(code_id, _Code(code_id, key, bool(done)))  # two references to one code: one coding
         return list(codes.values())
 
+    def derive(self, document_id: int, segment_id: int, segment_guid: str) -> None:
+        """The new segment's rows of the matrices' read path, in this transaction (store.matrix_facts): this
+        connection commits without a Session, whose commit would otherwise derive them."""
+        d, cursor = self.d, self.cursor
+        cursor.execute(d.facts_sql, (dashed_guid(segment_guid), segment_id))
+        cursor.execute(d.pdf_sql, (segment_id,))
+        pdf = cursor.fetchone()
+        if pdf is not None:
+            pages = json.loads(pdf[0]) if isinstance(pdf[0], str) else pdf[0]
+            cursor.execute(d.page_sql, (page_at(pages, pdf[1]), segment_id))
+        cursor.execute(d.unmark_sql, (document_id, segment_id))
+
     def insert(self, *, project_guid: str, document_id: int, document_guid: str, version_id: int, version: int,
                coder_id: int, coder_name: str, start: int, end: int, codes: list[_Code], actor: str, origin: str,
                matched_term: str | None) -> tuple[int, str]:
@@ -382,6 +399,7 @@ class _Writer:
         segment_id = cursor.fetchone()[0] if d.returning else cursor.lastrowid
         for guid, code in zip(guids, codes):
             cursor.execute(d.coding_sql, (guid, segment_id, code.id, now, origin, matched_term))
+        self.derive(document_id, segment_id, segment_guid)
         after = {"document": document_guid, "text_version": version, "start": start, "end": end,
                  "coder": coder_name, "codes": [c.key for c in codes],
                  "codings": [str(uuid.UUID(g)) for g in guids], "origin": origin,

@@ -37,6 +37,33 @@ COLUMNS = ("codebook_id", "code_id", "coding_id", "segment_id", "segment_guid", 
            "text")
 
 
+# One new segment's rows derived by the database in one statement (placeholders: the dashed guid, the segment id),
+# and its marks cleared: for the Coding page's Apply, which writes on the driver's connection and commits without a
+# Session (coding.codings.code_span). The page is left to `SEGMENT_PAGE_SQL` for a PDF. `tests/conftest.py` compares
+# what this writes with `derived_rows` after every test.
+SEGMENT_ROWS_SQL = (
+    'INSERT INTO matrix_coding (codebook_id, code_id, coding_id, segment_id, segment_guid, document_id, case_id, '
+    'coder_id, is_primary, text_version_id, start, "end", turn, speaker_id, page, text) '
+    "SELECT code.codebook_id, coding.code_id, coding.id, segment.id, ?, segment.document_id, case_document.case_id, "
+    "segment.coder_id, segment.coder_id = coalesce(document.primary_coder_id, (SELECT earliest.coder_id FROM segment "
+    "AS earliest WHERE earliest.id = (SELECT min(other.id) FROM segment AS other "
+    "WHERE other.document_id = segment.document_id))), "
+    'segment.text_version_id, segment.start, segment."end", turn.ordinal, turn.speaker_id, NULL, '
+    'substr(text_version.text, segment.start + 1, segment."end" - segment.start) '
+    "FROM coding JOIN segment ON segment.id = coding.segment_id JOIN code ON code.id = coding.code_id "
+    "JOIN document ON document.id = segment.document_id "
+    "JOIN text_version ON text_version.id = segment.text_version_id "
+    "LEFT JOIN case_document ON case_document.document_id = segment.document_id "
+    "LEFT JOIN turn ON turn.text_version_id = segment.text_version_id AND turn.start <= segment.start "
+    'AND segment.start < turn."end" WHERE segment.id = ?'
+)
+SEGMENT_PDF_SQL = ("SELECT text_version.pages, segment.start FROM segment JOIN document ON document.id = segment.document_id "
+                   "JOIN text_version ON text_version.id = segment.text_version_id "
+                   "WHERE segment.id = ? AND document.source_format = 'pdf'")
+SEGMENT_PAGE_SQL = "UPDATE matrix_coding SET page = ? WHERE segment_id = ?"
+UNMARK_SQL = "DELETE FROM matrix_dirty WHERE document_id = ? AND segment_id = ?"
+
+
 def page_at(pages: list[int] | None, offset: int) -> int | None:
     """The page (from 1) a text offset lies on, for a text version with page starts; None without pages."""
     if not pages:

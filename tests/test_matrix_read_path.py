@@ -167,3 +167,30 @@ def test_cli_checks_and_rebuilds_the_read_path(engine, capsys):  # type: ignore[
     code, out, err = run("read-path")
     assert code == 0 and out.startswith("rebuilt the matrices' read path: ") and " for 14 documents in " in out
     assert run("read-path", "--check")[0] == 0
+
+
+def test_the_coding_pages_apply_leaves_the_read_path_current(engine):  # type: ignore[no-untyped-def]
+    """The Apply button writes on the driver's connection, without a Session: it derives its segment's rows itself
+    and clears its marks, so the matrices keep reading the read path."""
+    from coding.codings import code_span
+    from store.models import Code, Codebook, Project
+
+    _build(engine)
+    with read_session(engine) as s:
+        project = s.scalar(select(Project).where(Project.name == PROJECT))
+        doc = s.scalar(select(Document).where(Document.project_id == project.id).order_by(Document.id))
+        key = s.scalar(select(Code.key).join(Codebook).where(Codebook.project_id == project.id,
+                                                             Code.codable.is_(True)).order_by(Code.id))
+        before = build_matrix(s, project, MatrixSpec(rows="cases", codebook="rp", scope=Scope(coders="all")))
+        project_guid, doc_guid = project.guid, doc.guid
+    segment = code_span(engine, project_guid, doc_guid, "Anna", 0, 7, [key])
+    with read_session(engine) as s:
+        project = s.scalar(select(Project).where(Project.guid == project_guid))
+        assert facts_ready(s, project.id)
+        rows = s.execute(select(MatrixCoding.segment_guid, MatrixCoding.start, MatrixCoding.end, MatrixCoding.text)
+                         .where(MatrixCoding.segment_guid == str(segment))).all()
+        after = build_matrix(s, project, MatrixSpec(rows="cases", codebook="rp", scope=Scope(coders="all")),
+                             read_path="facts")
+    assert rows and {(r.start, r.end, len(r.text)) for r in rows} == {(0, 7, 7)}
+    assert sum(map(sum, after.counts)) == sum(map(sum, before.counts)) + len(rows)
+    assert _assert_same(engine) > 1000
