@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
@@ -90,7 +90,7 @@ class Matrix:
     rows: list[Row]
     columns: list[Column]
     counts: list[list[int]]
-    documents: list[list[int]]
+    documents: list[list[int]] | None  # built for the measure "documents", with persons, or when asked for
     persons: list[list[int]] | None
     pooled: list[list[bool]]
     states: list[list[str | None]]
@@ -107,6 +107,8 @@ class Matrix:
         if measure == "count":
             return self.counts
         if measure == "documents":
+            if self.documents is None:
+                raise Refused("this matrix was built without document counts; build it with measure 'documents'")
             return self.documents
         if measure == "presence":
             return [[1 if v else 0 for v in row] for row in self.counts]
@@ -274,11 +276,12 @@ def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: Row
 
 
 def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, language: str = "en",
-                 with_persons: bool = False, read_path: str = "auto") -> Matrix:
+                 with_persons: bool = False, with_documents: bool = False, read_path: str = "auto") -> Matrix:
     """The matrix for `spec`: every row (coded or not) x the codebook's columns, with the measure's values.
 
-    `read_path` "tables" or "facts" forces where the codings are read (tests compare the two); "auto" takes the
-    read path wherever it serves."""
+    Documents per cell are counted for the measure "documents", with persons (the framework cells show both) or
+    `with_documents`: a distinct count per cell is most of a count matrix's query. `read_path` "tables" or "facts"
+    forces where the codings are read (tests compare the two); "auto" takes the read path wherever it serves."""
     if spec.rows == "coders" and spec.scope.coders == PRIMARY:
         spec = replace(spec, scope=replace(spec.scope, coders=ALL))  # rows per coder need every coder's codings
     if spec.measure not in MEASURES:
@@ -293,13 +296,14 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     def grid(value: Any) -> list[list[Any]]:
         return [[value] * n_cols for _ in range(n_rows)]
 
-    counts, documents, pooled = grid(0), grid(0), grid(False)
+    counts, pooled = grid(0), grid(False)
     want_persons = with_persons or spec.measure == "persons"
     persons = grid(0) if want_persons else None
+    documents = grid(0) if want_persons or with_documents or spec.measure == "documents" else None
     # On the read path a case row holds each coding once, so with one code per column its rows are its segments.
     rows_are_segments = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
     aggregates = [func.count() if rows_are_segments else func.count(func.distinct(src.segment)),
-                  func.count(func.distinct(src.document))]
+                  func.count(func.distinct(src.document)) if documents is not None else literal(0)]
     if want_persons:
         person_key = SPEAKER_KEY if dim.speaker_based else sql_case(
             (Speaker.role.in_(INTERVIEWEE_ROLES), SPEAKER_KEY), else_=None)
@@ -310,7 +314,9 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
         i, j = index.get(key), to_column.get(value)
         if i is None or j is None:
             continue
-        counts[i][j], documents[i][j] = n_segments, n_docs
+        counts[i][j] = n_segments
+        if documents is not None:
+            documents[i][j] = n_docs
         if persons is not None:
             persons[i][j] = rest[0]
 

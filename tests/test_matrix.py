@@ -70,7 +70,10 @@ def test_rolled_up_counts_distinct_segments_of_the_subtree(study):
     got = cells(m)
     # s1 (human), s2 (social + tangible: one segment), Bert's human capital: three segments, not four codings.
     assert got[("Noord", "vc.potential")] == 3
-    assert cells(m, "documents")[("Noord", "vc.potential")] == 2
+    assert cells(matrix(study, rows="cases", codebook="vc", depth=1, measure="documents"),
+                 "documents")[("Noord", "vc.potential")] == 2
+    with pytest.raises(Refused, match="built without document counts"):
+        m.values("documents")  # counted only when asked for: a distinct count per cell is most of the query
     assert cells(m, "presence")[("Zuid", "vc.potential")] == 0
     assert cells(m, "presence")[("Zuid", "vc.realised")] == 1
 
