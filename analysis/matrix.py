@@ -24,7 +24,7 @@ from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import (
-    Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion, Turn,
+    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion, Turn,
     dashed_guid, guid_text,
 )
 
@@ -132,6 +132,8 @@ class Matrix:
         raise Refused(f"unknown cell measure '{measure}' (use one of: {', '.join(MEASURES)})")
 
     def interviewees(self, i: int) -> int:
+        if self.persons is None:  # the rows were read without their interviewees (matrix_rows.row_dimension)
+            raise Refused("this matrix was built without interviewee counts; build it with measure 'persons'")
         return len(self.rows[i].interviewees)
 
     def cell_text(self, i: int, j: int, measure: str | None = None) -> str:
@@ -189,9 +191,10 @@ DIRECT_ONLY = "(direct only)"
 
 
 def matrix_columns(session: Session, project: Project, codebook_key: str, depth: int | None = None,
-                   *, language: str = "en") -> list[Column]:
-    """Codable codes in codebook order, or codes down to `depth` with the deepest level rolled up."""
-    codebook = get_codebook(session, project, codebook_key)
+                   *, language: str = "en", codebook: Codebook | None = None) -> list[Column]:
+    """Codable codes in codebook order, or codes down to `depth` with the deepest level rolled up (`codebook`: the
+    one `codebook_key` names, when the caller has it already)."""
+    codebook = codebook or get_codebook(session, project, codebook_key)
     tree = code_tree(codebook)
     if depth is not None and depth < 1:
         raise Refused(f"depth must be 1 or more (1 = the top codes of '{codebook_key}'), not {depth}")
@@ -287,8 +290,9 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     if spec.measure not in MEASURES:
         raise Refused(f"unknown cell measure '{spec.measure}' (use one of: {', '.join(MEASURES)})")
     codebook = get_codebook(session, project, spec.codebook)
-    columns = matrix_columns(session, project, spec.codebook, spec.depth, language=language)
-    dim = row_dimension(session, project, spec.rows, spec.scope)
+    columns = matrix_columns(session, project, spec.codebook, spec.depth, language=language, codebook=codebook)
+    want_persons = with_persons or spec.measure == "persons"
+    dim = row_dimension(session, project, spec.rows, spec.scope, details=want_persons or spec.measure == "coverage")
     src = matrix_source(session, project, spec, dim, codebook.id, read_path)
     index = dim.index()
     n_rows, n_cols = len(dim.rows), len(columns)
@@ -297,7 +301,6 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
         return [[value] * n_cols for _ in range(n_rows)]
 
     counts, pooled = grid(0), grid(False)
-    want_persons = with_persons or spec.measure == "persons"
     persons = grid(0) if want_persons else None
     documents = grid(0) if want_persons or with_documents or spec.measure == "documents" else None
     # On the read path a case row holds each coding once, so with one code per column its rows are its segments.
@@ -310,7 +313,7 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
         aggregates.append(func.count(func.distinct(person_key)))
     stmt, col_expr, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", *aggregates,
                                               with_speaker=want_persons, source=src)
-    for key, value, n_segments, n_docs, *rest in session.execute(stmt.group_by(src.key, col_expr)):
+    for key, value, n_segments, n_docs, *rest in driver_rows(session, stmt.group_by(src.key, col_expr)):
         i, j = index.get(key), to_column.get(value)
         if i is None or j is None:
             continue
