@@ -411,22 +411,24 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     # fills in order.
     rank = {d: k for k, d in enumerate(sorted(documents, key=lambda d: (documents[d][0].casefold(), documents[d][0])))}
     rows.sort(key=lambda r: (rank[r[3]], r[4], r[5], r[2]))
-    index = dim.index()
-    cells = {(i, j): [] for i in range(len(dim.rows)) for j in range(len(columns))}
+    out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
+    line_of = {row.sql_key: line for row, line in zip(dim.rows, out)}
     # On the read path, with one code per column, a case row has each (segment, code) once: nothing to skip.
     unique = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
-    seen: set[tuple[int, int, str]] = set()
+    seen: set[tuple[Any, int, str]] = set()
     for key, value, guid, doc_id, start, end, _, turn, speaker_id, coder_id, text, page in rows:
-        cell = (index.get(key), to_column.get(value))
-        if cell not in cells:
+        line, j = line_of.get(key), to_column.get(value)
+        if line is None or j is None:
             continue
         if not unique:
-            if (*cell, guid) in seen:
+            if (key, j, guid) in seen:
                 continue
-            seen.add((*cell, guid))
-        cells[cell].append(Quote(guid, *documents[doc_id], start, end, text, turn,
-                                 *speakers.get(speaker_id, nobody), coders[coder_id], page))
-    return [[cells[(i, j)] for j in range(len(columns))] for i in range(len(dim.rows))]
+            seen.add((key, j, guid))
+        title, doc_guid = documents[doc_id]
+        role, label, pseudonym, speaker_key = speakers.get(speaker_id, nobody)
+        line[j].append(Quote(guid, title, doc_guid, start, end, text, turn, role, label, pseudonym, speaker_key,
+                             coders[coder_id], page))
+    return out
 
 
 def _text_slicer(session: Session, rows: list) -> Any:
