@@ -24,8 +24,8 @@ from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import (
-    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion, Turn,
-    dashed_guid, guid_text,
+    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion,
+    Turn, dashed_guid, guid_text,
 )
 
 MEASURES = ("count", "documents", "persons", "coverage", "presence", "row_pct", "col_pct", "quotes")

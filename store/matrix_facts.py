@@ -57,7 +57,8 @@ SEGMENT_ROWS_SQL = (
     "LEFT JOIN turn ON turn.text_version_id = segment.text_version_id AND turn.start <= segment.start "
     'AND segment.start < turn."end" WHERE segment.id = ?'
 )
-SEGMENT_PDF_SQL = ("SELECT text_version.pages, segment.start FROM segment JOIN document ON document.id = segment.document_id "
+SEGMENT_PDF_SQL = ("SELECT text_version.pages, segment.start FROM segment "
+                   "JOIN document ON document.id = segment.document_id "
                    "JOIN text_version ON text_version.id = segment.text_version_id "
                    "WHERE segment.id = ? AND document.source_format = 'pdf'")
 SEGMENT_PAGE_SQL = "UPDATE matrix_coding SET page = ? WHERE segment_id = ?"
@@ -207,7 +208,8 @@ def facts_ready(session: Session, project_id: int) -> bool:
 
 def stale_rows(conn: Connection) -> tuple[set[tuple], set[tuple]]:
     """(rows the table lacks, rows it should not have), against a derivation from nothing: both empty when right."""
-    have = {(*r[:8], bool(r[8]), *r[9:]) for r in conn.execute(select(*[MatrixCoding.__table__.c[c] for c in COLUMNS]))}
+    table = MatrixCoding.__table__
+    have = {(*r[:8], bool(r[8]), *r[9:]) for r in conn.execute(select(*[table.c[c] for c in COLUMNS]))}
     want = set(derived_rows(conn, conn.execute(select(Document.id)).scalars().all()))
     return want - have, have - want
 
