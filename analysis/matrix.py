@@ -313,7 +313,7 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
         aggregates.append(func.count(func.distinct(person_key)))
     stmt, col_expr, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", *aggregates,
                                               with_speaker=want_persons, source=src)
-    for key, value, n_segments, n_docs, *rest in driver_rows(session, stmt.group_by(src.key, col_expr)):
+    for key, value, n_segments, n_docs, *rest in _rows(session, src, stmt.group_by(src.key, col_expr)):
         i, j = index.get(key), to_column.get(value)
         if i is None or j is None:
             continue
@@ -394,7 +394,7 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     stmt, _, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", guid_column,
                                        src.document, src.start, src.end, src.version, src.turn, src.speaker,
                                        src.coder, *read, with_speaker=not src.facts, source=src)
-    rows = driver_rows(session, stmt)
+    rows = _rows(session, src, stmt)
     if not src.facts:  # the quote's text and page, and the guid as the read path stores it
         quote_of = _text_slicer(session, rows)
         rows = [(*r[:2], dashed_guid(r[2]), *r[3:], *quote_of(r)) for r in rows]
@@ -429,6 +429,12 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
         line[j].append(Quote(guid, title, doc_guid, start, end, text, turn, role, label, pseudonym, speaker_key,
                              coders[coder_id], page))
     return out
+
+
+def _rows(session: Session, src: Source, stmt: Any) -> list[tuple]:
+    """On the read path, whose keys and values are integers and strings, the driver's own tuples; from the tables
+    (where a row key can be a typed attribute value: a date, a boolean) SQLAlchemy's, converted."""
+    return driver_rows(session, stmt) if src.facts else [tuple(r) for r in session.execute(stmt)]
 
 
 def _text_slicer(session: Session, rows: list) -> Any:

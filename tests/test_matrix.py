@@ -233,3 +233,22 @@ def test_filters_by_role_and_document_kind(study):
     assert got[("Noord", "vc.expected")] == 1 and got[("Noord", "vc.potential")] == 0
     got = cells(matrix(study, rows="cases", codebook="vc", depth=1, scope=Scope(kinds=("observation",))))
     assert all(v == 0 for v in got.values())
+
+
+def test_typed_attribute_rows_count_and_quote(study):
+    """Rows by a date or yes/no attribute (read from the tables, keyed by typed values): counts and quotes land in
+    the rows, not lost to a key read as the driver's text."""
+    from cases.attributes import set_attribute
+    from cases.projects import get_case
+
+    with write_session(study.engine) as s:
+        project = get_project(s, study.guid)
+        for name, raw, kind in (("started", "2021-03-01", "date"), ("pilot", "yes", "boolean")):
+            set_attribute(s, project, get_case(s, project, "Noord"), name, raw, type_=kind)
+    for rows in ("attribute:started", "attribute:pilot"):
+        counts = matrix(study, rows=rows, codebook="vc", depth=1)
+        quotes = matrix(study, rows=rows, codebook="vc", depth=1, measure="quotes")
+        i = next(k for k, r in enumerate(counts.rows) if r.sql_key is not None)
+        j = [c.key for c in counts.columns].index("vc.potential")
+        assert counts.counts[i][j] == 3 and len(quotes.quotes[i][j]) == 3, rows
+        assert sum(map(sum, counts.counts)) == sum(len(cell) for row in quotes.quotes for cell in row), rows
