@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
 from analysis.matrix_source import TABLES, Source, driver_rows, matrix_source
-from cases.documents import page_at, quote_citation, turn_number
+from cases.documents import page_at, quote_citation, texts_and_pages, turn_number
 from codebooks.service import code_label, code_tree, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import (
-    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker, TextVersion,
+    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker,
     Turn, dashed_guid, guid_text,
 )
 
@@ -438,17 +438,9 @@ def _rows(session: Session, src: Source, stmt: Any) -> list[tuple]:
 
 
 def _text_slicer(session: Session, rows: list) -> Any:
-    """(text, page) of a quote row read from the tables: each text read once and sliced here (a substr per quote
-    would make PostgreSQL decompress the whole text each time)."""
-    version_ids = sorted({r[6] for r in rows})
-    texts: dict[int, str] = {}
-    pages: dict[int, list[int] | None] = {}  # a PDF's page starts
-    for chunk in range(0, len(version_ids), 500):
-        for version_id, text, starts in session.execute(
-                select(TextVersion.id, TextVersion.text, TextVersion.pages)
-                .where(TextVersion.id.in_(version_ids[chunk:chunk + 500]))):
-            texts[version_id], pages[version_id] = text, starts
-    return lambda r: (texts[r[6]][r[4]:r[5]], page_at(pages[r[6]], r[4]))
+    """(text, page) of a quote row read from the tables."""
+    texts = texts_and_pages(session, (r[6] for r in rows))
+    return lambda r: (texts[r[6]][0][r[4]:r[5]], page_at(texts[r[6]][1], r[4]))
 
 
 # --- drill-down ------------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from cases.documents import document_case_names, page_at, turn_number
+from cases.documents import document_case_names, page_at, texts_and_pages, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import (
-    Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, TextVersion, Turn,
+    Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, Turn,
     dashed_guid, guid_text,
 )
 
@@ -94,11 +94,7 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
     groups = [ordered[k:k + documents_per_query] for k in range(0, len(ordered), documents_per_query)]
     for ids in groups:
         found = session.execute(stmt.where(Segment.document_id.in_(ids))).all()
-        # Each text once, sliced here: a substr per coding made PostgreSQL decompress the whole text each time.
-        texts, pages = {}, {}
-        for version_id, whole, starts in session.execute(select(TextVersion.id, TextVersion.text, TextVersion.pages)
-                                                         .where(TextVersion.id.in_({r[-1] for r in found}))):
-            texts[version_id], pages[version_id] = whole, starts
+        texts = texts_and_pages(session, (r[-1] for r in found))
         rows = []
         for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key,
              version_id) in found:
@@ -108,8 +104,8 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
                 cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
                 codebook=book_key, code=key, code_label=code_text, start=start, end=end,
                 turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
-                speaker_key=speaker_key, text=texts[version_id][start:end], segment=dashed_guid(guid),
-                page=page_at(pages[version_id], start))))
+                speaker_key=speaker_key, text=texts[version_id][0][start:end], segment=dashed_guid(guid),
+                page=page_at(texts[version_id][1], start))))
         rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
                                  r[2].code, r[2].coder.casefold(), r[2].coder))
         for row in rows:

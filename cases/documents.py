@@ -239,6 +239,18 @@ def quote_citation(turn: int | None, speaker: str | None, *, page: int | None = 
     return " · ".join(parts)
 
 
+def texts_and_pages(session: Session, version_ids: Iterable[int]) -> dict[int, tuple[str, list[int] | None]]:
+    """{text version: (its text, its page starts)}, each read once, 500 versions a query: quotes are sliced from
+    them in Python (a substr per quote makes PostgreSQL decompress the whole text each time)."""
+    ids = sorted(set(version_ids))
+    out: dict[int, tuple[str, list[int] | None]] = {}
+    for chunk in range(0, len(ids), 500):
+        for version_id, text, pages in session.execute(select(TextVersion.id, TextVersion.text, TextVersion.pages)
+                                                       .where(TextVersion.id.in_(ids[chunk:chunk + 500]))):
+            out[version_id] = (text, pages)
+    return out
+
+
 def page_starts(session: Session, version_ids: Iterable[int]) -> dict[int, list[int] | None]:
     """The page starts of these text versions (None for a transcript), read once, 500 versions a query."""
     ids = sorted(set(version_ids))

@@ -49,7 +49,8 @@ from store.models import (
     Turn,
 )
 
-# The speaker of a segment is the speaker of the turn holding its start (every query that attributes one).
+# The speaker of a segment is the speaker of the turn holding its start (TURN_OF_SEGMENT, in every query that
+# attributes one).
 SPEAKER_KEY = func.coalesce(Speaker.person_id, -Speaker.id)  # a person, or an unlinked speaker label
 
 AttributeFilter = tuple[str, str, Any]  # (target: case|document|person, attribute name, value)

@@ -12,11 +12,8 @@ import argparse
 import json
 
 from commands.support import acting, emit, note, open_database, reading_pooled, write_out
-from sqlalchemy import func, select
-
 from store.db import read_session, write_session
 from store.errors import Refused
-from store.models import MatrixCoding
 from store.privileges import Permission
 
 ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons"
@@ -221,7 +218,10 @@ def cmd_read_path(args: argparse.Namespace) -> None:
     """Check the matrices' read path against the codings, or rebuild it: it is derived, so a rebuild loses nothing."""
     import time
 
+    from sqlalchemy import func, select
+
     from store.matrix_facts import rebuild_all, stale_rows
+    from store.models import MatrixCoding
 
     with write_session(open_database(args)) as s:
         conn = s.connection()

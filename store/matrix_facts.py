@@ -181,7 +181,8 @@ def refresh_marked(conn: Connection) -> int:
                                                .where(MatrixDirty.document_id.in_(docs))):
             marked.setdefault(doc_id, set()).add(segment_id)
         whole = {d for d, s in marked.items() if WHOLE_DOCUMENT in s or len(s) > SEGMENTS_AS_WHOLE}
-        segments = {s for d, found in marked.items() if d not in whole for s in found if s > 0}
+        segments = {s for d, found in marked.items() if d not in whole for s in found
+                    if s not in (WHOLE_DOCUMENT, PRIMARY_ONLY)}
         if whole:
             conn.execute(delete(MatrixCoding).where(MatrixCoding.document_id.in_(whole)))
         for ids in _chunks(segments):
