@@ -20,7 +20,8 @@ from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
 from analysis.matrix_source import TABLES, Source, driver_rows, matrix_source
 from cases.documents import page_at, quote_citation, texts_and_pages, turn_number
-from codebooks.service import code_label, code_tree, get_codebook
+from codebooks.levels import rolled_up_codes
+from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import (
@@ -195,49 +196,14 @@ def matrix_columns(session: Session, project: Project, codebook_key: str, depth:
     """Codable codes in codebook order, or codes down to `depth` with the deepest level rolled up (`codebook`: the
     one `codebook_key` names, when the caller has it already)."""
     codebook = codebook or get_codebook(session, project, codebook_key)
-    tree = code_tree(codebook)
-    if depth is not None and depth < 1:
-        raise Refused(f"depth must be 1 or more (1 = the top codes of '{codebook_key}'), not {depth}")
-    children: dict[int | None, list[int]] = {}
-    for row in tree:
-        children.setdefault(row.code.parent_id, []).append(row.code.id)
-
-    def subtree(code_id: int) -> frozenset[int]:
-        ids, stack = {code_id}, [code_id]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                ids.add(child)
-                stack.append(child)
-        return frozenset(ids)
-
-    # A codebook whose codes hang under one folder named after it (vc -> vc.immediate ...) starts below it.
-    roots = [row for row in tree if row.depth == 0]
-    base = 1 if len(roots) == 1 and not roots[0].code.codable else 0
-    columns = []
-    for row in tree:
-        code = row.code
-        level = row.depth - base
-        if level < 0:
-            continue
-        if depth is None or level < depth - 1:
-            if not (code.codable and code.enabled):
-                continue
-            members = frozenset({code.id})
-        elif level == depth - 1:
-            if not code.enabled:
-                continue
-            members = subtree(code.id)
-        else:
-            continue
-        columns.append(Column(key=code.key, label=code_label(code, language), code_id=code.id, depth=level,
-                              members=members, rank=code.rank, horizon=code.horizon, colour=code.colour))
-    if not columns:
+    rolled = rolled_up_codes(codebook, depth)
+    if not rolled:
         raise Refused(f"codebook '{codebook_key}' has no codes to show as columns")
     # A code shown beside its own sub-codes counts only what is coded with it directly: say so where it is read.
-    for column in columns:
-        if column.members == {column.code_id} and children.get(column.code_id):
-            column.label = f"{column.label} {DIRECT_ONLY}"
-    return columns
+    return [Column(key=r.code.key, label=code_label(r.code, language) + (
+                       f" {DIRECT_ONLY}" if r.members == {r.code.id} and r.has_children else ""),
+                   code_id=r.code.id, depth=r.level, members=r.members, rank=r.code.rank, horizon=r.code.horizon,
+                   colour=r.code.colour) for r in rolled]
 
 
 # --- the matrix ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Deleting a document, case, person, attribute or focus-group session into the project's bin, and restoring it.
+"""Deleting a document, case, person, attribute, focus-group session or story into the project's bin, and
+restoring it.
 
 Before anything goes, `preview_deletion` says exactly what goes with it (segments and codings by whom, memos,
 framework cells, pinned quotes, feedback, attribute values) and what merely loses a link. Deleting is one
@@ -25,13 +26,13 @@ from store import snapshot as snap
 from store.errors import Refused
 from store.events import record_event
 from store.models import (
-    AttributeDefinition, Base, BinItem, Case, Coder, Document, FocusGroupSession, FrameworkCell, Person, Project,
+    AttributeDefinition, Base, BinItem, Case, Coder, Document, FocusGroupSession, FrameworkCell, Person, Project, Story,
 )
 
 TABLES = {"document": "document", "case": "case", "person": "person", "attribute": "attribute_definition",
-          "session": "focus_group_session"}
+          "session": "focus_group_session", "story": "story"}
 WHAT = {"document": "document", "case": "case", "person": "person", "attribute": "attribute",
-        "session": "focus-group session"}
+        "session": "focus-group session", "story": "story"}
 
 
 @dataclass
@@ -71,6 +72,11 @@ def _target(session: Session, project: Project, kind: str, ref: str) -> tuple[An
         if row is None:
             raise Refused(f"project '{project.name}' has no focus-group session '{ref}'")
         return row, row.name
+    if kind == "story":
+        row = find_by_name_or_guid(session, project, Story, Story.title, ref)
+        if row is None:
+            raise Refused(f"project '{project.name}' has no story '{ref}'")
+        return row, row.title
     raise Refused(f"cannot delete a '{kind}' (one of {', '.join(TABLES)})")
 
 
@@ -87,7 +93,8 @@ def _describe(session: Session, kind: str, taken: snap.Snapshot) -> tuple[list[s
                     + ", ".join(f"{n} by {who}" for who, n in sorted(by_coder.items())))
     for table, label in (("memo", "memo(s)"), ("framework_cell", "framework cell(s) with their ratings and summaries"),
                          ("cell_quote", "pinned quote(s)"), ("feedback", "focus-group remark(s)"),
-                         ("attribute_value", "attribute value(s)"), ("speaker", "speaker label(s)")):
+                         ("attribute_value", "attribute value(s)"), ("speaker", "speaker label(s)"),
+                         ("story", "value-creation story(ies)"), ("story_step", "story step(s)")):
         if taken.count(table):
             goes.append(f"{taken.count(table)} {label}")
     unlinks: list[str] = []
@@ -147,6 +154,13 @@ def _side_effects(session: Session, taken: snap.Snapshot) -> list[tuple[str, uui
     for quote in outside:
         effects.append(("framework_cell", cells[quote["cell_id"]],
                         {"unpin": str(segment_guids.get(quote["segment_id"], ""))}))
+    stories_inside = {s["id"] for s in taken.rows.get("story", [])}
+    steps_outside = [s for s in taken.rows.get("story_step", []) if s["story_id"] not in stories_inside]
+    stories = dict(session.execute(select(Story.id, Story.guid).where(
+        Story.id.in_({s["story_id"] for s in steps_outside}))).all()) if steps_outside else {}
+    for step in steps_outside:
+        effects.append(("story", stories[step["story_id"]],
+                        {"unstep": str(segment_guids.get(step["segment_id"], ""))}))
     links = taken.rows.get("case_document", [])
     documents = dict(session.execute(select(Document.id, Document.guid).where(
         Document.id.in_({link["document_id"] for link in links}))).all()) if links else {}
@@ -172,7 +186,7 @@ def _log_side_effects(session: Session, project: Project, effects: list[tuple[st
                       *, cause: str, undo: bool) -> None:
     for entity, guid, change in effects:
         verb = next(iter(change))
-        action = {"unpin": "pin", "unlink": "link", "unset": "set"}[verb] if undo else verb
+        action = {"unpin": "pin", "unlink": "link", "unset": "set", "unstep": "step"}[verb] if undo else verb
         body = {**change, "cause": cause}
         record_event(session, project_guid=project.guid, actor=actor, action=action, entity=entity, entity_guid=guid,
                      before=None if undo else body, after=body if undo else None)
@@ -229,6 +243,7 @@ def _name_clash(session: Session, project: Project, kind: str, root: dict) -> st
         "case": (Case, Case.name, root.get("name"), "a case named"),
         "person": (Person, Person.name, root.get("name"), "a person named"),
         "session": (FocusGroupSession, FocusGroupSession.name, root.get("name"), "a focus-group session named"),
+        "story": (Story, Story.title, root.get("title"), "a story titled"),
     }
     if kind == "attribute":
         if session.scalar(select(AttributeDefinition.id).where(

@@ -420,11 +420,14 @@ class CodingRecord:
     start: int
     end: int
     text: str
+    aspirational: bool = False
+    beneficiary: str | None = None
 
     def as_dict(self) -> dict:
         return {"guid": str(self.guid), "segment": str(self.segment), "document": self.document,
                 "case": self.case, "code": self.code, "coder": self.coder, "start": self.start,
-                "end": self.end, "text": self.text}
+                "end": self.end, "text": self.text, "aspirational": self.aspirational,
+                "beneficiary": self.beneficiary}
 
 
 def list_codings(
@@ -435,7 +438,7 @@ def list_codings(
     blind, only their own)."""
     stmt = (
         select(Coding.guid, Segment.guid, Document.title, Document.guid, Document.id, Code.key, Coder.name,
-               Segment.start, Segment.end, Segment.text_version_id)
+               Segment.start, Segment.end, Segment.text_version_id, Coding.aspirational, Coding.beneficiary)
         .join(Segment, Coding.segment_id == Segment.id)
         .join(Document, Segment.document_id == Document.id)
         .join(Code, Coding.code_id == Code.id)
@@ -461,7 +464,8 @@ def list_codings(
                 first_case[doc_id] = name
     records = [
         CodingRecord(guid=r[0], segment=r[1], document=r[2], document_guid=r[3], case=first_case.get(r[4]),
-                     code=r[5], coder=r[6], start=r[7], end=r[8], text=texts[r[9]][r[7]:r[8]])
+                     code=r[5], coder=r[6], start=r[7], end=r[8], text=texts[r[9]][r[7]:r[8]], aspirational=r[10],
+                     beneficiary=r[11])
         for r in rows
     ]
     records.sort(key=lambda c: (c.document.casefold(), c.document, c.start, c.end, c.code, c.coder))

@@ -2,7 +2,7 @@
 
 The codes a segment was created with belong to its coder; a code added later belongs to whoever added it (the
 actor of its "create coding" event). Edits, deletions and undo (`coding.workspace`, `coding.undo`) touch only
-what the acting person owns, and never take away a memo or a pinned framework quote without a trace.
+what the acting person owns, and never take away a memo, a pinned framework quote or a story's step without a trace.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import Case, CellQuote, Code, Coder, Coding, Event, FrameworkCell, Memo, Segment
+from store.models import Case, CellQuote, Code, Coder, Coding, Event, FrameworkCell, Memo, Segment, Story, StoryStep
 
 
 def coding_authors(session: Session, segment: Segment) -> dict[uuid.UUID, str]:
@@ -45,6 +45,12 @@ def pins_on(session: Session, segment: Segment, *, code_id: int | None = None) -
     return sorted(f"{case} × {key}" for case, key in session.execute(stmt))
 
 
+def stories_on(session: Session, segment: Segment) -> list[str]:
+    """The titles of the value-creation stories that have this segment as a step."""
+    return sorted(session.scalars(select(Story.title).join(StoryStep, StoryStep.story_id == Story.id)
+                                  .where(StoryStep.segment_id == segment.id)))
+
+
 def removal_blocker(session: Session, segment: Segment, actor: str) -> str | None:
     """Why taking the whole segment away would touch someone else's work (or a memo or pin), if it would."""
     others = others_codes_on(session, segment, actor)
@@ -57,4 +63,8 @@ def removal_blocker(session: Session, segment: Segment, actor: str) -> str | Non
     pins = pins_on(session, segment)
     if pins:
         return f"the segment is pinned as a quote on {', '.join(pins)}; unpin it on the Framework page first"
+    stories = stories_on(session, segment)
+    if stories:
+        return (f"the segment is a step of the stor{'ies' if len(stories) > 1 else 'y'} "
+                f"{', '.join(repr(t) for t in stories)}; remove it there first")
     return None

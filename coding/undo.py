@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from cases.documents import turn_label
 from codebooks.service import code_label, find_code
+from coding.coding_flags import flags_text
 from coding.ownership import pins_on, removal_blocker
 from store.errors import Refused
 from store.events import record_event
@@ -29,7 +30,7 @@ from store.locks import lock_person
 from store.models import Code, Coding, Document, Event, Project, Segment, TextVersion, Turn
 
 UNDOABLE = {("segment", "create"), ("segment", "update"), ("segment", "delete"), ("coding", "create"),
-            ("coding", "update"), ("coding", "delete")}
+            ("coding", "update"), ("coding", "delete"), ("coding", "mark")}
 SNIPPET_WORDS = 5
 
 
@@ -197,7 +198,8 @@ def _short(event: Event) -> str:
     return {("segment", "update"): "resized it", ("segment", "delete"): "deleted it",
             ("coding", "create"): f"added {data.get('code')}",
             ("coding", "update"): f"recoded it to {data.get('code')}",
-            ("coding", "delete"): f"removed {data.get('code')}"}.get((event.entity, event.action), event.action)
+            ("coding", "delete"): f"removed {data.get('code')}",
+            ("coding", "mark"): f"marked {data.get('code')}"}.get((event.entity, event.action), event.action)
 
 
 def _undo_blocker(session: Session, project: Project, actor: str, change: Event) -> str | None:
@@ -220,6 +222,8 @@ def _undo_blocker(session: Session, project: Project, actor: str, change: Event)
         return _recode_blocker(session, project, segment, change.entity_guid, before.get("code"))
     if kind == ("coding", "delete"):
         return _readd_blocker(session, project, segment, before.get("code"))
+    if kind == ("coding", "mark"):
+        return _flags_blocker(session, change.entity_guid, change.after or {})
     return None  # a resize: nobody else touched the segment since
 
 
@@ -242,7 +246,24 @@ def _redo_blocker(session: Session, project: Project, actor: str, change: Event,
         return _recode_blocker(session, project, segment, change.entity_guid, (change.after or {}).get("code"))
     if kind == ("coding", "delete"):
         return _code_removal_blocker(session, segment, change.entity_guid)
+    if kind == ("coding", "mark"):
+        return _flags_blocker(session, change.entity_guid, change.before or {})
     return None
+
+
+def _flags_blocker(session: Session, coding_guid: uuid.UUID, expected: dict) -> str | None:
+    """None when the coding's aspirational flag and beneficiary are still what the change left (or found)."""
+    coding = session.scalar(select(Coding).where(Coding.guid == coding_guid))
+    if coding is None:
+        return "the code is no longer on the segment"
+    if (coding.aspirational, coding.beneficiary) != (expected.get("aspirational"), expected.get("beneficiary")):
+        return "its marks were changed since"
+    return None
+
+
+def _set_flags(session: Session, coding_guid: uuid.UUID, values: dict) -> None:
+    coding = session.scalar(select(Coding).where(Coding.guid == coding_guid))
+    coding.aspirational, coding.beneficiary = bool(values.get("aspirational")), values.get("beneficiary")
 
 
 def _code_removal_blocker(session: Session, segment: Segment, coding_guid: uuid.UUID) -> str | None:
@@ -311,6 +332,8 @@ def _reverse(session: Session, project: Project, change: Event) -> dict[str, Any
         coding.code_id = find_code(session, project, before["code"]).id
     elif kind == ("coding", "delete"):
         _add_coding(session, project, segment, change.entity_guid, before)
+    elif kind == ("coding", "mark"):
+        _set_flags(session, change.entity_guid, before)
     return None
 
 
@@ -332,19 +355,22 @@ def _replay(session: Session, project: Project, change: Event, undo_event: Event
         coding.code_id = find_code(session, project, after["code"]).id
     elif kind == ("coding", "delete"):
         session.delete(session.scalar(select(Coding).where(Coding.guid == change.entity_guid)))
+    elif kind == ("coding", "mark"):
+        _set_flags(session, change.entity_guid, after)
 
 
 def segment_record(session: Session, segment: Segment) -> dict:
     """Everything needed to recreate the segment and its codings with their own guids."""
     document = session.get(Document, segment.document_id)
     codings = session.execute(
-        select(Coding.guid, Code.key, Coding.origin, Coding.matched_term).join(Code)
-        .where(Coding.segment_id == segment.id)
+        select(Coding.guid, Code.key, Coding.origin, Coding.matched_term, Coding.aspirational, Coding.beneficiary)
+        .join(Code).where(Coding.segment_id == segment.id)
     ).all()
     return {"document": str(document.guid), "document_id": segment.document_id,
             "text_version_id": segment.text_version_id, "coder_id": segment.coder_id, "start": segment.start,
             "end": segment.end,
-            "codings": [{"guid": str(g), "code": k, "origin": o, "matched_term": t} for g, k, o, t in codings]}
+            "codings": [{"guid": str(g), "code": k, "origin": o, "matched_term": t, "aspirational": a,
+                         "beneficiary": b} for g, k, o, t, a, b in codings]}
 
 
 def restore_segment(session: Session, project: Project, guid: uuid.UUID, record: dict) -> Segment:
@@ -362,12 +388,14 @@ def restore_segment(session: Session, project: Project, guid: uuid.UUID, record:
 def _coding_record(session: Session, coding: Coding, segment: Segment) -> dict:
     code = session.get(Code, coding.code_id)
     return {"segment": str(segment.guid), "code": code.key, "origin": coding.origin,
-            "matched_term": coding.matched_term}
+            "matched_term": coding.matched_term, "aspirational": coding.aspirational,
+            "beneficiary": coding.beneficiary}
 
 
 def _add_coding(session: Session, project: Project, segment: Segment, guid: uuid.UUID, item: dict) -> None:
     coding = Coding(segment_id=segment.id, code_id=find_code(session, project, item["code"]).id,
-                    origin=item.get("origin") or "manual", matched_term=item.get("matched_term"))
+                    origin=item.get("origin") or "manual", matched_term=item.get("matched_term"),
+                    aspirational=bool(item.get("aspirational")), beneficiary=item.get("beneficiary"))
     coding.guid = guid
     session.add(coding)
 
@@ -394,6 +422,8 @@ def describe_change(session: Session, project: Project, change: Event, *, langua
         return f"adding {label(after.get('code'))} to {place}"
     if kind == ("coding", "update"):
         return f"recoding {label(before.get('code'))} → {label(after.get('code'))} on {place}"
+    if kind == ("coding", "mark"):
+        return f"marking {label(after.get('code'))} ({flags_text(after)}) on {place}"
     return f"removing {label(before.get('code'))} from {place}"
 
 

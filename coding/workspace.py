@@ -296,6 +296,8 @@ def remove_coding(session: Session, project: Project, coding_guid: uuid.UUID | s
     record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="coding",
                  entity_guid=coding.guid, before={"segment": str(segment.guid), "code": code.key,
                                                   "origin": coding.origin, "matched_term": coding.matched_term,
+                                                  "aspirational": coding.aspirational,
+                                                  "beneficiary": coding.beneficiary,
                                                   "document": _document_guid(session, segment)})
     session.delete(coding)
     session.flush()

@@ -24,14 +24,15 @@ from commands import (
     members,
     projects,
     reports,
+    stories,
     text,
 )
 from commands.support import CliRefused
 from exports.listing import FORMATS
 
 # The order of `cli.py --help`: the research flow, from projects to reports.
-MODULES = (projects, members, exchange, documents, text, corrections, codebooks, coding, analysis, agreement, focusgroups,
-           reports)
+MODULES = (projects, members, exchange, documents, text, corrections, codebooks, coding, stories, analysis, agreement,
+           focusgroups, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from store.db import read_session, write_session
 from store.errors import Refused
 from store.privileges import Permission
 
-ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons"
+ROW_CHOICES = "cases|documents|attribute:NAME|roles|coders|persons|stories"
 MATRIX_FORMATS = ("csv", "json", "xlsx", "docx")
 
 
@@ -60,7 +60,9 @@ def cmd_matrix(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
         reading_pooled(args, s, project, "a matrix")
-        if args.cols2:
+        if args.rows == "stories" or args.cell == "stories":
+            result, tables, books = _story_matrix(s, project, args, codebook)
+        elif args.cols2:
             result, tables, books = _cooccurrence(s, project, args, codebook, scope)
         else:
             result, tables, books = _matrix(s, project, args, codebook, scope)
@@ -71,7 +73,7 @@ def cmd_matrix(args: argparse.Namespace) -> None:
                            "review; they are counted with the text they had.")
         if args.format == "xlsx":
             anonymiser = build_anonymiser(s, project) if args.anonymise else None
-            data = build_xlsx(tables, iter_tidy_codings(s, project, codebooks=books, scope=scope),
+            data = build_xlsx(tables, iter_tidy_codings(s, project, codebooks=books, scope=scope) if books else None,
                               anonymiser=anonymiser, project=project.name)
         elif args.format == "docx":
             data = build_matrix_docx(tables[0], project=project.name)
@@ -101,6 +103,28 @@ def _matrix(s, project, args: argparse.Namespace, codebook: str, scope):  # type
                                                  measure=measure, scope=scope))
     table = matrix_table(matrix, measure, title=f"{matrix.codebook} {measure} per {matrix.spec.rows}")
     return matrix.as_json(measure), [table], [matrix.codebook]
+
+
+def _story_matrix(s, project, args: argparse.Namespace, codebook: str):  # type: ignore[no-untyped-def]
+    """--rows stories: the value-creation matrix (stories x cycles, a cell the step's quote); --rows cases --cell
+    stories: how many of each case's stories reach each cycle."""
+    from analysis.story_matrix import build_story_matrix, build_story_reach_matrix
+    from cases.projects import get_case
+    from exports.matrix_tables import story_table
+
+    if args.cols2 or args.unit or args.pool or args.depth2 is not None:
+        raise Refused("a story matrix has no second codebook, unit or pooling")
+    if args.rows == "stories":
+        if args.cell not in (None, "stories"):
+            raise Refused("a story row's cells are its steps' quotes: leave out --cell")
+        case = get_case(s, project, args.case) if args.case else None
+        matrix = build_story_matrix(s, project, case=case, codebook=codebook, depth=args.depth)
+    elif args.rows in (None, "cases"):
+        matrix = build_story_reach_matrix(s, project, codebook=codebook, depth=args.depth)
+    else:
+        raise Refused("stories per cycle are counted per case: use --rows cases with --cell stories")
+    table = story_table(matrix)
+    return matrix.as_json(), [table], []
 
 
 def _cooccurrence(s, project, args: argparse.Namespace, codebook: str, scope):  # type: ignore[no-untyped-def]
@@ -249,9 +273,12 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--rows", help=ROW_CHOICES + " (default: cases)")
     p.add_argument("--cols", required=True, metavar="codebook:KEY")
     p.add_argument("--depth", type=int, help="roll codes up to this depth (1 = the codebook's top codes)")
+    p.add_argument("--case", help="with --rows stories: only this case's stories")
     p.add_argument("--cols2", metavar="codebook:KEY", help="co-occurrence with the codes of a second codebook")
     p.add_argument("--depth2", type=int, help="depth of the --cols2 codes")
-    p.add_argument("--cell", choices=MEASURES, help="what a cell holds (default: count)")
+    p.add_argument("--cell", choices=(*MEASURES, "stories"),
+                   help="what a cell holds (default: count; stories: how many value-creation stories of the row's "
+                        "case reach the cycle)")
     p.add_argument("--unit", choices=("overlap", "sentence", "turn", "document"),
                    help="co-occurrence unit (default: overlap)")
     p.add_argument("--pool", action="store_true", help="co-occurrence across coders (default: within each coder)")

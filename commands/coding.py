@@ -71,15 +71,19 @@ def _undo_or_redo(args: argparse.Namespace, action: str) -> None:
 
 
 def _page_object(s, project, args: argparse.Namespace) -> history.Undoable | None:  # type: ignore[no-untyped-def]
-    """The object named by --cell, --memos or --session (None: coding changes, by --document or anywhere)."""
+    """The object named by --cell, --memos, --session or --stories (None: coding changes, by --document or anywhere)."""
     named = [flag for flag, value in (("--document", args.document), ("--cell", args.cell), ("--memos", args.memos),
-                                      ("--session", args.session)) if value]
+                                      ("--session", args.session), ("--stories", args.stories)) if value]
     if len(named) > 1:
         raise CliRefused(f"name one place to undo in, not {' and '.join(named)}")
     if args.cell:
         return cell_undoable(s, project, *args.cell)
     if args.memos:
         return memo_undoable()
+    if args.stories:
+        from coding.story_undo import story_undoable
+
+        return story_undoable()
     if args.session:
         return feedback_undoable(s, get_session(s, project, args.session))
     return None
@@ -244,6 +248,7 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
         p.add_argument("--document", help="title or guid")
         p.add_argument("--cell", nargs=2, metavar=("CASE", "CODE"), help="a framework cell's last change")
         p.add_argument("--memos", action="store_true", help="the last change to a memo")
+        p.add_argument("--stories", action="store_true", help="the last change to a value-creation story")
         p.add_argument("--session", help="the last remark recorded in this focus-group session")
         p.add_argument("--dry-run", action="store_true", help="say what it would take back, change nothing")
 

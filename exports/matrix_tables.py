@@ -20,6 +20,7 @@ from typing import Any
 from analysis.cooccurrence import Cooccurrence
 from analysis.framework_matrix import FrameworkMatrix
 from analysis.matrix import SHOWN_STATES, STATE_LABELS, Matrix
+from analysis.story_matrix import StoryMatrix
 from analysis.tidy import TidyCoding
 from cases.documents import turn_number
 from focusgroups.anonymise import Anonymiser
@@ -75,6 +76,19 @@ def matrix_table(matrix: Matrix, measure: str | None = None, *, title: str = "",
                        row_labels=row_labels or [r.label for r in matrix.rows], cells=cells, note=note,
                        percent=measure in PERCENT_MEASURES,
                        facts={"measure": measure, "codebook": f"{matrix.codebook} v{matrix.codebook_version}"})
+
+
+def story_table(matrix: StoryMatrix, *, title: str = "") -> MatrixTable:
+    """The value-creation matrix (each cell its steps' citations and quotes) or the stories reaching each cycle."""
+    cells: list[list[Any]] = [[matrix.cell_text(i, j) if matrix.rows == "stories" else matrix.counts[i][j]
+                               for j in range(len(matrix.cycles))] for i in range(len(matrix.row_labels))]
+    note = ("Each cell: the story's steps in that cycle, numbered in story order."
+            if matrix.rows == "stories" else "Each cell: how many of the case's value-creation stories reach the cycle.")
+    return MatrixTable(title=title or ("value-creation matrix" if matrix.rows == "stories" else "stories per cycle"),
+                       row_header="story" if matrix.rows == "stories" else "case",
+                       column_keys=[c.key for c in matrix.cycles], column_labels=[c.label for c in matrix.cycles],
+                       row_labels=list(matrix.row_labels), cells=cells, note=note,
+                       facts={"measure": matrix.measure, "codebook": "value-creation"})
 
 
 def cooccurrence_table(co: Cooccurrence, *, coefficient: bool = False, title: str = "") -> MatrixTable:

@@ -372,6 +372,7 @@ class Segment(Base):
 
 
 CODING_ORIGINS = ("manual", "suggestion")
+BENEFICIARIES = ("self", "team", "organisation", "network", "stakeholder")  # checked by coding.coding_flags
 
 
 class Coding(Base):
@@ -384,6 +385,9 @@ class Coding(Base):
     # "suggestion": accepted from an auto-code suggestion by the segment's coder; matched_term says why.
     origin: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
     matched_term: Mapped[str | None] = mapped_column(String(200))
+    # Value creation (DOMAIN 2.1): a hope or plan rather than a deed, and who the value is for (BENEFICIARIES).
+    aspirational: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    beneficiary: Mapped[str | None] = mapped_column(String(20))
     segment: Mapped[Segment] = relationship(back_populates="codings")
     __table_args__ = (UniqueConstraint("segment_id", "code_id"), UniqueConstraint("guid"))
 
@@ -617,7 +621,42 @@ class MaskTerm(Base):
     )
 
 
-BIN_KINDS = ("document", "case", "person", "attribute", "session")
+class Story(Base):
+    """A value-creation story: one case's (and optionally one person's) chain of coded segments through the cycles,
+    written by a researcher (coding.stories); its checks and matrices are derived."""
+
+    __tablename__ = "story"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    steps: Mapped[list[StoryStep]] = relationship(
+        back_populates="story", order_by="StoryStep.position", cascade="all, delete-orphan"
+    )
+    __table_args__ = (UniqueConstraint("project_id", "title"), UniqueConstraint("guid"))
+
+
+class StoryStep(Base):
+    """One step of a story: a coded segment, the cycle it stands for there, and how it follows from the step before."""
+
+    __tablename__ = "story_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[uuid.UUID] = _guid()
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    cycle_code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 0 = first; dense, renumbered by every change
+    note: Mapped[str] = mapped_column(Text, default="")
+    story: Mapped[Story] = relationship(back_populates="steps")
+    __table_args__ = (UniqueConstraint("story_id", "segment_id"), UniqueConstraint("guid"))
+
+
+BIN_KINDS = ("document", "case", "person", "attribute", "session", "story")
 
 
 class BinItem(Base):
@@ -640,7 +679,7 @@ class BinItem(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     __table_args__ = (
         UniqueConstraint("guid"),
-        CheckConstraint("kind IN ('document', 'case', 'person', 'attribute', 'session')", name="kind"),
+        CheckConstraint("kind IN ('document', 'case', 'person', 'attribute', 'session', 'story')", name="kind"),
     )
 
 

@@ -372,7 +372,9 @@ def test_code_creates_coder_and_codings_lists_text(capsys, project, engine):
     records = json.loads(ok(capsys, url, "codings", "--project", "Studie", "--format", "json"))
     assert len(records) == 3
     for record in records:
-        assert set(record) == {"guid", "segment", "document", "case", "code", "coder", "start", "end", "text"}
+        assert set(record) == {"guid", "segment", "document", "case", "code", "coder", "start", "end", "text",
+                               "aspirational", "beneficiary"}
+        assert (record["aspirational"], record["beneficiary"]) == (False, None)
         assert record["text"] == text[record["start"]:record["end"]]
         assert (record["document"], record["case"], record["coder"]) == ("interview_hoekstra", "Grenzeloos",
                                                                          "Sanne de Wit")

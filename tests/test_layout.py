@@ -70,7 +70,9 @@ def test_coding_holds_only_coding() -> None:
     modules = {p.stem for p in (ROOT / "coding").glob("*.py")} - {"__init__"}
     assert modules == {"assignments", "bulk_coding", "carry", "codings", "damage_repair", "learned", "memos",
                        "offsets", "ownership", "picker", "pseudonymise", "retrieval", "search", "speaker_edits",
-                       "suggest", "text_edits", "undo", "workspace", "learned_cache", "rejections"}
+                       "suggest", "text_edits", "undo", "workspace", "learned_cache", "rejections",
+                       # what researchers write from their codings: value-creation stories and coding marks
+                       "stories", "story_views", "story_undo", "coding_flags"}
 
 
 def test_cli_is_a_short_entry_point_over_the_commands_package() -> None:

@@ -1,0 +1,175 @@
+"""Stories as people read them: each step with its quote, document and turn, and the checks the framework asks
+for, derived on every read and never enforced (a story may loop; it is shown what to look at again).
+
+Checks: a story reaching fewer than two cycles; a step that goes back down the ladder ("loop back", allowed);
+an aspirational statement used as applied or realised evidence; a step whose segment is not coded with the cycle
+it stands for; a step whose document has left the case, or whose text was deleted in an edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases.documents import turn_number
+from coding.stories import Cycle, story_cycles
+from store.matrix_facts import TURN_OF_SEGMENT
+from store.models import (
+    Case,
+    CaseDocument,
+    Coder,
+    Coding,
+    Document,
+    Person,
+    Project,
+    Segment,
+    Speaker,
+    Story,
+    StoryStep,
+    TextVersion,
+    Turn,
+)
+
+DEEDS = ("applied", "realised")  # cycles whose evidence must be something done, not hoped for
+
+
+@dataclass
+class StepView:
+    guid: str
+    position: int  # 1 = first
+    segment: str
+    cycle: str  # the cycle's code key
+    cycle_label: str
+    rank: float | None
+    document: str
+    document_guid: str
+    turn: int | None  # as people number turns (from 1); None outside turns
+    speaker: str | None
+    start: int
+    end: int
+    text: str
+    note: str
+    coder: str
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"position": self.position, "segment": self.segment, "cycle": self.cycle, "document": self.document,
+                "turn": self.turn, "text": self.text, "note": self.note, "warnings": self.warnings,
+                "guid": self.guid, "cycle_label": self.cycle_label, "start": self.start, "end": self.end,
+                "coder": self.coder}
+
+
+@dataclass
+class StoryView:
+    guid: str
+    title: str
+    case: str
+    case_guid: str
+    person: str | None
+    author: str
+    steps: list[StepView]
+    warnings: list[str] = field(default_factory=list)
+
+    def cycles_reached(self) -> list[str]:
+        """The cycle keys the story has a step in, each once, in step order."""
+        return list(dict.fromkeys(s.cycle for s in self.steps))
+
+    def as_dict(self) -> dict:
+        return {"guid": self.guid, "title": self.title, "case": self.case, "person": self.person,
+                "steps": [s.as_dict() for s in self.steps], "warnings": self.warnings, "author": self.author}
+
+
+def story_views(session: Session, project: Project, *, case: Case | None = None, story: Story | None = None,
+                language: str = "en") -> list[StoryView]:
+    """The project's stories (of one case, or one story) by case and title, each step checked; four queries."""
+    stmt = (select(Story.id, Story.guid, Story.title, Case.name, Case.guid, Person.name, Story.created_by)
+            .join(Case, Story.case_id == Case.id).outerjoin(Person, Story.person_id == Person.id)
+            .where(Story.project_id == project.id))
+    if case is not None:
+        stmt = stmt.where(Story.case_id == case.id)
+    if story is not None:
+        stmt = stmt.where(Story.id == story.id)
+    stories = sorted(session.execute(stmt).all(), key=lambda r: (r[3].casefold(), r[2].casefold(), r[2]))
+    if not stories:
+        return []
+    cycles = {c.code_id: c for c in story_cycles(session, project, language)}
+    steps = session.execute(
+        select(StoryStep.story_id, StoryStep.guid, StoryStep.position, StoryStep.note, StoryStep.cycle_code_id,
+               Segment.id, Segment.guid, Segment.start, Segment.end, Segment.needs_review, Document.id,
+               Document.title, Document.guid, Coder.name, Turn.ordinal, Speaker.label,
+               func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start))
+        .join(Segment, StoryStep.segment_id == Segment.id).join(Document, Segment.document_id == Document.id)
+        .join(Coder, Segment.coder_id == Coder.id).join(TextVersion, Segment.text_version_id == TextVersion.id)
+        .outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
+        .where(StoryStep.story_id.in_([r[0] for r in stories]))
+        .order_by(StoryStep.story_id, StoryStep.position)).all()
+    segment_ids = {r[5] for r in steps}
+    codes: dict[int, set[int]] = {}
+    aspirational: set[int] = set()
+    links: set[tuple[int, int]] = set()
+    if segment_ids:
+        for segment_id, code_id, flagged in session.execute(select(
+                Coding.segment_id, Coding.code_id, Coding.aspirational).where(Coding.segment_id.in_(segment_ids))):
+            codes.setdefault(segment_id, set()).add(code_id)
+            if flagged:
+                aspirational.add(segment_id)
+        links = set(session.execute(select(CaseDocument.case_id, CaseDocument.document_id).where(
+            CaseDocument.document_id.in_({r[10] for r in steps}))).all())
+    case_ids = dict(session.execute(select(Story.id, Story.case_id).where(
+        Story.id.in_([r[0] for r in stories]))).all())
+    by_story: dict[int, list[StepView]] = {}
+    for (story_id, guid, position, note, cycle_id, segment_id, segment_guid, start, end, review, doc_id, title,
+         doc_guid, coder, ordinal, speaker, text) in steps:
+        cycle = cycles.get(cycle_id)
+        view = StepView(str(guid), position + 1, str(segment_guid), cycle.key if cycle else "?",
+                        cycle.label if cycle else "a cycle switched off", cycle.rank if cycle else None, title,
+                        str(doc_guid), turn_number(ordinal), speaker, start, end, text or "", note, coder)
+        view.warnings = _step_warnings(cycle, codes.get(segment_id, set()), segment_id in aspirational,
+                                       (case_ids[story_id], doc_id) in links, review)
+        by_story.setdefault(story_id, []).append(view)
+    views = []
+    for story_id, guid, title, case_name, case_guid, person, author in stories:
+        story_steps = by_story.get(story_id, [])
+        _mark_loops(story_steps)
+        views.append(StoryView(str(guid), title, case_name, str(case_guid), person, author, story_steps,
+                               _story_warnings(story_steps)))
+    return views
+
+
+def _step_warnings(cycle: Cycle | None, codes: set[int], aspirational: bool, in_case: bool,
+                   needs_review: bool) -> list[str]:
+    out = []
+    if cycle is None:
+        out.append("its cycle is switched off in the codebook")
+    else:
+        if not cycle.members & codes:
+            out.append(f"the segment is not coded as {cycle.label}")
+        if aspirational and cycle.key.rsplit(".", 1)[-1] in DEEDS:
+            out.append(f"an aspirational statement used as evidence of {cycle.label.casefold()}")
+    if not in_case:
+        out.append("its document is no longer in the story's case")
+    if needs_review:
+        out.append("its text was deleted in a transcript edit; it waits for review")
+    return out
+
+
+def _mark_loops(steps: list[StepView]) -> None:
+    """A step below the last step on the ladder before it loops back (cycles off the ladder are skipped)."""
+    previous: StepView | None = None
+    for step in steps:
+        if step.rank is None:
+            continue
+        if previous is not None and step.rank < previous.rank:  # type: ignore[operator]
+            step.warnings.insert(0, f"loop back: {previous.cycle_label} → {step.cycle_label}")
+        previous = step
+
+
+def _story_warnings(steps: list[StepView]) -> list[str]:
+    if not steps:
+        return ["no steps yet"]
+    reached = {s.cycle for s in steps}
+    if len(reached) < 2:
+        return ["fewer than two cycles: a story follows value from one cycle to another"]
+    return []
