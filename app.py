@@ -22,6 +22,7 @@ pages = [
     st.Page("pages/agreement.py", title="Agreement", url_path="agreement"),
     st.Page("pages/charts.py", title="Charts", url_path="charts"),
     st.Page("pages/framework.py", title="Framework matrix", url_path="framework"),
+    st.Page("pages/stories.py", title="Stories", url_path="stories"),
     st.Page("pages/presentation.py", title="Presentation", url_path="presentation"),
     st.Page("pages/codebooks.py", title="Codebooks", url_path="codebooks"),
     st.Page("pages/memos.py", title="Memos", url_path="memos"),

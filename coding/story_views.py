@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from cases.documents import turn_number
+from coding.assignments import NOT_BLIND, BlindScope
 from coding.stories import Cycle, story_cycles
 from store.matrix_facts import TURN_OF_SEGMENT
 from store.models import (
@@ -173,3 +174,52 @@ def _story_warnings(steps: list[StepView]) -> list[str]:
     if len(reached) < 2:
         return ["fewer than two cycles: a story follows value from one cycle to another"]
     return []
+
+
+@dataclass
+class Candidate:
+    """A coded segment of the case that could be a step: the cycles it is coded with, where it is, what it says."""
+
+    segment: str
+    cycles: list[str]  # cycle keys, codebook order
+    document: str
+    turn: int | None
+    speaker: str | None
+    start: int
+    text: str
+    coder: str
+    in_story: list[str] = field(default_factory=list)  # titles of the case's stories that have it as a step
+
+
+def story_candidates(session: Session, project: Project, case: Case, *, language: str = "en",
+                     blind: BlindScope = NOT_BLIND) -> list[Candidate]:
+    """The case's segments coded with a value-creation cycle, by document title and position (on documents the
+    viewer codes blind, only their own)."""
+    cycles = story_cycles(session, project, language)
+    members = {code_id: c.key for c in cycles for code_id in c.members}
+    if not members:
+        return []
+    stmt = (select(Segment.id, Segment.guid, Segment.start, Document.title, Coder.name, Turn.ordinal, Speaker.label,
+                   func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start), Coding.code_id)
+            .join(Document, Segment.document_id == Document.id)
+            .join(CaseDocument, and_(CaseDocument.document_id == Document.id, CaseDocument.case_id == case.id))
+            .join(Coder, Segment.coder_id == Coder.id).join(TextVersion, Segment.text_version_id == TextVersion.id)
+            .join(Coding, Coding.segment_id == Segment.id)
+            .outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
+            .where(Coding.code_id.in_(members)))
+    if blind.active:
+        stmt = stmt.where(blind.visible())
+    found: dict[int, Candidate] = {}
+    order = [c.key for c in cycles]
+    for segment_id, guid, start, title, coder, ordinal, speaker, text, code_id in session.execute(stmt):
+        candidate = found.setdefault(segment_id, Candidate(str(guid), [], title, turn_number(ordinal), speaker,
+                                                           start, text or "", coder))
+        if members[code_id] not in candidate.cycles:
+            candidate.cycles.append(members[code_id])
+            candidate.cycles.sort(key=order.index)
+    if found:
+        for segment_id, title in session.execute(
+                select(StoryStep.segment_id, Story.title).join(Story, StoryStep.story_id == Story.id)
+                .where(Story.case_id == case.id, StoryStep.segment_id.in_(found))):
+            found[segment_id].in_story.append(title)
+    return sorted(found.values(), key=lambda c: (c.document.casefold(), c.document, c.start, c.segment))

@@ -7,7 +7,7 @@ import argparse
 import json
 
 from cases.projects import get_case, get_person, get_project
-from commands.support import CliRefused, acting, emit, open_database, reading
+from commands.support import CliRefused, acting, emit, open_database, reading_pooled
 from exports.listing import render_records
 from store.db import read_session, write_session
 from store.models import BENEFICIARIES
@@ -127,7 +127,7 @@ def cmd_stories(args: argparse.Namespace) -> None:
 
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
-        reading(args, s, project)
+        reading_pooled(args, s, project, "the stories")
         case = get_case(s, project, args.case) if args.case else None
         views = story_views(s, project, case=case)
     if args.format == "json":

@@ -1,0 +1,129 @@
+"""The Stories page under AppTest: a story created, built from the case's coded segments, reordered, annotated,
+undone and moved to the bin through the page, read back from the database; titles, notes and quotes shown
+literally; the value-creation matrix and its cells."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from apptest_support import make_app  # noqa: E402
+from apptest_support import shown as said  # noqa: E402
+from coding.story_views import story_views  # noqa: E402
+from store.db import get_engine, read_session, write_session  # noqa: E402
+from cases.projects import get_project  # noqa: E402
+from tests.test_stories import TURNS, build  # noqa: E402
+from ui.state import md_escape  # noqa: E402
+
+PAGE = "pages/stories.py"
+TITLE = "Petra <b>pilot</b> *klanten*"
+
+
+def one(widgets: Any, label: str) -> Any:
+    found = [w for w in widgets if getattr(w, "label", None) == label]
+    assert len(found) == 1, f"expected one widget labelled {label!r}, found {len(found)}"
+    return found[0]
+
+
+def button(at, key: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.key == key)
+
+
+def stories(url: str) -> list:  # type: ignore[type-arg]
+    with read_session(get_engine(url)) as s:
+        return story_views(s, get_project(s, "Verhalen"))
+
+
+def test_building_a_story_on_the_page(monkeypatch, sqlite_url):
+    guids = build(get_engine(sqlite_url))
+    with read_session(get_engine(sqlite_url)) as s:
+        guid = str(get_project(s, "Verhalen").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Stories"
+    assert "Grenzeloos has no stories yet." in said(at.info)
+
+    one(at.text_input, "Title of the new story").input(TITLE)
+    one(at.selectbox, "Whose story").set_value("Hoekstra")
+    one(at.button, "Create story").click()
+    at.run()
+    assert not at.exception
+    assert [(v.title, v.person, v.author) for v in stories(sqlite_url)] == [(TITLE, "Hoekstra", "Anna")]
+    assert one(at.selectbox, "Story").value == TITLE
+
+    # add from the candidates: immediate, then the realised turn, then the contact at position 2
+    for cycle, key, position in (("vc.immediate", "fieldlab", None), ("vc.realised", "omzet", None),
+                                 ("vc.potential", "contact", 2)):
+        one(at.selectbox, "Segments coded with").set_value(cycle)
+        at.run()
+        if position is not None:
+            next(n for n in at.number_input if n.label == "At position").set_value(position)
+            at.run()
+        button(at, f"story_add_{guids[key]}_{cycle}").click()
+        at.run()
+        assert not at.exception, at.exception
+    assert [s.cycle for s in stories(sqlite_url)[0].steps] == ["vc.immediate", "vc.potential", "vc.realised"]
+    one(at.selectbox, "Segments coded with").set_value("vc.immediate")
+    at.run()
+    assert button(at, f"story_add_{guids['fieldlab']}_vc.immediate").disabled  # a step already
+
+    steps = stories(sqlite_url)[0].steps
+    button(at, f"step_up_{steps[2].guid}").click()  # realised before potential: a loop back
+    at.run()
+    assert [s.cycle for s in stories(sqlite_url)[0].steps] == ["vc.immediate", "vc.realised", "vc.potential"]
+    assert md_escape("⚠ loop back: Realised value → Potential value") in [c.value for c in at.caption]
+
+    note = "Daar <i>kende</i> ze **Petra** al"
+    next(t for t in at.text_area if t.key == f"step_note_{steps[1].guid}").input(note)
+    next(b for b in at.button if b.label == "Save step" and b.form_id == f"step_edit_{steps[1].guid}").click()
+    at.run()
+    assert stories(sqlite_url)[0].steps[2].note == note
+    assert md_escape(f"↳ {note}") in [c.value for c in at.caption]  # literal, never Markdown or HTML
+    assert md_escape(TURNS["contact"]) in [m.value for m in at.markdown]
+    assert all(not m.allow_html for m in at.markdown)
+
+    undo = next(b for b in at.button if b.key == "story_undo")
+    undo.click()
+    at.run()
+    assert stories(sqlite_url)[0].steps[2].note == ""
+    button(at, f"step_remove_{steps[0].guid}").click()
+    at.run()
+    assert [s.cycle for s in stories(sqlite_url)[0].steps] == ["vc.realised", "vc.potential"]
+
+    # the value-creation matrix: this case's story, then every case's stories reaching each cycle
+    frame = at.dataframe[0].value
+    assert list(frame.index) == [f"{TITLE} (Grenzeloos, Hoekstra)"]
+    assert frame.loc[frame.index[0], "Realised value"] == f"1. interview_a · turn 8: {TURNS['omzet']}"
+    one(at.radio, "Show").set_value("cases")
+    at.run()
+    frame = at.dataframe[0].value
+    assert frame.loc["Grenzeloos"].tolist() == [0, 0, 1, 0, 1, 0]
+    assert frame.loc["Stedenband"].tolist() == [0] * 6
+
+    at.checkbox(key=f"story_delete_sure_{stories(sqlite_url)[0].guid}").check()
+    at.run()
+    one(at.button, "Delete story").click()
+    at.run()
+    assert stories(sqlite_url) == []
+    assert "Grenzeloos has no stories yet." in said(at.info)
+
+
+def test_a_project_without_the_value_creation_codebook_says_so(monkeypatch, sqlite_url):
+    from cases.projects import create_case, create_project
+
+    with write_session(get_engine(sqlite_url)) as s:
+        project = create_project(s, "Leeg")
+        create_case(s, project, "A")
+        guid = str(project.guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert said(at.info)[0].startswith("Stories follow the value-creation cycles: add the 'value-creation' codebook")
