@@ -33,7 +33,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     engine = open_database(args)
     summary = load_demo(engine, project_name=args.name or DEMO_PROJECT, actor=who(args))
     emit(f"demo project '{summary['project']}' loaded: {summary['cases']} cases, {summary['documents']} documents, "
-          f"{summary['persons']} persons, {summary['codings']} codings, {summary['memos']} memos")
+          f"{summary['persons']} persons, {summary['codings']} codings, {summary['memos']} memos, "
+          f"{summary['stories']} value-creation stories")
 
 
 def cmd_projects(args: argparse.Namespace) -> None:

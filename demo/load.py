@@ -4,7 +4,8 @@ Codings are anchored to phrases that are looked up in the stored text at load
 time; a phrase that is missing, or that falls outside a speaker's words, stops
 the load (in one transaction, so nothing half-loaded remains). Framework cells
 pin quotes by phrase too: a pin must be the primary coder's coded segment of
-that cell, or the load stops. Mask terms must occur in the case's documents.
+that cell, or the load stops. Mask terms must occur in the case's documents. Story steps name a phrase inside one
+coded segment of the case (by one coder, where two coded it).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from cases.importer import SpeakerDecision, preview_import, store_import
 from cases.projects import create_case, create_person, create_project, get_or_create_coder
 from codebooks.service import adopt_codebook, find_code
 from coding.codings import apply_coding
+from coding.coding_flags import set_coding_flags
 from coding.memos import add_memo
+from coding.stories import add_step, create_story
 from focusgroups.anonymise import add_mask_term
 from store.db import write_session
 from store.errors import Refused
-from store.models import Case, Document, Project, Segment
+from store.models import Case, Coder, Coding, Document, Person, Project, Segment
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PROJECT = "Demo: lerende regionale netwerken"
@@ -91,7 +94,7 @@ def case_specs() -> list[tuple[Path, dict[str, Any]]]:
 def load_demo(engine: Engine, *, project_name: str = DEMO_PROJECT, actor: str = "demo") -> dict[str, Any]:
     """Create the demo project in one transaction and return what it holds."""
     summary = {"project": project_name, "cases": 0, "documents": 0, "persons": 0, "codings": 0, "memos": 0,
-               "framework_cells": 0, "pinned_quotes": 0, "masks": 0}
+               "framework_cells": 0, "pinned_quotes": 0, "masks": 0, "stories": 0}
     with write_session(engine) as session:
         project = create_project(
             session, project_name, actor=actor,
@@ -106,6 +109,7 @@ def load_demo(engine: Engine, *, project_name: str = DEMO_PROJECT, actor: str = 
             _load_memos(session, project, spec, case, documents, actor, summary)
             _load_framework(session, project, spec, case, documents, actor, summary)
             _load_masks(session, project, spec, case, documents, actor, summary)
+            _load_stories(session, project, spec, case, documents, actor, summary)
     return summary
 
 
@@ -172,6 +176,10 @@ def _load_codings(session, project: Project, spec: dict, documents: dict[str, Do
         if item.get("memo"):
             add_memo(session, project, item["memo"], target=segment, author=coder, actor=actor)
             summary["memos"] += 1
+        if item.get("aspirational") or item.get("beneficiary"):  # marks on each of the segment's codings
+            for coding_guid in session.scalars(select(Coding.guid).where(Coding.segment_id == segment.id)):
+                set_coding_flags(session, project, coding_guid, actor=coder.name,
+                                 aspirational=bool(item.get("aspirational")), beneficiary=item.get("beneficiary"))
 
 
 def _load_memos(session, project: Project, spec: dict, case: Case, documents: dict[str, Document], actor: str, summary: dict) -> None:  # type: ignore[no-untyped-def]
@@ -250,3 +258,36 @@ def _load_masks(session: Session, project: Project, spec: dict, case: Case, docu
         except Refused as exc:
             raise DemoDataError(f"{case.name}: masked name {term!r}: {exc}") from exc
         summary["masks"] += 1
+
+
+def _load_stories(session: Session, project: Project, spec: dict, case: Case, documents: dict[str, Document],
+                  actor: str, summary: dict) -> None:
+    """Value-creation stories, written by their author: each step a phrase inside one coded segment of the case."""
+    for item in spec.get("stories", []):
+        person = session.scalar(select(Person).where(Person.project_id == project.id,
+                                                     Person.name == item["person"])) if item.get("person") else None
+        if item.get("person") and person is None:
+            raise DemoDataError(f"story {item['title']!r}: unknown person {item['person']!r}")
+        story = create_story(session, project, case, item["title"], person=person, actor=item["author"])
+        for step in item["steps"]:
+            segment = _segment_holding(session, documents, step)
+            add_step(session, project, story, segment.guid, cycle=step.get("cycle"), note=step.get("note", ""),
+                     actor=item["author"])
+        summary["stories"] += 1
+
+
+def _segment_holding(session: Session, documents: dict[str, Document], step: dict) -> Segment:
+    document = documents.get(step["document"])
+    if document is None:
+        raise DemoDataError(f"story step refers to unknown document {step['document']!r}")
+    start, end = find_phrase(document_text(session, document), step["phrase"])
+    stmt = (select(Segment).join(Coder, Segment.coder_id == Coder.id)
+            .where(Segment.document_id == document.id, Segment.start <= start, end <= Segment.end))
+    if step.get("coder"):
+        stmt = stmt.where(Coder.name == step["coder"])
+    found = list(session.scalars(stmt))
+    if len(found) != 1:
+        raise DemoDataError(f"{step['document']}: story step phrase {step['phrase'][:50]!r} lies in {len(found)} "
+                            "coded segments (name its coder)" if found else
+                            f"{step['document']}: story step phrase {step['phrase'][:50]!r} is in no coded segment")
+    return found[0]

@@ -204,3 +204,20 @@ def test_a_broken_pin_in_the_last_case_leaves_nothing_behind(engine, monkeypatch
     with read_session(engine) as s:
         counts = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
     assert counts == {name: 0 for name in counts}
+
+
+def test_demo_ships_stories_from_its_own_transcripts(engine, demo) -> None:  # type: ignore[no-untyped-def]
+    from coding.story_views import story_views
+
+    with read_session(engine) as s:
+        project = get_project(s, DEMO_PROJECT)
+        views = story_views(s, project)
+        marked = list_codings(s, project)
+    per_case = Counter(v.case for v in views)
+    assert demo["stories"] == len(views) and all(2 <= n <= 4 for n in per_case.values()) and len(per_case) == 3
+    for view in views:  # every step quotes its coded segment's text, and every story reaches two cycles or more
+        assert view.warnings == [], view.title
+        assert len(view.cycles_reached()) >= 2 and all(step.note for step in view.steps)
+    warnings = Counter(w.split(":")[0] for v in views for step in v.steps for w in step.warnings)
+    assert warnings == {"loop back": 2, "an aspirational statement used as evidence of applied value": 1}
+    assert sum(c.aspirational for c in marked) >= 2 and {c.beneficiary for c in marked} >= {"self", "stakeholder"}
