@@ -223,3 +223,31 @@ def story_candidates(session: Session, project: Project, case: Case, *, language
                 .where(Story.case_id == case.id, StoryStep.segment_id.in_(found))):
             found[segment_id].in_story.append(title)
     return sorted(found.values(), key=lambda c: (c.document.casefold(), c.document, c.start, c.segment))
+
+
+@dataclass
+class StoryChoice:
+    """A story a segment could join: one of the stories of the cases its document is in."""
+
+    guid: str
+    title: str
+    case: str
+    author: str
+    has_segment: bool
+
+
+def stories_for_segment(session: Session, project: Project, segment_guid: str) -> list[StoryChoice]:
+    """The stories of the cases the segment's document is in, by case and title."""
+    import uuid
+
+    segment = session.scalar(select(Segment).join(Document, Segment.document_id == Document.id).where(
+        Segment.guid == uuid.UUID(str(segment_guid)), Document.project_id == project.id))
+    if segment is None:
+        return []
+    rows = session.execute(
+        select(Story.guid, Story.title, Case.name, Story.created_by, StoryStep.id)
+        .join(Case, Story.case_id == Case.id)
+        .join(CaseDocument, and_(CaseDocument.case_id == Case.id, CaseDocument.document_id == segment.document_id))
+        .outerjoin(StoryStep, and_(StoryStep.story_id == Story.id, StoryStep.segment_id == segment.id))).all()
+    return sorted((StoryChoice(str(g), t, c, a, step is not None) for g, t, c, a, step in rows),
+                  key=lambda x: (x.case.casefold(), x.title.casefold(), x.title))

@@ -33,6 +33,8 @@ class CodingView:
     label: str
     colour: str
     origin: str
+    aspirational: bool = False
+    beneficiary: str | None = None
 
 
 @dataclass
@@ -53,7 +55,8 @@ def document_segments(
     blind, only their own (`blind`)."""
     version = current_text_version(session, document)
     stmt = (
-        select(Segment.guid, Segment.start, Segment.end, Coder.name, Coding.guid, Code, Coding.origin)
+        select(Segment.guid, Segment.start, Segment.end, Coder.name, Coding.guid, Code, Coding.origin,
+               Coding.aspirational, Coding.beneficiary)
         .join(Coder, Segment.coder_id == Coder.id)
         .join(Coding, Coding.segment_id == Segment.id)
         .join(Code, Coding.code_id == Code.id)
@@ -65,11 +68,12 @@ def document_segments(
         stmt = stmt.where(blind.visible())
     segments: dict[uuid.UUID, SegmentView] = {}
     text = version.text
-    for seg_guid, start, end, coder_name, coding_guid, code, origin in session.execute(stmt):
+    for seg_guid, start, end, coder_name, coding_guid, code, origin, aspirational, beneficiary in session.execute(stmt):
         view = segments.get(seg_guid)
         if view is None:
             view = segments[seg_guid] = SegmentView(seg_guid, start, end, coder_name, text[start:end])
-        view.codings.append(CodingView(coding_guid, code.key, code_label(code, language), code.colour, origin))
+        view.codings.append(CodingView(coding_guid, code.key, code_label(code, language), code.colour, origin,
+                                       aspirational, beneficiary))
     for view in segments.values():
         view.codings.sort(key=lambda c: c.key)
     return sorted(segments.values(), key=lambda v: (v.start, v.end, v.coder, str(v.guid)))

@@ -16,7 +16,9 @@ from store.errors import Refused
 from store.privileges import Permission
 from ui.blind import my_blind_scope
 from ui.links import coding_link as transcript_link
+from ui.identity import refusal
 from ui.links import show_link
+from ui.segment_story import add_to_story_form
 from ui.state import EMPTY, actor, engine, flash, md_escape, project_or_stop, show_flash, write_retrying
 
 MAX_SEGMENTS_PER_CODE = 200
@@ -104,6 +106,12 @@ else:
                     show_link(coding_link(str(row.document_guid), row.turn))
             if len(members) > MAX_SEGMENTS_PER_CODE:
                 st.caption(f"… and {len(members) - MAX_SEGMENTS_PER_CODE} more: narrow the filters.")
+        if rows and refusal(Permission.CODE) is None:
+            with st.expander("Add a retrieved segment to a value-creation story"):
+                shown_rows = {r.segment: r for r in rows}
+                add_to_story_form(project, actor(Permission.CODE), {
+                    f"{r.document} · {r.citation(document=False)} · {r.start}–{r.end} · “{r.text[:50]}”": str(guid)
+                    for guid, r in list(shown_rows.items())[:MAX_SEGMENTS_PER_CODE]}, "retrieve_story", st.rerun)
 
 # --- text search ----------------------------------------------------------------------------------
 

@@ -127,3 +127,56 @@ def test_a_project_without_the_value_creation_codebook_says_so(monkeypatch, sqli
     at.run()
     assert not at.exception
     assert said(at.info)[0].startswith("Stories follow the value-creation cycles: add the 'value-creation' codebook")
+
+
+def test_marks_and_add_to_story_beside_the_text_and_in_retrieve(monkeypatch, sqlite_url):
+    from coding.codings import list_codings
+    from coding.stories import create_story
+    from cases.projects import get_case
+    from ui.code_margin import SEGMENTS_OPEN
+
+    guids = build(get_engine(sqlite_url))
+    with write_session(get_engine(sqlite_url)) as s:
+        project = get_project(s, "Verhalen")
+        create_story(s, project, get_case(s, project, "Grenzeloos"), "Petra", actor="Thomas")
+        guid = str(project.guid)
+        document = str(next(d.guid for d in project_documents(s, project) if d.title == "interview_a"))
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Thomas")
+    at.query_params["document"] = document
+    at.query_params["turn"] = "5"  # the pilot turn
+    at.run()
+    at.switch_page("pages/coding.py").run()
+    at.session_state[SEGMENTS_OPEN] = True
+    at.run()
+    assert not at.exception
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("marks_aspirational_"))).check()
+    at.selectbox(key=next(b.key for b in at.selectbox if b.key.startswith("marks_beneficiary_"))).set_value("team")
+    next(b for b in at.button if b.label == "Save marks").click()
+    at.run()
+    assert not at.exception
+    with read_session(get_engine(sqlite_url)) as s:
+        pilot = next(c for c in list_codings(s, get_project(s, "Verhalen")) if str(c.segment) == guids["pilot"])
+    assert (pilot.aspirational, pilot.beneficiary) == (True, "team")
+
+    at.text_input(key="coding_story_note").input("Met haar hulp")
+    next(b for b in at.button if b.label == "Add to story").click()
+    at.run()
+    assert not at.exception
+    view = stories(sqlite_url)[0]
+    assert [(s.segment, s.cycle, s.note) for s in view.steps] == [(guids["pilot"], "vc.applied", "Met haar hulp")]
+    assert view.steps[0].warnings == ["an aspirational statement used as evidence of applied value"]
+
+    at.switch_page("pages/retrieve.py").run()
+    at.multiselect(key="retrieve_codes").select("vc.realised")
+    at.run()
+    at.selectbox(key="retrieve_story_story").set_value(view.guid)
+    next(b for b in at.button if b.label == "Add to story").click()
+    at.run()
+    assert not at.exception
+    assert [s.segment for s in stories(sqlite_url)[0].steps] == [guids["pilot"], guids["omzet"]]
+
+
+def project_documents(s, project):  # type: ignore[no-untyped-def]
+    from cases.documents import list_documents
+
+    return list_documents(s, project)

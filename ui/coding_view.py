@@ -50,6 +50,7 @@ from ui.identity import refusal
 from ui.keyboard_coding import (
     NOT_NAMED, SHORTCUTS, apply_code, new_code_book, picker_codes, take_refusal, write_coding,
 )
+from ui.segment_story import value_creation_panel
 from ui.state import (
     ANONYMOUS, current_project_guid, engine, flash, md_escape, my_name, project_or_stop, rerun_fragment,
     show_flash, write_retrying,
@@ -402,6 +403,7 @@ def _segments_panel(o: _Open, cached: _Codings, turns) -> None:  # type: ignore[
                 else:
                     flash("Memo saved: it is listed under Memos beside the text, and the segment ends in ✎.")
                     rerun_fragment()
+        value_creation_panel(project, me, segment, rerun_fragment)
         if do_save or do_remove:
             coding = next(c for c in segment.codings if c.key == coding_key)
             try:
