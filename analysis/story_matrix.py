@@ -116,11 +116,13 @@ def _story_label(view: StoryView) -> str:
     return f"{view.title} ({view.case}{person})"
 
 
-def reach_profile(views: list[StoryView], cycles: list[Cycle]) -> dict[str, dict[str, int]]:
-    """How far do stories get: per case, the number of stories whose highest cycle on the ladder is each cycle
-    (cycles off the ladder, and stories with no step on it, are left out)."""
+def reach_profile(views: list[StoryView], cycles: list[Cycle], cases: list[str] | None = None
+                  ) -> dict[str, dict[str, int]]:
+    """How far do stories get: per case (every one of `cases`, in that order, and any other with stories), the
+    number of stories whose highest cycle on the ladder is each cycle (cycles off the ladder, and stories with no
+    step on it, are left out)."""
     ranked = {c.key: c for c in cycles if c.rank is not None}
-    profile: dict[str, dict[str, int]] = {}
+    profile: dict[str, dict[str, int]] = {case: {c.key: 0 for c in ranked.values()} for case in cases or []}
     for view in views:
         top = max((ranked[s.cycle] for s in view.steps if s.cycle in ranked), key=lambda c: c.rank or 0.0,
                   default=None)

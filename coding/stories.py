@@ -36,6 +36,7 @@ class Cycle:
     code_id: int
     rank: float | None  # the ladder's order (immediate 1 ... transformative 5); None: off the ladder (2020 cycles)
     members: frozenset[int]
+    colour: str = "#999999"
 
 
 def story_cycles(session: Session, project: Project, language: str = "en") -> list[Cycle]:
@@ -45,7 +46,7 @@ def story_cycles(session: Session, project: Project, language: str = "en") -> li
     except Refused:
         raise Refused(f"stories follow the value-creation cycles: add the '{VALUE_CREATION}' codebook to project "
                       f"'{project.name}' first (Codebooks page, or cli.py codebook-adopt)") from None
-    return [Cycle(r.code.key, code_label(r.code, language), r.code.id, r.code.rank, r.members)
+    return [Cycle(r.code.key, code_label(r.code, language), r.code.id, r.code.rank, r.members, r.code.colour)
             for r in rolled_up_codes(codebook, 1)]
 
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from analysis.cooccurrence import Cooccurrence
 from analysis.framework_matrix import FrameworkMatrix, ProfileBand
 from analysis.matrix import Matrix
+from coding.stories import Cycle
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
@@ -75,6 +76,18 @@ def value_cycle_figure(framework: FrameworkMatrix, bands: list[ProfileBand], tit
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title or "Value-creation profile per case (coded segments, immediate → transformative)",
                    height=max(320, 120 + 50 * len(m.rows)))
+
+
+def story_reach_figure(profile: dict[str, dict[str, int]], cycles: list[Cycle], title: str = "") -> go.Figure:
+    """How far do stories get: per case, its stories stacked by the highest cycle each reaches."""
+    shown = [c for c in cycles if any(c.key in row for row in profile.values())]
+    fig = go.Figure([go.Bar(name=c.label, y=list(profile), x=[row.get(c.key, 0) for row in profile.values()],
+                            orientation="h", marker_color=c.colour) for c in shown])
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="value-creation stories", dtick=1)
+    return _layout(fig, title or "How far do stories get: stories per case by the highest cycle they reach",
+                   height=max(320, 120 + 50 * len(profile)))
 
 
 def cooccurrence_figure(co: Cooccurrence, title: str = "") -> go.Figure:

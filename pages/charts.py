@@ -14,12 +14,13 @@ from exports.charts import (
     attribute_comparison_figure,
     code_frequency_figure,
     cooccurrence_figure,
+    story_reach_figure,
     value_cycle_figure,
 )
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id
-from ui.analysis_cache import load_cooccurrence, load_matrix, load_profile
+from ui.analysis_cache import load_cooccurrence, load_matrix, load_profile, load_story_reach
 from ui.blind import close_if_blind
 from ui.depth import depth_choice
 from ui.state import engine, md_escape, project_or_stop
@@ -58,8 +59,8 @@ def show(build, draw, key: str) -> None:  # type: ignore[no-untyped-def]
     st.plotly_chart(draw(data), key=key, width="stretch")
 
 
-frequencies, profile, cooccurrence, groups = st.tabs(
-    ["Code frequencies", "Value-cycle profile", "Co-occurrence", "Attribute groups"])
+frequencies, profile, cooccurrence, groups, stories = st.tabs(
+    ["Code frequencies", "Value-cycle profile", "Co-occurrence", "Attribute groups", "Stories"])
 
 with frequencies:
     f1, f2 = st.columns(2)
@@ -107,3 +108,16 @@ with groups:
         show(lambda: load_matrix(project_guid, revision, MatrixSpec(rows=f"attribute:case:{attribute}",
                                                                     codebook=codebook, depth=1, scope=scope)),
              lambda m: attribute_comparison_figure(m, title=f"{attribute} groups compared"), "groups_chart")
+
+with stories:
+    st.caption("How far do stories get: each case's value-creation stories, stacked by the highest cycle on the "
+               "ladder each one reaches (written on the Stories page).")
+    try:
+        reach, cycles = load_story_reach(project_guid, revision)
+    except Refused as exc:
+        st.info(md_escape(str(exc)))
+    else:
+        if any(any(row.values()) for row in reach.values()):
+            st.plotly_chart(story_reach_figure(reach, cycles), key="stories_chart", width="stretch")
+        else:
+            st.info("No value-creation stories reach a cycle yet: write them on the Stories page.")

@@ -180,3 +180,24 @@ def project_documents(s, project):  # type: ignore[no-untyped-def]
     from cases.documents import list_documents
 
     return list_documents(s, project)
+
+
+def test_the_charts_show_how_far_stories_get(monkeypatch, sqlite_url):
+    import json
+
+    from tests.test_stories import write_story
+
+    guids = build(get_engine(sqlite_url))
+    write_story(get_engine(sqlite_url), guids, ["fieldlab", "pilot", "omzet", "contact"])  # reaches realised
+    with read_session(get_engine(sqlite_url)) as s:
+        guid = str(get_project(s, "Verhalen").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page("pages/charts.py").run()
+    assert not at.exception
+    figures = {json.loads(e.proto.spec)["layout"]["title"]["text"]: json.loads(e.proto.spec)
+               for e in at.get("plotly_chart")}
+    reach = figures["How far do stories get: stories per case by the highest cycle they reach"]
+    bars = {bar["name"]: dict(zip(bar["y"], bar["x"])) for bar in reach["data"]}
+    assert bars["Realised value"] == {"Grenzeloos": 1, "Stedenband": 0}
+    assert sum(sum(row.values()) for row in bars.values()) == 1

@@ -46,6 +46,20 @@ def load_profile(project_guid: str, revision: int, codebook: str,
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
+def load_story_reach(project_guid: str, revision: int) -> tuple[dict[str, dict[str, int]], list]:
+    """How far each case's stories get, and the cycles (keyed on the revision: a story change logs an event)."""
+    from analysis.story_matrix import reach_profile
+    from cases.projects import list_cases
+    from coding.stories import story_cycles
+    from coding.story_views import story_views
+
+    with read_session(engine()) as s:
+        project = get_project(s, project_guid)
+        cycles = story_cycles(s, project)
+        return reach_profile(story_views(s, project), cycles, [c.name for c in list_cases(s, project)]), cycles
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
 def load_learning(project_guid: str, revision: int, levels: str, cycles: str, case: str | None,
                   unit: str) -> Cooccurrence:
     with read_session(engine()) as s:
