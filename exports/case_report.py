@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import takewhile
 
+from exports.story_chapter import add_stories_chapter
 from exports.docx_appender import new_document
 from docx.shared import Pt
 from sqlalchemy import func, select
@@ -316,6 +317,11 @@ def build_case_report(
                 run.italic = True
                 run.font.size = Pt(9)
 
+    by_guid = {str(d.guid): titles[d.id] for d in documents}
+    add_stories_chapter(doc, session, project, case=case, reach_cases=False, authors=not anonymise,
+                        clean=lambda t: xml_safe(names(t)),
+                        document=lambda step: by_guid.get(step.document_guid, "a document outside this case"
+                                                          if anonymise else step.document))
     _memo_section(doc, session, project, case, titles, names, anonymise, language)
     buffer = io.BytesIO()
     doc.save(buffer)

@@ -4,7 +4,8 @@ Sections: title page; contents (a TOC field Word fills in); method (cases, docum
 codebooks with their versions, whose codings count); the framework matrix and the count matrix as real Word
 tables; charts as PNG (all rendered in one browser session, or a note saying why not); per case and code the
 cell's line, its exemplar quotes (pinned first, else up to two of the cell's quotes) with references and the
-focus-group feedback on it; feedback on codes; the codebook as an appendix. Headings use Word's Heading 1-3
+focus-group feedback on it; the value-creation stories (exports.story_chapter); feedback on codes; the codebook
+as an appendix. Headings use Word's Heading 1-3
 styles so the table of contents and navigation pane work.
 
 Per-network export (`case=`): that case under its own name with its own quotes in full, the other cases as
@@ -31,6 +32,7 @@ from analysis.matrix import Matrix, MatrixSpec, Quote, build_matrix
 from cases.documents import list_documents
 from cases.projects import get_case, list_coders, list_persons
 from codebooks.service import code_label, code_tree, get_codebook, list_project_codebooks
+from exports.story_chapter import add_stories_chapter
 from exports.matrix_tables import add_word_table, framework_cell_text, framework_table, matrix_table
 from focusgroups.anonymise import Anonymiser, CaseHider, build_anonymiser, case_letters
 from focusgroups.feedback import FeedbackRecord, list_feedback
@@ -189,6 +191,13 @@ def build_cross_case_report(session: Session, project: Project, *, codebook: str
         for i in range(len(counts.rows)):
             if i != own_row:
                 _case_cells(doc, framework, quotes, i, voices[i], writer, feedback, column_of_key)
+    if own_row is not None:  # the network's own stories in full; the other cases only in the counts
+        add_stories_chapter(doc, session, project, case=own, clean=lambda t: writer.text(t, False),
+                            document=lambda step: step.document)
+    else:
+        add_stories_chapter(doc, session, project, clean=lambda t: writer.text(t, anonymise), authors=not anonymise,
+                            document=(lambda step: anonymiser.document(step.document_guid, step.document))
+                            if anonymise and anonymiser is not None else (lambda step: step.document))
     _code_feedback(doc, counts, feedback, column_of_key, writer, anonymise or own_row is not None)
     _appendix(doc, book, tree, language, writer)
     buffer = io.BytesIO()
