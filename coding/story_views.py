@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cases.documents import turn_number
 from coding.assignments import NOT_BLIND, BlindScope
+from coding.retrieval import SPEAKER_KEY
 from coding.stories import Cycle, story_cycles
 from store.matrix_facts import TURN_OF_SEGMENT
 from store.models import (
@@ -54,6 +55,8 @@ class StepView:
     note: str
     coder: str
     warnings: list[str] = field(default_factory=list)
+    speaker_key: int | None = None  # who said it (a person, or -speaker id): for anonymising
+    role: str | None = None  # the speaker's role
 
     def as_dict(self) -> dict:
         return {"position": self.position, "segment": self.segment, "cycle": self.cycle, "document": self.document,
@@ -100,7 +103,8 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
         select(StoryStep.story_id, StoryStep.guid, StoryStep.position, StoryStep.note, StoryStep.cycle_code_id,
                Segment.id, Segment.guid, Segment.start, Segment.end, Segment.needs_review, Document.id,
                Document.title, Document.guid, Coder.name, Turn.ordinal, Speaker.label,
-               func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start))
+               func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start), SPEAKER_KEY,
+               Speaker.role)
         .join(Segment, StoryStep.segment_id == Segment.id).join(Document, Segment.document_id == Document.id)
         .join(Coder, Segment.coder_id == Coder.id).join(TextVersion, Segment.text_version_id == TextVersion.id)
         .outerjoin(Turn, TURN_OF_SEGMENT).outerjoin(Speaker, Turn.speaker_id == Speaker.id)
@@ -122,11 +126,12 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
         Story.id.in_([r[0] for r in stories]))).all())
     by_story: dict[int, list[StepView]] = {}
     for (story_id, guid, position, note, cycle_id, segment_id, segment_guid, start, end, review, doc_id, title,
-         doc_guid, coder, ordinal, speaker, text) in steps:
+         doc_guid, coder, ordinal, speaker, text, speaker_key, role) in steps:
         cycle = cycles.get(cycle_id)
         view = StepView(str(guid), position + 1, str(segment_guid), cycle.key if cycle else "?",
                         cycle.label if cycle else "a cycle switched off", cycle.rank if cycle else None, title,
-                        str(doc_guid), turn_number(ordinal), speaker, start, end, text or "", note, coder)
+                        str(doc_guid), turn_number(ordinal), speaker, start, end, text or "", note, coder,
+                        speaker_key=speaker_key if speaker is not None else None, role=role)
         view.warnings = _step_warnings(cycle, codes.get(segment_id, set()), segment_id in aspirational,
                                        (case_ids[story_id], doc_id) in links, review)
         by_story.setdefault(story_id, []).append(view)

@@ -19,7 +19,7 @@ from codebooks.service import add_code, code_label, default_parent, find_code, g
 from store.errors import Refused
 from store.events import record_event
 from store.history import Undoable
-from store.models import Case, Code, Event, Feedback, FocusGroupSession, Project
+from store.models import Case, Code, Event, Feedback, FocusGroupSession, Project, Story, StoryStep
 from store.snapshot import parents_present, put_back, take_out
 
 STANCES_BY_PURPOSE = {
@@ -42,18 +42,23 @@ class FeedbackRecord:
     recorded_by: str
     created_at: datetime
     promoted_to: str | None
+    story_step: str | None = None  # the guid of the story step the remark is about (the story walk)
 
     def as_dict(self) -> dict:
         return {"guid": self.guid, "session": self.session, "held_on": self.held_on.isoformat(), "case": self.case,
                 "code": self.code, "stance": self.stance, "participant_role": self.participant_role,
                 "note": self.note, "recorded_by": self.recorded_by, "created_at": self.created_at.isoformat(),
-                "promoted_to": self.promoted_to}
+                "promoted_to": self.promoted_to, "story_step": self.story_step}
 
 
 def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *, stance: str,
                     code: str | None = None, case: str | None = None, participant_role: str = "",
-                    note: str = "", actor: str = "system") -> Feedback:
-    """One remark onto a cell (case + code), a code, or (stance "missing") the codebook as a whole."""
+                    note: str = "", actor: str = "system", story_step: str | None = None) -> Feedback:
+    """One remark onto a cell (case + code), a code, or (stance "missing") the codebook as a whole; or, with
+    `story_step` (a step's guid), onto one step of a value-creation story: its case and cycle are the cell."""
+    step = _story_step(session, project, story_step) if story_step else None
+    if step is not None:
+        case, code = step
     allowed = STANCES_BY_PURPOSE[fg.purpose]
     if stance not in allowed:
         raise Refused(f"in a {fg.purpose} session the stance is one of {', '.join(allowed)}, not '{stance}'")
@@ -70,7 +75,8 @@ def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *
         raise Refused(f"a '{stance}' remark is about a code or a cell: name the code")
     row = Feedback(session_id=fg.id, case_id=found_case.id if found_case else None,
                    code_id=found_code.id if found_code else None, stance=stance,
-                   participant_role=" ".join(participant_role.split())[:100], note=note, recorded_by=actor)
+                   participant_role=" ".join(participant_role.split())[:100], note=note, recorded_by=actor,
+                   story_step_guid=uuid.UUID(story_step) if step is not None else None)
     session.add(row)
     session.flush()
     record_event(session, project_guid=project.guid, actor=actor, action="create", entity="feedback",
@@ -78,12 +84,29 @@ def record_feedback(session: Session, project: Project, fg: FocusGroupSession, *
                                               "case": found_case.name if found_case else None,
                                               "case_guid": str(found_case.guid) if found_case else None,
                                               "code": found_code.key if found_code else None, "stance": stance,
-                                              "participant_role": row.participant_role, "note": note})
+                                              "participant_role": row.participant_role, "note": note,
+                                              **({"story_step": story_step} if step is not None else {})})
     return row
 
 
+def _story_step(session: Session, project: Project, guid: str) -> tuple[str, str]:
+    """(case name, cycle code key) of a story step of this project."""
+    try:
+        wanted = uuid.UUID(str(guid))
+    except ValueError:
+        wanted = None
+    row = session.execute(select(Case.name, Code.key).select_from(StoryStep)
+                          .join(Story, StoryStep.story_id == Story.id).join(Case, Story.case_id == Case.id)
+                          .join(Code, StoryStep.cycle_code_id == Code.id)
+                          .where(StoryStep.guid == wanted, Story.project_id == project.id)).first() if wanted else None
+    if row is None:
+        raise Refused(f"project '{project.name}' has no story step '{guid}'")
+    return row[0], row[1]
+
+
 def list_feedback(session: Session, project: Project, *, fg: FocusGroupSession | None = None,
-                  case: str | None = None, code: str | None = None) -> list[FeedbackRecord]:
+                  case: str | None = None, code: str | None = None,
+                  story_step: str | None = None) -> list[FeedbackRecord]:
     stmt = (select(Feedback, FocusGroupSession.name, FocusGroupSession.held_on)
             .join(FocusGroupSession, Feedback.session_id == FocusGroupSession.id)
             .where(FocusGroupSession.project_id == project.id))
@@ -93,6 +116,8 @@ def list_feedback(session: Session, project: Project, *, fg: FocusGroupSession |
         stmt = stmt.where(Feedback.case_id == get_case(session, project, case).id)
     if code is not None:
         stmt = stmt.where(Feedback.code_id == find_code(session, project, code).id)
+    if story_step is not None:
+        stmt = stmt.where(Feedback.story_step_guid == uuid.UUID(str(story_step)))
     rows = session.execute(stmt).all()
     case_names = dict(session.execute(select(Case.id, Case.name).where(Case.project_id == project.id)).all())
     code_ids = {f.code_id for f, _, _ in rows} | {f.promoted_code_id for f, _, _ in rows}
@@ -102,7 +127,8 @@ def list_feedback(session: Session, project: Project, *, fg: FocusGroupSession |
     out = [FeedbackRecord(guid=str(f.guid), session=name, held_on=held_on, case=case_names.get(f.case_id),
                           code=code_keys.get(f.code_id), stance=f.stance, participant_role=f.participant_role,
                           note=f.note, recorded_by=f.recorded_by, created_at=f.created_at,
-                          promoted_to=code_keys.get(f.promoted_code_id))
+                          promoted_to=code_keys.get(f.promoted_code_id),
+                          story_step=str(f.story_step_guid) if f.story_step_guid else None)
            for f, name, held_on in rows]
     out.sort(key=lambda r: (r.held_on, r.session, r.created_at, r.guid))
     return out

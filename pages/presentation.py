@@ -1,4 +1,5 @@
-"""Presentation mode for focus groups: the value-cycle matrix case by case, then all cases side by side.
+"""Presentation mode for focus groups: the value-cycle matrix case by case, then all cases side by side; or the
+value-creation stories one by one (ui.story_walk).
 
 A focus-group session is chosen (or created) first. While presenting, the page list and sidebar are hidden
 (`present=1` in the URL, read by app.py), type is large, and the only controls are the display switches,
@@ -462,5 +463,11 @@ else:
         book = codebooks.get(shown_setting("codebook"))
         st.title(md_escape(f"Codebook walk · {book[1] if book else shown_setting('codebook')}"))
         present_walk(fg)
+    elif st.radio("Present", ["matrix", "stories"], horizontal=True, key="pres_what",
+                  format_func={"matrix": "the value-cycle matrix", "stories": "value-creation stories"}.get) == "stories":
+        from ui.story_walk import present_stories
+
+        present_stories(fg, project, cases=[case_names[g] for g in shown_setting("cases").split(",") if g in case_names]
+                        or None, own=case_names.get(shown_setting("own")), language=shown_setting("language"))
     else:
         present_matrix(fg)

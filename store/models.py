@@ -594,6 +594,9 @@ class Feedback(Base):
     recorded_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     promoted_code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="SET NULL"))
+    # A remark on one step of a value-creation story (the story walk): the step's guid, kept when the step is
+    # edited away so the remark still says which step it was about; case and code are the step's story and cycle.
+    story_step_guid: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     __table_args__ = (
         UniqueConstraint("guid"),
         CheckConstraint(

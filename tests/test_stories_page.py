@@ -201,3 +201,61 @@ def test_the_charts_show_how_far_stories_get(monkeypatch, sqlite_url):
     bars = {bar["name"]: dict(zip(bar["y"], bar["x"])) for bar in reach["data"]}
     assert bars["Realised value"] == {"Grenzeloos": 1, "Stedenband": 0}
     assert sum(sum(row.values()) for row in bars.values()) == 1
+
+
+def test_the_story_walk_in_presentation_mode(monkeypatch, sqlite_url):
+    from datetime import date
+
+    from cases.projects import get_case
+    from coding.stories import add_step, create_story
+    from focusgroups.anonymise import add_mask_term
+    from focusgroups.feedback import list_feedback
+    from focusgroups.sessions import create_session, get_session
+    from tests.test_stories import write_story
+
+    engine = get_engine(sqlite_url)
+    guids = build(engine)
+    write_story(engine, guids, ["fieldlab", "contact", "pilot"])  # "Petra", Grenzeloos
+    with write_session(engine) as s:
+        project = get_project(s, "Verhalen")
+        venlo = create_story(s, project, get_case(s, project, "Stedenband"), "Venlo met Petra", actor="Anna")
+        add_step(s, project, venlo, guids["venlo"], actor="Anna")
+        add_mask_term(s, project, "Petra", kind="person", actor="Anna")
+        fg = create_session(s, project, "Focus group 2", date(2026, 12, 1), attendees={"member": 5}, actor="Anna")
+        guid, fg_guid = str(project.guid), str(fg.guid)
+        own = str(get_case(s, project, "Grenzeloos").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Fien")
+    at.run()
+    at.switch_page("pages/presentation.py").run()
+    at.selectbox(key="pres_session_pick").set_value(fg_guid)
+    at.selectbox(key="pres_own_pick").set_value(own)  # a session for Grenzeloos: Stedenband is "Case A"
+    at.button(key="pres_start").click().run()
+    at.radio(key="pres_what").set_value("stories").run()
+    assert not at.exception, at.exception
+    assert [h.value for h in at.header] == [md_escape("[person]")]  # the title's name masked
+    captions = [c.value for c in at.caption]
+    assert md_escape("Grenzeloos · reaches Immediate value, Potential value, Applied value") in captions
+    assert md_escape("interview 1 · Respondent 1 · turn 2") in captions  # never the title or the label
+    assert md_escape(TURNS["fieldlab"]) in [m.value for m in at.markdown]
+    at.button(key="pres_story_next").click().run()
+    assert [h.value for h in at.header] == [md_escape("Venlo met [person]")]
+    assert md_escape("Case A · reaches Applied value") in [c.value for c in at.caption]  # the other network
+    at.button(key="pres_story_prev").click().run()
+
+    step = stories(sqlite_url)[0].steps[2]  # Petra's pilot
+    at.button(key=f"pres_story_step_{step.guid}").click().run()
+    at.radio(key="story_fb_stance").set_value("amend")
+    at.selectbox(key="story_fb_role").set_value("member")
+    at.text_area(key="story_fb_note").input("Het was eerder een proef dan een pilot.")
+    at.button(key="FormSubmitter:story_fb_form-Record feedback").click().run()
+    assert not at.exception, at.exception
+    with read_session(engine) as s:
+        project = get_project(s, "Verhalen")
+        stored = list_feedback(s, project, fg=get_session(s, project, fg_guid))
+    assert [(r.case, r.code, r.stance, r.participant_role, r.story_step) for r in stored] == [
+        ("Grenzeloos", "vc.applied", "amend", "member", step.guid)]
+    assert md_escape("amend · member · Het was eerder een proef dan een pilot.") in [c.value for c in at.caption]
+    at.button(key="story_fb_undo").click().run()
+    with read_session(engine) as s:
+        project = get_project(s, "Verhalen")
+        assert list_feedback(s, project, fg=get_session(s, project, fg_guid)) == []

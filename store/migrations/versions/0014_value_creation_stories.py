@@ -1,5 +1,6 @@
 """Value-creation stories (issue 19): a story of one case (and optionally one person) as ordered steps, each a coded
-segment with its cycle and a link note; codings gain `aspirational` and `beneficiary`; the bin holds stories.
+segment with its cycle and a link note; codings gain `aspirational` and `beneficiary`; the bin holds stories; a
+focus-group remark can be on one step of a story.
 
 Revision ID: 0014
 Revises: 0013
@@ -64,9 +65,15 @@ def upgrade() -> None:
     with op.batch_alter_table('bin_item', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_bin_item_kind'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_bin_item_kind'), 'kind IN ' + _BIN_KINDS.format(", 'story'"))
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('story_step_guid', sa.Uuid(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_feedback_story_step_guid'), ['story_step_guid'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_story_step_guid'))
+        batch_op.drop_column('story_step_guid')
     op.execute("DELETE FROM bin_item WHERE kind = 'story'")
     with op.batch_alter_table('bin_item', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_bin_item_kind'), type_='check')
