@@ -8,9 +8,10 @@ Mapping: each codebook is a non-codable top-level Code whose Description ends in
 version <v>` (the importer restores the key from it), its code tree below; memos are Notes referenced from the
 project, code, document or selection. A Case cannot hold NoteRefs, so each case is also a Set of its documents
 and notes. Kruispunt-only content is written as Notes with guids derived from the row's guid (uuid5, stable): a
-framework cell that holds work (state, rating, validation, summary, pinned quotes) and each focus-group remark
-(stance, participant role, case and code, note). What the standard has no place for (persons, speaker turns,
-earlier text versions, the event log, ...) is listed in the ExportReport with counts, never dropped silently.
+framework cell that holds work (state, rating, validation, summary, pinned quotes), each focus-group remark
+(stance, participant role, case and code, note) and each value-creation story (exports.qdpx_stories). What the
+standard has no place for (persons, speaker turns, earlier text versions, the event log, ...) is listed in the
+ExportReport with counts, never dropped silently.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from codebooks.qdc import _COLOUR, _description
 from codebooks.service import list_project_codebooks
 from codebooks.templates import CodeTemplate
 from coding.memos import list_memos
+from exports.qdpx_stories import story_notes
 from store.models import (
     AttributeDefinition,
     AttributeValue,
@@ -220,10 +222,12 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
                                       Segment.start, Segment.end, Segment.created_at)
                                .where(Segment.id.in_(on_current))).all()
     codings = _by(sorted(session.execute(select(Coding.segment_id, Coding.guid, Coding.code_id, Coding.created_at,
-                                                Coding.origin).where(Coding.segment_id.in_(on_current))).all(),
+                                                Coding.origin, Coding.aspirational, Coding.beneficiary)
+                                         .where(Coding.segment_id.in_(on_current))).all(),
                          key=lambda c: (c.created_at, str(c.guid))), "segment_id")
     segment_rows = _by(sorted(segments, key=lambda s: (s.start, s.end, str(s.guid))), "document_id")
     sources: dict[uuid.UUID, str] = {}
+    stories, story_refs = story_notes(session, project)
     if documents:
         sources_element = _sub(root, "Sources")
         for done, document in enumerate(documents, 1):
@@ -242,7 +246,8 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
                                                          "creationDateTime": _when(coding.created_at)})
                     _sub(element, "CodeRef", {"targetGUID": code_guids[coding.code_id]})
                     report.counts["codings"] += 1
-                _refs(selection, "NoteRef", (m.guid for m in memos_on["segment"][seg.id]))
+                _refs(selection, "NoteRef", [*(m.guid for m in memos_on["segment"][seg.id]),
+                                             *story_refs.get(seg.id, [])])
             _refs(source, "NoteRef", (m.guid for m in memos_on["document"][document.id]))
             variable_values(source, values_of["document"][document.id])
             if document.id in primary:
@@ -269,6 +274,7 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
             "modifiedDateTime": _when(memo.updated_at) if _when(memo.updated_at) != _when(memo.created_at) else None},
             memo.text, memo.case_id))
     notes += _cell_notes(session, project, cases, code_by_id, {c.name: str(c.guid) for c in coders})
+    notes += stories
     feedback = session.execute(select(Feedback, FocusGroupSession).join(FocusGroupSession).where(
         FocusGroupSession.project_id == pid)).all()
     for remark, fg in sorted(feedback, key=lambda r: (r[1].held_on, r[1].name, r[0].created_at, str(r[0].guid))):
@@ -277,6 +283,7 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
         lines += [f"Code: {_code_name(code_by_id[remark.code_id])}"] if remark.code_id in code_by_id else []
         lines += [f"Became code: {_code_name(code_by_id[remark.promoted_code_id])}"] \
             if remark.promoted_code_id in code_by_id else []
+        lines += [f"Story step: {remark.story_step_guid}"] if remark.story_step_guid else []
         lines += [f"Recorded by: {remark.recorded_by}"] + ([f"Note: {remark.note}"] if remark.note else [])
         notes.append((str(uuid.uuid5(remark.guid, "refi-note")), {
             "name": f"Focus-group feedback: {fg.name} {fg.held_on.isoformat()}",
@@ -302,6 +309,7 @@ def project_qde(session: Session, project: Project, *, on_step: Step | None = No
     report.not_carried = _not_carried(session, project, {
         "person_values": sum(v.person_id is not None for v in values), "nonfinite": nonfinite[0],
         "suggested": sum(c.origin == "suggestion" for rows in codings.values() for c in rows),
+        "marks": sum(c.aspirational or c.beneficiary is not None for rows in codings.values() for c in rows),
         "older_memos": sum(bool(m.segment_id) and m.segment_id not in current_ids for m in memos),
         "disabled": sum(not c.enabled for c in codes), "codes": len(codes), "documents": len(documents)})
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -438,6 +446,7 @@ def _not_carried(session: Session, project: Project, known: dict[str, int]) -> l
         ("older_memos", "the selections of {older_memos} memos on earlier text versions (the memos are Notes)"),
         ("disabled", "the switched-off state of {disabled} codes (exported as ordinary codes)"),
         ("suggested", "the origin of {suggested} codings accepted from suggestions, and their matched terms"),
+        ("marks", "the aspirational flags and beneficiaries of {marks} codings"),
         ("indicators", "{indicators} indicator terms that suggest codes"),
         ("codes", "the keys, other-language labels, ranks and horizons of {codes} codes"),
         ("nonfinite", "{nonfinite} float attribute values that are not finite numbers (NaN or infinite)"),

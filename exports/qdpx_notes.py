@@ -1,6 +1,7 @@
 """A REFI-QDA file's notes, descriptions and sets as Kruispunt memos and attributes, and the import's report memo.
 
-A note becomes a memo on what it is attached to (project, document, code, selection, or a case through the set
+A Kruispunt value-creation story's note becomes that story again (exports.qdpx_stories). Any other note becomes
+a memo on what it is attached to (project, document, code, selection, or a case through the set
 Kruispunt exports each case as); a note attached to several things becomes one memo on each; one attached to
 something that was not imported is kept on the project and listed. A selection's or source's `Description`
 (MAXQDA's and f4's memos) becomes a memo too; a memo on a selection without codings goes onto its document,
@@ -14,6 +15,7 @@ import uuid
 
 from cases.attributes import set_attribute
 from coding.memos import add_memo
+from exports.qdpx_stories import NOTE_NAME, restore_story
 from exports.qdpx_store import NAME_LIMIT, Store, case_set_guid
 from store.errors import Refused
 from store.models import Document, Memo
@@ -71,6 +73,9 @@ def notes(store: Store) -> None:
             continue
         if note.guid is not None:
             seen.add(note.guid)
+        if kruispunt and (note.name or "").startswith(NOTE_NAME) and restore_story(store, note.name, text,
+                                                                                     note.raw_guid):
+            continue
         if note.name and not kruispunt and not text.startswith(note.name):  # type: ignore[union-attr]
             text = f"{note.name}\n\n{text}"
         targets = (store.note_targets.get(note.guid) or [None]) if note.guid else [None]

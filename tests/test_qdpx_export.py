@@ -51,6 +51,7 @@ from store.models import (
     FrameworkCell,
     Person,
     Segment,
+    Story,
 )
 
 NS = {"q": "urn:QDA-XML:project:1.0"}
@@ -86,6 +87,7 @@ def database_facts(s, project) -> SimpleNamespace:  # type: ignore[no-untyped-de
     feedback = s.scalar(select(func.count()).select_from(Feedback).join(FocusGroupSession).where(
         FocusGroupSession.project_id == project.id))
     persons = s.scalar(select(func.count()).select_from(Person).where(Person.project_id == project.id))
+    stories = s.scalar(select(func.count()).select_from(Story).where(Story.project_id == project.id))
     person_values = s.scalar(select(func.count()).select_from(AttributeValue).where(
         AttributeValue.person_id.in_(select(Person.id).where(Person.project_id == project.id))))
     primary = primary_coders(s, project)
@@ -99,7 +101,7 @@ def database_facts(s, project) -> SimpleNamespace:  # type: ignore[no-untyped-de
             "variables": s.scalar(select(func.count()).select_from(carried.subquery())) + bool(primary),
             "cases": len(list_cases(s, project)), "sources": len(list_documents(s, project)),
             "selections": len(selected), "codings": codings,
-            "notes": len(list_memos(s, project)) + len(cells) + feedback,
+            "notes": len(list_memos(s, project)) + len(cells) + feedback + stories,  # a story is a Note too
             "sets": len(list_cases(s, project)),
             "variable_values": len(primary) + sum(v.value_float is None or math.isfinite(v.value_float) for v in
                                                   s.scalars(select(AttributeValue).where(
