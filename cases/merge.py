@@ -1,4 +1,5 @@
-"""Merging one case into another: its documents, attributes, framework cells, feedback, memos and persons move.
+"""Merging one case into another: its documents, attributes, framework cells, feedback, memos, persons and
+value-creation stories move.
 
 Where both cases hold something different for the same slot (an attribute with two values, a framework cell
 with two ratings or summaries), that is a conflict: `merge_plan` lists each with both sides, and `merge_cases`
@@ -19,7 +20,7 @@ from store.errors import Refused
 from store.events import record_event
 from store.models import (
     AttributeDefinition, AttributeValue, Case, CaseDocument, CellQuote, Code, Document, Feedback, FrameworkCell, Memo,
-    Person, Project,
+    Person, Project, Story,
 )
 
 SIDES = ("from", "into")
@@ -93,7 +94,8 @@ def merge_plan(session: Session, project: Project, source: Case, target: Case) -
             plan.conflicts.append(Conflict(f"cell:{key}", f"framework cell {key}", _cell_words(session, mine),
                                            _cell_words(session, theirs)))
     for label, model in (("attribute value(s)", AttributeValue), ("framework cell(s)", FrameworkCell),
-                         ("focus-group remark(s)", Feedback), ("memo(s)", Memo), ("person(s)", Person)):
+                         ("focus-group remark(s)", Feedback), ("memo(s)", Memo), ("person(s)", Person),
+                         ("value-creation story(ies)", Story)):
         n = len(session.scalars(select(model.id).where(model.case_id == source.id)).all())
         if n:
             plan.moves.append(f"{n} {label}")
@@ -147,7 +149,7 @@ def merge_cases(session: Session, project: Project, source: Case, target: Case, 
             session.flush()
         mine.case_id = target.id
         log("move", "framework_cell", mine.guid, after={"code": key, "case": str(target.guid)})
-    for model, entity in ((Feedback, "feedback"), (Memo, "memo"), (Person, "person")):
+    for model, entity in ((Feedback, "feedback"), (Memo, "memo"), (Person, "person"), (Story, "story")):
         for row in session.scalars(select(model).where(model.case_id == source.id)):
             row.case_id = target.id
             log("move", entity, row.guid, after={"case": str(target.guid)})

@@ -38,6 +38,8 @@ from store.models import (
     Memo,
     Project,
     Segment,
+    Story,
+    StoryStep,
 )
 
 LABEL_LANGUAGES = ("en", "nl", "de")
@@ -424,6 +426,12 @@ def merge_codes(
                                                     "code_guid": str(source.guid), "state": cell.state,
                                                     "cause": cause})
         session.delete(cell)
+    for step_guid, story_guid in session.execute(select(StoryStep.guid, Story.guid).join(
+            Story, StoryStep.story_id == Story.id).where(StoryStep.cycle_code_id == source.id)).all():
+        record_event(session, project_guid=project.guid, actor=actor, action="move", entity="story",
+                     entity_guid=story_guid, before={"step": str(step_guid), "cycle": source.key},
+                     after={"step": str(step_guid), "cycle": target.key, "cause": cause})
+    session.execute(update(StoryStep).where(StoryStep.cycle_code_id == source.id).values(cycle_code_id=target.id))
     # The source's indicator terms now point at the target (suggestions keep finding the merged meaning).
     have = set(session.execute(select(CodeIndicator.language, CodeIndicator.term)
                                .where(CodeIndicator.code_id == target.id)).all())
@@ -454,6 +462,10 @@ def delete_code(session: Session, project: Project, codebook_key: str, key: str,
         raise Refused(f"code '{key}' is used by {used} coding(s); merge it into another code instead of deleting it")
     if any(c.parent_id == code.id for c in codebook.codes):
         raise Refused(f"code '{key}' has child codes; move or delete them first")
+    steps = session.scalar(select(func.count()).select_from(StoryStep).where(StoryStep.cycle_code_id == code.id))
+    if steps:
+        raise Refused(f"code '{key}' is the cycle of {steps} story step(s); change their cycle on the Stories page "
+                      "or merge the code into another instead of deleting it")
     before = _snapshot(code)
     record_event(session, project_guid=project.guid, actor=actor, action="delete", entity="code",
                  entity_guid=code.guid, before=before)

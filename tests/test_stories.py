@@ -323,3 +323,39 @@ def test_a_story_needs_the_value_creation_codebook(engine):
             create_story(s, project, case, " X ", actor="Anna")
         with pytest.raises(Refused, match="a story needs a title"):
             create_story(s, project, case, "  ", actor="Anna")
+
+
+def test_a_case_merge_takes_its_stories_along(engine):
+    from cases.merge import merge_cases, merge_plan
+
+    guids = build(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Verhalen")
+        venlo = create_story(s, project, get_case(s, project, "Stedenband"), "Venlo", actor="Anna")
+        add_step(s, project, venlo, guids["venlo"], actor="Anna")
+        source, target = get_case(s, project, "Stedenband"), get_case(s, project, "Grenzeloos")
+        assert "1 value-creation story(ies)" in merge_plan(s, project, source, target).moves
+        merge_cases(s, project, source, target, actor="Olga")
+    with read_session(engine) as s:
+        (view,) = story_views(s, get_project(s, "Verhalen"))
+    assert (view.title, view.case, [st.warnings for st in view.steps]) == ("Venlo", "Grenzeloos", [[]])
+
+
+def test_code_merges_and_deletions_never_drop_a_step_silently(engine):
+    from codebooks.service import delete_code, merge_codes
+
+    guids = build(engine)
+    write_story(engine, guids, ["fieldlab", "pilot"])
+    with write_session(engine) as s:
+        project, story = _project_and_story(s)
+        add_step(s, project, story, guids["other"], actor="Anna", cycle="vc.transformative")  # coded otherwise
+        with pytest.raises(Refused, match="code 'vc.transformative' is the cycle of 1 story step"):
+            delete_code(s, project, "value-creation", "vc.transformative", actor="Olga")
+        merge_codes(s, project, "value-creation", "vc.immediate", "vc.potential", actor="Olga")
+    cycles, _, _ = cycles_and_warnings(engine)
+    assert cycles == ["vc.potential", "vc.applied", "vc.transformative"]
+    with read_session(engine) as s:
+        moved = [e for e in list_events(s, get_project(s, "Verhalen").guid) if e.entity == "story" and
+                 e.action == "move"]
+    assert [(e.before["cycle"], e.after["cycle"], e.actor) for e in moved] == [("vc.immediate", "vc.potential",
+                                                                                 "Olga")]
