@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import uuid
 
 from cases.projects import get_case, get_person, get_project
 from commands.support import CliRefused, acting, emit, open_database, reading_pooled
@@ -20,6 +21,40 @@ def _writer(args: argparse.Namespace, s, project) -> tuple[str, bool]:  # type: 
 
     name = acting(args, s, project, Permission.CODE)
     return name, acting_as_named(s, project, getattr(args, "as_name", None) or name).role.can_delete()
+
+
+def _segment_guid(s, project, args: argparse.Namespace) -> str:  # type: ignore[no-untyped-def]
+    """--segment GUID, or the coded segment at --document D --start S --end E (by --coder where two coded it)."""
+    from sqlalchemy import select
+
+    from cases.projects import get_document
+    from store.errors import Refused
+    from store.models import Coder, Segment
+
+    if getattr(args, "segment", None):
+        return args.segment
+    if not args.document or args.start is None or args.end is None:
+        raise CliRefused("name the segment with --segment GUID, or --document D --start S --end E")
+    document = get_document(s, project, args.document)
+    stmt = (select(Segment.guid, Coder.name).join(Coder, Segment.coder_id == Coder.id)
+            .where(Segment.document_id == document.id, Segment.start == args.start, Segment.end == args.end))
+    if args.coder:
+        stmt = stmt.where(Coder.name == args.coder)
+    found = s.execute(stmt).all()
+    if not found:
+        raise Refused(f"no coded segment at {args.start}–{args.end} of '{document.title}'"
+                      + (f" by {args.coder}" if args.coder else ""))
+    if len(found) > 1:
+        raise Refused(f"{', '.join(sorted(n for _, n in found))} each coded {args.start}–{args.end} of "
+                      f"'{document.title}': name one with --coder")
+    return str(found[0][0])
+
+
+def _span_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--document", help=f"{what} by its document (title or guid), --start and --end")
+    p.add_argument("--start", type=int, help="the segment's start (code points)")
+    p.add_argument("--end", type=int, help="the segment's end (code points, exclusive)")
+    p.add_argument("--coder", help="whose segment, where several coders coded the same span")
 
 
 def _step_ref(args: argparse.Namespace) -> str | int:
@@ -48,7 +83,7 @@ def cmd_story_add(args: argparse.Namespace) -> None:
         project = get_project(s, args.project)
         me, owner = _writer(args, s, project)
         story = get_story(s, project, args.story)
-        step = add_step(s, project, story, args.segment, cycle=args.cycle, note=args.note or "",
+        step = add_step(s, project, story, _segment_guid(s, project, args), cycle=args.cycle, note=args.note or "",
                         position=args.position, actor=me, as_owner=owner)
         position, title = step.position + 1, story.title
     emit(f"added step {position} to story '{title}'")
@@ -152,11 +187,30 @@ def cmd_coding_mark(args: argparse.Namespace) -> None:
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         me = acting(args, s, project, Permission.CODE)
-        coding = set_coding_flags(s, project, args.coding, actor=me,
+        coding_guid = args.coding or _coding_at(s, project, args)
+        coding = set_coding_flags(s, project, coding_guid, actor=me,
                                   aspirational=KEEP if args.aspirational is None else args.aspirational,
                                   beneficiary=KEEP if args.beneficiary is None else args.beneficiary)
         said = flags_text({"aspirational": coding.aspirational, "beneficiary": coding.beneficiary})
-    emit(f"coding {args.coding}: {said}")
+    emit(f"coding {coding_guid}: {said}")
+
+
+def _coding_at(s, project, args: argparse.Namespace) -> str:  # type: ignore[no-untyped-def]
+    """The coding with --code on the segment at --document --start --end."""
+    from sqlalchemy import select
+
+    from codebooks.service import find_code
+    from store.errors import Refused
+    from store.models import Coding, Segment
+
+    if not args.code:
+        raise CliRefused("name the coding with --coding GUID, or --document D --start S --end E --code KEY")
+    segment = _segment_guid(s, project, args)
+    guid = s.scalar(select(Coding.guid).join(Segment, Coding.segment_id == Segment.id).where(
+        Segment.guid == uuid.UUID(segment), Coding.code_id == find_code(s, project, args.code).id))
+    if guid is None:
+        raise Refused(f"the segment at {args.start}–{args.end} has no code '{args.code}'")
+    return str(guid)
 
 
 def register(command) -> None:  # type: ignore[no-untyped-def]
@@ -169,7 +223,8 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
     p = command("story-add", cmd_story_add, "add a coded segment of the case as a step of a story")
     p.add_argument("--project", required=True)
     p.add_argument("--story", required=True, help="title or guid")
-    p.add_argument("--segment", required=True, help="the segment's guid (cli.py codings lists them)")
+    p.add_argument("--segment", help="the segment's guid (cli.py codings lists them)")
+    _span_options(p, "or the segment")
     p.add_argument("--cycle", help="the cycle it stands for (key, e.g. vc.applied); needed when the segment is "
                                    "coded with several cycles or none")
     p.add_argument("--note", help="how it follows from the step before")
@@ -206,7 +261,9 @@ def register(command) -> None:  # type: ignore[no-untyped-def]
 
     p = command("coding-mark", cmd_coding_mark, "mark a coding aspirational and/or say who its value is for")
     p.add_argument("--project", required=True)
-    p.add_argument("--coding", required=True, help="the coding's guid (cli.py codings lists them)")
+    p.add_argument("--coding", help="the coding's guid (cli.py codings lists them)")
+    _span_options(p, "or the coding")
+    p.add_argument("--code", help="with --document, --start and --end: which code on that segment")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--aspirational", dest="aspirational", action="store_true", default=None,
                        help="a hope or plan, not something done")

@@ -109,3 +109,35 @@ def test_coding_marks_from_the_command_line_and_their_undo(db_url, engine, capsy
     assert run(db_url, capsys, "redo", *PROJECT, "--coder", "Thomas", who="Thomas")[0] == 0
     assert next(c for c in json.loads(run(db_url, capsys, "codings", *PROJECT, "--format", "json")[1])
                 if c["guid"] == hope["guid"])["aspirational"] is True
+
+
+def test_a_segment_named_by_its_span(db_url, engine, capsys):
+    from cases.documents import document_text
+    from cases.projects import get_document, get_or_create_coder, get_project
+    from coding.codings import apply_coding
+    from store.db import read_session, write_session
+
+    build(engine)
+    with write_session(engine) as s:  # a second coder codes the pilot turn too
+        project = get_project(s, "Verhalen")
+        document = get_document(s, project, "interview_a")
+        start = document_text(s, document).index(TURNS["pilot"])
+        end = start + len(TURNS["pilot"])
+        apply_coding(s, project, document, get_or_create_coder(s, project, "Lieke")[0], start, end, ["vc.applied"])
+    span = ["--document", "interview_a", "--start", str(start), "--end", str(end)]
+    assert run(db_url, capsys, "story-create", *PROJECT, "--case", "Grenzeloos", "Petra")[0] == 0
+    code, _, err = run(db_url, capsys, "story-add", *PROJECT, "--story", "Petra", *span)
+    assert code == 1 and f"Lieke, Thomas each coded {start}–{end} of 'interview_a': name one with --coder" in err
+    assert run(db_url, capsys, "story-add", *PROJECT, "--story", "Petra", *span, "--coder", "Lieke")[0] == 0
+    code, _, err = run(db_url, capsys, "story-add", *PROJECT, "--story", "Petra", "--document", "interview_a",
+                       "--start", "0", "--end", "3")
+    assert code == 1 and "no coded segment at 0–3 of 'interview_a'" in err
+    code, out, _ = run(db_url, capsys, "coding-mark", *PROJECT, *span, "--coder", "Lieke", "--code", "vc.applied",
+                       "--aspirational", who="Lieke")
+    assert code == 0 and out.endswith(": aspirational\n")
+    with read_session(engine) as s:
+        from coding.story_views import story_views
+
+        (view,) = story_views(s, get_project(s, "Verhalen"))
+    assert [(st.coder, st.warnings) for st in view.steps] == [
+        ("Lieke", ["an aspirational statement used as evidence of applied value"])]
