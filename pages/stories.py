@@ -86,7 +86,7 @@ st.subheader(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} of {case_nam
 chosen_title = st.selectbox("Story", titles, key="stories_story") if titles else None
 chosen = next((v for v in views if v.title == chosen_title), None)
 if chosen is not None:
-    step_action = show_story(chosen, cycles, editable=may_write)
+    step_action = show_story(chosen, cycles, editable=may_write, project_guid=str(project.guid))
     if step_action is not None:
         verb, step_guid, value = step_action
         story_ref = chosen.guid

@@ -259,3 +259,24 @@ def test_the_story_walk_in_presentation_mode(monkeypatch, sqlite_url):
     with read_session(engine) as s:
         project = get_project(s, "Verhalen")
         assert list_feedback(s, project, fg=get_session(s, project, fg_guid)) == []
+
+
+def test_a_step_opens_its_turn_in_the_transcript(monkeypatch, sqlite_url):
+    from tests.test_stories import write_story
+
+    guids = build(get_engine(sqlite_url))
+    write_story(get_engine(sqlite_url), guids, ["fieldlab", "pilot"])
+    with read_session(get_engine(sqlite_url)) as s:
+        project = get_project(s, "Verhalen")
+        guid = str(project.guid)
+        from cases.projects import get_document
+
+        document = str(get_document(s, project, "interview_a").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page(PAGE).run()
+    from urllib.parse import parse_qsl
+
+    targets = [dict(parse_qsl(link.proto.query_string)) for link in at.get("page_link")]
+    assert {"project": guid, "document": document, "turn": "1"} in targets  # the fieldlab turn (ordinal 1)
+    assert {"project": guid, "document": document, "turn": "5"} in targets  # the pilot turn

@@ -11,15 +11,22 @@ import streamlit as st
 from analysis.story_matrix import StoryMatrix, build_story_matrix, build_story_reach_matrix, step_citation
 from cases.documents import quote_citation
 from coding.stories import Cycle
-from coding.story_views import Candidate, StoryView
+from coding.story_views import Candidate, StepView, StoryView
 from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, story_table
 from store.db import read_session
+from ui.links import coding_link, show_link
 from ui.state import EMPTY, engine, md_escape
 
 MAX_CANDIDATES = 100  # per cycle on the page
 
 
-def show_story(view: StoryView, cycles: list[Cycle], *, editable: bool) -> tuple[str, str, Any] | None:
+def _open_link(project_guid: str, step: StepView) -> None:
+    """The step's turn on the Coding page: the drill-down from a story or a matrix cell to the transcript."""
+    show_link(coding_link(project_guid, step.document_guid, None if step.turn is None else step.turn - 1))
+
+
+def show_story(view: StoryView, cycles: list[Cycle], *, editable: bool, project_guid: str
+               ) -> tuple[str, str, Any] | None:
     """The story's steps, each with its quote, note and checks; returns what a button or form asked for:
     ("move", step guid, position), ("remove", step guid, None) or ("edit", step guid, (note, cycle, shown note))."""
     st.caption(md_escape(" · ".join(p for p in (view.case, view.person, f"written by {view.author}") if p)))
@@ -36,6 +43,7 @@ def show_story(view: StoryView, cycles: list[Cycle], *, editable: bool) -> tuple
                 st.caption(md_escape(f"↳ {step.note}"))
             for warning in step.warnings:
                 st.caption(md_escape(f"⚠ {warning}"))
+            _open_link(project_guid, step)
             if not editable:
                 continue
             up, down, remove, _ = st.columns([1, 1, 1, 5])
@@ -130,3 +138,4 @@ def show_value_creation_matrix(project, case) -> None:  # type: ignore[no-untype
     for step in matrix.steps[cell[0]][cell[1]]:
         st.caption(md_escape(step_citation(step)))
         st.markdown(md_escape(step.text))
+        _open_link(str(project.guid), step)
