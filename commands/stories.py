@@ -76,85 +76,84 @@ def cmd_story_create(args: argparse.Namespace) -> None:
     emit(f"created story '{title}' of case '{case.name}' ({guid})")
 
 
-def cmd_story_add(args: argparse.Namespace) -> None:
-    from coding.stories import add_step, get_story
+def _story_change(args: argparse.Namespace, change):  # type: ignore[no-untyped-def]
+    """Run `change(session, project, story, actor, as_owner)` on the story --story names, in one write
+    transaction; returns (the story's title afterwards, what `change` returned)."""
+    from sqlalchemy import select
+
+    from coding.stories import get_story
+    from store.models import Story
 
     with write_session(open_database(args)) as s:
         project = get_project(s, args.project)
         me, owner = _writer(args, s, project)
         story = get_story(s, project, args.story)
-        step = add_step(s, project, story, _segment_guid(s, project, args), cycle=args.cycle, note=args.note or "",
-                        position=args.position, actor=me, as_owner=owner)
-        position, title = step.position + 1, story.title
+        story_id, title = story.id, story.title
+        result = change(s, project, story, me, owner)
+        position = result.position + 1 if hasattr(result, "position") else None
+        # read again: renamed, or (moved to the bin) gone
+        return s.scalar(select(Story.title).where(Story.id == story_id)) or title, position
+
+
+def cmd_story_add(args: argparse.Namespace) -> None:
+    from coding.stories import add_step
+
+    title, position = _story_change(args, lambda s, project, story, me, owner: add_step(
+        s, project, story, _segment_guid(s, project, args), cycle=args.cycle, note=args.note or "",
+        position=args.position, actor=me, as_owner=owner))
     emit(f"added step {position} to story '{title}'")
 
 
 def cmd_story_remove(args: argparse.Namespace) -> None:
-    from coding.stories import get_story, remove_step
+    from coding.stories import remove_step
 
-    with write_session(open_database(args)) as s:
-        project = get_project(s, args.project)
-        me, owner = _writer(args, s, project)
-        story = get_story(s, project, args.story)
-        remove_step(s, project, story, _step_ref(args), actor=me, as_owner=owner)
-        title = story.title
+    title, _ = _story_change(args, lambda s, project, story, me, owner: remove_step(
+        s, project, story, _step_ref(args), actor=me, as_owner=owner))
     emit(f"removed a step from story '{title}' (the segment and its codings stay)")
 
 
 def cmd_story_move(args: argparse.Namespace) -> None:
-    from coding.stories import get_story, move_step
+    from coding.stories import move_step
 
-    with write_session(open_database(args)) as s:
-        project = get_project(s, args.project)
-        me, owner = _writer(args, s, project)
-        story = get_story(s, project, args.story)
-        move_step(s, project, story, _step_ref(args), args.to, actor=me, as_owner=owner)
-        title = story.title
+    title, _ = _story_change(args, lambda s, project, story, me, owner: move_step(
+        s, project, story, _step_ref(args), args.to, actor=me, as_owner=owner))
     emit(f"moved the step to position {args.to} of story '{title}'")
 
 
 def cmd_story_step(args: argparse.Namespace) -> None:
-    from coding.stories import edit_step, get_story
+    from coding.stories import edit_step
 
     if args.note is None and args.cycle is None:
         raise CliRefused("give --note TEXT and/or --cycle KEY to change")
-    with write_session(open_database(args)) as s:
-        project = get_project(s, args.project)
-        me, owner = _writer(args, s, project)
-        story = get_story(s, project, args.story)
-        step = edit_step(s, project, story, _step_ref(args), note=args.note, cycle=args.cycle, actor=me,
-                         as_owner=owner)
-        position, title = step.position + 1, story.title
+    title, position = _story_change(args, lambda s, project, story, me, owner: edit_step(
+        s, project, story, _step_ref(args), note=args.note, cycle=args.cycle, actor=me, as_owner=owner))
     emit(f"changed step {position} of story '{title}'")
 
 
 def cmd_story_edit(args: argparse.Namespace) -> None:
-    from coding.stories import edit_story, get_story
+    from coding.stories import edit_story
 
     if args.title is None and args.person is None and not args.no_person:
         raise CliRefused("give --title NEW, --person NAME or --no-person")
     if args.person and args.no_person:
         raise CliRefused("--person and --no-person exclude each other")
-    with write_session(open_database(args)) as s:
-        project = get_project(s, args.project)
-        me, owner = _writer(args, s, project)
-        story = get_story(s, project, args.story)
-        person = None if args.no_person else (get_person(s, project, args.person) if args.person else False)
-        edit_story(s, project, story, title=args.title, person=person, actor=me, as_owner=owner)
-        title = story.title
+    title, _ = _story_change(args, lambda s, project, story, me, owner: edit_story(
+        s, project, story, title=args.title, actor=me, as_owner=owner,
+        person=None if args.no_person else (get_person(s, project, args.person) if args.person else False)))
     emit(f"story '{title}' saved")
 
 
 def cmd_story_delete(args: argparse.Namespace) -> None:
-    from coding.stories import delete_story, get_story
+    from coding.stories import delete_story
 
-    with write_session(open_database(args)) as s:
-        project = get_project(s, args.project)
-        me, owner = _writer(args, s, project)
-        story = get_story(s, project, args.story)
-        title, guid = story.title, story.guid
+    guids: list[str] = []
+
+    def delete(s, project, story, me, owner) -> None:  # type: ignore[no-untyped-def]
+        guids.append(str(story.guid))
         delete_story(s, project, story, actor=me, as_owner=owner)
-    emit(f"deleted story '{title}' to the bin: restore it with cli.py restore --project '{args.project}' {guid}")
+
+    title, _ = _story_change(args, delete)
+    emit(f"deleted story '{title}' to the bin: restore it with cli.py restore --project '{args.project}' {guids[0]}")
 
 
 def cmd_stories(args: argparse.Namespace) -> None:
