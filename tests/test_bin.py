@@ -91,12 +91,16 @@ def _first(engine, kind: str) -> str:  # type: ignore[no-untyped-def]
             return next(p.name for p in list_persons(s, project) if p.case_id is not None)
         if kind == "attribute":
             return "case:country"
+        if kind == "story":
+            from store.models import Story
+
+            return s.scalar(select(Story.title).order_by(Story.title).limit(1))
         return list_feedback(s, project)[0].session
 
 
 def test_delete_into_the_bin_and_restore_exactly(engine, demo) -> None:  # type: ignore[no-untyped-def]
     """Each kind in turn on one demo load (a demo and its fingerprints are the expensive part)."""
-    for kind in ("document", "case", "person", "attribute", "session"):
+    for kind in ("document", "case", "person", "attribute", "session", "story"):
         _delete_and_restore(engine, demo, kind)
 
 
@@ -117,8 +121,9 @@ def _delete_and_restore(engine, demo, kind: str) -> None:  # type: ignore[no-unt
     deleted_events = _events_since(engine, events)
     assert deleted_events[0][:2] == ("delete", {"document": "document", "case": "case", "person": "person",
                                                 "attribute": "attribute_definition",
-                                                "session": "focus_group_session"}[kind])
-    assert all(e[0] in ("unpin", "unlink", "unset") for e in deleted_events[1:])
+                                                "session": "focus_group_session", "story": "story"}[kind])
+    # a document's segments leave the stories they are steps of: each an event on that story
+    assert all(e[0] in ("unpin", "unlink", "unset", "unstep") for e in deleted_events[1:])
     assert fingerprint(engine) != demo
     with read_session(engine) as s:
         [item] = list_bin(s, get_project(s, DEMO_PROJECT))
