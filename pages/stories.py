@@ -82,7 +82,7 @@ def change(done: str, action) -> None:  # type: ignore[no-untyped-def]
 titles = [v.title for v in views]
 if st.session_state.get("stories_story_next") in titles:  # a story created a moment ago is the one shown
     st.session_state["stories_story"] = st.session_state.pop("stories_story_next")
-st.subheader(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} of {case_name}")
+st.subheader(md_escape(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} of {case_name}"))
 chosen_title = st.selectbox("Story", titles, key="stories_story") if titles else None
 chosen = next((v for v in views if v.title == chosen_title), None)
 if chosen is not None:

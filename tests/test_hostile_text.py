@@ -3,7 +3,7 @@ viewer's browser fetch an address; ** turns bold), in bodies, labels, help texts
 
 One project is seeded with a Markdown payload in every name and text a person writes: project, case, person,
 coder, attribute name and value, document title, codebook source, code label, definition and include/exclude
-rules, memo, cell summary, focus-group session. Every page is run with AppTest and every string Streamlit renders
+rules, memo, cell summary, story title and step note, focus-group session. Every page is run with AppTest and every string Streamlit renders
 as Markdown is checked: the payload may appear only escaped.
 """
 
@@ -26,6 +26,7 @@ from cases.renames import rename_document  # noqa: E402
 from codebooks.service import add_code, adopt_codebook  # noqa: E402
 from coding.codings import apply_coding  # noqa: E402
 from coding.memos import add_memo  # noqa: E402
+from coding.stories import add_step, create_story  # noqa: E402
 from focusgroups.sessions import create_session  # noqa: E402
 from store.db import get_engine, write_session  # noqa: E402
 
@@ -33,7 +34,7 @@ PAYLOAD = "![i](http://127.0.0.1:8999/x.png) **vet**"
 RENDERED = ("![i](", "**vet**")  # either, unescaped, in Markdown source means the payload was rendered
 TEXT = "I: Wat bracht het netwerk?\nR: We leerden veel van elkaar.\n"
 PAGES = ("projects", "cases", "documents", "coding", "retrieve", "codebooks", "memos", "matrices", "charts",
-         "framework", "presentation")
+         "framework", "stories", "presentation")
 
 
 @pytest.fixture
@@ -56,6 +57,8 @@ def hostile(sqlite_url):  # type: ignore[no-untyped-def]
         add_memo(s, project, f"Memo {PAYLOAD}", target=segment, author=coder, actor=coder.name)
         add_memo(s, project, f"Projectmemo {PAYLOAD}", author=coder, actor=coder.name)
         save_cell(s, project, case.name, "vc.applied", summary=f"Samenvatting {PAYLOAD}.", actor=coder.name)
+        story = create_story(s, project, case, f"Verhaal {PAYLOAD}", actor=coder.name)
+        add_step(s, project, story, segment.guid, note=f"Omdat {PAYLOAD}", actor=coder.name)
         fg = create_session(s, project, f"Sessie {PAYLOAD}", date(2026, 11, 20),
                             attendees={f"rol {PAYLOAD}": 2}, actor=coder.name)
         return sqlite_url, str(project.guid), str(document.guid), str(fg.guid)

@@ -112,7 +112,8 @@ def show_value_creation_matrix(project, case) -> None:  # type: ignore[no-untype
     """Stories x cycles of this case (each cell the step's quote), or every case's stories reaching each cycle,
     with the steps behind a chosen cell and the Excel and Word downloads."""
     st.header("Value-creation matrix")
-    views = {"stories": f"Stories of {case.name} × cycles", "cases": "Cases × cycles: stories reaching each cycle"}
+    views = {"stories": md_escape(f"Stories of {case.name} × cycles"),  # radio options are Markdown
+             "cases": "Cases × cycles: stories reaching each cycle"}
     kind = st.radio("Show", list(views), format_func=views.get, horizontal=True, key="story_matrix_kind")
     with read_session(engine()) as s:
         matrix = (build_story_matrix(s, project, case=case) if kind == "stories"
@@ -120,7 +121,7 @@ def show_value_creation_matrix(project, case) -> None:  # type: ignore[no-untype
     if not matrix.row_labels:
         st.info("No stories to show yet.")
         return
-    st.dataframe(_frame(matrix), key=f"story_matrix_{kind}", width="stretch")
+    st.dataframe(_frame(matrix), key=f"story_matrix_{kind}", width="stretch", placeholder=EMPTY)
     table = story_table(matrix)
     d1, d2, _ = st.columns([1, 1, 4])
     d1.download_button("Excel", data=lambda: build_xlsx([table], project=project.name), mime=XLSX_MIME,

@@ -75,7 +75,7 @@ def present_stories(fg, project, *, cases: list[str] | None, own: str | None,  #
 
 
 def _drawer(fg, project, story, step) -> None:  # type: ignore[no-untyped-def]
-    with st.expander(f"Feedback on step {step.position} ({step.cycle_label})", expanded=True):
+    with st.expander(md_escape(f"Feedback on step {step.position} ({step.cycle_label})"), expanded=True):
         show_flash()
         roles = ["", *attendee_roles(fg)]
         with st.form("story_fb_form", clear_on_submit=True):
