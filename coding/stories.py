@@ -162,8 +162,9 @@ def _note(note: str) -> str:
 # --- writing -------------------------------------------------------------------------------------------------
 
 def create_story(session: Session, project: Project, case: Case, title: str, *, person: Person | None = None,
-                 actor: str, guid: uuid.UUID | None = None) -> Story:
-    """A new, empty story of `case` (and `person`), written by `actor`; titles are unique in the project."""
+                 actor: str, author: str | None = None, guid: uuid.UUID | None = None) -> Story:
+    """A new, empty story of `case` (and `person`), written by `author` (default: `actor`, who is logged as making
+    it; they differ when a story comes from the demo or a project file); titles are unique in the project."""
     story_cycles(session, project)  # refused now, not at the first step, when the project has no cycles
     title = _title(title)
     if case.project_id != project.id or (person is not None and person.project_id != project.id):
@@ -171,7 +172,7 @@ def create_story(session: Session, project: Project, case: Case, title: str, *, 
     if session.scalar(select(Story.id).where(Story.project_id == project.id, Story.title == title)):
         raise Refused(f"project '{project.name}' already has a story '{title}'")
     story = Story(project_id=project.id, case_id=case.id, person_id=person.id if person else None, title=title,
-                  created_by=actor)
+                  created_by=author or actor)
     if guid is not None:
         story.guid = guid
     session.add(story)

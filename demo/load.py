@@ -268,11 +268,12 @@ def _load_stories(session: Session, project: Project, spec: dict, case: Case, do
                                                      Person.name == item["person"])) if item.get("person") else None
         if item.get("person") and person is None:
             raise DemoDataError(f"story {item['title']!r}: unknown person {item['person']!r}")
-        story = create_story(session, project, case, item["title"], person=person, actor=item["author"])
+        story = create_story(session, project, case, item["title"], person=person, actor=actor,
+                             author=item["author"])
         for step in item["steps"]:
             segment = _segment_holding(session, documents, step)
             add_step(session, project, story, segment.guid, cycle=step.get("cycle"), note=step.get("note", ""),
-                     actor=item["author"])
+                     actor=actor, as_owner=True)  # the loader writes what the author wrote
         summary["stories"] += 1
 
 

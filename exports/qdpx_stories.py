@@ -95,15 +95,14 @@ def restore_story(store, name: str, text: str, note_guid_: uuid.UUID | None) -> 
             if "Person" in fields and person is None:  # REFI-QDA carries no persons: the story's comes back
                 person = create_person(session, project, fields["Person"], case=case, actor=store.actor)
                 store.report.imported["persons followed by a story"] += 1
-            story = create_story(session, project, case, name[len(NOTE_NAME):], person=person,
-                                 actor=fields.get("Written by") or store.actor,
-                                 guid=store.free(Story, story_guid, "Note"))
+            story = create_story(session, project, case, name[len(NOTE_NAME):], person=person, actor=store.actor,
+                                 author=fields.get("Written by"), guid=store.free(Story, story_guid, "Note"))
             for step in steps:
                 segment = _segment(store, uuid.UUID(step["selection"]))
                 if segment is None:
                     raise Refused(f"its selection {step['selection']} was not imported")
                 add_step(session, project, story, segment.guid, cycle=step["cycle"], note=step["note"],
-                         actor=story.created_by)
+                         actor=store.actor, as_owner=True)  # the import writes what the author wrote
     except Refused as exc:
         store.report.adjust("Note", note_guid_, f"a value-creation story that could not be restored ({exc}); "
                             "kept as memos", name)
