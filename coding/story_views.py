@@ -32,6 +32,8 @@ from store.models import (
     StoryStep,
     TextVersion,
     Turn,
+    dashed_guid,
+    guid_text,
 )
 
 DEEDS = ("applied", "realised")  # cycles whose evidence must be something done, not hoped for
@@ -100,9 +102,11 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
         return []
     cycles = {c.code_id: c for c in story_cycles(session, project, language)}
     steps = session.execute(
-        select(StoryStep.story_id, StoryStep.guid, StoryStep.position, StoryStep.note, StoryStep.cycle_code_id,
-               Segment.id, Segment.guid, Segment.start, Segment.end, Segment.needs_review, Document.id,
-               Document.title, Document.guid, Coder.name, Turn.ordinal, Speaker.label,
+        select(StoryStep.story_id, guid_text(StoryStep.guid).label("step_guid"), StoryStep.position, StoryStep.note,
+               StoryStep.cycle_code_id, Segment.id, guid_text(Segment.guid).label("segment_guid"), Segment.start,
+               Segment.end, Segment.needs_review, Document.id, Document.title,
+               guid_text(Document.guid).label("document_guid"), Coder.name, Turn.ordinal,
+               Speaker.label,
                func.substr(TextVersion.text, Segment.start + 1, Segment.end - Segment.start), SPEAKER_KEY,
                Speaker.role)
         .join(Segment, StoryStep.segment_id == Segment.id).join(Document, Segment.document_id == Document.id)
@@ -120,17 +124,17 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
             codes.setdefault(segment_id, set()).add(code_id)
             if flagged:
                 aspirational.add(segment_id)
-        links = set(session.execute(select(CaseDocument.case_id, CaseDocument.document_id).where(
-            CaseDocument.document_id.in_({r[10] for r in steps}))).all())
+        links = {(c, d) for c, d in session.execute(select(CaseDocument.case_id, CaseDocument.document_id).where(
+            CaseDocument.document_id.in_({r[10] for r in steps})))}
     case_ids = dict(session.execute(select(Story.id, Story.case_id).where(
         Story.id.in_([r[0] for r in stories]))).all())
     by_story: dict[int, list[StepView]] = {}
     for (story_id, guid, position, note, cycle_id, segment_id, segment_guid, start, end, review, doc_id, title,
          doc_guid, coder, ordinal, speaker, text, speaker_key, role) in steps:
         cycle = cycles.get(cycle_id)
-        view = StepView(str(guid), position + 1, str(segment_guid), cycle.key if cycle else "?",
+        view = StepView(dashed_guid(guid), position + 1, dashed_guid(segment_guid), cycle.key if cycle else "?",
                         cycle.label if cycle else "a cycle switched off", cycle.rank if cycle else None, title,
-                        str(doc_guid), turn_number(ordinal), speaker, start, end, text or "", note, coder,
+                        dashed_guid(doc_guid), turn_number(ordinal), speaker, start, end, text or "", note, coder,
                         speaker_key=speaker_key if speaker is not None else None, role=role)
         view.warnings = _step_warnings(cycle, codes.get(segment_id, set()), segment_id in aspirational,
                                        (case_ids[story_id], doc_id) in links, review)
