@@ -75,13 +75,6 @@ def get_story(session: Session, project: Project, ref: str) -> Story:
     return story
 
 
-def list_stories(session: Session, project: Project, case: Case | None = None) -> list[Story]:
-    stmt = select(Story).where(Story.project_id == project.id)
-    if case is not None:
-        stmt = stmt.where(Story.case_id == case.id)
-    return sorted(session.scalars(stmt), key=lambda s: (s.title.casefold(), s.title))
-
-
 def _editable(session: Session, story: Story, actor: str, as_owner: bool) -> None:
     """Lock the story for this change (read afresh), refused unless `actor` wrote it or may change anyone's."""
     session.refresh(story, with_for_update=True)

@@ -35,7 +35,7 @@ class WalkStory:
     case: str  # the case's name (the remark's case)
     case_label: str  # as the room sees it
     person: str | None
-    cycles_reached: list[str]  # cycle labels, ladder order
+    cycles_reached: list[str]  # cycle labels, each once, in step order
     steps: list[WalkStep]
 
 
