@@ -78,8 +78,15 @@ def scope_choices():  # type: ignore[no-untyped-def]
     return make_scope(coders, one_coder, kinds, roles)
 
 
-mode = st.radio("Matrix", ["rows", "codes"], horizontal=True, key="matrix_mode",
-                format_func={"rows": "rows × codes", "codes": "code × code (co-occurrence)"}.get)
+mode = st.radio("Matrix", ["rows", "codes", "stories"], horizontal=True, key="matrix_mode",
+                format_func={"rows": "rows × codes", "codes": "code × code (co-occurrence)",
+                             "stories": "value-creation stories × cycles"}.get)
+
+if mode == "stories":  # the stories' own matrices (written on the Stories page)
+    from ui.stories_view import show_value_creation_matrix
+
+    show_value_creation_matrix(project, None)
+    st.stop()
 
 if mode == "rows":
     c1, c2, c3, c4 = st.columns(4)

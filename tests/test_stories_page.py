@@ -280,3 +280,22 @@ def test_a_step_opens_its_turn_in_the_transcript(monkeypatch, sqlite_url):
     targets = [dict(parse_qsl(link.proto.query_string)) for link in at.get("page_link")]
     assert {"project": guid, "document": document, "turn": "1"} in targets  # the fieldlab turn (ordinal 1)
     assert {"project": guid, "document": document, "turn": "5"} in targets  # the pilot turn
+
+
+def test_the_matrices_page_shows_the_value_creation_matrix(monkeypatch, sqlite_url):
+    from tests.test_stories import write_story
+
+    guids = build(get_engine(sqlite_url))
+    write_story(get_engine(sqlite_url), guids, ["fieldlab", "omzet"])
+    with read_session(get_engine(sqlite_url)) as s:
+        guid = str(get_project(s, "Verhalen").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page("pages/matrices.py").run()
+    at.radio(key="matrix_mode").set_value("stories").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame.index) == ["Petra (Grenzeloos)"]
+    assert frame.loc["Petra (Grenzeloos)", "Realised value"] == f"2. interview_a · turn 8: {TURNS['omzet']}"
+    at.selectbox(key="story_cell_stories").set_value((0, 4)).run()
+    assert md_escape(TURNS["omzet"]) in [m.value for m in at.markdown]

@@ -14,6 +14,7 @@ from coding.stories import Cycle
 from coding.story_views import Candidate, StepView, StoryView
 from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, story_table
 from store.db import read_session
+from store.errors import Refused
 from ui.links import coding_link, show_link
 from ui.state import EMPTY, engine, md_escape
 
@@ -109,15 +110,19 @@ def _frame(matrix: StoryMatrix) -> pd.DataFrame:
 
 
 def show_value_creation_matrix(project, case) -> None:  # type: ignore[no-untyped-def]
-    """Stories x cycles of this case (each cell the step's quote), or every case's stories reaching each cycle,
-    with the steps behind a chosen cell and the Excel and Word downloads."""
+    """Stories x cycles of this case (None: of every case; each cell the step's quote), or every case's stories
+    reaching each cycle, with the steps behind a chosen cell (and their turns) and the Excel and Word downloads."""
     st.header("Value-creation matrix")
-    views = {"stories": md_escape(f"Stories of {case.name} × cycles"),  # radio options are Markdown
-             "cases": "Cases × cycles: stories reaching each cycle"}
+    views = {"stories": md_escape(f"Stories of {case.name} × cycles") if case else "Every story × cycles",
+             "cases": "Cases × cycles: stories reaching each cycle"}  # (radio options are Markdown)
     kind = st.radio("Show", list(views), format_func=views.get, horizontal=True, key="story_matrix_kind")
-    with read_session(engine()) as s:
-        matrix = (build_story_matrix(s, project, case=case) if kind == "stories"
-                  else build_story_reach_matrix(s, project))
+    try:
+        with read_session(engine()) as s:
+            matrix = (build_story_matrix(s, project, case=case) if kind == "stories"
+                      else build_story_reach_matrix(s, project))
+    except Refused as exc:  # no value-creation codebook
+        st.info(md_escape(str(exc)))
+        return
     if not matrix.row_labels:
         st.info("No stories to show yet.")
         return
