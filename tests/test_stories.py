@@ -12,13 +12,28 @@ from analysis.story_matrix import build_story_matrix, build_story_reach_matrix, 
 from cases.bin import delete_to_bin, restore_from_bin
 from cases.documents import document_text, unlink_document_from_case
 from cases.importer import SpeakerDecision, preview_import, store_import
-from cases.projects import create_case, create_person, create_project, get_case, get_document, get_or_create_coder
-from cases.projects import get_project
+from cases.projects import (
+    create_case,
+    create_person,
+    create_project,
+    get_case,
+    get_document,
+    get_or_create_coder,
+    get_project,
+)
 from codebooks.service import adopt_codebook
-from coding.codings import apply_coding
 from coding.coding_flags import set_coding_flags
+from coding.codings import apply_coding
 from coding.stories import (
-    add_step, create_story, delete_story, edit_story, edit_step, get_story, move_step, remove_step, story_cycles,
+    add_step,
+    create_story,
+    delete_story,
+    edit_step,
+    edit_story,
+    get_story,
+    move_step,
+    remove_step,
+    story_cycles,
 )
 from coding.story_undo import story_undoable
 from coding.story_views import story_views

@@ -10,13 +10,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apptest_support import make_app  # noqa: E402
-from apptest_support import shown as said  # noqa: E402
-from coding.story_views import story_views  # noqa: E402
-from store.db import get_engine, read_session, write_session  # noqa: E402
-from cases.projects import get_project  # noqa: E402
-from tests.test_stories import TURNS, build  # noqa: E402
-from ui.state import md_escape  # noqa: E402
+from apptest_support import make_app
+from apptest_support import shown as said
+
+from cases.projects import get_project
+from coding.story_views import story_views
+from store.db import get_engine, read_session, write_session
+from tests.test_stories import TURNS, build
+from ui.state import md_escape
 
 PAGE = "pages/stories.py"
 TITLE = "Petra <b>pilot</b> *klanten*"
@@ -130,9 +131,9 @@ def test_a_project_without_the_value_creation_codebook_says_so(monkeypatch, sqli
 
 
 def test_marks_and_add_to_story_beside_the_text_and_in_retrieve(monkeypatch, sqlite_url):
+    from cases.projects import get_case
     from coding.codings import list_codings
     from coding.stories import create_story
-    from cases.projects import get_case
     from ui.code_margin import SEGMENTS_OPEN
 
     guids = build(get_engine(sqlite_url))

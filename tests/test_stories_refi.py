@@ -9,8 +9,8 @@ import zipfile
 
 from defusedxml import ElementTree as SafeET
 
-from coding.story_views import story_views
 from cases.projects import get_project
+from coding.story_views import story_views
 from exports.qdpx import export_project_qdpx, validate_qde
 from exports.qdpx_import import import_qdpx
 from exports.qdpx_stories import NOTE_NAME
@@ -25,14 +25,14 @@ def exported(engine) -> tuple[bytes, dict[str, str]]:  # type: ignore[no-untyped
     guids = build(engine)
     write_story(engine, guids, ["fieldlab", "contact", "pilot"])
     with write_session(engine) as s:
-        from coding.stories import edit_story, get_story
         from cases.projects import get_person
+        from coding.stories import edit_story, get_story
 
         project = get_project(s, "Verhalen")
         edit_story(s, project, get_story(s, project, "Petra"), person=get_person(s, project, "Hoekstra"),
                    actor="Anna")
     with read_session(engine) as s:
-        data, report = export_project_qdpx(s, get_project(s, "Verhalen"))
+        data, _ = export_project_qdpx(s, get_project(s, "Verhalen"))
     return data, guids
 
 
@@ -55,7 +55,7 @@ def test_a_story_is_a_note_its_selections_refer_to(engine):
 
 
 def test_a_kruispunt_import_restores_the_story(engine):
-    data, guids = exported(engine)
+    data, _ = exported(engine)
     with write_session(engine) as s:
         project, report = import_qdpx(s, "verhalen.qdpx", data, new_name="Verhalen 2")
         assert report.imported["stories"] == 1 and report.adjusted == []
