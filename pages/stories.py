@@ -121,10 +121,12 @@ if chosen is not None:
                 person = st.selectbox("Person", person_names, key=f"story_person_{chosen.guid}",
                                       index=person_names.index(chosen.person) if chosen.person in persons else 0)
                 if st.form_submit_button("Save story"):
-                    change("Story saved.", lambda session, name, owner: edit_story(
-                        session, project, get_story(session, project, chosen.guid), title=new_title,
-                        person=session.get(Person, persons[person]) if person in persons else None, actor=name,
-                        as_owner=owner))
+                    def save(session, name, owner) -> None:  # type: ignore[no-untyped-def]
+                        story = edit_story(session, project, get_story(session, project, chosen.guid),
+                                           title=new_title, actor=name, as_owner=owner,
+                                           person=session.get(Person, persons[person]) if person in persons else None)
+                        st.session_state["stories_story_next"] = story.title  # still the one shown, renamed
+                    change("Story saved.", save)
             sure = st.checkbox("Yes, move this story to the bin", key=f"story_delete_sure_{chosen.guid}")
             if st.button("Delete story", key=f"story_delete_{chosen.guid}", disabled=not sure):
                 change("Story moved to the bin (restore it on the Projects page's bin).",

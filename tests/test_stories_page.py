@@ -300,3 +300,23 @@ def test_the_matrices_page_shows_the_value_creation_matrix(monkeypatch, sqlite_u
     assert frame.loc["Petra (Grenzeloos)", "Realised value"] == f"2. interview_a · turn 8: {TURNS['omzet']}"
     at.selectbox(key="story_cell_stories").set_value((0, 4)).run()
     assert md_escape(TURNS["omzet"]) in [m.value for m in at.markdown]
+
+
+def test_a_renamed_story_stays_the_one_shown(monkeypatch, sqlite_url):
+    from tests.test_stories import write_story
+
+    guids = build(get_engine(sqlite_url))
+    write_story(get_engine(sqlite_url), guids, ["fieldlab"])
+    with read_session(get_engine(sqlite_url)) as s:
+        guid = str(get_project(s, "Verhalen").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page(PAGE).run()
+    story = stories(sqlite_url)[0]
+    at.text_input(key=f"story_title_{story.guid}").input("Petra belt")
+    at.selectbox(key=f"story_person_{story.guid}").set_value("Hoekstra")
+    next(b for b in at.button if b.label == "Save story").click()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="stories_story").value == "Petra belt"
+    assert [(v.title, v.person) for v in stories(sqlite_url)] == [("Petra belt", "Hoekstra")]
