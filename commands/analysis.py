@@ -62,6 +62,8 @@ def cmd_matrix(args: argparse.Namespace) -> None:
         reading_pooled(args, s, project, "a matrix")
         if args.rows == "stories" or args.cell == "stories":
             result, tables, books = _story_matrix(s, project, args, codebook)
+        elif args.case:
+            raise Refused("--case picks the stories of one case: use it with --rows stories")
         elif args.cols2:
             result, tables, books = _cooccurrence(s, project, args, codebook, scope)
         else:
@@ -114,13 +116,18 @@ def _story_matrix(s, project, args: argparse.Namespace, codebook: str):  # type:
 
     if args.cols2 or args.unit or args.pool or args.depth2 is not None:
         raise Refused("a story matrix has no second codebook, unit or pooling")
+    if args.coder or args.kind or args.role or args.attribute:
+        raise Refused("a story's steps are the ones its author chose, whoever coded them: a story matrix takes no "
+                      "--coder, --kind, --role or --attribute")
     if args.rows == "stories":
         if args.cell not in (None, "stories"):
             raise Refused("a story row's cells are its steps' quotes: leave out --cell")
         case = get_case(s, project, args.case) if args.case else None
         matrix = build_story_matrix(s, project, case=case, codebook=codebook, depth=args.depth)
-    elif args.rows in (None, "cases"):
+    elif args.rows in (None, "cases") and not args.case:
         matrix = build_story_reach_matrix(s, project, codebook=codebook, depth=args.depth)
+    elif args.case:
+        raise Refused("--case picks the stories of one case: use it with --rows stories")
     else:
         raise Refused("stories per cycle are counted per case: use --rows cases with --cell stories")
     table = story_table(matrix)

@@ -141,3 +141,14 @@ def test_a_segment_named_by_its_span(db_url, engine, capsys):
         (view,) = story_views(s, get_project(s, "Verhalen"))
     assert [(st.coder, st.warnings) for st in view.steps] == [
         ("Lieke", ["an aspirational statement used as evidence of applied value"])]
+
+
+def test_a_story_matrix_refuses_what_it_cannot_honour(db_url, engine, capsys):
+    build(engine)
+    for extra, said in ((["--rows", "stories", "--coder", "all"], "takes no --coder"),
+                        (["--rows", "cases", "--case", "Grenzeloos"], "use it with --rows stories"),
+                        (["--rows", "cases", "--cell", "stories", "--case", "Grenzeloos"], "use it with --rows stories"),
+                        (["--rows", "documents", "--cell", "stories"], "use --rows cases with --cell stories"),
+                        (["--rows", "stories", "--cell", "count"], "leave out --cell")):
+        code, _, err = run(db_url, capsys, "matrix", *PROJECT, "--cols", "codebook:value-creation", *extra)
+        assert code == 1 and said in err and err.count("\n") == 1, (extra, err)
