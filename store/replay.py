@@ -6,8 +6,9 @@ Replay works on plain values only (guids, keys, text), so it reads nothing but t
 
 Covered: segments and codings (apply, resize, add code, recode, remove, delete, merge of codes, undo and redo,
 segments carried by text edits and their undo),
-memos, framework cells with their pinned quotes, feedback; documents, focus-group sessions and cases deleted into
-the bin and restored; merges of cases. An event it cannot follow is named in `gaps` instead of being guessed.
+memos, framework cells with their pinned quotes, feedback, value-creation stories with their steps; documents,
+focus-group sessions, cases and stories deleted into the bin and restored (a document's steps leaving their
+stories and coming back); merges of cases. An event it cannot follow is named in `gaps` instead of being guessed.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from store.models import (
     FocusGroupSession,
     FrameworkCell,
     Memo,
+    Person,
     Project,
     Segment,
+    Story,
+    StoryStep,
 )
 
 CELL_FIELDS = ("state", "rating", "summary", "validation", "quotes")
@@ -43,10 +47,12 @@ class ProjectState:
     memos: dict[str, tuple] = field(default_factory=dict)  # guid -> (target kind, target guid, text)
     cells: dict[tuple, tuple] = field(default_factory=dict)  # (case guid, code guid) -> CELL_FIELDS' values
     feedback: dict[str, tuple] = field(default_factory=dict)  # guid -> (session, case, code, stance, role, note)
+    # guid -> (case guid, title, person guid, ((step guid, segment guid, cycle key, note), ...))
+    stories: dict[str, tuple] = field(default_factory=dict)
 
     def parts(self) -> dict[str, dict]:
         return {"segments": self.segments, "codings": self.codings, "memos": self.memos, "cells": self.cells,
-                "feedback": self.feedback}
+                "feedback": self.feedback, "stories": self.stories}
 
 
 @dataclass
@@ -60,6 +66,8 @@ class Replayed(ProjectState):
     _last_bin_item: str = ""
     _current: int = 0  # the event being replayed
     _unpinned: dict[str, dict] = field(default_factory=dict)  # bin item -> {cell: [(position, quote)]} it unpinned
+    _unstepped: dict[str, dict] = field(default_factory=dict)  # bin item -> {story: [(position, step)]} it took
+    _unset: dict[str, dict] = field(default_factory=dict)  # bin item -> {story: person guid} it unset
 
 
 def replay_events(events: Iterable[Event]) -> Replayed:
@@ -137,8 +145,10 @@ def _forward(s: Replayed, e: Event) -> None:
         _move_segments(s, {guid: spans[:2] for guid, spans in s._by_id[after["undoes"]].after["moved"].items()})
     elif kind == ("code", "merge"):
         _merge_codes(s, before["key"], after["into_key"], g, after["into"])
-    elif e.action in ("delete", "restore") and e.entity in ("document", "focus_group_session", "case"):
+    elif e.action in ("delete", "restore") and e.entity in ("document", "focus_group_session", "case", "story"):
         _bin(s, e)
+    elif e.entity == "story":
+        _story_change(s, e)
     elif e.action == "move" and e.entity in ("feedback", "memo"):  # to another case, by a merge of cases
         part = s.feedback if e.entity == "feedback" else s.memos
         if e.entity == "feedback":
@@ -176,6 +186,10 @@ def _backward(s: Replayed, change: Event, undo: Event) -> None:
         _set_cell(s, (after["case_guid"], after["code_guid"]), before)
     elif kind == ("feedback", "create"):
         _drop(s, s.feedback, g)
+    elif kind == ("story", "create"):
+        _drop(s, s.stories, g)
+    elif kind == ("story", "update"):
+        s.stories[g] = _story(s.stories[g][0], before)
     else:
         s.gaps.append(f"event {undo.id}: an undo of {change.entity} {change.action}")
 
@@ -278,6 +292,15 @@ def _bin(s: Replayed, e: Event) -> None:
         kept = s._binned.pop(item, ProjectState())
         for part, values in kept.parts().items():
             s.parts()[part].update(values)
+        for story, taken in s._unstepped.pop(item, {}).items():  # a document's steps back in their places
+            if story in s.stories:
+                steps = list(s.stories[story][3])
+                for position, step in reversed(taken):  # each taken out of what the ones before left
+                    steps.insert(position, step)
+                s.stories[story] = (*s.stories[story][:3], tuple(steps))
+        for story, person in s._unset.pop(item, {}).items():
+            if story in s.stories:
+                s.stories[story] = (s.stories[story][0], s.stories[story][1], person, s.stories[story][3])
         for key, quotes in s._unpinned.pop(item, {}).items():
             if key in s.cells:
                 cell = list(s.cells[key])
@@ -294,14 +317,47 @@ def _bin(s: Replayed, e: Event) -> None:
         kept.codings = {k: s.codings.pop(k) for k, v in list(s.codings.items()) if v[0] in segments}
         kept.memos = {k: s.memos.pop(k) for k, v in list(s.memos.items())
                       if (v[0], v[1]) == ("document", g) or (v[0] == "segment" and v[1] in segments)}
-    elif e.entity == "case":  # its memos, framework cells (with their quotes) and focus-group remarks
+    elif e.entity == "case":  # its memos, framework cells (with their quotes), remarks and stories
         kept.memos = {k: s.memos.pop(k) for k, v in list(s.memos.items()) if (v[0], v[1]) == ("case", g)}
         kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[1] == g}
         kept.cells = {k: s.cells.pop(k) for k in [k for k in s.cells if k[0] == g]}
+        kept.stories = {k: s.stories.pop(k) for k, v in list(s.stories.items()) if v[0] == g}
+    elif e.entity == "story":
+        kept.stories = {g: s.stories.pop(g)}
     else:
         kept.feedback = {k: s.feedback.pop(k) for k, v in list(s.feedback.items()) if v[0] == g}
     s._binned[item] = kept
     s._last_bin_item = item
+
+
+def _story(case: str, state: dict) -> tuple:
+    """A story as replayed from the steps an event keeps (coding.stories.story_state)."""
+    return (case, state["title"], state.get("person"),
+            tuple((x["guid"], x["segment"], x["cycle"], x["note"]) for x in state.get("steps") or []))
+
+
+def _story_change(s: Replayed, e: Event) -> None:
+    g, before, after = str(e.entity_guid), e.before or {}, e.after or {}
+    if e.action == "create":
+        s.stories[g] = _story(after["case"], after)
+    elif e.action == "update":
+        s.stories[g] = _story(s.stories[g][0], after)
+    elif e.action == "move" and "step" in after:  # a code merge moved a step's cycle
+        case, title, person, steps = s.stories[g]
+        s.stories[g] = (case, title, person, tuple((x[0], x[1], after["cycle"] if x[0] == after["step"] else x[2],
+                                                    x[3]) for x in steps))
+    elif e.action == "move":  # to another case, by a merge of cases
+        s.stories[g] = (after["case"], *s.stories[g][1:])
+    elif e.action == "unstep":  # its segment went into the bin with its document
+        case, title, person, steps = s.stories[g]
+        taken = [(i, x) for i, x in enumerate(steps) if x[1] == before["unstep"]]
+        s._unstepped.setdefault(s._last_bin_item, {}).setdefault(g, []).extend(taken)
+        s.stories[g] = (case, title, person, tuple(x for x in steps if x[1] != before["unstep"]))
+    elif e.action == "unset" and before.get("unset") == "person_id":  # its person went into the bin
+        s._unset.setdefault(s._last_bin_item, {})[g] = s.stories[g][2]
+        s.stories[g] = (*s.stories[g][:2], None, s.stories[g][3])
+    elif e.action not in ("step", "set"):  # those come back with their bin item's restore
+        s.gaps.append(f"event {e.id}: {e.action} of a story")
 
 
 # --- what the tables hold --------------------------------------------------------------------------------------
@@ -339,5 +395,15 @@ def stored_state(session: Session, project: Project) -> ProjectState:
             .where(fg.project_id == project.id)):
         state.feedback[str(row.guid)] = (str(session_guid), str(case_guid) if case_guid else None, code_key,
                                          row.stance, row.participant_role, row.note)
+    person = aliased(Person)
+    for story, case_guid, person_guid in session.execute(
+            select(Story, Case.guid, person.guid).join(Case, Story.case_id == Case.id)
+            .outerjoin(person, Story.person_id == person.id).where(Story.project_id == project.id)):
+        steps = session.execute(select(StoryStep.guid, Segment.guid, Code.key, StoryStep.note)
+                                .join(Segment, StoryStep.segment_id == Segment.id)
+                                .join(Code, StoryStep.cycle_code_id == Code.id)
+                                .where(StoryStep.story_id == story.id).order_by(StoryStep.position))
+        state.stories[str(story.guid)] = (str(case_guid), story.title, str(person_guid) if person_guid else None,
+                                          tuple((str(a), str(b), c, d) for a, b, c, d in steps))
     return state
 

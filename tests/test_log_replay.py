@@ -1,7 +1,7 @@
 """The event log tells the truth: replaying it over the imported documents gives every segment, coding, memo,
-framework cell with its pinned quotes, and piece of feedback the tables hold, on both databases, after the demo
-and after a scripted session of edits, undos and redos, merges of codes and of cases, deletions of documents,
-cases and sessions into the bin and restores."""
+framework cell with its pinned quotes, piece of feedback and value-creation story the tables hold, on both
+databases, after the demo and after a scripted session of edits, undos and redos, merges of codes and of cases,
+deletions of documents, cases, sessions and stories into the bin and restores."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def scripted_session(url: str) -> None:
     """What a day of team work does to a project, through the same functions the app and the CLI call."""
     engine, p = get_engine(url), DEMO_PROJECT
     for key in ("vc.tips", "vc.leren"):  # the team's own codes, merged at the end of the day
-        run(url, "code-add", "--project", p, "--codebook", "value-creation", "--label-en", key, key)
+        run(url, "code-add", "--project", p, "--codebook", "value-creation", "--label-en", key, "--parent", "vc", key)
     with write_session(engine) as s:
         project = get_project(s, p)
         document = get_document(s, project, "a1_interview_hoekstra")
@@ -94,7 +94,18 @@ def scripted_session(url: str) -> None:
     with write_session(engine) as s:
         project = get_project(s, p)
         add_memo(s, project, "Tips van collega's", target=find_code(s, project, "vc.tips"), actor=ME)
-    # the cell, the remark, the memo and the codings go with the code, each logged
+    # a story written and reworked; one of its steps stands for vc.tips, whose merge moves the step's cycle
+    me = ("--as", ME)
+    run(url, *me, "story-create", "--project", p, "--case", "Grenzeloos", "Dag")
+    run(url, *me, "story-add", "--project", p, "--story", "Dag", "--segment", guids[0], "--cycle", "vc.immediate")
+    run(url, *me, "story-add", "--project", p, "--story", "Dag", "--segment", guids[1], "--cycle", "vc.tips",
+        "--note", "de volgende dag")
+    run(url, *me, "story-move", "--project", p, "--story", "Dag", "--position", "2", "--to", "1")
+    run(url, *me, "story-step", "--project", p, "--story", "Dag", "--position", "1", "--note", "eerst")
+    run(url, *me, "undo", "--project", p, "--coder", ME, "--stories")
+    run(url, *me, "undo", "--project", p, "--coder", ME, "--stories")
+    run(url, *me, "redo", "--project", p, "--coder", ME, "--stories")
+    # the cell, the remark, the memo, the codings and the story step go with the code, each logged
     run(url, "code-merge", "--project", p, "--codebook", "value-creation", "vc.tips", "vc.leren")
     # a case merged into another (its cell conflicts with the target's: the target's is kept), and one deleted
     # into the bin and restored, each with a cell, a remark and a memo
@@ -109,6 +120,7 @@ def scripted_session(url: str) -> None:
         with write_session(engine) as s:
             project = get_project(s, p)
             add_memo(s, project, f"Notitie {case}", target=get_case(s, project, case), actor=ME)
+        run(url, *me, "story-create", "--project", p, "--case", case, f"Verhaal {case}")
     run(url, "case-merge", "--project", p, "Zuid", "Grenzeloos", "--keep", "cell:vc.immediate=into",
         "--keep", "cell:vc.applied=from")
     run(url, "case-delete", "--project", p, "Weg")
@@ -123,6 +135,8 @@ def scripted_session(url: str) -> None:
     run(url, "restore", "--project", p, next(i["guid"] for i in bin_items if i["name"] == pinned))
     run(url, "fg-session-delete", "--project", p, "Terugkoppeling")
     run(url, "restore", "--project", p, "Terugkoppeling")
+    run(url, *me, "story-delete", "--project", p, "--story", "Dag")
+    run(url, "restore", "--project", p, "Dag")
 
 
 def test_replaying_the_log_gives_the_tables_after_the_demo_and_a_day_of_work(db_url) -> None:  # type: ignore[no-untyped-def]
@@ -132,8 +146,14 @@ def test_replaying_the_log_gives_the_tables_after_the_demo_and_a_day_of_work(db_
     assert disagreements(db_url) == {}
     with read_session(get_engine(db_url)) as s:  # the session really did what the replay agrees with
         mine = sorted((c.start, c.end, c.code) for c in list_codings(s, get_project(s, DEMO_PROJECT)) if c.coder == ME)
+        from coding.story_views import story_views
+
+        stories = {v.title: v for v in story_views(s, get_project(s, DEMO_PROJECT))}
     assert mine == [(12, 70, "vc.immediate"), (12, 70, "vc.potential"), (100, 140, "vc.leren"),
                     (100, 140, "vc.transformative")]
+    assert [(st.cycle, st.note) for st in stories["Dag"].steps] == [("vc.leren", "de volgende dag"),
+                                                                   ("vc.immediate", "")]
+    assert (stories["Verhaal Zuid"].case, stories["Verhaal Weg"].case) == ("Grenzeloos", "Weg")
 
 
 def test_a_merge_that_would_drop_an_analysts_cell_is_refused(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -162,3 +182,15 @@ def test_a_changed_table_is_found_by_the_replay(db_url) -> None:  # type: ignore
     assert list(found) == ["segments"]
     (what, key, logged, stored), = found["segments"]
     assert (what, key, logged[1:3], stored[1:3]) == ("differs", guid, (start, end + 1), (start, end))
+
+
+def test_a_story_changed_behind_the_logs_back_is_found(db_url) -> None:  # type: ignore[no-untyped-def]
+    from store.models import Story, StoryStep
+
+    load_demo(get_engine(db_url))
+    with write_session(get_engine(db_url)) as s:
+        step = s.scalars(select(StoryStep).order_by(StoryStep.id)).first()
+        step.note = "changed without an event"
+        guid = str(s.get(Story, step.story_id).guid)
+    found = disagreements(db_url)
+    assert list(found) == ["stories"] and [(d[0], d[1]) for d in found["stories"]] == [("differs", guid)]
