@@ -59,9 +59,16 @@ def find_cycle(cycles: list[Cycle], ref: str) -> Cycle:
     raise Refused(f"unknown cycle '{ref}' (use one of: {', '.join(c.key for c in cycles)})")
 
 
-def cycles_of_segment(session: Session, segment_id: int, cycles: list[Cycle]) -> list[Cycle]:
-    """The cycles the segment is coded with (through any code under them), in codebook order."""
-    codes = set(session.scalars(select(Coding.code_id).where(Coding.segment_id == segment_id)))
+def cycles_of_segment(session: Session, project: Project, segment: int | str | uuid.UUID,
+                      cycles: list[Cycle]) -> list[Cycle]:
+    """The cycles the segment (its id, or its guid in this project) is coded with, through any code under them, in
+    codebook order."""
+    if isinstance(segment, int):
+        where = Coding.segment_id == segment
+    else:
+        where = Coding.segment_id == select(Segment.id).join(Document, Segment.document_id == Document.id).where(
+            Segment.guid == uuid.UUID(str(segment)), Document.project_id == project.id).scalar_subquery()
+    codes = set(session.scalars(select(Coding.code_id).where(where)))
     return [c for c in cycles if c.members & codes]
 
 
@@ -217,7 +224,7 @@ def add_step(session: Session, project: Project, story: Story, segment_guid: uui
                                                  StoryStep.segment_id == segment.id)):
         raise Refused(f"segment {guid} is a step of story '{story.title}' already")
     cycles = story_cycles(session, project)
-    coded = cycles_of_segment(session, segment.id, cycles)
+    coded = cycles_of_segment(session, project, segment.id, cycles)
     if cycle is not None:
         chosen = find_cycle(cycles, cycle)
     elif len(coded) == 1:

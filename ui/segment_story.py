@@ -9,7 +9,7 @@ import streamlit as st
 from coding.coding_flags import set_coding_flags
 from coding.stories import add_step, cycles_of_segment, get_story, story_cycles
 from coding.story_views import stories_for_segment
-from coding.workspace import SegmentView, segment_by_guid
+from coding.workspace import SegmentView
 from store.db import read_session
 from store.errors import Refused
 from store.models import BENEFICIARIES
@@ -77,7 +77,7 @@ def add_to_story_form(project, me: str, segments: dict[str, str], key: str, reru
         except Refused:
             return  # no value-creation codebook in this project: no stories
         choices = stories_for_segment(s, project, guid)
-        coded = cycles_of_segment(s, segment_by_guid(s, project, guid).id, cycles)
+        coded = cycles_of_segment(s, project, guid, cycles)
     if not choices:
         st.caption("The case of this segment has no story yet: start one on the Stories page.")
         return
