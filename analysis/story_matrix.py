@@ -78,7 +78,11 @@ def build_story_matrix(session: Session, project: Project, *, case: Case | None 
     """Stories (of one case, or all) x cycles."""
     _check_columns(codebook, depth)
     cycles = story_cycles(session, project, language)
-    views = story_views(session, project, case=case, language=language)
+    return story_matrix_of(story_views(session, project, case=case, language=language, cycles=cycles), cycles)
+
+
+def story_matrix_of(views: list[StoryView], cycles: list[Cycle]) -> StoryMatrix:
+    """Stories x cycles from stories already read (a report that shows them step by step as well)."""
     index = {c.key: j for j, c in enumerate(cycles)}
     steps = [[[] for _ in cycles] for _ in views]  # type: list[list[list[StepView]]]
     for i, view in enumerate(views):
@@ -101,7 +105,7 @@ def build_story_reach_matrix(session: Session, project: Project, *, language: st
     index = {c.key: j for j, c in enumerate(cycles)}
     steps = [[[] for _ in cycles] for _ in cases]  # type: list[list[list[StepView]]]
     reached: list[list[set[str]]] = [[set() for _ in cycles] for _ in cases]
-    for view in story_views(session, project, language=language):
+    for view in story_views(session, project, language=language, cycles=cycles):
         i = row_of[view.case_guid]
         for step in view.steps:
             if step.cycle in index:

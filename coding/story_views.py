@@ -88,9 +88,11 @@ class StoryView:
 
 
 def story_views(session: Session, project: Project, *, case: Case | None = None, story: Story | None = None,
-                language: str = "en") -> list[StoryView]:
-    """The project's stories (of one case, or one story) by case and title, each step checked; four queries."""
-    stmt = (select(Story.id, Story.guid, Story.title, Case.name, Case.guid, Person.name, Story.created_by)
+                language: str = "en", cycles: list[Cycle] | None = None) -> list[StoryView]:
+    """The project's stories (of one case, or one story) by case and title, each step checked; three queries
+    and the cycles (`cycles`: the project's, when the caller has them already)."""
+    stmt = (select(Story.id, Story.guid, Story.title, Case.name, Case.guid, Person.name, Story.created_by,
+                   Story.case_id)
             .join(Case, Story.case_id == Case.id).outerjoin(Person, Story.person_id == Person.id)
             .where(Story.project_id == project.id))
     if case is not None:
@@ -100,7 +102,7 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
     stories = sorted(session.execute(stmt).all(), key=lambda r: (r[3].casefold(), r[2].casefold(), r[2]))
     if not stories:
         return []
-    cycles = {c.code_id: c for c in story_cycles(session, project, language)}
+    by_code = {c.code_id: c for c in cycles or story_cycles(session, project, language)}
     steps = session.execute(
         select(StoryStep.story_id, guid_text(StoryStep.guid).label("step_guid"), StoryStep.position, StoryStep.note,
                StoryStep.cycle_code_id, Segment.id, guid_text(Segment.guid).label("segment_guid"), Segment.start,
@@ -126,12 +128,11 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
                 aspirational.add(segment_id)
         links = {(c, d) for c, d in session.execute(select(CaseDocument.case_id, CaseDocument.document_id).where(
             CaseDocument.document_id.in_({r[10] for r in steps})))}
-    case_ids = dict(session.execute(select(Story.id, Story.case_id).where(
-        Story.id.in_([r[0] for r in stories]))).all())
+    case_ids = {r[0]: r[7] for r in stories}
     by_story: dict[int, list[StepView]] = {}
     for (story_id, guid, position, note, cycle_id, segment_id, segment_guid, start, end, review, doc_id, title,
          doc_guid, coder, ordinal, speaker, text, speaker_key, role) in steps:
-        cycle = cycles.get(cycle_id)
+        cycle = by_code.get(cycle_id)
         view = StepView(dashed_guid(guid), position + 1, dashed_guid(segment_guid), cycle.key if cycle else "?",
                         cycle.label if cycle else "a cycle switched off", cycle.rank if cycle else None, title,
                         dashed_guid(doc_guid), turn_number(ordinal), speaker, start, end, text or "", note, coder,
@@ -140,7 +141,7 @@ def story_views(session: Session, project: Project, *, case: Case | None = None,
                                        (case_ids[story_id], doc_id) in links, review)
         by_story.setdefault(story_id, []).append(view)
     views = []
-    for story_id, guid, title, case_name, case_guid, person, author in stories:
+    for story_id, guid, title, case_name, case_guid, person, author, _ in stories:
         story_steps = by_story.get(story_id, [])
         _mark_loops(story_steps)
         views.append(StoryView(str(guid), title, case_name, str(case_guid), person, author, story_steps,

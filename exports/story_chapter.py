@@ -14,9 +14,9 @@ from typing import Any
 from docx.shared import Pt
 from sqlalchemy.orm import Session
 
-from analysis.story_matrix import build_story_matrix, build_story_reach_matrix
+from analysis.story_matrix import build_story_reach_matrix, story_matrix_of
 from cases.documents import quote_citation
-from coding.stories import Cycle
+from coding.stories import Cycle, story_cycles
 from coding.story_views import StepView, StoryView, story_views
 from exports.docx_appender import add_text_table
 from store.errors import Refused
@@ -34,17 +34,17 @@ def add_stories_chapter(doc: Any, session: Session, project: Project, *, clean: 
     """Append the chapter (nothing when the project has no value-creation codebook). `authors`: name who wrote
     each story (an anonymised report does not)."""
     try:
-        matrix = build_story_matrix(session, project, case=case)
+        cycles = story_cycles(session, project)
     except Refused:
         return
-    views = story_views(session, project, case=case)
+    views = story_views(session, project, case=case, cycles=cycles)
+    matrix = story_matrix_of(views, cycles)
     doc.add_heading("Value-creation stories", level=level)
     if not views:
         doc.add_paragraph().add_run(clean(f"No value-creation stories{' of ' + case.name if case else ''} yet.")
                                     ).italic = True
         return
     doc.add_paragraph(INTRO)
-    cycles = matrix.cycles
     labels = [clean(_story_label(v, case is None)) for v in views]
     doc.add_heading("Value-creation matrix", level=level + 1)
     rows = [["story", *[c.label for c in cycles]]]

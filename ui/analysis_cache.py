@@ -56,7 +56,8 @@ def load_story_reach(project_guid: str, revision: int) -> tuple[dict[str, dict[s
     with read_session(engine()) as s:
         project = get_project(s, project_guid)
         cycles = story_cycles(s, project)
-        return reach_profile(story_views(s, project), cycles, [c.name for c in list_cases(s, project)]), cycles
+        cases = [c.name for c in list_cases(s, project)]
+        return reach_profile(story_views(s, project, cycles=cycles), cycles, cases), cycles
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
