@@ -63,9 +63,8 @@ def walk_stories(session: Session, project: Project, *, cases: list[str] | None 
                 who = anonymiser.speaker(step.speaker_key, step.role or "unknown") if step.speaker else None
             else:
                 document, who = step.document, step.speaker
-            where = quote_citation(None if step.turn is None else step.turn - 1, step.speaker, document=document)
-            if who:
-                where = f"{document} · {who} · {where.split(' · ', 1)[1]}"
+            where = " · ".join([document, *([who] if who else []),
+                                quote_citation(None if step.turn is None else step.turn - 1, step.speaker)])
             steps.append(WalkStep(step.guid, step.position, step.cycle, step.cycle_label, clean(step.text),
                                   clean(where), clean(step.note)))
         reached = list(dict.fromkeys(s.cycle_label for s in view.steps))
