@@ -41,14 +41,15 @@ def _describe(session: Session, project: Project, change: Event) -> str:
     return (change.after or {}).get("what") or "a change to a story"
 
 
-def _is(session: Session, change: Event, expected: dict) -> str | None:
-    """None when the story is there as `expected`; else why not."""
+def _is(session: Session, change: Event, expected: dict, target: dict | None) -> str | None:
+    """None when the story is there as `expected` and `target` (the steps it goes back or forward to; None: it goes
+    away) can be put in place; else why not."""
     story = _story(session, change)
     if story is None:
         return "the story is gone (deleted to the bin?)"
     if story_state(session, story) != _state(expected):
         return "the story was changed since"
-    return _missing(session, project_id=story.project_id, state=expected)
+    return _missing(session, project_id=story.project_id, state=target) if target is not None else None
 
 
 def _missing(session: Session, *, project_id: int, state: dict) -> str | None:
@@ -65,7 +66,7 @@ def _missing(session: Session, *, project_id: int, state: dict) -> str | None:
 
 
 def _undo_blocker(session: Session, project: Project, change: Event) -> str | None:
-    return _is(session, change, change.after or {})
+    return _is(session, change, change.after or {}, change.before if change.action == "update" else None)
 
 
 def _redo_blocker(session: Session, project: Project, change: Event, undo_event: Event) -> str | None:
@@ -74,7 +75,7 @@ def _redo_blocker(session: Session, project: Project, change: Event, undo_event:
             return "the story exists again"
         removed = undo_event.before or {}
         return None if removed and parents_present(session, removed) else "its case is gone"
-    return _is(session, change, change.before or {}) if _story(session, change) else "the story is gone"
+    return _is(session, change, change.before or {}, change.after or {})
 
 
 def _reverse(session: Session, project: Project, change: Event) -> dict | None:

@@ -374,3 +374,18 @@ def test_code_merges_and_deletions_never_drop_a_step_silently(engine):
                  e.action == "move"]
     assert [(e.before["cycle"], e.after["cycle"], e.actor) for e in moved] == [("vc.immediate", "vc.potential",
                                                                                  "Olga")]
+
+
+def test_undo_is_not_offered_when_a_steps_segment_is_gone(engine):
+    guids = build(engine)
+    write_story(engine, guids, ["fieldlab", "pilot"])
+    with write_session(engine) as s:
+        project, story = _project_and_story(s)
+        remove_step(s, project, story, guids["pilot"], actor="Anna")
+        delete_segment(s, project, guids["pilot"], actor="Thomas")  # no longer a step: Thomas may delete it
+    with write_session(engine) as s:
+        project = get_project(s, "Verhalen")
+        offer = history.offer(s, project, "Anna", story_undoable(), "undo")
+        assert offer is not None and offer.blocked == "a segment of one of its steps is gone"
+        with pytest.raises(Refused, match="a segment of one of its steps is gone"):
+            history.take_back(s, project, "Anna", story_undoable())
