@@ -27,6 +27,8 @@ STANCES_BY_PURPOSE = {
     "codebook": ("recognised", "not_recognised", "missing"),
 }
 MAX_NOTE = 4000
+STANCE_LABELS = {"agree": "agree", "disagree": "disagree", "amend": "amend", "add": "add",
+                 "recognised": "recognised", "not_recognised": "not recognised", "missing": "missing"}
 
 
 @dataclass

@@ -40,8 +40,9 @@ class WalkStory:
 
 
 def walk_stories(session: Session, project: Project, *, cases: list[str] | None = None, own: str | None = None,
-                 show_names: bool = False, language: str = "en") -> list[WalkStory]:
-    """The stories of `cases` (names; None: every case), by case in project order and title, ready to show."""
+                 show_names: bool = False, language: str = "en") -> tuple[list[WalkStory], CaseHider]:
+    """The stories of `cases` (names; None: every case), by case in project order and title, ready to show; and
+    what hides the other networks' names in anything else the room reads (remarks, the undo line)."""
     order = [c.name for c in list_cases(session, project)]
     shown = [name for name in order if cases is None or name in cases]
     letters = dict(zip([n for n in shown if n != own], case_letters(len(shown)))) if own else {}
@@ -70,4 +71,4 @@ def walk_stories(session: Session, project: Project, *, cases: list[str] | None 
         reached = list(dict.fromkeys(s.cycle_label for s in view.steps))
         out.append(WalkStory(view.guid, clean(view.title), view.case, letters.get(view.case, view.case),
                              clean(view.person) if view.person else None, reached, steps))
-    return out
+    return out, hide

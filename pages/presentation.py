@@ -16,7 +16,13 @@ import streamlit as st
 
 from cases.projects import list_cases
 from codebooks.service import list_project_codebooks
-from focusgroups.feedback import STANCES_BY_PURPOSE, feedback_undoable, promote_to_code, record_feedback
+from focusgroups.feedback import (
+    STANCE_LABELS,
+    STANCES_BY_PURPOSE,
+    feedback_undoable,
+    promote_to_code,
+    record_feedback,
+)
 from focusgroups.presentation import (
     MODE_LABELS,
     MODES,
@@ -34,7 +40,7 @@ from store.privileges import Permission
 from ui.analysis_cache import load_presentation
 from ui.blind import close_if_blind
 from ui.corrections import delete_section, rename_form
-from ui.identity import acting
+from ui.identity import show_names_choice
 from ui.state import EMPTY, actor, engine, md_escape, project_or_stop, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
@@ -42,8 +48,6 @@ PRESENT = "present"  # query parameter read by app.py to hide the navigation
 SESSION_PARAM = "fg"
 SHOW_PARAMS = {"codebook": "book", "depth": "depth", "language": "lang", "cases": "cases",
                "own": "own"}  # what is presented, kept in the URL (cases by guid, comma-separated)
-STANCE_LABELS = {"agree": "agree", "disagree": "disagree", "amend": "amend", "add": "add",
-                 "recognised": "recognised", "not_recognised": "not recognised", "missing": "missing"}
 NO_ROLE = ""
 CODE_ONLY = ""  # the drawer's "case" choice for a remark on the code itself
 
@@ -118,6 +122,12 @@ def shown_setting(name: str):  # noqa: ANN201
     if name == "language" and raw in ("en", "nl", "de"):
         return raw
     return default
+
+
+def shown_cases() -> tuple[tuple[str, ...], str | None]:
+    """The names of the cases the room sees (none chosen: every case), and the one network a session is for."""
+    return (tuple(case_names[g] for g in shown_setting("cases").split(",") if g in case_names),
+            case_names.get(shown_setting("own")))
 
 
 def exit_presentation() -> None:
@@ -226,14 +236,8 @@ def present_matrix(fg) -> None:  # type: ignore[no-untyped-def]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
     mode = c1.radio("Cells show", MODES, horizontal=True, key="pres_mode", format_func=MODE_LABELS.get)
     show_counts = c2.toggle("Show counts", value=False, key="pres_counts")
-    if acting().role.sees_names(acting().show_names):
-        show_names = c3.toggle("Show names", value=False, key="pres_names",
-                               help="For the facilitator only: speakers and documents by name, nothing masked.")
-    else:  # a facilitator sees anonymised quotes only, unless an owner allowed names
-        show_names = False
-        c3.caption("Quotes are anonymised: an owner can allow you names.")
-    chosen = tuple(case_names[g] for g in shown_setting("cases").split(",") if g in case_names)
-    own = case_names.get(shown_setting("own"))
+    show_names = show_names_choice(c3, "pres_names")
+    chosen, own = shown_cases()
     try:
         view = load_presentation(str(project.guid), revision, shown_setting("codebook"),
                                  int(shown_setting("depth")), mode, show_counts, shown_setting("language"),
@@ -467,7 +471,7 @@ else:
                   format_func={"matrix": "the value-cycle matrix", "stories": "value-creation stories"}.get) == "stories":
         from ui.story_walk import present_stories
 
-        present_stories(fg, project, cases=[case_names[g] for g in shown_setting("cases").split(",") if g in case_names]
-                        or None, own=case_names.get(shown_setting("own")), language=shown_setting("language"))
+        chosen, own = shown_cases()
+        present_stories(fg, project, cases=list(chosen) or None, own=own, language=shown_setting("language"))
     else:
         present_matrix(fg)

@@ -260,6 +260,14 @@ def test_the_story_walk_in_presentation_mode(monkeypatch, sqlite_url):
     with read_session(engine) as s:
         project = get_project(s, "Verhalen")
         assert list_feedback(s, project, fg=get_session(s, project, fg_guid)) == []
+    # a remark on the other network's story: its name stays hidden in the undo line and the remarks
+    at.button(key="pres_story_next").click().run()
+    at.text_area(key="story_fb_note").input("Stedenband doet dit ook")
+    at.button(key="FormSubmitter:story_fb_form-Record feedback").click().run()
+    assert not at.exception, at.exception
+    shown_text = [c.value for c in at.caption] + [s.value for s in at.success]
+    assert any("Case A × Applied value" in c for c in shown_text), shown_text
+    assert not any("Stedenband" in c for c in shown_text), shown_text
 
 
 def test_a_step_opens_its_turn_in_the_transcript(monkeypatch, sqlite_url):

@@ -168,6 +168,16 @@ def actor_for_work_of(author: str | None, permission: Permission, what: str) -> 
     return name
 
 
+def show_names_choice(container, key: str) -> bool:  # type: ignore[no-untyped-def]
+    """Presentation mode's "Show names" switch: only for whoever may see names (a facilitator sees anonymised
+    quotes unless an owner allowed names); everyone else is told why it is not there."""
+    if acting().role.sees_names(acting().show_names):
+        return bool(container.toggle("Show names", value=False, key=key,
+                                     help="For the facilitator only: speakers and documents by name, nothing masked."))
+    container.caption("Quotes are anonymised: an owner can allow you names.")
+    return False
+
+
 def refusal(permission: Permission) -> str | None:
     """Why this person may not do this here (to say before they start a long task), or None."""
     try:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from focusgroups.feedback import STANCES_BY_PURPOSE, feedback_undoable, list_feedback, record_feedback
+from focusgroups.feedback import STANCE_LABELS, STANCES_BY_PURPOSE, feedback_undoable, list_feedback, record_feedback
 from focusgroups.presentation import attendee_roles
 from focusgroups.sessions import get_session
 from focusgroups.story_walk import walk_stories
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
-from ui.identity import acting
+from ui.identity import show_names_choice
 from ui.state import actor, engine, md_escape, run_write, show_flash
 from ui.undo_offers import undo_redo_line
 
@@ -30,15 +30,10 @@ def _pick(guid: str) -> None:
 
 def present_stories(fg, project, *, cases: list[str] | None, own: str | None,  # type: ignore[no-untyped-def]
                     language: str) -> None:
-    if acting().role.sees_names(acting().show_names):
-        show_names = st.toggle("Show names", value=False, key="pres_story_names",
-                               help="For the facilitator only: speakers and documents by name, nothing masked.")
-    else:
-        show_names = False
-        st.caption("Quotes are anonymised: an owner can allow you names.")
+    show_names = show_names_choice(st, "pres_story_names")
     try:
         with read_session(engine()) as s:
-            stories = walk_stories(s, project, cases=cases, own=own, show_names=show_names, language=language)
+            stories, hide = walk_stories(s, project, cases=cases, own=own, show_names=show_names, language=language)
     except Refused as exc:
         st.info(md_escape(str(exc)))
         return
@@ -71,16 +66,18 @@ def present_stories(fg, project, *, cases: list[str] | None, own: str | None,  #
             right.button("Feedback", key=f"pres_story_step_{step.guid}", on_click=_pick, args=(step.guid,),
                          width="stretch", type="primary" if step.guid == picked else "secondary")
     if picked is not None:
-        _drawer(fg, project, story, next(s for s in story.steps if s.guid == picked))
+        _drawer(fg, project, story, next(s for s in story.steps if s.guid == picked), hide)
 
 
-def _drawer(fg, project, story, step) -> None:  # type: ignore[no-untyped-def]
+def _drawer(fg, project, story, step, hide) -> None:  # type: ignore[no-untyped-def]
+    """Record a remark on the step; `hide` keeps other networks' names out of the undo line and the remarks."""
     with st.expander(md_escape(f"Feedback on step {step.position} ({step.cycle_label})"), expanded=True):
         show_flash()
         roles = ["", *attendee_roles(fg)]
         with st.form("story_fb_form", clear_on_submit=True):
             f1, f2 = st.columns(2)
-            stance = f1.radio("Stance", STANCES_BY_PURPOSE["validation"], horizontal=True, key="story_fb_stance")
+            stance = f1.radio("Stance", STANCES_BY_PURPOSE["validation"], horizontal=True, key="story_fb_stance",
+                              format_func=STANCE_LABELS.get)
             role = f2.selectbox("Participant role", roles, key="story_fb_role",
                                 format_func=lambda r: r or "unspecified")
             note = st.text_area("What was said", key="story_fb_note", height=90)
@@ -90,10 +87,10 @@ def _drawer(fg, project, story, step) -> None:  # type: ignore[no-untyped-def]
                                                     actor=actor(Permission.PRESENT)),
                           f"Feedback recorded on step {step.position} of “{story.title}”.")
         undo_redo_line("story_fb_", project, lambda s: feedback_undoable(s, get_session(s, project, str(fg.guid))),
-                       "in this session")
+                       "in this session", shown=hide)
         with read_session(engine()) as s:
             records = list_feedback(s, project, fg=get_session(s, project, str(fg.guid)), story_step=step.guid)
         st.markdown(f"**Recorded in this session on this step: {len(records)}**")
         for record in records:
-            st.caption(md_escape(f"{record.stance} · {record.participant_role or 'unspecified'}"
-                                 + (f" · {record.note}" if record.note else "")))
+            st.caption(md_escape(hide(f"{STANCE_LABELS[record.stance]} · {record.participant_role or 'unspecified'}"
+                                      + (f" · {record.note}" if record.note else ""))))
