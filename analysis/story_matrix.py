@@ -59,10 +59,11 @@ class StoryMatrix:
                              for i in range(len(self.row_labels))]}
 
 
-def step_citation(step: StepView) -> str:
-    """"2. interview_oost · turn 6": the step's number in its story, then where its quote comes from."""
-    return f"{step.position}. " + quote_citation(None if step.turn is None else step.turn - 1, step.speaker,
-                                                 document=step.document)
+def step_citation(step: StepView, *, numbered: bool = True) -> str:
+    """"2. interview_oost · turn 6": the step's number in its story (unless not `numbered`), then where its quote
+    comes from."""
+    where = quote_citation(None if step.turn is None else step.turn - 1, step.speaker, document=step.document)
+    return f"{step.position}. {where}" if numbered else where
 
 
 def _check_columns(codebook: str | None, depth: int | None) -> None:

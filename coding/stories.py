@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cases.projects import find_by_name_or_guid
@@ -143,6 +143,18 @@ def _position(count: int, position: int | None) -> int:
     return position - 1
 
 
+def story_persons(session: Session, project: Project, case: Case) -> list[Person]:
+    """Whom a story of `case` can follow: the case's persons and those in no case, by name."""
+    return sorted(session.scalars(select(Person).where(Person.project_id == project.id,
+                                                       or_(Person.case_id == case.id, Person.case_id.is_(None)))),
+                  key=lambda p: (p.name.casefold(), p.name))
+
+
+def _check_person(person: Person | None, case: Case) -> None:
+    if person is not None and person.case_id not in (None, case.id):
+        raise Refused(f"{person.name} belongs to another case than '{case.name}'")
+
+
 def _title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
@@ -169,6 +181,7 @@ def create_story(session: Session, project: Project, case: Case, title: str, *, 
     title = _title(title)
     if case.project_id != project.id or (person is not None and person.project_id != project.id):
         raise Refused("the story's case and person must be of this project")
+    _check_person(person, case)
     if session.scalar(select(Story.id).where(Story.project_id == project.id, Story.title == title)):
         raise Refused(f"project '{project.name}' already has a story '{title}'")
     story = Story(project_id=project.id, case_id=case.id, person_id=person.id if person else None, title=title,
@@ -195,6 +208,7 @@ def edit_story(session: Session, project: Project, story: Story, *, actor: str, 
             raise Refused(f"project '{project.name}' already has a story '{title}'")
         story.title = title
     if person is not False:
+        _check_person(person if isinstance(person, Person) else None, session.get(Case, story.case_id))
         story.person_id = person.id if isinstance(person, Person) else None
     if story_state(session, story) != before:
         _log(session, project, story, actor, before, f"renaming the story '{before['title']}'"

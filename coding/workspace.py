@@ -35,6 +35,7 @@ class CodingView:
     origin: str
     aspirational: bool = False
     beneficiary: str | None = None
+    code_id: int = 0
 
 
 @dataclass
@@ -73,7 +74,7 @@ def document_segments(
         if view is None:
             view = segments[seg_guid] = SegmentView(seg_guid, start, end, coder_name, text[start:end])
         view.codings.append(CodingView(coding_guid, code.key, code_label(code, language), code.colour, origin,
-                                       aspirational, beneficiary))
+                                       aspirational, beneficiary, code.id))
     for view in segments.values():
         view.codings.sort(key=lambda c: c.key)
     return sorted(segments.values(), key=lambda v: (v.start, v.end, v.coder, str(v.guid)))

@@ -6,7 +6,7 @@ Transcript text, titles and notes are shown literally (escaped Markdown), never 
 
 import streamlit as st
 
-from cases.projects import list_cases, list_persons
+from cases.projects import list_cases
 from coding.stories import (
     add_step,
     create_story,
@@ -17,6 +17,7 @@ from coding.stories import (
     move_step,
     remove_step,
     story_cycles,
+    story_persons,
 )
 from coding.story_undo import story_undoable
 from coding.story_views import story_candidates, story_views
@@ -33,6 +34,7 @@ with read_session(engine()) as s:
     project = project_or_stop(s)
     cases = list_cases(s, project)
     blind = my_blind_scope(s, project)
+    missing = "the value-creation codebook has no cycle switched on"  # (when it has none)
     try:
         cycles = story_cycles(s, project)
     except Refused as exc:
@@ -56,8 +58,14 @@ case_names = {c.name: c for c in cases}
 case_name = st.selectbox("Case", list(case_names), key="stories_case")
 case = case_names[case_name]
 with read_session(engine()) as s:
-    views = story_views(s, project, case=case)
-    persons = {p.name: p.id for p in list_persons(s, project) if p.case_id in (None, case.id)}
+    views = story_views(s, project, case=case, cycles=cycles)
+    persons = {p.name: p.id for p in story_persons(s, project, case)}
+NO_PERSON = "(no one person)"
+
+
+def person_of(session, name: str) -> Person | None:  # type: ignore[no-untyped-def]
+    """The person a picker's name stands for (None: the story follows no one person)."""
+    return session.get(Person, persons[name]) if name in persons else None
 
 may_write = refusal(Permission.CODE) is None
 if may_write:
@@ -117,14 +125,14 @@ if chosen is not None:
         with st.expander("Rename, change the person, or delete this story"):
             with st.form("story_edit"):
                 new_title = st.text_input("Title", value=chosen.title, key=f"story_title_{chosen.guid}")
-                person_names = ["(no one person)", *persons]
+                person_names = [NO_PERSON, *persons]
                 person = st.selectbox("Person", person_names, key=f"story_person_{chosen.guid}",
                                       index=person_names.index(chosen.person) if chosen.person in persons else 0)
                 if st.form_submit_button("Save story"):
                     def save(session, name, owner) -> None:  # type: ignore[no-untyped-def]
                         story = edit_story(session, project, get_story(session, project, chosen.guid),
                                            title=new_title, actor=name, as_owner=owner,
-                                           person=session.get(Person, persons[person]) if person in persons else None)
+                                           person=person_of(session, person))
                         st.session_state["stories_story_next"] = story.title  # still the one shown, renamed
                     change("Story saved.", save)
             sure = st.checkbox("Yes, move this story to the bin", key=f"story_delete_sure_{chosen.guid}")
@@ -140,12 +148,12 @@ if may_write:
         st.markdown("**New story**")
         title = st.text_input("Title of the new story", key="story_new_title",
                               placeholder="e.g. Petra's pilot with German clients")
-        person_names = ["(no one person)", *persons]
+        person_names = [NO_PERSON, *persons]
         person = st.selectbox("Whose story", person_names, key="story_new_person")
         if st.form_submit_button("Create story"):
             def create(session, name, owner):  # type: ignore[no-untyped-def]
                 story = create_story(session, project, session.get(Case, case.id), title,
-                                     person=session.get(Person, persons[person]) if person in persons else None,
+                                     person=person_of(session, person),
                                      actor=name)
                 st.session_state["stories_story_next"] = story.title  # shown on the next run
             change("Story created: add its steps below.", create)

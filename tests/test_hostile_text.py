@@ -98,12 +98,16 @@ def test_no_page_renders_typed_text_as_markdown(monkeypatch, hostile, page) -> N
     assert _rendered(at) == []
     # and a missing value in any table reads "—", never the word "None"
     assert [d.proto.placeholder for d in at.dataframe] == ["—"] * len(at.dataframe)
-    if page == "presentation":
-        at.query_params["session"] = fg
+    if page == "presentation":  # presenting the session: the matrix, then the story walk
+        at.query_params["fg"] = fg
         at.query_params["present"] = "1"
         at.run()
         assert not at.exception, at.exception
+        assert at.radio(key="pres_what").value == "matrix"  # really presenting, not back at the set-up
         assert _rendered(at) == []
+        at.radio(key="pres_what").set_value("stories").run()
+        assert not at.exception, at.exception
+        assert [h.value for h in at.header] and _rendered(at) == []
 
 
 def test_a_refusal_that_names_typed_text_shows_it_as_text(monkeypatch, hostile) -> None:  # type: ignore[no-untyped-def]

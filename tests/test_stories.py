@@ -389,3 +389,21 @@ def test_undo_is_not_offered_when_a_steps_segment_is_gone(engine):
         assert offer is not None and offer.blocked == "a segment of one of its steps is gone"
         with pytest.raises(Refused, match="a segment of one of its steps is gone"):
             history.take_back(s, project, "Anna", story_undoable())
+
+
+def test_a_story_follows_a_person_of_its_case(engine):
+    from cases.projects import create_person, get_person
+
+    build(engine)
+    with write_session(engine) as s:
+        project = get_project(s, "Verhalen")
+        grenzeloos, stedenband = get_case(s, project, "Grenzeloos"), get_case(s, project, "Stedenband")
+        create_person(s, project, "Ilse", case=stedenband)
+        from coding.stories import story_persons
+
+        assert [p.name for p in story_persons(s, project, grenzeloos)] == ["Hoekstra"]
+        with pytest.raises(Refused, match="Ilse belongs to another case than 'Grenzeloos'"):
+            create_story(s, project, grenzeloos, "X", person=get_person(s, project, "Ilse"), actor="Anna")
+        story = create_story(s, project, grenzeloos, "X", actor="Anna")
+        with pytest.raises(Refused, match="Ilse belongs to another case"):
+            edit_story(s, project, story, person=get_person(s, project, "Ilse"), actor="Anna")

@@ -14,35 +14,25 @@ from store.db import read_session
 from store.errors import Refused
 from store.models import BENEFICIARIES
 from ui.identity import acting
-from ui.state import engine, flash, md_escape, write_retrying
+from ui.state import engine, md_escape, run_write
 
 NOT_SAID = "(not said)"
-
-
-def _write(change, done: str, rerun) -> None:  # type: ignore[no-untyped-def]
-    try:
-        write_retrying(change)
-    except Refused as exc:
-        flash(str(exc), "error")
-    else:
-        flash(done)
-    rerun()
 
 
 def value_creation_panel(project, me: str, segment: SegmentView, rerun) -> None:  # type: ignore[no-untyped-def]
     """For a segment coded with a value-creation cycle: its marks, and adding it to a story of its case."""
     with read_session(engine()) as s:
         try:
-            keys = [c.key for c in story_cycles(s, project)]
+            cycles = story_cycles(s, project)
         except Refused:
             return  # no value-creation codebook in this project
-    valued = [c for c in segment.codings if any(c.key == k or c.key.startswith(k + ".") for k in keys)]
+    valued = [c for c in segment.codings if any(c.code_id in cycle.members for cycle in cycles)]
     if not valued:
         return
     with st.container(border=True):  # (inside the Coding page's expander, which cannot hold another)
         st.markdown("**Value creation: marks and stories**")
         marks_form(project, me, valued, rerun)
-        add_to_story_form(project, me, {segment.text[:60]: str(segment.guid)}, "coding_story", rerun)
+        add_to_story_form(project, me, {segment.text[:60]: str(segment.guid)}, "coding_story", rerun, cycles=cycles)
 
 
 def marks_form(project, me: str, codings: list, rerun) -> None:  # type: ignore[no-untyped-def]
@@ -58,14 +48,16 @@ def marks_form(project, me: str, codings: list, rerun) -> None:  # type: ignore[
         beneficiary = st.selectbox("The value is for", options, key=f"marks_beneficiary_{coding.guid}",
                                    index=options.index(coding.beneficiary) if coding.beneficiary in options else 0)
         if st.form_submit_button("Save marks"):
-            _write(lambda s: set_coding_flags(
+            run_write(lambda s: set_coding_flags(
                 s, project, coding.guid, actor=me, aspirational=aspirational,
                 beneficiary=None if beneficiary == NOT_SAID else beneficiary,
-                shown=(coding.aspirational, coding.beneficiary)), "Marks saved.", rerun)
+                shown=(coding.aspirational, coding.beneficiary)), "Marks saved.", rerun=rerun)
 
 
-def add_to_story_form(project, me: str, segments: dict[str, str], key: str, rerun) -> None:  # type: ignore[no-untyped-def]
-    """Add one of `segments` (label -> segment guid) to a story of its case, as the cycle it stands for there."""
+def add_to_story_form(project, me: str, segments: dict[str, str], key: str, rerun,  # type: ignore[no-untyped-def]
+                      *, cycles: list | None = None) -> None:
+    """Add one of `segments` (label -> segment guid) to a story of its case, as the cycle it stands for there
+    (`cycles`: the project's, when the caller has them already)."""
     if not segments:
         return
     label = st.selectbox("Segment", list(segments), key=f"{key}_segment") if len(segments) > 1 else next(
@@ -73,7 +65,7 @@ def add_to_story_form(project, me: str, segments: dict[str, str], key: str, reru
     guid = segments[label]
     with read_session(engine()) as s:
         try:
-            cycles = story_cycles(s, project)
+            cycles = cycles if cycles is not None else story_cycles(s, project)
         except Refused:
             return  # no value-creation codebook in this project: no stories
         choices = stories_for_segment(s, project, guid)
@@ -97,4 +89,4 @@ def add_to_story_form(project, me: str, segments: dict[str, str], key: str, reru
             def add(s) -> None:  # type: ignore[no-untyped-def]
                 add_step(s, project, get_story(s, project, story), guid, cycle=cycle, note=note, actor=me,
                          as_owner=acting().role.can_delete())
-            _write(add, "Added to the story: see it on the Stories page.", rerun)
+            run_write(add, "Added to the story: see it on the Stories page.", rerun=rerun)

@@ -12,6 +12,7 @@ from analysis.story_matrix import StoryMatrix, build_story_matrix, build_story_r
 from cases.documents import quote_citation
 from coding.stories import Cycle
 from coding.story_views import Candidate, StepView, StoryView
+from exports.case_report import DOCX_MIME
 from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, story_table
 from store.db import read_session
 from store.errors import Refused
@@ -38,7 +39,7 @@ def show_story(view: StoryView, cycles: list[Cycle], *, editable: bool, project_
     for step in view.steps:
         with st.container(border=True):
             st.markdown(md_escape(f"{step.position}. {step.cycle_label}"))
-            st.caption(md_escape(f"{step_citation(step)[len(str(step.position)) + 2:]} · coded by {step.coder}"))
+            st.caption(md_escape(f"{step_citation(step, numbered=False)} · coded by {step.coder}"))
             st.markdown(md_escape(step.text))
             if step.note:
                 st.caption(md_escape(f"↳ {step.note}"))
@@ -135,7 +136,7 @@ def show_value_creation_matrix(project, case) -> None:  # type: ignore[no-untype
     d2.download_button("Word", data=lambda: build_matrix_docx(table, project=project.name),
                        file_name="value-creation-matrix.docx", key="story_matrix_docx", on_click="ignore",
                        icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                       mime=DOCX_MIME)
     cells = [(i, j) for i in range(len(matrix.row_labels)) for j in range(len(matrix.cycles)) if matrix.steps[i][j]]
     if not cells:
         return
