@@ -245,11 +245,11 @@ def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: Row
 
 
 def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, language: str = "en",
-                 with_persons: bool = False, with_documents: bool = False, read_path: str = "auto") -> Matrix:
+                 with_persons: bool = False, read_path: str = "auto") -> Matrix:
     """The matrix for `spec`: every row (coded or not) x the codebook's columns, with the measure's values.
 
-    Documents per cell are counted for the measure "documents", with persons (the framework cells show both) or
-    `with_documents`: a distinct count per cell is most of a count matrix's query. `read_path` "tables" or "facts"
+    Documents per cell are counted only for the measure "documents" or with persons (the framework cells show
+    both): a distinct count per cell is most of a count matrix's query. `read_path` "tables" or "facts"
     forces where the codings are read (tests compare the two); "auto" takes the read path wherever it serves."""
     if spec.rows == "coders" and spec.scope.coders == PRIMARY:
         spec = replace(spec, scope=replace(spec.scope, coders=ALL))  # rows per coder need every coder's codings
@@ -268,7 +268,7 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
 
     counts, pooled = grid(0), grid(False)
     persons = grid(0) if want_persons else None
-    documents = grid(0) if want_persons or with_documents or spec.measure == "documents" else None
+    documents = grid(0) if want_persons or spec.measure == "documents" else None
     # On the read path a case row holds each coding once, so with one code per column its rows are its segments.
     rows_are_segments = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
     aggregates = [func.count() if rows_are_segments else func.count(func.distinct(src.segment)),

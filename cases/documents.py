@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from cases.projects import get_case
+from store.bulk import in_chunks
 from store.errors import Refused
 from store.events import record_event
 from store.matrix_facts import page_at  # noqa: F401  (read here by the pages and exports)
@@ -242,20 +243,17 @@ def quote_citation(turn: int | None, speaker: str | None, *, page: int | None = 
 def texts_and_pages(session: Session, version_ids: Iterable[int]) -> dict[int, tuple[str, list[int] | None]]:
     """{text version: (its text, its page starts)}, each read once, 500 versions a query: quotes are sliced from
     them in Python (a substr per quote makes PostgreSQL decompress the whole text each time)."""
-    ids = sorted(set(version_ids))
     out: dict[int, tuple[str, list[int] | None]] = {}
-    for chunk in range(0, len(ids), 500):
+    for ids in in_chunks(version_ids):
         for version_id, text, pages in session.execute(select(TextVersion.id, TextVersion.text, TextVersion.pages)
-                                                       .where(TextVersion.id.in_(ids[chunk:chunk + 500]))):
+                                                       .where(TextVersion.id.in_(ids))):
             out[version_id] = (text, pages)
     return out
 
 
 def page_starts(session: Session, version_ids: Iterable[int]) -> dict[int, list[int] | None]:
     """The page starts of these text versions (None for a transcript), read once, 500 versions a query."""
-    ids = sorted(set(version_ids))
     out: dict[int, list[int] | None] = {}
-    for chunk in range(0, len(ids), 500):
-        out.update(session.execute(select(TextVersion.id, TextVersion.pages)
-                                   .where(TextVersion.id.in_(ids[chunk:chunk + 500]))).all())
+    for ids in in_chunks(version_ids):
+        out.update(session.execute(select(TextVersion.id, TextVersion.pages).where(TextVersion.id.in_(ids))).all())
     return out

@@ -60,10 +60,10 @@ def cmd_matrix(args: argparse.Namespace) -> None:
     with read_session(open_database(args)) as s:
         project = get_project(s, args.project)
         reading_pooled(args, s, project, "a matrix")
+        if args.case and args.rows != "stories":
+            raise Refused("--case picks the stories of one case: use it with --rows stories")
         if args.rows == "stories" or args.cell == "stories":
             result, tables, books = _story_matrix(s, project, args, codebook)
-        elif args.case:
-            raise Refused("--case picks the stories of one case: use it with --rows stories")
         elif args.cols2:
             result, tables, books = _cooccurrence(s, project, args, codebook, scope)
         else:
@@ -124,10 +124,8 @@ def _story_matrix(s, project, args: argparse.Namespace, codebook: str):  # type:
             raise Refused("a story row's cells are its steps' quotes: leave out --cell")
         case = get_case(s, project, args.case) if args.case else None
         matrix = build_story_matrix(s, project, case=case, codebook=codebook, depth=args.depth)
-    elif args.rows in (None, "cases") and not args.case:
+    elif args.rows in (None, "cases"):
         matrix = build_story_reach_matrix(s, project, codebook=codebook, depth=args.depth)
-    elif args.case:
-        raise Refused("--case picks the stories of one case: use it with --rows stories")
     else:
         raise Refused("stories per cycle are counted per case: use --rows cases with --cell stories")
     table = story_table(matrix)
@@ -254,7 +252,7 @@ def cmd_read_path(args: argparse.Namespace) -> None:
     from store.matrix_facts import rebuild_all, stale_rows
     from store.models import MatrixCoding
 
-    with write_session(open_database(args)) as s:
+    with (read_session if args.check else write_session)(open_database(args)) as s:  # a check writes nothing
         conn = s.connection()
         if args.check:
             missing, extra = stale_rows(conn)

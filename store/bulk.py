@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -65,3 +65,11 @@ def insert_unless_present(session: Session, model: type, unique: Sequence[str], 
     statement = (insert(model).values(**values)  # type: ignore[arg-type]
                  .on_conflict_do_nothing(index_elements=list(unique)).returning(model.id))  # type: ignore[attr-defined]
     return session.scalar(statement)
+
+
+def in_chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
+    """Ids in sorted lists of at most `size`, one per `IN (...)`: well under the bound parameters a statement may
+    carry on SQLite and PostgreSQL."""
+    ordered = sorted(set(ids))
+    for k in range(0, len(ordered), size):
+        yield ordered[k:k + size]

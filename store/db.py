@@ -93,3 +93,4 @@ def write_session(engine: Engine) -> Iterator[Session]:
             yield session
     except (OperationalError, IntegrityError, DataError) as exc:
         raise explain(exc) from exc
+

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, event, exists, func, inspect, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import insert_rows
+from store.bulk import in_chunks, insert_rows
 from store.models import (
     CaseDocument, Code, Coding, Document, MatrixCoding, MatrixDirty, Segment, TextVersion, Turn,
     dashed_guid, guid_text,
@@ -85,9 +85,7 @@ def primary_coder_ids(executor: Session | Connection, document_ids: Any) -> dict
 
 
 def _chunks(ids: Collection[int]) -> Iterator[list[int]]:
-    ordered = sorted(ids)
-    for k in range(0, len(ordered), CHUNK):
-        yield ordered[k:k + CHUNK]
+    return in_chunks(ids, CHUNK)
 
 
 def derived_rows(conn: Connection, documents: Collection[int], segments: Collection[int] = ()) -> list[tuple]:

@@ -16,6 +16,7 @@ import json
 import uuid
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from store.bulk import in_chunks
 from store.models import Base
 
 CHUNK = 5000  # ids per IN (...), well under SQLite's limit on bound parameters
@@ -53,8 +55,8 @@ def _children() -> dict[str, list[tuple[Table, Any, str]]]:
     return found
 
 
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    return in_chunks(ids, CHUNK)
 
 
 def collect(session: Session, table_name: str, row_id: int, *, lock: bool = True) -> Snapshot:

@@ -93,14 +93,14 @@ def assert_matrix_facts_fresh(url: str) -> None:
     normalised tables, except for documents still marked by a write outside a Session (readers skip those)."""
     from sqlalchemy import inspect
 
-    from store.matrix_facts import stale_rows
+    from store.matrix_facts import COLUMNS, stale_rows
 
     with get_engine(url).connect() as conn:
         if not inspect(conn).has_table("matrix_dirty"):
             return
         pending = set(conn.execute(text("SELECT document_id FROM matrix_dirty")).scalars())
         missing, extra = stale_rows(conn)
-    document = 5  # position of document_id in matrix_facts.COLUMNS
+    document = COLUMNS.index("document_id")
     missing = [r for r in missing if r[document] not in pending]
     extra = [r for r in extra if r[document] not in pending]
     assert (missing, extra) == ([], []), f"matrix_coding is stale: lacks {missing[:3]}, should not have {extra[:3]}"
