@@ -208,6 +208,12 @@ def matrix_columns(session: Session, project: Project, codebook_key: str, depth:
 
 # --- the matrix ------------------------------------------------------------------------------------
 
+def _direct(src: Source, columns: list[Column]) -> bool:
+    """On the read path with one code per column, a column is its code (no CASE); and a case row then holds each
+    (segment, code) once, so its rows are its segments."""
+    return src.facts and all(len(c.members) == 1 for c in columns)
+
+
 def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension, columns: list[Column],
                   *cols: Any, with_speaker: bool = False, source: Source | None = None):
     """SELECT cols FROM the in-scope codings of the columns' codes, joined for the row key ("column" is the
@@ -217,7 +223,7 @@ def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: Row
     (a CASE per row cost two thirds of the count), and codes of the codebook that are no column are skipped here."""
     src = source or replace(TABLES, key=dim.key_expr)
     column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
-    direct = src.facts and all(len(c.members) == 1 for c in columns)
+    direct = _direct(src, columns)
     col_expr = src.code if direct else sql_case(column_of, value=src.code)
     to_column = column_of if direct else {j: j for j in range(len(columns))}
     picked = [col_expr if c == "column" else src.key if c == "key" else c for c in cols]
@@ -270,7 +276,7 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     persons = grid(0) if want_persons else None
     documents = grid(0) if want_persons or spec.measure == "documents" else None
     # On the read path a case row holds each coding once, so with one code per column its rows are its segments.
-    rows_are_segments = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
+    rows_are_segments = dim.kind == "cases" and _direct(src, columns)
     aggregates = [func.count() if rows_are_segments else func.count(func.distinct(src.segment)),
                   func.count(func.distinct(src.document)) if documents is not None else literal(0)]
     if want_persons:
@@ -380,7 +386,7 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
     line_of = {row.sql_key: line for row, line in zip(dim.rows, out)}
     # On the read path, with one code per column, a case row has each (segment, code) once: nothing to skip.
-    unique = src.facts and dim.kind == "cases" and all(len(c.members) == 1 for c in columns)
+    unique = dim.kind == "cases" and _direct(src, columns)
     seen: set[tuple[Any, int, str]] = set()
     for key, value, guid, doc_id, start, end, _, turn, speaker_id, coder_id, text, page in rows:
         line, j = line_of.get(key), to_column.get(value)
