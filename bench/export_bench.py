@@ -10,7 +10,8 @@ its memory is the process's peak resident set, VmHWM, and that peak minus the re
   xlsx         ``build_xlsx`` as ``cli.py matrix --format xlsx`` calls it, for all three codebooks: their count
                matrices (60 x 50 each) and the tidy coded-segments sheet, one row per coding of each document's
                primary coder (~90% of all codings)
-  xlsx_floor   the same rows (read back from that file, untimed) written alone by openpyxl in write-only mode
+  xlsx_floor   the same rows (read back from that file, untimed) written alone by the export's writer
+               (exports.xlsx_book: XlsxWriter, the largest sheet streamed)
   report       ``build_cross_case_report(codebook="bench-r", depth=None, images=False)``: 60 x 50 cells
   report_floor the same paragraphs (style and text) and tables read back from that report (untimed), written alone
                into a new document with ``exports.docx_appender`` and saved
@@ -76,22 +77,28 @@ def _xlsx(s, project) -> bytes:  # noqa: ANN001
 
 
 def _xlsx_floor(path: Path):  # noqa: ANN202
-    """The export's sheets as rows of values, untimed; returns the timed writer."""
-    from openpyxl import Workbook, load_workbook
+    """The export's sheets as rows of values, untimed; returns the timed writer (the export's own: the first row
+    of each sheet bold, the largest sheet streamed), so the ratio is what reading and building the rows cost."""
+    from openpyxl import load_workbook
+
+    from exports.xlsx_book import XlsxBook
 
     book = load_workbook(path, read_only=True)
     sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
     book.close()
+    largest = max(range(len(sheets)), key=lambda k: len(sheets[k][1]))
 
     def write() -> bytes:
-        wb = Workbook(write_only=True)
-        for title, rows in sheets:
-            ws = wb.create_sheet(title)
-            for row in rows:
-                ws.append(row)
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        return buffer.getvalue()
+        out = XlsxBook()
+        for k, (title, rows) in enumerate(sheets):
+            if k == largest:
+                out.stream_sheet(title, rows[0], rows[1:])
+                continue
+            ws = out.sheet(title)
+            out.append(ws, rows[0], "bold")
+            for row in rows[1:]:
+                out.append(ws, row)
+        return out.close()
     return write
 
 

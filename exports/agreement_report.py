@@ -12,7 +12,7 @@ from typing import Any
 
 from analysis.adjudication import Decision
 from analysis.agreement import FORMULAS, AgreementReport, Coefficients, Disagreement
-from exports.matrix_tables import fit_widths, put_cell, sheet_title
+from exports.xlsx_book import XlsxBook
 from store.spreadsheet import xml_safe
 
 COEFFICIENTS = ("percent", "cohen_kappa", "fleiss_kappa", "alpha_nominal", "alpha_ordinal")
@@ -103,37 +103,23 @@ def facts(report: AgreementReport) -> list[tuple[str, str]]:
 
 def build_agreement_xlsx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:
     """Sheets: agreement (facts, then the coefficients), disagreements (every one)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    sheet = wb.active
-    used: set[str] = set()
-    sheet.title = sheet_title("agreement", used)
+    book = XlsxBook()
     lines: list[list[Any]] = [["Project", project], *[[k, v] for k, v in facts(report)], []]
-    for i, line in enumerate(lines, start=1):
-        for j, value in enumerate(line, start=1):
-            put_cell(sheet, i, j, value).font = Font(bold=j == 1)
-    top = len(lines) + 1
     columns = ["code", "n", *(HEADINGS[c] for c in COEFFICIENTS), "undefined because"]
-    for j, heading in enumerate(columns, start=1):
-        put_cell(sheet, top, j, heading).font = Font(bold=True)
-    for i, row in enumerate(coefficient_rows(report), start=top + 1):
-        for j, key in enumerate(ROW_COLUMNS, start=1):
-            put_cell(sheet, i, j, row.get(key))
-    fit_widths(sheet, [[c] for c in columns])
-    listing = wb.create_sheet(sheet_title("disagreements", used))
+    sheet = book.sheet("agreement", [[c] for c in columns])
+    for line in lines:
+        book.append(sheet, line, ["bold", None])
+    book.append(sheet, columns, "bold")
+    for row in coefficient_rows(report):
+        book.append(sheet, [row.get(key) for key in ROW_COLUMNS])
     records = disagreement_records(report, decided)
-    for j, heading in enumerate(DISAGREEMENT_COLUMNS, start=1):
-        put_cell(listing, 1, j, heading).font = Font(bold=True)
-    for i, record in enumerate(records, start=2):
-        for j, key in enumerate(DISAGREEMENT_COLUMNS, start=1):
-            value = record[key]
-            put_cell(listing, i, j, ", ".join(value) if isinstance(value, list) else value)
-    fit_widths(listing, [[h, *(str(r[h])[:60] for r in records[:200])] for h in DISAGREEMENT_COLUMNS])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    listing = book.sheet("disagreements", [[h, *(str(r[h])[:60] for r in records[:200])]
+                                           for h in DISAGREEMENT_COLUMNS])
+    book.append(listing, DISAGREEMENT_COLUMNS, "bold")
+    for record in records:
+        book.append(listing, [", ".join(record[key]) if isinstance(record[key], list) else record[key]
+                              for key in DISAGREEMENT_COLUMNS])
+    return book.close()
 
 
 def build_agreement_docx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:

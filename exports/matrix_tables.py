@@ -4,7 +4,7 @@ A matrix becomes a neutral `MatrixTable` first (row labels, code keys and labels
 numbers stay numbers, stored states and "k of n" are text), then one writer per format. Every text cell that
 a spreadsheet could read as a formula (starting with =, +, - or @, also after leading blanks, or with a tab
 or carriage return) gets a leading apostrophe and is stored as a string, so an `=cmd|...` in a transcript is
-shown, never evaluated. Characters XML 1.0 forbids are dropped (openpyxl and Word refuse them).
+shown, never evaluated. Characters XML 1.0 forbids are dropped (Excel and Word refuse them).
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ from analysis.story_matrix import StoryMatrix
 from analysis.tidy import TidyCoding
 from cases.documents import turn_number
 from focusgroups.anonymise import Anonymiser
+from exports.xlsx_book import XlsxBook
 from store.spreadsheet import spreadsheet_cell, xml_safe
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMERIC_MEASURES = ("count", "documents", "presence", "coverage", "row_pct", "col_pct")
 PERCENT_MEASURES = ("coverage", "row_pct", "col_pct")
 TIDY_COLUMNS = ("case", "document", "coder", "code", "code_label", "start", "end", "turn", "page", "speaker_role",
                 "speaker", "text")  # page: a PDF's page the segment starts on, empty for a transcript
-MIN_WIDTH, MAX_WIDTH = 8, 60
 WIDTH_SAMPLE = 2000  # rows of the tidy sheet its column widths are fitted to
 
 
@@ -122,81 +121,18 @@ def framework_cell_text(framework: FrameworkMatrix, i: int, j: int) -> str:
 
 # --- xlsx ------------------------------------------------------------------------------------------
 
-def sheet_title(title: str, used: set[str]) -> str:
-    base = "".join("_" if ch in '[]:*?/\\' else ch for ch in xml_safe(title)).strip("'") or "sheet"
-    base = base[:31]
-    name, n = base, 2
-    while name.casefold() in used:
-        suffix = f" ({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
-    used.add(name.casefold())
-    return name
-
-
-def sheet_value(value: Any) -> Any:
-    """What an xlsx cell holds (`spreadsheet_cell`, with None left empty and a flag as 0/1)."""
-    if value is None:
-        return None
-    return int(value) if isinstance(value, bool) else spreadsheet_cell(value)
-
-
-def _fill(cell, value: Any):  # type: ignore[no-untyped-def]
-    value = sheet_value(value)
-    if value is not None:
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"
-    return cell
-
-
-def put_cell(ws, row: int, column: int, value: Any):  # type: ignore[no-untyped-def]
-    """One cell of a normal worksheet."""
-    return _fill(ws.cell(row=row, column=column), value)
-
-
-def row_cell(ws, value: Any, *, font=None, alignment=None,  # type: ignore[no-untyped-def]
-             number_format: str | None = None):
-    """One cell of a row to append to a write-only worksheet (which holds no cells in memory: large exports)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = _fill(WriteOnlyCell(ws), value)
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    if number_format is not None:
-        cell.number_format = number_format
-    return cell
-
-
-def fit_widths(ws, columns: Sequence[Sequence[Any]]) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.utils import get_column_letter
-
-    for index, values in enumerate(columns, start=1):
-        longest = max((max((len(line) for line in str(v).split("\n")), default=0) for v in values if v is not None),
-                      default=0)
-        ws.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, longest + 2))
-
-
-def _matrix_sheet(wb, table: MatrixTable, used: set[str]) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.styles import Alignment, Font
-
-    ws = wb.create_sheet(sheet_title(table.title, used))
+def _matrix_sheet(book: XlsxBook, table: MatrixTable) -> None:
     columns = [[table.row_header, *table.row_labels]]
     for j, key in enumerate(table.column_keys):
         columns.append([key, table.column_labels[j], *(
             f"{line[j]:.1f}%" if isinstance(line[j], float) else line[j] for line in table.cells)])
-    fit_widths(ws, columns)  # widths and panes before the first row: a write-only sheet writes them first
-    ws.freeze_panes = "B3"
-    bold, italic = Font(bold=True), Font(italic=True)
-    ws.append([row_cell(ws, table.row_header, font=bold), *(row_cell(ws, key, font=bold) for key in table.column_keys)])
-    ws.append([row_cell(ws, ""), *(row_cell(ws, label, font=italic) for label in table.column_labels)])
-    wrap = Alignment(wrap_text=True, vertical="top")
+    ws = book.sheet(table.title, columns, freeze=(2, 1))
+    book.append(ws, [table.row_header, *table.column_keys], "bold")
+    book.append(ws, ["", *table.column_labels], [None, *("italic" for _ in table.column_labels)])
     for label, line in zip(table.row_labels, table.cells):
-        ws.append([row_cell(ws, label, font=bold), *(
-            row_cell(ws, value, number_format='0.0"%"') if isinstance(value, float) and table.percent
-            else row_cell(ws, value, alignment=wrap) if isinstance(value, str) and "\n" in value
-            else sheet_value(value) for value in line)])
+        book.append(ws, [label, *line], ["bold", *(
+            "percent" if isinstance(value, float) and table.percent
+            else "wrap" if isinstance(value, str) and "\n" in value else None for value in line)])
 
 
 def tidy_records(rows: Iterable[TidyCoding], anonymiser: Anonymiser | None = None) -> Iterator[list[Any]]:
@@ -212,40 +148,23 @@ def tidy_records(rows: Iterable[TidyCoding], anonymiser: Anonymiser | None = Non
                r.page, r.role, speaker, text]
 
 
-def _tidy_sheet(wb, rows: Iterable[list[Any]], used: set[str]) -> None:  # type: ignore[no-untyped-def]
-    """One row per coding, appended as it comes; the column widths from the first rows."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(sheet_title("coded segments", used))
+def _tidy_sheet(book: XlsxBook, rows: Iterable[list[Any]]) -> None:
+    """One row per coding, streamed as it comes (on further sheets past Excel's rows); widths from the first rows."""
     rows = iter(rows)
     first = list(islice(rows, WIDTH_SAMPLE))
-    fit_widths(ws, [[name, *(line[j] for line in first)] for j, name in enumerate(TIDY_COLUMNS)])
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    ws.append([row_cell(ws, name, font=bold) for name in TIDY_COLUMNS])
-    written = 0
-    for line in chain(first, rows):
-        ws.append([sheet_value(value) for value in line])  # values, not cells: openpyxl's fast path
-        written += 1
-    if written:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(TIDY_COLUMNS))}{written + 1}"
+    book.stream_sheet("coded segments", TIDY_COLUMNS, chain(first, rows),
+                      [[name, *(line[j] for line in first)] for j, name in enumerate(TIDY_COLUMNS)])
 
 
 def build_xlsx(tables: Sequence[MatrixTable], tidy: Iterable[TidyCoding] | None = None, *,
                anonymiser: Anonymiser | None = None, project: str = "") -> bytes:
-    """One sheet per matrix, then the tidy coded-segments sheet, then 'about' (scope of each matrix). Written in
-    openpyxl's write-only mode: rows go to the file as they are appended, no worksheet of cells is held."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    used: set[str] = set()
+    """One sheet per matrix, then the tidy coded-segments sheet, then 'about' (scope of each matrix). Rows go to
+    the file as they are written (`exports.xlsx_book`): no sheet of cells is held."""
+    book = XlsxBook()
     for table in tables:
-        _matrix_sheet(wb, table, used)
+        _matrix_sheet(book, table)
     if tidy is not None:
-        _tidy_sheet(wb, tidy_records(tidy, anonymiser), used)
-    about = wb.create_sheet(sheet_title("about", used))
+        _tidy_sheet(book, tidy_records(tidy, anonymiser))
     lines: list[list[Any]] = [["Kruispunt export", project],
                               ["written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")]]
     if anonymiser is not None:
@@ -253,13 +172,10 @@ def build_xlsx(tables: Sequence[MatrixTable], tidy: Iterable[TidyCoding] | None 
     for table in tables:
         lines.append([table.title, table.note])
         lines.extend([[f"  {k}", v] for k, v in table.facts.items()])
-    fit_widths(about, [[line[0] for line in lines], [line[1] for line in lines]])
-    bold = Font(bold=True)
-    for name, value in lines:
-        about.append([row_cell(about, name, font=bold), row_cell(about, value)])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    about = book.sheet("about", [[line[0] for line in lines], [line[1] for line in lines]])
+    for line in lines:
+        book.append(about, line, ["bold", None])
+    return book.close()
 
 
 # --- csv -------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from exports.agreement_report import (
     coefficient_rows,
     facts,
 )
-from exports.matrix_tables import XLSX_MIME
+from exports.xlsx_book import XLSX_MIME
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id

@@ -25,7 +25,8 @@ from analysis.tidy import iter_tidy_codings
 from coding.retrieval import marked_context
 from coding.text_edits import review_list
 from exports.charts import cooccurrence_figure, matrix_heatmap
-from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, matrix_table, table_csv
+from exports.matrix_tables import build_matrix_docx, build_xlsx, matrix_table, table_csv
+from exports.xlsx_book import XLSX_MIME
 from store.db import read_session
 from store.errors import Refused
 from store.events import latest_event_id

@@ -13,7 +13,8 @@ from cases.documents import quote_citation
 from coding.stories import Cycle
 from coding.story_views import Candidate, StepView, StoryView
 from exports.case_report import DOCX_MIME
-from exports.matrix_tables import XLSX_MIME, build_matrix_docx, build_xlsx, story_table
+from exports.matrix_tables import build_matrix_docx, build_xlsx, story_table
+from exports.xlsx_book import XLSX_MIME
 from store.db import read_session
 from store.errors import Refused
 from ui.links import coding_link, show_link
