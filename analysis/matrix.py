@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
-from analysis.matrix_source import TABLES, Source, driver_rows, matrix_source
-from cases.documents import page_at, quote_citation, texts_and_pages, turn_number
+from analysis.matrix_source import TABLES, Source, driver_rows, matrix_source, speakers_by_id
+from cases.documents import document_titles, page_at, quote_citation, texts_and_pages, turn_number
 from codebooks.levels import rolled_up_codes
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.errors import Refused
 from store.models import (
-    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Person, Project, Segment, Speaker,
+    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Project, Segment, Speaker,
     Turn, dashed_guid, guid_text,
 )
 
@@ -371,13 +371,9 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
         quote_of = _text_slicer(session, rows)
         rows = [(*r[:2], dashed_guid(r[2]), *r[3:], *quote_of(r)) for r in rows]
     # Speakers once, not joined to every quote: (role, label, pseudonym, speaker key).
-    speakers = {r[0]: (r[1] or "unknown", r[2], r[3] or None, r[4]) for r in session.execute(
-        select(Speaker.id, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY)
-        .outerjoin(Person, Person.id == Speaker.person_id).join(Document, Document.id == Speaker.document_id)
-        .where(Document.project_id == project.id))}
+    speakers = speakers_by_id(session, project)
     nobody = ("unknown", None, None, None)
-    documents = {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
-        select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
+    documents = document_titles(session, project)
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     # Cells list their quotes by document title, then start, end and guid: one sort of every row, each cell then
     # fills in order.

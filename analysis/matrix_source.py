@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import RowDimension
+from analysis.matrix_scope import Scope
+from coding.retrieval import SPEAKER_KEY
 from store.errors import Refused
 from store.matrix_facts import facts_ready
-from store.models import Coding, MatrixCoding, Project, Segment, Turn
+from store.models import Coding, Document, MatrixCoding, Person, Project, Segment, Speaker, Turn
 
 if TYPE_CHECKING:
     from analysis.matrix import MatrixSpec
@@ -51,18 +54,35 @@ def matrix_source(session: Session, project: Project, spec: MatrixSpec, dim: Row
                   read_path: str = "auto") -> Source:
     """The read path serves case, document and coder rows under coder and document-kind scopes, once every mark
     of the project's documents is rebuilt (always, after a commit through a Session); the tables serve the rest."""
+    if not facts_serve(session, project, spec.scope, read_path, dim.fact_key is not None, f"rows '{spec.rows}'"):
+        return replace(TABLES, key=dim.key_expr)
+    return replace(FACTS, key=dim.fact_key, codebook=codebook_id)
+
+
+def facts_serve(session: Session, project: Project, scope: Scope | None, read_path: str = "auto",
+                rows_served: bool = True, what: str = "these rows") -> bool:
+    """Whether to read the read path: it carries no speaker roles or attributes to filter on, and it is read only
+    once every mark of the project's documents is rebuilt. `read_path` "facts" refuses where it cannot serve."""
     if read_path not in READ_PATHS:
         raise Refused(f"unknown read path '{read_path}' (use one of: {', '.join(READ_PATHS)})")
-    servable = dim.fact_key is not None and not spec.scope.roles and not spec.scope.attributes
+    servable = rows_served and (scope is None or (not scope.roles and not scope.attributes))
     if read_path == "tables" or (read_path == "auto" and not servable):
-        return replace(TABLES, key=dim.key_expr)
+        return False
     if not servable:
-        raise Refused(f"the matrices' read path does not serve rows '{spec.rows}' with this scope")
+        raise Refused(f"the matrices' read path does not serve {what} with this scope")
     if not facts_ready(session, project.id):
         if read_path == "facts":
             raise Refused("the matrices' read path has changes waiting to be rebuilt")
-        return replace(TABLES, key=dim.key_expr)
-    return replace(FACTS, key=dim.fact_key, codebook=codebook_id)
+        return False
+    return True
+
+
+def speakers_by_id(session: Session, project: Project) -> dict[int, tuple[str, str | None, str | None, int]]:
+    """Each speaker of the project once (role, label, pseudonym, speaker key), for rows that carry a speaker id."""
+    return {r[0]: (r[1] or "unknown", r[2], r[3] or None, r[4]) for r in session.execute(
+        select(Speaker.id, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY)
+        .outerjoin(Person, Person.id == Speaker.person_id).join(Document, Document.id == Speaker.document_id)
+        .where(Document.project_id == project.id))}
 
 
 def driver_rows(session: Session, stmt: Any) -> list[tuple]:

@@ -9,18 +9,19 @@ numbers ("Respondent 3").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from cases.documents import document_case_names, page_at, texts_and_pages, turn_number
+from analysis.matrix_source import driver_rows, facts_serve, speakers_by_id
+from cases.documents import document_case_names, document_titles, page_at, texts_and_pages, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.models import (
-    Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, Turn,
+    Code, Codebook, Coder, Coding, Document, MatrixCoding, Person, Project, Segment, Speaker, Turn,
     dashed_guid, guid_text,
 )
 
@@ -56,28 +57,81 @@ class TidyCoding:
 
 
 def tidy_codings(session: Session, project: Project, *, codebooks: list[str] | None = None,
-                 scope: Scope | None = None, language: str = "en") -> list[TidyCoding]:
+                 scope: Scope | None = None, language: str = "en", read_path: str = "auto") -> list[TidyCoding]:
     """Every in-scope coding (of the named codebooks, or all), in document, position and codebook order.
 
     `scope` None means every coder's codings, unfiltered; pass a matrix's scope to get that matrix's evidence.
     """
-    return list(iter_tidy_codings(session, project, codebooks=codebooks, scope=scope, language=language))
+    return list(iter_tidy_codings(session, project, codebooks=codebooks, scope=scope, language=language,
+                                  read_path=read_path))
 
 
 def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str] | None = None,
                       scope: Scope | None = None, language: str = "en",
-                      documents_per_query: int = DOCUMENTS_PER_QUERY) -> Iterator[TidyCoding]:
+                      documents_per_query: int = DOCUMENTS_PER_QUERY, read_path: str = "auto") -> Iterator[TidyCoding]:
     """`tidy_codings` a group of documents at a time, in the order of their titles, so an export holds one group's
-    rows, not every coding of the project."""
+    rows, not every coding of the project. Read from the matrices' read path where it serves (`read_path` as for
+    `build_matrix`): its rows carry the quote, the turn and the page, so no text is read and sliced."""
     books = ([get_codebook(session, project, key) for key in codebooks] if codebooks
              else session.scalars(select(Codebook).where(Codebook.project_id == project.id)).all())
     codes = {code.id: (book.id, book.key, code.position, code.key, code_label(code, language))
              for book in books for code in session.scalars(select(Code).where(Code.codebook_id == book.id))}
-    documents = {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
-        select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
+    documents = document_titles(session, project)
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
     case_names = document_case_names(session, project)
-    # Plain columns only: each code, document and coder is resolved once above, not loaded with every row.
+    ordered = sorted(documents, key=lambda d: (documents[d][0].casefold(), documents[d][0]))  # titles are unique
+    groups = [ordered[k:k + documents_per_query] for k in range(0, len(ordered), documents_per_query)]
+    read = (_from_facts if facts_serve(session, project, scope, read_path, what="the tidy table")
+            else _from_tables)(session, project, scope, [book.id for book in books], sorted(codes))
+    for ids in groups:
+        rows = []
+        for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key, text,
+             page) in read(ids):
+            book_id, book_key, position, key, code_text = codes[code_id]
+            title, doc_guid = documents[doc_id]
+            rows.append((book_id, position, TidyCoding(
+                cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
+                codebook=book_key, code=key, code_label=code_text, start=start, end=end,
+                turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
+                speaker_key=speaker_key, text=text, segment=guid, page=page)))
+        rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
+                                 r[2].code, r[2].coder.casefold(), r[2].coder))
+        for row in rows:
+            yield row[2]
+
+
+Read = Callable[[list[int]], Iterable[tuple]]  # document ids -> (guid, document, coder, code, start, end, turn,
+# role, label, pseudonym, speaker key, text, page) per coding
+
+
+def _from_facts(session: Session, project: Project, scope: Scope | None, book_ids: list[int],
+                code_ids: list[int]) -> Read:
+    """A coding has a row per case of its document there: each is taken once."""
+    stmt = (select(MatrixCoding.coding_id, MatrixCoding.segment_guid, MatrixCoding.document_id, MatrixCoding.coder_id,
+                   MatrixCoding.code_id, MatrixCoding.start, MatrixCoding.end, MatrixCoding.turn,
+                   MatrixCoding.speaker_id, MatrixCoding.text, MatrixCoding.page)
+            .where(MatrixCoding.codebook_id.in_(book_ids), (MatrixCoding.code_id + 0).in_(code_ids)))
+    if scope is not None:
+        stmt = stmt.where(*scope_conditions(session, project, scope, document=MatrixCoding.document_id,
+                                            coder=MatrixCoding.coder_id, is_primary=MatrixCoding.is_primary))
+    speakers = speakers_by_id(session, project)
+    nobody = ("unknown", None, None, None)
+
+    def read(ids: list[int]) -> Iterator[tuple]:
+        seen: set[int] = set()
+        for coding_id, guid, doc_id, coder_id, code_id, start, end, turn, speaker_id, text, page in driver_rows(
+                session, stmt.where(MatrixCoding.document_id.in_(ids))):
+            if coding_id not in seen:
+                seen.add(coding_id)
+                yield (guid, doc_id, coder_id, code_id, start, end, turn, *speakers.get(speaker_id, nobody), text,
+                       page)
+    return read
+
+
+def _from_tables(session: Session, project: Project, scope: Scope | None, book_ids: list[int],
+                 code_ids: list[int]) -> Read:
+    """Plain columns only: each code, document and coder is resolved once, not loaded with every row; each text is
+    read once per group of documents and sliced here."""
     stmt = (select(guid_text(Segment.guid), Segment.document_id, Segment.coder_id, Coding.code_id, Segment.start,
                    Segment.end, Turn.ordinal, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY,
                    Segment.text_version_id)
@@ -87,26 +141,15 @@ def iter_tidy_codings(session: Session, project: Project, *, codebooks: list[str
             .outerjoin(Turn, TURN_OF_SEGMENT)
             .outerjoin(Speaker, Turn.speaker_id == Speaker.id)
             .outerjoin(Person, Speaker.person_id == Person.id)
-            .where(Document.project_id == project.id, (Coding.code_id + 0).in_(sorted(codes))))  # see matrix
+            .where(Document.project_id == project.id, (Coding.code_id + 0).in_(code_ids)))  # see matrix
     if scope is not None:
         stmt = stmt.where(*scope_conditions(session, project, scope))
-    ordered = sorted(documents, key=lambda d: (documents[d][0].casefold(), documents[d][0]))  # titles are unique
-    groups = [ordered[k:k + documents_per_query] for k in range(0, len(ordered), documents_per_query)]
-    for ids in groups:
+
+    def read(ids: list[int]) -> Iterator[tuple]:
         found = session.execute(stmt.where(Segment.document_id.in_(ids))).all()
         texts = texts_and_pages(session, (r[-1] for r in found))
-        rows = []
-        for (guid, doc_id, coder_id, code_id, start, end, turn, role, label, pseudonym, speaker_key,
-             version_id) in found:
-            book_id, book_key, position, key, code_text = codes[code_id]
-            title, doc_guid = documents[doc_id]
-            rows.append((book_id, position, TidyCoding(
-                cases=case_names.get(doc_id, []), document=title, document_guid=doc_guid, coder=coders[coder_id],
-                codebook=book_key, code=key, code_label=code_text, start=start, end=end,
-                turn=turn, role=role or "unknown", speaker=label, pseudonym=pseudonym or None,
-                speaker_key=speaker_key, text=texts[version_id][0][start:end], segment=dashed_guid(guid),
-                page=page_at(texts[version_id][1], start))))
-        rows.sort(key=lambda r: (r[2].document.casefold(), r[2].document, r[2].start, r[2].end, r[0], r[1],
-                                 r[2].code, r[2].coder.casefold(), r[2].coder))
-        for row in rows:
-            yield row[2]
+        for *row, version_id in found:
+            start = row[4]
+            text, pages = texts[version_id]
+            yield (dashed_guid(row[0]), *row[1:], text[start:row[5]], page_at(pages, start))
+    return read

@@ -97,6 +97,12 @@ def list_documents(session: Session, project: Project, case: Case | None = None)
     return sorted(session.scalars(stmt), key=lambda d: (d.title.casefold(), d.title))
 
 
+def document_titles(session: Session, project: Project) -> dict[int, tuple[str, str]]:
+    """{document id: (title, guid as printed)} for a whole project in one query."""
+    return {doc_id: (title, str(guid)) for doc_id, title, guid in session.execute(
+        select(Document.id, Document.title, Document.guid).where(Document.project_id == project.id))}
+
+
 def document_case_names(session: Session, project: Project) -> dict[int, list[str]]:
     """{document id: case names sorted} for a whole project in one query."""
     stmt = (

@@ -18,6 +18,7 @@ from analysis.matrix import MatrixSpec, build_matrix  # noqa: E402
 from analysis.matrix_source import matrix_source  # noqa: E402
 from analysis.matrix_rows import row_dimension  # noqa: E402
 from analysis.matrix_scope import Scope  # noqa: E402
+from analysis.tidy import tidy_codings  # noqa: E402
 from cases.projects import get_project  # noqa: E402
 from store.db import read_session, write_session  # noqa: E402
 from store.errors import Refused  # noqa: E402
@@ -62,6 +63,12 @@ def _assert_same(engine) -> int:  # type: ignore[no-untyped-def]
             facts, tables = _both(engine, rows, depth, scope, measure, persons)
             assert facts == tables, (rows, depth, scope, measure, persons)
             seen += sum(map(sum, facts["counts"]))
+    with read_session(engine) as s:  # the Excel export's tidy rows, one per coding (a document in two cases once)
+        project = get_project(s, PROJECT)
+        for scope in (None, Scope(), Scope(coders=("Anna", "Bram")), Scope(kinds=("interview",))):
+            facts_rows, table_rows = (tidy_codings(s, project, scope=scope, read_path=path)
+                                      for path in ("facts", "tables"))
+            assert facts_rows == table_rows and len(facts_rows) > 300, scope
     return seen
 
 
