@@ -60,7 +60,7 @@ def fit_to_cell(text: str) -> str:
     if len(text) <= CELL_LIMIT // 2 or _utf16_units(text) <= CELL_LIMIT:
         return text
     budget, units, keep = CELL_LIMIT - 120, 0, 0  # room for the note
-    for keep, ch in enumerate(text):  # noqa: B007 (the index where the budget runs out is the cut)
+    for keep, ch in enumerate(text):  # the index where the budget runs out is the cut
         units += 2 if ord(ch) > 0xFFFF else 1  # outside the BMP a character is two UTF-16 units
         if units > budget:
             break
@@ -109,7 +109,7 @@ def _write_rows(part: IO[bytes], rows: Iterator[Sequence[Any]], first: int, limi
     letters: list[str] = []
     chunk: list[str] = []
     written = 0
-    for written, line in enumerate(rows, start=1):  # noqa: B007 (the count is what is returned)
+    for written, line in enumerate(rows, start=1):
         number = first + written  # the row's 1-based number
         chunk.append(f'<row r="{number}">')
         while len(letters) < len(line):
@@ -203,7 +203,7 @@ class XlsxBook:
             ws = self.sheet(title, widths, freeze=(1, 0))
             names.append(ws.name)
             self.append(ws, header, "bold")
-            part = tempfile.TemporaryFile()
+            part = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the book is closed; gone with the process)
             count = _write_rows(part, rows, 1, sheet_rows - 1)
             if count:
                 ws.autofilter(0, 0, count, len(header) - 1)
