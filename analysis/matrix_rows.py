@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from analysis.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope
-from cases.projects import list_cases, list_coders
+from analysis.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope, documents_in_scope_query
+from cases.projects import list_coders
 from coding.retrieval import SPEAKER_KEY, VALUE_COLUMN, attribute_value_order
 from store.errors import Refused
 from store.models import (
-    SPEAKER_ROLES, AttributeDefinition, AttributeValue, CaseDocument, Document, MatrixCoding, Person, Project, Segment,
-    Speaker, TextVersion, Turn,
+    SPEAKER_ROLES, AttributeDefinition, AttributeValue, Case, CaseDocument, Document, MatrixCoding, Person, Project,
+    Segment, Speaker, TextVersion, Turn, dashed_guid, guid_text,
 )
 
 ROW_KINDS = ("cases", "documents", "attribute:NAME", "roles", "persons", "coders")
@@ -117,12 +117,19 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
 
     Without `details`, case and coder rows leave out the characters and interviewees they own (only coverage and
     "k of n" read them): a third of a count matrix's time at 100,000 codings."""
-    doc_ids = documents_in_scope(session, project, scope)
+    links: list[tuple[int, int | None]] = []
+    if kind == "cases":  # the documents in scope with their cases, in one query
+        links = [tuple(r) for r in session.execute(documents_in_scope_query(session, project, scope)
+                                                   .add_columns(CaseDocument.case_id)
+                                                   .outerjoin(CaseDocument, CaseDocument.document_id == Document.id))]
+        doc_ids = list(dict.fromkeys(doc_id for doc_id, _ in links))
+    else:
+        doc_ids = documents_in_scope(session, project, scope)
     lean = not details and kind in ("cases", "coders")
     docs = {} if lean else _documents(session, doc_ids)
     speakers = [] if lean else _speakers(session, doc_ids)
     if kind == "cases":
-        return _case_rows(session, project, doc_ids, docs, speakers)
+        return _case_rows(session, project, links, docs, speakers)
     if kind == "documents":
         ordered = sorted(doc_ids, key=lambda d: (docs[d][1].casefold(), docs[d][1]))
         rows = [Row(key=docs[d][0], label=docs[d][1], sql_key=d) for d in ordered]
@@ -141,19 +148,22 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
     raise Refused(f"unknown rows '{kind}' (use one of: {', '.join(ROW_KINDS)})")
 
 
-def _case_rows(session: Session, project: Project, doc_ids: list[int], docs: dict, speakers: list) -> RowDimension:
-    cases = list_cases(session, project)
-    rows = [Row(key=str(c.guid), label=c.name, sql_key=c.id) for c in cases]
-    index = {c.id: i for i, c in enumerate(cases)}
-    links = session.execute(select(CaseDocument.document_id, CaseDocument.case_id)
-                            .where(CaseDocument.document_id.in_(doc_ids))).all() if doc_ids else []
+def _case_rows(session: Session, project: Project, links: list[tuple[int, int | None]], docs: dict,
+               speakers: list) -> RowDimension:
+    """Every case, by name; `links` are (document, case or None) of the documents in scope."""
+    cases = sorted(session.execute(select(Case.id, Case.name, guid_text(Case.guid))
+                                   .where(Case.project_id == project.id)).all(),
+                   key=lambda c: (c[1].casefold(), c[1]))
+    rows = [Row(key=dashed_guid(guid), label=name, sql_key=case_id) for case_id, name, guid in cases]
+    index = {case_id: i for i, (case_id, _, _) in enumerate(cases)}
     doc_rows: dict[int, list[int]] = {}
     for doc_id, case_id in links:
-        doc_rows.setdefault(doc_id, []).append(index[case_id])
-    if any(d not in doc_rows for d in doc_ids):
+        if case_id is not None:
+            doc_rows.setdefault(doc_id, []).append(index[case_id])
+    if any(doc_id not in doc_rows for doc_id, _ in links):
         rows.append(Row(key="", label=NO_CASE, sql_key=None))
-        for d in doc_ids:
-            doc_rows.setdefault(d, [len(rows) - 1])
+        for doc_id, _ in links:
+            doc_rows.setdefault(doc_id, [len(rows) - 1])
     _fill_document_rows(rows, doc_rows, docs, speakers)
     return RowDimension("cases", CaseDocument.case_id, _case_join, False, rows, fact_key=MatrixCoding.case_id)
 

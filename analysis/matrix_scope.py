@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from cases.projects import list_coders
@@ -129,6 +129,11 @@ def scope_conditions(session: Session, project: Project, scope: Scope, *, docume
 
 def documents_in_scope(session: Session, project: Project, scope: Scope) -> list[int]:
     """Documents the scope admits (kinds and case/document attribute conditions), coded or not."""
+    return list(session.scalars(documents_in_scope_query(session, project, scope)))
+
+
+def documents_in_scope_query(session: Session, project: Project, scope: Scope) -> Select:
+    """SELECT document.id of the documents the scope admits (a caller may add columns and joins)."""
     stmt = select(Document.id).where(Document.project_id == project.id)
     if scope.kinds:
         stmt = stmt.where(Document.kind.in_(scope.kinds))
@@ -136,4 +141,4 @@ def documents_in_scope(session: Session, project: Project, scope: Scope) -> list
         kind, ids = attribute_match(session, project, attribute)
         if kind == "document":
             stmt = stmt.where(Document.id.in_(ids))
-    return list(session.scalars(stmt))
+    return stmt
