@@ -23,6 +23,7 @@ from cases.documents import document_titles, page_at, quote_citation, texts_and_
 from codebooks.levels import rolled_up_codes
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
+from store.bulk import collector_paused
 from store.errors import Refused
 from store.models import (
     Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Project, Segment, Speaker,
@@ -320,7 +321,8 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     if spec.measure == "coverage":
         matrix.coverage = _coverage(session, project, spec, dim, columns, src)
     if spec.measure == "quotes":
-        matrix.quotes = _quotes(session, project, spec, dim, columns, src)
+        with collector_paused():
+            matrix.quotes = _quotes(session, project, spec, dim, columns, src)
     return matrix
 
 

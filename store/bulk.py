@@ -7,9 +7,11 @@ plus a guid, so they are handed to the driver's executemany as tuples.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -73,3 +75,18 @@ def in_chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
     ordered = sorted(set(ids))
     for k in range(0, len(ordered), size):
         yield ordered[k:k + size]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while tens of thousands of rows and quotes are built: they hold no
+    cycles (reference counting frees them), but each full pass of the collector walks the whole heap of the app
+    (a third of the quotes matrix's time at 100,000 codings, bench/matrix_bench.py). Resumed afterwards, also on
+    an error; left off if it was off."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
