@@ -22,6 +22,7 @@ from analysis.matrix import Column, matrix_columns
 from analysis.matrix_scope import Scope, scope_conditions
 from cases.projects import get_case
 from coding.retrieval import TURN_OF_SEGMENT
+from store.bulk import collector_paused
 from store.errors import Refused
 from store.models import CaseDocument, Coding, Document, Project, Segment, Sentence, Speaker, Turn
 
@@ -245,7 +246,8 @@ def build_cooccurrence(session: Session, project: Project, spec: CooccurrenceSpe
     column_of = {code_id: j for j, c in enumerate(columns) for code_id in c.members}
     counts = _Counts(len(rows), len(columns))
     query = _coded_query(session, project, spec, sorted(set(row_of) | set(column_of)), case_id)
-    _count(session, spec, query, row_of, column_of, counts)
+    with collector_paused():  # a sweep of many short-lived tuples, none in a cycle (store.bulk)
+        _count(session, spec, query, row_of, column_of, counts)
     n12, n1, n2 = counts.n12, counts.n1, counts.n2
     pooled = spec.pool_coders
     if same:
