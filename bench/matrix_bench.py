@@ -35,7 +35,8 @@ Kinds (default coder scope everywhere: each document's primary coder):
               is the document's primary coder, the text slice, turn ordinal, speaker role and label, segment
               guid, document title), indexed on (codebook, primary, case, code) and (codebook, primary, text
               version, coder, start); the floor queries filter on codebook bench-a and the primary flag --
-              checked: the same cells, quotes and overlap pairs (a segment in two cases once)
+              checked: the same cells, quotes and overlap pairs (a segment in two cases once); read with
+              Python's cyclic garbage collector held off, as the quotes matrix and co-occurrence read theirs
   report_images / report_plain
               ``exports.cross_case_report.build_cross_case_report(s, project20, codebook="bench-r",
               depth=None, images=True/False)`` (20 cases x 20 codes); skipped with a note while that

@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from bench.matrix_project import CODEBOOK, REPORT_CODEBOOK
 from bench.measure import RESULTS, ROOT, Sample, runqueue_wait_s
+from store.bulk import collector_paused
 
 KINDS = ("count", "count_sql", "count_flat", "quotes", "quotes_sql", "quotes_flat", "cooc_overlap", "cooc_flat",
          "cooc_turn")
@@ -182,10 +183,13 @@ class Kinds:
                                                                  measure="quotes"))
         if kind in self.sql:
             return s.connection().exec_driver_sql(self.sql[kind]).fetchall()
+        # The floors read with the garbage collector held off, as the quotes matrix and co-occurrence do.
         if kind == "cooc_flat":
-            return cooc_sweep(s.connection().exec_driver_sql(self.flat[kind]))
+            with collector_paused():
+                return cooc_sweep(s.connection().exec_driver_sql(self.flat[kind]))
         if kind in self.flat:
-            return s.connection().exec_driver_sql(self.flat[kind]).fetchall()
+            with collector_paused():
+                return s.connection().exec_driver_sql(self.flat[kind]).fetchall()
         if kind.startswith("cooc_"):
             return self.build_cooccurrence(s, project, self.CooccurrenceSpec(codebook=CODEBOOK,
                                                                              unit=kind[len("cooc_"):]))
