@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
@@ -278,23 +278,28 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     documents = grid(0) if want_persons or spec.measure == "documents" else None
     # On the read path a case row holds each coding once, so with one code per column its rows are its segments.
     rows_are_segments = dim.kind == "cases" and _direct(src, columns)
-    aggregates = [func.count() if rows_are_segments else func.count(func.distinct(src.segment)),
-                  func.count(func.distinct(src.document)) if documents is not None else literal(0)]
+    aggregates = [func.count() if rows_are_segments else func.count(func.distinct(src.segment))]
+    if documents is not None:
+        aggregates.append(func.count(func.distinct(src.document)))
     if want_persons:
         person_key = SPEAKER_KEY if dim.speaker_based else sql_case(
             (Speaker.role.in_(INTERVIEWEE_ROLES), SPEAKER_KEY), else_=None)
         aggregates.append(func.count(func.distinct(person_key)))
     stmt, col_expr, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", *aggregates,
                                               with_speaker=want_persons, source=src)
-    for key, value, n_segments, n_docs, *rest in _rows(session, src, stmt.group_by(src.key, col_expr)):
-        i, j = index.get(key), to_column.get(value)
-        if i is None or j is None:
-            continue
-        counts[i][j] = n_segments
-        if documents is not None:
-            documents[i][j] = n_docs
-        if persons is not None:
-            persons[i][j] = rest[0]
+    found = _rows(session, src, stmt.group_by(src.key, col_expr))
+    targets = [grid for grid in (counts, documents, persons) if grid is not None]
+    if len(targets) == 1:  # counts alone, the common case: no per-row list of the optional columns
+        for key, value, n_segments in found:
+            i, j = index.get(key), to_column.get(value)
+            if i is not None and j is not None:
+                counts[i][j] = n_segments
+    else:
+        for key, value, *values in found:
+            i, j = index.get(key), to_column.get(value)
+            if i is not None and j is not None:
+                for target, number in zip(targets, values):
+                    target[i][j] = number
 
     if spec.scope.pools():
         per_doc, per_doc_col, to_column = _coding_query(session, project, spec, dim, columns, "key", "column",
