@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
-from analysis.matrix_source import TABLES, Source, driver_rows, matrix_source, speakers_by_id
+from analysis.matrix_source import TABLES, Source, matrix_source, speakers_by_id
 from cases.documents import document_titles, page_at, quote_citation, texts_and_pages, turn_number
 from codebooks.levels import rolled_up_codes
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
-from store.bulk import collector_paused
+from store.bulk import collector_paused, driver_rows
 from store.errors import Refused
 from store.models import (
     Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Project, Segment, Speaker,

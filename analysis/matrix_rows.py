@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from analysis.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope, documents_in_scope_query
 from cases.projects import list_coders
 from coding.retrieval import SPEAKER_KEY, VALUE_COLUMN, attribute_value_order
+from store.bulk import driver_rows
 from store.errors import Refused
 from store.models import (
     SPEAKER_ROLES, AttributeDefinition, AttributeValue, Case, CaseDocument, Document, MatrixCoding, Person, Project,
@@ -119,9 +120,9 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
     "k of n" read them): a third of a count matrix's time at 100,000 codings."""
     links: list[tuple[int, int | None]] = []
     if kind == "cases":  # the documents in scope with their cases, in one query
-        links = [tuple(r) for r in session.execute(documents_in_scope_query(session, project, scope)
-                                                   .add_columns(CaseDocument.case_id)
-                                                   .outerjoin(CaseDocument, CaseDocument.document_id == Document.id))]
+        links = driver_rows(session, documents_in_scope_query(session, project, scope)
+                            .add_columns(CaseDocument.case_id)
+                            .outerjoin(CaseDocument, CaseDocument.document_id == Document.id))
         doc_ids = list(dict.fromkeys(doc_id for doc_id, _ in links))
     else:
         doc_ids = documents_in_scope(session, project, scope)
@@ -151,9 +152,8 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
 def _case_rows(session: Session, project: Project, links: list[tuple[int, int | None]], docs: dict,
                speakers: list) -> RowDimension:
     """Every case, by name; `links` are (document, case or None) of the documents in scope."""
-    cases = sorted(session.execute(select(Case.id, Case.name, guid_text(Case.guid))
-                                   .where(Case.project_id == project.id)).all(),
-                   key=lambda c: (c[1].casefold(), c[1]))
+    cases = sorted(driver_rows(session, select(Case.id, Case.name, guid_text(Case.guid))
+                               .where(Case.project_id == project.id)), key=lambda c: (c[1].casefold(), c[1]))
     rows = [Row(key=dashed_guid(guid), label=name, sql_key=case_id) for case_id, name, guid in cases]
     index = {case_id: i for i, (case_id, _, _) in enumerate(cases)}
     doc_rows: dict[int, list[int]] = {}

@@ -83,13 +83,3 @@ def speakers_by_id(session: Session, project: Project) -> dict[int, tuple[str, s
         select(Speaker.id, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY)
         .outerjoin(Person, Person.id == Speaker.person_id).join(Document, Document.id == Speaker.document_id)
         .where(Document.project_id == project.id))}
-
-
-def driver_rows(session: Session, stmt: Any) -> list[tuple]:
-    """The driver's own tuples, for columns that need no conversion (integers and strings): at 25,000 quotes
-    SQLAlchemy's Row objects cost as much again as the query, and reading fields from them more."""
-    result = session.connection().execute(stmt)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()

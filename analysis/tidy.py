@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from analysis.matrix_source import driver_rows, facts_serve, speakers_by_id
+from analysis.matrix_source import facts_serve, speakers_by_id
 from cases.documents import document_case_names, document_titles, page_at, texts_and_pages, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
+from store.bulk import driver_rows
 from store.models import (
     Code, Codebook, Coder, Coding, Document, MatrixCoding, Person, Project, Segment, Speaker, Turn,
     dashed_guid, guid_text,
