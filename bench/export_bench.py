@@ -89,16 +89,16 @@ def _xlsx_floor(path: Path):  # noqa: ANN202
     largest = max(range(len(sheets)), key=lambda k: len(sheets[k][1]))
 
     def write() -> bytes:
-        out = XlsxBook()
-        for k, (title, rows) in enumerate(sheets):
-            if k == largest:
-                out.stream_sheet(title, rows[0], rows[1:])
-                continue
-            ws = out.sheet(title)
-            out.append(ws, rows[0], "bold")
-            for row in rows[1:]:
-                out.append(ws, row)
-        return out.close()
+        with XlsxBook() as out:
+            for k, (title, rows) in enumerate(sheets):
+                if k == largest:
+                    out.stream_sheet(title, rows[0], rows[1:])
+                    continue
+                ws = out.sheet(title)
+                out.append(ws, rows[0], "bold")
+                for row in rows[1:]:
+                    out.append(ws, row)
+            return out.close()
     return write
 
 

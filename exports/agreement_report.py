@@ -103,23 +103,23 @@ def facts(report: AgreementReport) -> list[tuple[str, str]]:
 
 def build_agreement_xlsx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:
     """Sheets: agreement (facts, then the coefficients), disagreements (every one)."""
-    book = XlsxBook()
-    lines: list[list[Any]] = [["Project", project], *[[k, v] for k, v in facts(report)], []]
-    columns = ["code", "n", *(HEADINGS[c] for c in COEFFICIENTS), "undefined because"]
-    sheet = book.sheet("agreement", [[c] for c in columns])
-    for line in lines:
-        book.append(sheet, line, ["bold", None])
-    book.append(sheet, columns, "bold")
-    for row in coefficient_rows(report):
-        book.append(sheet, [row.get(key) for key in ROW_COLUMNS])
-    records = disagreement_records(report, decided)
-    listing = book.sheet("disagreements", [[h, *(str(r[h])[:60] for r in records[:200])]
-                                           for h in DISAGREEMENT_COLUMNS])
-    book.append(listing, DISAGREEMENT_COLUMNS, "bold")
-    for record in records:
-        book.append(listing, [", ".join(record[key]) if isinstance(record[key], list) else record[key]
-                              for key in DISAGREEMENT_COLUMNS])
-    return book.close()
+    with XlsxBook() as book:
+        lines: list[list[Any]] = [["Project", project], *[[k, v] for k, v in facts(report)], []]
+        columns = ["code", "n", *(HEADINGS[c] for c in COEFFICIENTS), "undefined because"]
+        sheet = book.sheet("agreement", [[c] for c in columns])
+        for line in lines:
+            book.append(sheet, line, ["bold", None])
+        book.append(sheet, columns, "bold")
+        for row in coefficient_rows(report):
+            book.append(sheet, [row.get(key) for key in ROW_COLUMNS])
+        records = disagreement_records(report, decided)
+        listing = book.sheet("disagreements", [[h, *(str(r[h])[:60] for r in records[:200])]
+                                               for h in DISAGREEMENT_COLUMNS])
+        book.append(listing, DISAGREEMENT_COLUMNS, "bold")
+        for record in records:
+            book.append(listing, [", ".join(record[key]) if isinstance(record[key], list) else record[key]
+                                  for key in DISAGREEMENT_COLUMNS])
+        return book.close()
 
 
 def build_agreement_docx(report: AgreementReport, *, project: str = "", decided: Decided | None = None) -> bytes:

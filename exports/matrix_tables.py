@@ -23,8 +23,8 @@ from analysis.matrix import SHOWN_STATES, STATE_LABELS, Matrix
 from analysis.story_matrix import StoryMatrix
 from analysis.tidy import TidyCoding
 from cases.documents import turn_number
-from focusgroups.anonymise import Anonymiser
 from exports.xlsx_book import XlsxBook
+from focusgroups.anonymise import Anonymiser
 from store.spreadsheet import spreadsheet_cell, xml_safe
 
 NUMERIC_MEASURES = ("count", "documents", "presence", "coverage", "row_pct", "col_pct")
@@ -160,22 +160,22 @@ def build_xlsx(tables: Sequence[MatrixTable], tidy: Iterable[TidyCoding] | None 
                anonymiser: Anonymiser | None = None, project: str = "") -> bytes:
     """One sheet per matrix, then the tidy coded-segments sheet, then 'about' (scope of each matrix). Rows go to
     the file as they are written (`exports.xlsx_book`): no sheet of cells is held."""
-    book = XlsxBook()
-    for table in tables:
-        _matrix_sheet(book, table)
-    if tidy is not None:
-        _tidy_sheet(book, tidy_records(tidy, anonymiser))
-    lines: list[list[Any]] = [["Kruispunt export", project],
-                              ["written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")]]
-    if anonymiser is not None:
-        lines.append(["anonymised", "speakers as role + number; masked names in the coded text"])
-    for table in tables:
-        lines.append([table.title, table.note])
-        lines.extend([[f"  {k}", v] for k, v in table.facts.items()])
-    about = book.sheet("about", [[line[0] for line in lines], [line[1] for line in lines]])
-    for line in lines:
-        book.append(about, line, ["bold", None])
-    return book.close()
+    with XlsxBook() as book:
+        for table in tables:
+            _matrix_sheet(book, table)
+        if tidy is not None:
+            _tidy_sheet(book, tidy_records(tidy, anonymiser))
+        lines: list[list[Any]] = [["Kruispunt export", project],
+                                  ["written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")]]
+        if anonymiser is not None:
+            lines.append(["anonymised", "speakers as role + number; masked names in the coded text"])
+        for table in tables:
+            lines.append([table.title, table.note])
+            lines.extend([[f"  {k}", v] for k, v in table.facts.items()])
+        about = book.sheet("about", [[line[0] for line in lines], [line[1] for line in lines]])
+        for line in lines:
+            book.append(about, line, ["bold", None])
+        return book.close()
 
 
 # --- csv -------------------------------------------------------------------------------------------

@@ -9,20 +9,27 @@ A sheet of many plain rows (the tidy coded-segments sheet: a million cells at 10
 `stream_sheet`: its header, widths, frozen pane and filter come from XlsxWriter, its rows are written here in
 exactly the XML XlsxWriter writes for them in constant-memory mode (inline strings, `_xHHHH_` escapes; the tests
 compare the two byte for byte), because XlsxWriter's per-cell bookkeeping takes ~3 µs a cell, seven times this
-(issue 18's Excel target). A sheet never holds more rows than Excel opens: the rest go on a continuation sheet.
+(issue 18's Excel target). One difference: a text shaped like XlsxWriter's own rich-text runs ("<r>...</r>"),
+which it would write unescaped, is escaped here like any other (and `append` writes it as plain runs). A sheet
+never holds more rows than Excel opens: the rest go on a continuation sheet. Temporary files live in one
+directory that goes with the book.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Self
 
 from store.spreadsheet import spreadsheet_cell, xml_safe
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -48,6 +55,8 @@ def sheet_value(value: Any) -> Any:
     """What an xlsx cell holds (`spreadsheet_cell`, with None left empty and a flag as 0/1)."""
     if value is None:
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf": a cell cannot hold them as numbers
     return int(value) if isinstance(value, bool) else spreadsheet_cell(value)
 
 
@@ -65,7 +74,8 @@ def fit_to_cell(text: str) -> str:
         if units > budget:
             break
     total = len(text)
-    return text[:keep] + f" … [cut: an Excel cell holds {CELL_LIMIT:,} characters; {total - keep:,} more left out]"
+    return text[:keep] + (f" … [cut: an Excel cell holds {CELL_LIMIT:,} characters, an emoji counting two; "
+                           f"{total - keep:,} more left out]")
 
 
 def column_widths(columns: Sequence[Sequence[Any]]) -> list[int]:
@@ -147,22 +157,39 @@ class _Same:
 
 
 class XlsxBook:
-    """A workbook being written: sheets, formats by name, rows appended in order; `close` gives the file's bytes."""
+    """A workbook being written: sheets, formats by name, rows appended in order; `close` gives the file's bytes.
 
+    Use it in a `with` block: whatever happens, the temporary files holding its rows (transcript text) are removed
+    when the block ends (XlsxWriter's, and the streamed sheets'; they live in one temporary directory)."""
 
     def __init__(self) -> None:
         import xlsxwriter
 
+        self._files = tempfile.TemporaryDirectory(prefix="kruispunt-xlsx-")  # removed on cleanup, or when dropped
         self._buffer = io.BytesIO()
         self._book = xlsxwriter.Workbook(self._buffer, {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False})
+            "constant_memory": True, "tmpdir": self._files.name, "strings_to_formulas": False,
+            "strings_to_urls": False, "strings_to_numbers": False})
         self.formats = {name: self._book.add_format(spec) for name, spec in FORMATS.items()}
         self._used: set[str] = set()
         self._next_row: dict[str, int] = {}
         self._streamed: dict[str, tuple[IO[bytes], str]] = {}  # sheet part -> (its rows, its dimension)
 
-    def sheet(self, title: str, widths: Sequence[Sequence[Any]] = (), *, freeze: tuple[int, int] | None = None):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove every temporary file of the book (after `close`, or instead of it)."""
+        for part, _ in self._streamed.values():
+            part.close()
+        self._streamed.clear()
+        self._files.cleanup()
+
+    def sheet(self, title: str, widths: Sequence[Sequence[Any]] = (), *,
+              freeze: tuple[int, int] | None = None) -> Worksheet:
         """A new sheet named after `title` (made unique), its columns fitted to the sample `widths`."""
         ws = self._book.add_worksheet(sheet_title(title, self._used))
         for index, width in enumerate(column_widths(widths)):
@@ -172,7 +199,7 @@ class XlsxBook:
         self._next_row[ws.name] = 0
         return ws
 
-    def append(self, ws, values: Iterable[Any], formats: Sequence[str | None] | str | None = None) -> int:  # type: ignore[no-untyped-def]
+    def append(self, ws: Worksheet, values: Iterable[Any], formats: Sequence[str | None] | str | None = None) -> int:
         """Write one row after the last: each value escaped (`sheet_value`), numbers as numbers, text as text, None
         left empty; `formats` one name for the row or one per cell. Returns the row's index (0-based)."""
         row = self._next_row[ws.name]
@@ -188,7 +215,15 @@ class XlsxBook:
                 if cell_formats[column] is not None:
                     ws.write_blank(row, column, None, cell_formats[column])
             elif isinstance(value, str):
-                write_string(row, column, fit_to_cell(value), cell_formats[column])
+                value = fit_to_cell(value)
+                if value.startswith("<r>") and value.endswith("</r>"):
+                    # XlsxWriter writes text of this shape unescaped, as its own rich-text runs: three plain runs of
+                    # the same text (it wants three) are escaped instead and read as the same text.
+                    fmt = cell_formats[column]
+                    ws.write_rich_string(row, column, value[:1], value[1:2], value[2:],
+                                         *([fmt] if fmt is not None else []))
+                else:
+                    write_string(row, column, value, cell_formats[column])
             else:
                 write_number(row, column, value, cell_formats[column])
         return row
@@ -197,18 +232,21 @@ class XlsxBook:
                      widths: Sequence[Sequence[Any]] = (), *, sheet_rows: int = SHEET_ROWS) -> list[str]:
         """Plain rows under a bold `header`, frozen below it, with a filter; as many sheets as Excel needs to hold
         them (a continuation sheet gets the header again). Returns the sheets' names."""
+        if not header:
+            raise ValueError("a streamed sheet needs a header row")
         rows = iter(rows)
         names = []
         while True:
             ws = self.sheet(title, widths, freeze=(1, 0))
             names.append(ws.name)
             self.append(ws, header, "bold")
-            part = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the book is closed; gone with the process)
+            name = f"xl/worksheets/sheet{len(self._book.worksheets())}.xml"  # XlsxWriter's part for it
+            part = tempfile.TemporaryFile(dir=self._files.name)  # noqa: SIM115 (closed by close or discard)
+            self._streamed[name] = (part, "")
             count = _write_rows(part, rows, 1, sheet_rows - 1)
             if count:
                 ws.autofilter(0, 0, count, len(header) - 1)
-            dimension = f"A1:{column_letter(len(header) - 1)}{count + 1}"
-            self._streamed[f"xl/worksheets/sheet{len(self._book.worksheets())}.xml"] = (part, dimension)
+            self._streamed[name] = (part, f"A1:{column_letter(len(header) - 1)}{count + 1}")
             if count < sheet_rows - 1:
                 return names
             following = next(rows, None)
@@ -216,37 +254,42 @@ class XlsxBook:
                 return names
             rows = _chain_one(following, rows)
 
-    def rows_written(self, ws) -> int:  # type: ignore[no-untyped-def]
-        return self._next_row[ws.name]
-
     def close(self) -> bytes:
-        """The file: XlsxWriter's package, with each streamed sheet's rows put into its part."""
-        self._book.close()
-        if not self._streamed:
-            return self._buffer.getvalue()
-        out = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(self._buffer.getvalue())) as source, \
-                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                data = source.read(info)
-                if info.filename not in self._streamed:
-                    target.writestr(info, data)
-                    continue
-                part, dimension = self._streamed.pop(info.filename)
-                head, tail = data.split(b"</sheetData>", 1)
-                head = _DIMENSION.sub(f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
-                tail = b"</sheetData>" + tail
-                entry = zipfile.ZipInfo(info.filename, info.date_time)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                entry.file_size = len(head) + part.tell() + len(tail)  # known: decides whether ZIP64 is needed
-                with part, target.open(entry, "w") as stream:
-                    stream.write(head)
-                    part.seek(0)
-                    shutil.copyfileobj(part, stream, 1 << 20)
-                    stream.write(tail)
-        if self._streamed:
-            raise RuntimeError(f"xlsx parts not found in XlsxWriter's package: {sorted(self._streamed)}")
-        return out.getvalue()
+        """The file: XlsxWriter's package, with each streamed sheet's rows put into its part; then `discard`."""
+        try:
+            self._book.close()
+            if not self._streamed:
+                return self._buffer.getvalue()
+            out = io.BytesIO()
+            self._buffer.seek(0)
+            with zipfile.ZipFile(self._buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+                for info in source.infolist():
+                    data = source.read(info)
+                    if info.filename in self._streamed:
+                        self._splice(target, info, data, *self._streamed.pop(info.filename))
+                    else:
+                        target.writestr(info, data)
+            if self._streamed:
+                raise RuntimeError(f"xlsx parts not found in XlsxWriter's package: {sorted(self._streamed)}")
+            return out.getvalue()
+        finally:
+            self.discard()
+
+    @staticmethod
+    def _splice(target: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, part: IO[bytes],
+                dimension: str) -> None:
+        """XlsxWriter's sheet part (its header row) with the streamed rows after it."""
+        head, tail = data.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1).split(b"</sheetData>", 1)
+        head = _DIMENSION.sub(f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
+        tail = b"</sheetData>" + tail
+        entry = zipfile.ZipInfo(info.filename, info.date_time)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.file_size = len(head) + part.tell() + len(tail)  # known: decides whether ZIP64 is needed
+        with part, target.open(entry, "w") as stream:
+            stream.write(head)
+            part.seek(0)
+            shutil.copyfileobj(part, stream, 1 << 20)
+            stream.write(tail)
 
 
 def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -80,19 +81,30 @@ def in_chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
         yield ordered[k:k + size]
 
 
+_PAUSES = {"depth": 0, "was_on": False}  # pauses now running in any thread, and whether the collector ran before
+_PAUSES_LOCK = threading.Lock()
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector held off while tens of thousands of rows and quotes are built: they hold no
     cycles (reference counting frees them), but each full pass of the collector walks the whole heap of the app
-    (a third of the quotes matrix's time at 100,000 codings, bench/matrix_bench.py). Resumed afterwards, also on
-    an error; left off if it was off."""
-    was_on = gc.isenabled()
-    gc.disable()
+    (a third of the quotes matrix's time at 100,000 codings, bench/matrix_bench.py).
+
+    The switch is the process's, shared by every session's thread: the first pause to begin turns it off, the last
+    to end turns it back on (if it was on), also after an error."""
+    with _PAUSES_LOCK:
+        if _PAUSES["depth"] == 0:
+            _PAUSES["was_on"] = gc.isenabled()
+            gc.disable()
+        _PAUSES["depth"] += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with _PAUSES_LOCK:
+            _PAUSES["depth"] -= 1
+            if _PAUSES["depth"] == 0 and _PAUSES["was_on"]:
+                gc.enable()
 
 
 def driver_rows(session: Session, stmt: Any) -> list[tuple]:

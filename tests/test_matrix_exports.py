@@ -131,18 +131,19 @@ def test_safe_text_escapes_what_a_spreadsheet_would_evaluate():
 def test_xlsx_cells_hold_what_was_given_and_say_where_they_were_cut():
     """No guessing by the writer (a URL stays text, "12" stays text, a formula-like text is escaped), and a text
     longer than an Excel cell holds (32,767 UTF-16 units; an emoji is two) is cut with a note, never silently."""
-    book = XlsxBook()
-    sheet = book.sheet("t", [["a"]])
     emoji, plain, exact = "\U0001f600" * 20_000, "ab" * 20_000, "x" * CELL_LIMIT
-    book.append(sheet, ["https://example.org", "12", "=1+1", 3, None, True, emoji, plain, exact])
-    row = [c.value for c in workbook(book.close())["t"][1]]
+    with XlsxBook() as book:
+        sheet = book.sheet("t", [["a"]])
+        book.append(sheet, ["https://example.org", "12", "=1+1", 3, None, True, emoji, plain, exact])
+        row = [c.value for c in workbook(book.close())["t"][1]]
     assert row[:6] == ["https://example.org", "12", "'=1+1", 3, None, 1]
     assert row[8] == exact
     for value, given in ((row[6], emoji), (row[7], plain)):
         kept, note = value.split(" … [cut: ")
         assert given.startswith(kept) and len(kept) > 16_000
         assert len(kept.encode("utf-16-le")) // 2 + len(note) + 8 <= CELL_LIMIT
-        assert note == f"an Excel cell holds 32,767 characters; {len(given) - len(kept):,} more left out]"
+        assert note == (f"an Excel cell holds 32,767 characters, an emoji counting two; {len(given) - len(kept):,} "
+                        "more left out]")
 
 
 def test_xlsx_matrix_sheet_cell_by_cell(study):

@@ -524,3 +524,42 @@ def test_turn_and_sentence_guids_read_back_as_uuids(engine) -> None:  # type: ig
     assert len(turn_guids) == 2 and len(sentence_guids) == 3
     assert all(isinstance(g, uuid.UUID) and g.version == 7 for g in turn_guids + sentence_guids)
     assert len(set(turn_guids + sentence_guids)) == 5
+
+
+def test_collector_pauses_overlapping_in_threads_end_with_it_running() -> None:
+    """Two sessions' pauses overlap (the switch is the process's): the collector stays off until the last one ends,
+    then runs again; an error inside a pause ends it too; a collector that was off stays off."""
+    import gc
+    import threading
+
+    from store.bulk import collector_paused
+
+    assert gc.isenabled()
+    inside, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with collector_paused():
+            inside.set()
+            release.wait()
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    assert inside.wait(60)
+    assert not gc.isenabled()
+    with collector_paused():  # begins while the first runs, ends after it
+        release.set()
+        worker.join(60)
+        assert not worker.is_alive() and not gc.isenabled()
+    assert gc.isenabled()
+
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -11,6 +11,7 @@ import io
 import zipfile
 
 import openpyxl
+import pytest
 import xlsxwriter
 
 from exports.xlsx_book import CELL_LIMIT, XlsxBook, column_letter, fit_to_cell, sheet_value
@@ -75,6 +76,50 @@ def test_streamed_rows_are_the_xml_xlsxwriter_writes():
     assert values[7][1] == "https://example.org"  # text, not a link
     assert values[8][1].startswith("abab") and values[8][1].endswith("more left out]")
     assert values[10][1] == "bell and nul dropped"
+    assert values[5][1] == "_x005F_x0041_ is not an A, and &<> stay text"  # Excel undoes its escape; openpyxl not
+
+
+def test_text_shaped_like_xlsxwriters_rich_runs_stays_text():
+    """XlsxWriter writes a string that starts with <r> and ends with </r> into the sheet unescaped (its own rich
+    text): a transcript line shaped so would add cells of its own. Both paths keep it text."""
+    hostile = '<r><t>x</t></r></is></c><c r="Z9"><f>1+1</f></c><is><r><t>y</t></r>'
+    with XlsxBook() as book:
+        plain = book.sheet("plain")
+        book.append(plain, [hostile, "after"], "bold")
+        book.append(plain, ["<r>", hostile])
+        book.stream_sheet("streamed", HEADER, [["x", hostile, 1, None, None]])
+        workbook = openpyxl.load_workbook(io.BytesIO(book.close()))
+    assert [[c.value for c in row] for row in workbook["plain"].iter_rows()] == [[hostile, "after"], ["<r>", hostile]]
+    assert workbook["plain"]["A1"].font.b
+    assert [c.value for c in workbook["streamed"][2]] == ["x", hostile, 1, None, None]
+    assert all(sheet.max_column <= 5 and sheet["Z9"].value is None for sheet in workbook.worksheets)
+
+
+def test_no_temporary_file_outlives_the_book(tmp_path, monkeypatch):
+    """Rows of transcript text wait in temporary files while a book is written: they are gone when it is closed,
+    and when writing stops half-way."""
+    import tempfile
+
+    from exports.matrix_tables import build_xlsx
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield from ROWS
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError), XlsxBook() as book:
+        book.append(book.sheet("first"), ["confidential label"])
+        book.stream_sheet("coded segments", HEADER, failing())
+    assert list(tmp_path.iterdir()) == []
+    with XlsxBook() as book:
+        book.stream_sheet("coded segments", HEADER, ROWS)
+        assert list(tmp_path.iterdir())  # while it is written
+        book.close()
+        assert list(tmp_path.iterdir()) == []
+    assert build_xlsx([])  # the export itself, too
+    assert list(tmp_path.iterdir()) == []
+    assert sheet_value(float("nan")) == "nan" and sheet_value(float("-inf")) == "-inf"
 
 
 def test_a_sheet_holds_no_more_rows_than_excel_opens():
@@ -90,11 +135,12 @@ def test_a_sheet_holds_no_more_rows_than_excel_opens():
     assert [row[2] for sheet in got for row in sheet[1:]] == list(range(7))
     assert workbook[names[3]].auto_filter.ref == "A1:E2"
 
-    exact = XlsxBook()  # exactly full: no empty continuation sheet
-    assert exact.stream_sheet("t", HEADER, rows[:2], sheet_rows=3) == ["t"]
-    empty = XlsxBook()
-    assert empty.stream_sheet("t", HEADER, []) == ["t"]
-    sheet = openpyxl.load_workbook(io.BytesIO(empty.close()))["t"]
+    with XlsxBook() as exact:  # exactly full: no empty continuation sheet
+        assert exact.stream_sheet("t", HEADER, rows[:2], sheet_rows=3) == ["t"]
+    with XlsxBook() as empty:
+        assert empty.stream_sheet("t", HEADER, []) == ["t"]
+        data = empty.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["t"]
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [list(HEADER)] and sheet.auto_filter.ref is None
 
 
@@ -102,5 +148,5 @@ def test_column_letters_and_the_cell_limit():
     assert [column_letter(i) for i in (0, 11, 25, 26, 51, 701, 702)] == ["A", "L", "Z", "AA", "AZ", "ZZ", "AAA"]
     assert fit_to_cell("x" * CELL_LIMIT) == "x" * CELL_LIMIT
     cut = fit_to_cell("\U0001f600" * CELL_LIMIT)
-    assert len(cut.encode("utf-16-le")) // 2 <= CELL_LIMIT and cut.endswith(f"{CELL_LIMIT - len(cut.split(' … ')[0]):,}"
-                                                                            " more left out]")
+    assert len(cut.encode("utf-16-le")) // 2 <= CELL_LIMIT
+    assert cut.endswith(f"{CELL_LIMIT - len(cut.split(' … ')[0]):,} more left out]")
