@@ -472,6 +472,7 @@ else:
         from ui.story_walk import present_stories
 
         chosen, own = shown_cases()
-        present_stories(fg, project, cases=list(chosen) or None, own=own, language=shown_setting("language"))
+        present_stories(fg, project, revision, cases=list(chosen) or None, own=own,
+                        language=shown_setting("language"))
     else:
         present_matrix(fg)

@@ -20,11 +20,13 @@ from coding.stories import (
     story_persons,
 )
 from coding.story_undo import story_undoable
-from coding.story_views import story_candidates, story_views
+from coding.story_views import story_candidates
 from store.db import read_session
 from store.errors import Refused
+from store.events import latest_event_id
 from store.models import Case, Person
 from store.privileges import Permission
+from ui.analysis_cache import load_story_views
 from ui.blind import closed_because, my_blind_scope
 from ui.identity import acting, refusal
 from ui.state import actor, engine, md_escape, project_or_stop, run_write, show_flash
@@ -58,8 +60,9 @@ case_names = {c.name: c for c in cases}
 case_name = st.selectbox("Case", list(case_names), key="stories_case")
 case = case_names[case_name]
 with read_session(engine()) as s:
-    views = story_views(s, project, case=case, cycles=cycles)
+    revision = latest_event_id(s, project.guid)  # every story, coding or text change logs an event
     persons = {p.name: p.id for p in story_persons(s, project, case)}
+views = load_story_views(str(project.guid), revision, case.id)
 NO_PERSON = "(no one person)"
 
 

@@ -208,7 +208,7 @@ def test_the_story_walk_in_presentation_mode(monkeypatch, sqlite_url):
     from datetime import date
 
     from cases.projects import get_case
-    from coding.stories import add_step, create_story
+    from coding.stories import add_step, create_story, get_story
     from focusgroups.anonymise import add_mask_term
     from focusgroups.feedback import list_feedback
     from focusgroups.sessions import create_session, get_session
@@ -328,3 +328,35 @@ def test_a_renamed_story_stays_the_one_shown(monkeypatch, sqlite_url):
     assert not at.exception
     assert at.selectbox(key="stories_story").value == "Petra belt"
     assert [(v.title, v.person) for v in stories(sqlite_url)] == [("Petra belt", "Hoekstra")]
+
+
+def test_a_story_written_elsewhere_shows_on_the_next_run(monkeypatch, sqlite_url):
+    """The page keeps a case's stories per project revision: a story someone else writes (a logged change) is
+    there on the next run, and so is a step added to it."""
+    from cases.projects import get_case
+    from coding.stories import add_step, create_story, get_story
+
+    guids = build(get_engine(sqlite_url))
+    with read_session(get_engine(sqlite_url)) as s:
+        guid = str(get_project(s, "Verhalen").guid)
+    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert "Grenzeloos has no stories yet." in said(at.info)
+    with write_session(get_engine(sqlite_url)) as s:
+        project = get_project(s, "Verhalen")
+        create_story(s, project, get_case(s, project, "Grenzeloos"), "Elders geschreven", actor="Bram")
+    at.run()
+    assert not at.exception
+    assert one(at.selectbox, "Story").value == "Elders geschreven"
+    assert "Grenzeloos has no stories yet." not in said(at.info)
+    with write_session(get_engine(sqlite_url)) as s:
+        project = get_project(s, "Verhalen")
+        add_step(s, project, get_story(s, project, "Elders geschreven"), guids["fieldlab"], actor="Bram")
+    at.run()
+    assert not at.exception
+    one(at.selectbox, "Segments coded with").set_value("vc.immediate")
+    at.run()
+    assert button(at, f"story_add_{guids['fieldlab']}_vc.immediate").disabled  # now a step of the story shown
+

@@ -60,6 +60,29 @@ def load_story_reach(project_guid: str, revision: int) -> tuple[dict[str, dict[s
         return reach_profile(story_views(s, project, cycles=cycles), cycles, cases), cycles
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_story_views(project_guid: str, revision: int, case_id: int) -> list:
+    """A case's stories with their steps' quotes and checks, as the Stories page shows them."""
+    from coding.stories import story_cycles
+    from coding.story_views import story_views
+    from store.models import Case
+
+    with read_session(engine()) as s:
+        project = get_project(s, project_guid)
+        return story_views(s, project, case=s.get(Case, case_id), cycles=story_cycles(s, project))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_story_walk(project_guid: str, revision: int, cases: tuple[str, ...] | None, own: str | None,
+                    show_names: bool, language: str) -> tuple[list, object]:
+    """The presentation's story walk (anonymised unless names are shown) and what hides the other networks."""
+    from focusgroups.story_walk import walk_stories
+
+    with read_session(engine()) as s:
+        return walk_stories(s, get_project(s, project_guid), cases=list(cases) if cases is not None else None,
+                            own=own, show_names=show_names, language=language)
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def load_learning(project_guid: str, revision: int, levels: str, cycles: str, case: str | None,
                   unit: str) -> Cooccurrence:

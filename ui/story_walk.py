@@ -8,10 +8,10 @@ import streamlit as st
 from focusgroups.feedback import STANCE_LABELS, STANCES_BY_PURPOSE, feedback_undoable, list_feedback, record_feedback
 from focusgroups.presentation import attendee_roles
 from focusgroups.sessions import get_session
-from focusgroups.story_walk import walk_stories
 from store.db import read_session
 from store.errors import Refused
 from store.privileges import Permission
+from ui.analysis_cache import load_story_walk
 from ui.identity import show_names_choice
 from ui.state import actor, engine, md_escape, run_write, show_flash
 from ui.undo_offers import undo_redo_line
@@ -28,12 +28,12 @@ def _pick(guid: str) -> None:
     st.session_state[PICKED] = guid
 
 
-def present_stories(fg, project, *, cases: list[str] | None, own: str | None,  # type: ignore[no-untyped-def]
-                    language: str) -> None:
+def present_stories(fg, project, revision: int, *, cases: list[str] | None,  # type: ignore[no-untyped-def]
+                    own: str | None, language: str) -> None:
     show_names = show_names_choice(st, "pres_story_names")
     try:
-        with read_session(engine()) as s:
-            stories, hide = walk_stories(s, project, cases=cases, own=own, show_names=show_names, language=language)
+        stories, hide = load_story_walk(str(project.guid), revision, tuple(cases) if cases is not None else None,
+                                        own, show_names, language)
     except Refused as exc:
         st.info(md_escape(str(exc)))
         return
