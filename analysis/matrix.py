@@ -10,6 +10,8 @@ laid over case rows so that a cell marked "no data" never reads as 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import case as sql_case
@@ -20,14 +22,23 @@ from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
 from analysis.matrix_source import TABLES, Source, matrix_source, speakers_by_id
 from cases.documents import document_titles, page_at, quote_citation, texts_and_pages, turn_number
-from codebooks.levels import rolled_up_codes
-from codebooks.service import code_label, get_codebook
+from codebooks.levels import CodebookCodes, load_codebook_codes, rolled_up_codes
+from codebooks.service import code_label
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.bulk import collector_paused, driver_rows
 from store.errors import Refused
 from store.models import (
-    Codebook, Coder, Coding, Document, FrameworkCell, MatrixCoding, Project, Segment, Speaker,
-    Turn, dashed_guid, guid_text,
+    Coder,
+    Coding,
+    Document,
+    FrameworkCell,
+    MatrixCoding,
+    Project,
+    Segment,
+    Speaker,
+    Turn,
+    dashed_guid,
+    guid_text,
 )
 
 MEASURES = ("count", "documents", "persons", "coverage", "presence", "row_pct", "col_pct", "quotes")
@@ -147,9 +158,7 @@ class Matrix:
         value = self.values(measure)[i][j]
         if measure == "persons":
             text = f"{value} of {self.interviewees(i)}"
-        elif measure == "coverage":
-            text = f"{value:.1f}%"
-        elif measure in ("row_pct", "col_pct"):
+        elif measure == "coverage" or measure in ("row_pct", "col_pct"):
             text = f"{value:.1f}%"
         elif measure == "quotes":
             text = f"{len(value)} quote{'s' if len(value) != 1 else ''}"
@@ -193,10 +202,10 @@ DIRECT_ONLY = "(direct only)"
 
 
 def matrix_columns(session: Session, project: Project, codebook_key: str, depth: int | None = None,
-                   *, language: str = "en", codebook: Codebook | None = None) -> list[Column]:
+                   *, language: str = "en", codebook: CodebookCodes | None = None) -> list[Column]:
     """Codable codes in codebook order, or codes down to `depth` with the deepest level rolled up (`codebook`: the
     one `codebook_key` names, when the caller has it already)."""
-    codebook = codebook or get_codebook(session, project, codebook_key)
+    codebook = codebook or load_codebook_codes(session, project, codebook_key)
     rolled = rolled_up_codes(codebook, depth)
     if not rolled:
         raise Refused(f"codebook '{codebook_key}' has no codes to show as columns")
@@ -262,7 +271,7 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
         spec = replace(spec, scope=replace(spec.scope, coders=ALL))  # rows per coder need every coder's codings
     if spec.measure not in MEASURES:
         raise Refused(f"unknown cell measure '{spec.measure}' (use one of: {', '.join(MEASURES)})")
-    codebook = get_codebook(session, project, spec.codebook)
+    codebook = load_codebook_codes(session, project, spec.codebook)
     columns = matrix_columns(session, project, spec.codebook, spec.depth, language=language, codebook=codebook)
     want_persons = with_persons or spec.measure == "persons"
     dim = row_dimension(session, project, spec.rows, spec.scope, details=want_persons or spec.measure == "coverage")
@@ -285,10 +294,12 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
         person_key = SPEAKER_KEY if dim.speaker_based else sql_case(
             (Speaker.role.in_(INTERVIEWEE_ROLES), SPEAKER_KEY), else_=None)
         aggregates.append(func.count(func.distinct(person_key)))
+    targets = [grid for grid in (counts, documents, persons) if grid is not None]
+    # A cell's count is its distinct segments, and so its quotes: a quotes matrix with counts alone reads no count.
+    counts_from_quotes = spec.measure == "quotes" and len(targets) == 1
     stmt, col_expr, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", *aggregates,
                                               with_speaker=want_persons, source=src)
-    found = _rows(session, src, stmt.group_by(src.key, col_expr))
-    targets = [grid for grid in (counts, documents, persons) if grid is not None]
+    found = [] if counts_from_quotes else _rows(session, src, stmt.group_by(src.key, col_expr))
     if len(targets) == 1:  # counts alone, the common case: no per-row list of the optional columns
         for key, value, n_segments in found:
             i, j = index.get(key), to_column.get(value)
@@ -328,6 +339,8 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     if spec.measure == "quotes":
         with collector_paused():
             matrix.quotes = _quotes(session, project, spec, dim, columns, src)
+        if counts_from_quotes:
+            matrix.counts = [[len(cell) for cell in line] for line in matrix.quotes]
     return matrix
 
 
@@ -382,27 +395,29 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     nobody = ("unknown", None, None, None)
     documents = document_titles(session, project)
     coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
-    # Cells list their quotes by document title, then start, end and guid: one sort of every row, each cell then
-    # fills in order.
-    rank = {d: k for k, d in enumerate(sorted(documents, key=lambda d: (documents[d][0].casefold(), documents[d][0])))}
-    rows.sort(key=lambda r: (rank[r[3]], r[4], r[5], r[2]))
+    # Cells list their quotes by document title, then start, end and guid: the rows sorted by document, start, end
+    # and guid (a key the sort builds in C), then each document's run taken in title order; each cell fills in order.
+    rows.sort(key=itemgetter(3, 4, 5, 2))
+    runs = [(doc_id, list(run)) for doc_id, run in groupby(rows, key=itemgetter(3))]
+    runs.sort(key=lambda run: (documents[run[0]][0].casefold(), documents[run[0]][0], run[0]))
     out: list[list[list[Quote]]] = [[[] for _ in columns] for _ in dim.rows]
     line_of = {row.sql_key: line for row, line in zip(dim.rows, out)}
     # On the read path, with one code per column, a case row has each (segment, code) once: nothing to skip.
     unique = dim.kind == "cases" and _direct(src, columns)
     seen: set[tuple[Any, int, str]] = set()
-    for key, value, guid, doc_id, start, end, _, turn, speaker_id, coder_id, text, page in rows:
-        line, j = line_of.get(key), to_column.get(value)
-        if line is None or j is None:
-            continue
-        if not unique:
-            if (key, j, guid) in seen:
-                continue
-            seen.add((key, j, guid))
+    for doc_id, run in runs:
         title, doc_guid = documents[doc_id]
-        role, label, pseudonym, speaker_key = speakers.get(speaker_id, nobody)
-        line[j].append(Quote(guid, title, doc_guid, start, end, text, turn, role, label, pseudonym, speaker_key,
-                             coders[coder_id], page))
+        for key, value, guid, _, start, end, _, turn, speaker_id, coder_id, text, page in run:
+            line, j = line_of.get(key), to_column.get(value)
+            if line is None or j is None:
+                continue
+            if not unique:
+                if (key, j, guid) in seen:
+                    continue
+                seen.add((key, j, guid))
+            role, label, pseudonym, speaker_key = speakers.get(speaker_id, nobody)
+            line[j].append(Quote(guid, title, doc_guid, start, end, text, turn, role, label, pseudonym, speaker_key,
+                                 coders[coder_id], page))
     return out
 
 

@@ -4,21 +4,58 @@ value-creation story's cycles are (the top codes, each with every code under it)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from codebooks.service import code_tree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from codebooks.service import code_tree, get_codebook
 from store.errors import Refused
-from store.models import Code, Codebook
+from store.models import Code, Codebook, Project
+
+CODE_COLUMNS = ("id", "key", "parent_id", "position", "codable", "enabled", "label_en", "label_nl", "label_de",
+                "rank", "horizon", "colour")
+
+
+@dataclass(frozen=True)
+class CodebookCodes:
+    """A codebook's id, key and version with its codes as plain rows (the CODE_COLUMNS): what a matrix reads on
+    every view. ORM objects for a codebook's codes were a fifth of a count matrix's fixed work."""
+
+    id: int
+    key: str
+    version: str
+    codes: list[Any]
+
+
+def load_codebook_codes(session: Session, project: Project | None, key: str) -> CodebookCodes:
+    """The codebook `key` names (as codebooks.service.get_codebook: by key or code prefix) and its codes, in one
+    query where the key matches."""
+    if project is not None:
+        book, code = Codebook.__table__, Code.__table__
+        rows = session.connection().execute(
+            select(book.c.id.label("book_id"), book.c.key.label("book_key"), book.c.version.label("book_version"),
+                   *[code.c[c] for c in CODE_COLUMNS])
+            .select_from(book.outerjoin(code, code.c.codebook_id == book.c.id))
+            .where(book.c.project_id == project.id, book.c.key == key)
+            .order_by(code.c.position, code.c.id)).all()
+        if rows:
+            first = rows[0]
+            return CodebookCodes(first.book_id, first.book_key, first.book_version,
+                                 [r for r in rows if r.id is not None])
+    found = get_codebook(session, project, key)  # by prefix, or refused with the reason
+    return CodebookCodes(found.id, found.key, found.version, list(found.codes))
 
 
 @dataclass(frozen=True)
 class RolledCode:
-    code: Code
+    code: Code | Any  # an ORM code, or a row of CODE_COLUMNS
     level: int  # 0 = a top code (below a codebook's one folder named after it)
     members: frozenset[int]  # the code ids it counts: itself, or its subtree when rolled up
     has_children: bool
 
 
-def rolled_up_codes(codebook: Codebook, depth: int | None = None) -> list[RolledCode]:
+def rolled_up_codes(codebook: Codebook | CodebookCodes, depth: int | None = None) -> list[RolledCode]:
     """Codable, switched-on codes in codebook order; with `depth`, the codes above it as they are and those at it
     rolled up with everything under them (a folder counts there too)."""
     if depth is not None and depth < 1:

@@ -211,7 +211,7 @@ class CodeRow:
 
 
 def code_tree(codebook: Codebook) -> list[CodeRow]:
-    """Codes depth-first in codebook order (position among siblings)."""
+    """Codes depth-first in codebook order (position among siblings); `codebook` may be anything with `codes`."""
     children: dict[int | None, list[Code]] = {}
     for code in codebook.codes:
         children.setdefault(code.parent_id, []).append(code)

@@ -63,6 +63,9 @@ def _assert_same(engine) -> int:  # type: ignore[no-untyped-def]
             facts, tables = _both(engine, rows, depth, scope, measure, persons)
             assert facts == tables, (rows, depth, scope, measure, persons)
             seen += sum(map(sum, facts["counts"]))
+        # A quotes matrix with counts alone takes its counts from its quotes: the count matrix's, on both paths.
+        counted, quoted = (_both(engine, rows, depth, scope, measure, persons=False) for measure in ("count", "quotes"))
+        assert [quoted[0]["counts"], quoted[1]["counts"]] == [counted[0]["counts"]] * 2, (rows, depth, scope)
     with read_session(engine) as s:  # the Excel export's tidy rows, one per coding (a document in two cases once)
         project = get_project(s, PROJECT)
         for scope in (None, Scope(), Scope(coders=("Anna", "Bram")), Scope(kinds=("interview",))):
