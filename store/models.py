@@ -368,6 +368,7 @@ class Segment(Base):
         UniqueConstraint("guid"),
         CheckConstraint('0 <= start AND start < "end"', name="span"),
         Index("ix_segment_document_id_start", "document_id", "start"),
+        Index("ix_segment_document_id", "document_id"),  # who coded a document first: its lowest segment id
     )
 
 
