@@ -27,18 +27,9 @@ from codebooks.service import code_label
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT, RetrievedSegment, retrieve_segments
 from store.bulk import collector_paused, driver_rows
 from store.errors import Refused
+from store.matrix_facts import FACT, FACT_TABLE
 from store.models import (
-    Coder,
-    Coding,
-    Document,
-    FrameworkCell,
-    MatrixCoding,
-    Project,
-    Segment,
-    Speaker,
-    Turn,
-    dashed_guid,
-    guid_text,
+    Coder, Coding, Document, FrameworkCell, Project, Segment, Speaker, Turn, dashed_guid, guid_text,
 )
 
 MEASURES = ("count", "documents", "persons", "coverage", "presence", "row_pct", "col_pct", "quotes")
@@ -241,14 +232,14 @@ def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: Row
     # "+ 0" keeps SQLite from probing the (segment_id, code_id) index once per listed code for every segment.
     codes = (src.code + 0).in_(sorted(column_of))
     if src.facts:
-        stmt = select(*picked).select_from(MatrixCoding)
+        stmt = select(*picked).select_from(FACT_TABLE)
         if speaker:
-            stmt = stmt.outerjoin(Speaker, MatrixCoding.speaker_id == Speaker.id)
-        conditions = scope_conditions(session, project, spec.scope, document=MatrixCoding.document_id,
-                                      coder=MatrixCoding.coder_id, is_primary=MatrixCoding.is_primary)
+            stmt = stmt.outerjoin(Speaker, FACT.speaker_id == Speaker.id)
+        conditions = scope_conditions(session, project, spec.scope, document=FACT.document_id, coder=FACT.coder_id,
+                                      is_primary=FACT.is_primary)
         if not direct:
             conditions.append(codes)
-        return stmt.where(MatrixCoding.codebook_id == src.codebook, *conditions), col_expr, to_column
+        return stmt.where(FACT.codebook_id == src.codebook, *conditions), col_expr, to_column
     stmt = (select(*picked)
             .select_from(Coding)
             .join(Segment, Coding.segment_id == Segment.id)
@@ -325,9 +316,10 @@ def build_matrix(session: Session, project: Project, spec: MatrixSpec, *, langua
     states: list[list[str | None]] = grid(None)
     if dim.kind == "cases":
         col_of = {c.code_id: j for j, c in enumerate(columns)}
+        cell = FrameworkCell.__table__.c  # the table's columns: no ORM compile step (see store.matrix_facts.FACT)
         for case_id, code_id, state in session.execute(
-                select(FrameworkCell.case_id, FrameworkCell.code_id, FrameworkCell.state)
-                .where(FrameworkCell.project_id == project.id, FrameworkCell.code_id.in_(col_of))):
+                select(cell.case_id, cell.code_id, cell.state)
+                .where(cell.project_id == project.id, cell.code_id.in_(col_of))):
             if case_id in index:
                 states[index[case_id]][col_of[code_id]] = state
 
@@ -381,7 +373,7 @@ def _coverage(session: Session, project: Project, spec: MatrixSpec, dim: RowDime
 
 def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimension,
             columns: list[Column], src: Source) -> list[list[list[Quote]]]:
-    read = (MatrixCoding.text, MatrixCoding.page) if src.facts else ()
+    read = (FACT.text, FACT.page) if src.facts else ()
     guid_column = src.guid if src.facts else guid_text(src.guid)
     stmt, _, to_column = _coding_query(session, project, spec, dim, columns, "key", "column", guid_column,
                                        src.document, src.start, src.end, src.version, src.turn, src.speaker,
@@ -394,7 +386,8 @@ def _quotes(session: Session, project: Project, spec: MatrixSpec, dim: RowDimens
     speakers = speakers_by_id(session, project)
     nobody = ("unknown", None, None, None)
     documents = document_titles(session, project)
-    coders = dict(session.execute(select(Coder.id, Coder.name).where(Coder.project_id == project.id)).all())
+    coder = Coder.__table__.c
+    coders = dict(session.execute(select(coder.id, coder.name).where(coder.project_id == project.id)).all())
     # Cells list their quotes by document title, then start, end and guid: the rows sorted by document, start, end
     # and guid (a key the sort builds in C), then each document's run taken in title order; each cell fills in order.
     rows.sort(key=itemgetter(3, 4, 5, 2))

@@ -15,14 +15,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from analysis.matrix_scope import INTERVIEWEE_ROLES, Scope, documents_in_scope, documents_in_scope_query
+from analysis.matrix_scope import DOCUMENT, INTERVIEWEE_ROLES, Scope, documents_in_scope, documents_in_scope_query
 from cases.projects import list_coders
 from coding.retrieval import SPEAKER_KEY, VALUE_COLUMN, attribute_value_order
 from store.bulk import driver_rows
 from store.errors import Refused
+from store.matrix_facts import FACT
 from store.models import (
-    SPEAKER_ROLES, AttributeDefinition, AttributeValue, Case, CaseDocument, Document, MatrixCoding, Person, Project,
-    Segment, Speaker, TextVersion, Turn, dashed_guid, guid_text,
+    SPEAKER_ROLES, AttributeDefinition, AttributeValue, Case, CaseDocument, Document, Person, Project, Segment,
+    Speaker, TextVersion, Turn, dashed_guid, guid_text,
 )
 
 ROW_KINDS = ("cases", "documents", "attribute:NAME", "roles", "persons", "coders")
@@ -120,9 +121,10 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
     "k of n" read them): a third of a count matrix's time at 100,000 codings."""
     links: list[tuple[int, int | None]] = []
     if kind == "cases":  # the documents in scope with their cases, in one query
+        link = CaseDocument.__table__
         links = driver_rows(session, documents_in_scope_query(session, project, scope)
-                            .add_columns(CaseDocument.case_id)
-                            .outerjoin(CaseDocument, CaseDocument.document_id == Document.id))
+                            .add_columns(link.c.case_id)
+                            .outerjoin(link, link.c.document_id == DOCUMENT.id))
         doc_ids = list(dict.fromkeys(doc_id for doc_id, _ in links))
     else:
         doc_ids = documents_in_scope(session, project, scope)
@@ -135,7 +137,7 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
         ordered = sorted(doc_ids, key=lambda d: (docs[d][1].casefold(), docs[d][1]))
         rows = [Row(key=docs[d][0], label=docs[d][1], sql_key=d) for d in ordered]
         _fill_document_rows(rows, {d: [i] for i, d in enumerate(ordered)}, docs, speakers)
-        return RowDimension(kind, Segment.document_id, _no_join, False, rows, fact_key=MatrixCoding.document_id)
+        return RowDimension(kind, Segment.document_id, _no_join, False, rows, fact_key=FACT.document_id)
     if kind == "coders":
         return _coder_rows(session, project, doc_ids, docs, speakers)
     if kind == "roles":
@@ -152,8 +154,9 @@ def row_dimension(session: Session, project: Project, kind: str, scope: Scope, *
 def _case_rows(session: Session, project: Project, links: list[tuple[int, int | None]], docs: dict,
                speakers: list) -> RowDimension:
     """Every case, by name; `links` are (document, case or None) of the documents in scope."""
-    cases = sorted(driver_rows(session, select(Case.id, Case.name, guid_text(Case.guid))
-                               .where(Case.project_id == project.id)), key=lambda c: (c[1].casefold(), c[1]))
+    case = Case.__table__.c
+    cases = sorted(driver_rows(session, select(case.id, case.name, guid_text(case.guid))
+                               .where(case.project_id == project.id)), key=lambda c: (c[1].casefold(), c[1]))
     rows = [Row(key=dashed_guid(guid), label=name, sql_key=case_id) for case_id, name, guid in cases]
     index = {case_id: i for i, (case_id, _, _) in enumerate(cases)}
     doc_rows: dict[int, list[int]] = {}
@@ -165,7 +168,7 @@ def _case_rows(session: Session, project: Project, links: list[tuple[int, int | 
         for doc_id, _ in links:
             doc_rows.setdefault(doc_id, [len(rows) - 1])
     _fill_document_rows(rows, doc_rows, docs, speakers)
-    return RowDimension("cases", CaseDocument.case_id, _case_join, False, rows, fact_key=MatrixCoding.case_id)
+    return RowDimension("cases", CaseDocument.case_id, _case_join, False, rows, fact_key=FACT.case_id)
 
 
 def _coder_rows(session: Session, project: Project, doc_ids: list[int], docs: dict, speakers: list) -> RowDimension:
@@ -178,7 +181,7 @@ def _coder_rows(session: Session, project: Project, doc_ids: list[int], docs: di
                                                 .where(Segment.document_id.in_(doc_ids))):
             doc_rows.setdefault(doc_id, []).append(index[coder_id])
     _fill_document_rows(rows, doc_rows, docs, speakers)
-    return RowDimension("coders", Segment.coder_id, _no_join, False, rows, fact_key=MatrixCoding.coder_id)
+    return RowDimension("coders", Segment.coder_id, _no_join, False, rows, fact_key=FACT.coder_id)
 
 
 def _turn_regions(session: Session, doc_ids: list[int]) -> list[tuple]:

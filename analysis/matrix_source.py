@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import RowDimension
 from analysis.matrix_scope import Scope
-from coding.retrieval import SPEAKER_KEY
+from coding.retrieval import speaker_key
 from store.errors import Refused
-from store.matrix_facts import facts_ready
-from store.models import Coding, Document, MatrixCoding, Person, Project, Segment, Speaker, Turn
+from store.matrix_facts import FACT, facts_ready
+from store.models import Coding, Document, Person, Project, Segment, Speaker, Turn
 
 if TYPE_CHECKING:
     from analysis.matrix import MatrixSpec
@@ -44,9 +44,8 @@ class Source:
 
 TABLES = Source(False, None, Segment.id, Segment.guid, Segment.document_id, Segment.coder_id, Coding.code_id,
                 Segment.text_version_id, Segment.start, Segment.end, Turn.ordinal, Turn.speaker_id)
-FACTS = Source(True, None, MatrixCoding.segment_id, MatrixCoding.segment_guid, MatrixCoding.document_id,
-               MatrixCoding.coder_id, MatrixCoding.code_id, MatrixCoding.text_version_id, MatrixCoding.start,
-               MatrixCoding.end, MatrixCoding.turn, MatrixCoding.speaker_id)
+FACTS = Source(True, None, FACT.segment_id, FACT.segment_guid, FACT.document_id, FACT.coder_id, FACT.code_id,
+               FACT.text_version_id, FACT.start, FACT.end, FACT.turn, FACT.speaker_id)
 READ_PATHS = ("auto", "facts", "tables")
 
 
@@ -79,7 +78,8 @@ def facts_serve(session: Session, project: Project, scope: Scope | None, read_pa
 
 def speakers_by_id(session: Session, project: Project) -> dict[int, tuple[str, str | None, str | None, int]]:
     """Each speaker of the project once (role, label, pseudonym, speaker key), for rows that carry a speaker id."""
+    speaker, person, document = Speaker.__table__, Person.__table__, Document.__table__
     return {r[0]: (r[1] or "unknown", r[2], r[3] or None, r[4]) for r in session.execute(
-        select(Speaker.id, Speaker.role, Speaker.label, Person.pseudonym, SPEAKER_KEY)
-        .outerjoin(Person, Person.id == Speaker.person_id).join(Document, Document.id == Speaker.document_id)
-        .where(Document.project_id == project.id))}
+        select(speaker.c.id, speaker.c.role, speaker.c.label, person.c.pseudonym, speaker_key(speaker.c))
+        .outerjoin(person, person.c.id == speaker.c.person_id).join(document, document.c.id == speaker.c.document_id)
+        .where(document.c.project_id == project.id))}

@@ -14,9 +14,9 @@ whole segment when the segment runs on past the turn.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -49,9 +49,15 @@ from store.models import (
     Turn,
 )
 
+
 # The speaker of a segment is the speaker of the turn holding its start (TURN_OF_SEGMENT, in every query that
 # attributes one).
-SPEAKER_KEY = func.coalesce(Speaker.person_id, -Speaker.id)  # a person, or an unlinked speaker label
+def speaker_key(speaker: Any = Speaker) -> Any:
+    """A person, or an unlinked speaker label, as one integer; `speaker` may be the table's columns."""
+    return func.coalesce(speaker.person_id, -speaker.id)
+
+
+SPEAKER_KEY = speaker_key()
 
 AttributeFilter = tuple[str, str, Any]  # (target: case|document|person, attribute name, value)
 

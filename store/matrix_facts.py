@@ -23,6 +23,11 @@ from store.models import (
     dashed_guid, guid_text,
 )
 
+# The read path as the table (Core) for readers: a statement with no mapped-class attribute in it skips the ORM's
+# compile step, a third of what a fresh process spends compiling a count matrix's statements.
+FACT_TABLE = MatrixCoding.__table__
+FACT = FACT_TABLE.c
+
 WHOLE_DOCUMENT = 0  # matrix_dirty.segment_id: every row of the document
 PRIMARY_ONLY = -1  # matrix_dirty.segment_id: only which coder is the document's primary coder
 DOCUMENTS_PER_PASS = 20  # documents rebuilt per pass (bounds the memory of a bulk import's refresh)
@@ -201,8 +206,9 @@ def rebuild_all(conn: Connection) -> int:
 
 def facts_ready(session: Session, project_id: int) -> bool:
     """True when no mark is pending for the project's documents (always, after a commit through a Session)."""
-    return not session.scalar(select(exists().where(
-        MatrixDirty.document_id == Document.id, Document.project_id == project_id)))
+    mark, document = MatrixDirty.__table__.c, Document.__table__.c  # Core, as FACT
+    return not session.scalar(select(exists().where(mark.document_id == document.id,
+                                                    document.project_id == project_id)))
 
 
 def stale_rows(conn: Connection) -> tuple[set[tuple], set[tuple]]:
