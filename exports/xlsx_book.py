@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, Self
 
-from store.spreadsheet import spreadsheet_cell, xml_safe
+from store.spreadsheet import spreadsheet_cell, spreadsheet_text, xml_safe
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -94,6 +94,11 @@ _LEADING_BLANK, _TRAILING_BLANK = re.compile(r"^\s"), re.compile(r"\s$")
 
 
 def _inline_string(ref: str, text: str) -> str:
+    if text.isprintable() and "&" not in text and "<" not in text and ">" not in text and "_x" not in text:
+        # Nothing to escape (a printable text has no control character, U+FFFE or U+FFFF), and its only blank is
+        # the space: most cells of an export.
+        preserve = ' xml:space="preserve"' if text[:1] == " " or text[-1:] == " " else ""
+        return f'<c r="{ref}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
     if "_x" in text:
         text = _EXCEL_ESCAPE.sub(r"_x005F\1", text)
     if _CONTROL.search(text):
@@ -125,6 +130,11 @@ def _write_rows(part: IO[bytes], rows: Iterator[Sequence[Any]], first: int, limi
         while len(letters) < len(line):
             letters.append(column_letter(len(letters)))
         for column, value in enumerate(line):
+            if type(value) is str:  # what sheet_value does for a text, without its checks for other types
+                value = fit_to_cell(spreadsheet_text(value))
+                if value:
+                    chunk.append(_inline_string(f"{letters[column]}{number}", value))
+                continue
             value = sheet_value(value)
             if value is None or value == "":
                 continue

@@ -24,12 +24,15 @@ def xml_safe(text: str | None) -> str:
 
 
 def _reads_as_formula(value: str) -> bool:
+    if value[:1].isalnum():  # most cells: no formula start, no blank before one
+        return False
     return value[:1] in ("\t", "\r") or (value.lstrip(" \t\r\n")[:1] or " ") in FORMULA_STARTS
 
 
 def spreadsheet_text(value: str) -> str:
     """`value` with a leading apostrophe when a spreadsheet would read it as a formula; XML-safe."""
-    value = xml_safe(value)
+    if not value.isprintable():  # a printable text holds nothing XML forbids (an export's million cells: most)
+        value = xml_safe(value)
     return ESCAPE + value if _reads_as_formula(value) else value
 
 

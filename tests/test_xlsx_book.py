@@ -29,6 +29,12 @@ ROWS = [
     [None, "ab" * 20_000, 13, 1e20, None],
     ["x", "\U0001f600" * 17_000, 14, 3, None],
     ["x", "bell\x07 and nul\x00 dropped", 15, 4, None],
+    ["x", "trailing blank ", 16, 5, None],  # the rows below: where the plain text's short way must still escape
+    ["\u00a0no-break space first", "ends with a no-break space\u00a0", 17, 6, None],
+    ["\x07", "a\u2028line separator", 18, 7, None],
+    ["  =1+1", "-3 is a formula start", 19, 8, None],
+    ["a & b", "x < y > z", 20, 9, None],
+    ["\u00dcber \u00e9t\u00e9 \u201cquoted\u201d", "one_x two", 21, 10, None],
 ]
 
 
@@ -76,6 +82,9 @@ def test_streamed_rows_are_the_xml_xlsxwriter_writes():
     assert values[7][1] == "https://example.org"  # text, not a link
     assert values[8][1].startswith("abab") and values[8][1].endswith("more left out]")
     assert values[10][1] == "bell and nul dropped"
+    assert values[11][1] == "trailing blank " and values[13][0] is None and values[13][1] == "a\u2028line separator"
+    assert values[14][:2] == ["'  =1+1", "'-3 is a formula start"] and values[15][:2] == ["a & b", "x < y > z"]
+    assert values[12] == ["\u00a0no-break space first", "ends with a no-break space\u00a0", 17, 6, None]
     assert values[5][1] == "_x005F_x0041_ is not an A, and &<> stay text"  # Excel undoes its escape; openpyxl not
 
 
