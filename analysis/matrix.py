@@ -149,7 +149,7 @@ class Matrix:
         value = self.values(measure)[i][j]
         if measure == "persons":
             text = f"{value} of {self.interviewees(i)}"
-        elif measure == "coverage" or measure in ("row_pct", "col_pct"):
+        elif measure in ("coverage", "row_pct", "col_pct"):
             text = f"{value:.1f}%"
         elif measure == "quotes":
             text = f"{len(value)} quote{'s' if len(value) != 1 else ''}"
