@@ -33,10 +33,10 @@ class CodebookCodes:
 
 def load_codebook_codes(session: Session, project: Project | None, key: str) -> CodebookCodes:
     """The codebook `key` names (as codebooks.service.get_codebook: by key or code prefix) and its codes, in one
-    query where the key matches."""
+    query where the key matches; a change the session has not flushed yet is seen, as an ORM query sees it."""
     if project is not None:
         book, code = Codebook.__table__, Code.__table__
-        rows = session.connection().execute(
+        rows = session.execute(  # through the Session: what it holds unflushed is flushed first, as the ORM does
             select(book.c.id.label("book_id"), book.c.key.label("book_key"), book.c.version.label("book_version"),
                    *[code.c[c] for c in CODE_COLUMNS])
             .select_from(book.outerjoin(code, code.c.codebook_id == book.c.id))

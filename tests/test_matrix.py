@@ -48,6 +48,24 @@ def test_columns_every_codable_code_or_rolled_up(study):
     assert len(top[2].members) == 6  # vc.potential and its five capitals
 
 
+def test_columns_see_what_the_session_has_not_flushed(study):
+    """A code switched off in the same session, not yet flushed, is no column (the codes are read as plain rows)."""
+    from sqlalchemy import select
+
+    from store.models import Code, Codebook
+
+    with write_session(study.engine) as s:
+        project = get_project(s, study.guid)
+        code = s.scalar(select(Code).join(Codebook).where(Codebook.project_id == project.id,
+                                                          Code.key == "vc.expected"))
+        code.enabled = False
+        top = [c.key for c in matrix_columns(s, project, "value-creation", depth=1)]
+        m = build_matrix(s, project, MatrixSpec(rows="cases", codebook="value-creation", depth=1))
+        s.rollback()
+    assert top == [c.key for c in m.columns] == ["vc.immediate", "vc.potential", "vc.applied", "vc.realised",
+                                                 "vc.transformative"]
+
+
 def test_case_counts_primary_coder_overlaps_and_empty_rows(study):
     m = matrix(study, rows="cases", codebook="vc")
     assert [r.label for r in m.rows] == ["Leeg", "Noord", "Zuid"]
