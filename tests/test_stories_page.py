@@ -38,14 +38,19 @@ def stories(url: str) -> list:  # type: ignore[type-arg]
         return story_views(s, get_project(s, "Verhalen"))
 
 
+def open_page(monkeypatch, url: str, page: str = PAGE):  # type: ignore[no-untyped-def]
+    """The app on project "Verhalen" as Anna, switched to `page` and run."""
+    with read_session(get_engine(url)) as s:
+        guid = str(get_project(s, "Verhalen").guid)
+    at = make_app(monkeypatch, url, project_guid=guid, coder="Anna")
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
 def test_building_a_story_on_the_page(monkeypatch, sqlite_url):
     guids = build(get_engine(sqlite_url))
-    with read_session(get_engine(sqlite_url)) as s:
-        guid = str(get_project(s, "Verhalen").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    at = open_page(monkeypatch, sqlite_url)
     assert not at.exception
     assert at.title[0].value == "Stories"
     assert "Grenzeloos has no stories yet." in said(at.info)
@@ -190,11 +195,7 @@ def test_the_charts_show_how_far_stories_get(monkeypatch, sqlite_url):
 
     guids = build(get_engine(sqlite_url))
     write_story(get_engine(sqlite_url), guids, ["fieldlab", "pilot", "omzet", "contact"])  # reaches realised
-    with read_session(get_engine(sqlite_url)) as s:
-        guid = str(get_project(s, "Verhalen").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.run()
-    at.switch_page("pages/charts.py").run()
+    at = open_page(monkeypatch, sqlite_url, "pages/charts.py")
     assert not at.exception
     figures = {json.loads(e.proto.spec)["layout"]["title"]["text"]: json.loads(e.proto.spec)
                for e in at.get("plotly_chart")}
@@ -208,7 +209,7 @@ def test_the_story_walk_in_presentation_mode(monkeypatch, sqlite_url):
     from datetime import date
 
     from cases.projects import get_case
-    from coding.stories import add_step, create_story, get_story
+    from coding.stories import add_step, create_story
     from focusgroups.anonymise import add_mask_term
     from focusgroups.feedback import list_feedback
     from focusgroups.sessions import create_session, get_session
@@ -296,11 +297,7 @@ def test_the_matrices_page_shows_the_value_creation_matrix(monkeypatch, sqlite_u
 
     guids = build(get_engine(sqlite_url))
     write_story(get_engine(sqlite_url), guids, ["fieldlab", "omzet"])
-    with read_session(get_engine(sqlite_url)) as s:
-        guid = str(get_project(s, "Verhalen").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.run()
-    at.switch_page("pages/matrices.py").run()
+    at = open_page(monkeypatch, sqlite_url, "pages/matrices.py")
     at.radio(key="matrix_mode").set_value("stories").run()
     assert not at.exception
     frame = at.dataframe[0].value
@@ -315,11 +312,7 @@ def test_a_renamed_story_stays_the_one_shown(monkeypatch, sqlite_url):
 
     guids = build(get_engine(sqlite_url))
     write_story(get_engine(sqlite_url), guids, ["fieldlab"])
-    with read_session(get_engine(sqlite_url)) as s:
-        guid = str(get_project(s, "Verhalen").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_page(monkeypatch, sqlite_url)
     story = stories(sqlite_url)[0]
     at.text_input(key=f"story_title_{story.guid}").input("Petra belt")
     at.selectbox(key=f"story_person_{story.guid}").set_value("Hoekstra")
@@ -337,12 +330,7 @@ def test_a_story_written_elsewhere_shows_on_the_next_run(monkeypatch, sqlite_url
     from coding.stories import add_step, create_story, get_story
 
     guids = build(get_engine(sqlite_url))
-    with read_session(get_engine(sqlite_url)) as s:
-        guid = str(get_project(s, "Verhalen").guid)
-    at = make_app(monkeypatch, sqlite_url, project_guid=guid, coder="Anna")
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    at = open_page(monkeypatch, sqlite_url)
     assert "Grenzeloos has no stories yet." in said(at.info)
     with write_session(get_engine(sqlite_url)) as s:
         project = get_project(s, "Verhalen")
