@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import Row, RowDimension, row_dimension
 from analysis.matrix_scope import ALL, INTERVIEWEE_ROLES, PRIMARY, Scope, scope_conditions
-from analysis.matrix_source import TABLES, Source, matrix_source, speakers_by_id
+from analysis.matrix_source import TABLES, Source, facts_scope_conditions, matrix_source, speakers_by_id
 from cases.documents import document_titles, page_at, quote_citation, texts_and_pages, turn_number
 from codebooks.levels import CodebookCodes, load_codebook_codes, rolled_up_codes
 from codebooks.service import code_label
@@ -235,8 +235,7 @@ def _coding_query(session: Session, project: Project, spec: MatrixSpec, dim: Row
         stmt = select(*picked).select_from(FACT_TABLE)
         if speaker:
             stmt = stmt.outerjoin(Speaker, FACT.speaker_id == Speaker.id)
-        conditions = scope_conditions(session, project, spec.scope, document=FACT.document_id, coder=FACT.coder_id,
-                                      is_primary=FACT.is_primary)
+        conditions = facts_scope_conditions(session, project, spec.scope)
         if not direct:
             conditions.append(codes)
         return stmt.where(FACT.codebook_id == src.codebook, *conditions), col_expr, to_column

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_rows import RowDimension
-from analysis.matrix_scope import Scope
+from analysis.matrix_scope import Scope, scope_conditions
 from coding.retrieval import speaker_key
 from store.errors import Refused
 from store.matrix_facts import FACT, facts_ready
@@ -74,6 +74,12 @@ def facts_serve(session: Session, project: Project, scope: Scope | None, read_pa
             raise Refused("the matrices' read path has changes waiting to be rebuilt")
         return False
     return True
+
+
+def facts_scope_conditions(session: Session, project: Project, scope: Scope) -> list[Any]:
+    """The scope's WHERE conditions over the read path's columns (its primary-coder flag, not a lookup)."""
+    return scope_conditions(session, project, scope, document=FACT.document_id, coder=FACT.coder_id,
+                            is_primary=FACT.is_primary)
 
 
 def speakers_by_id(session: Session, project: Project) -> dict[int, tuple[str, str | None, str | None, int]]:

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.matrix_scope import Scope, scope_conditions
-from analysis.matrix_source import facts_serve, speakers_by_id
+from analysis.matrix_source import facts_scope_conditions, facts_serve, speakers_by_id
 from cases.documents import document_case_names, document_titles, page_at, texts_and_pages, turn_number
 from codebooks.service import code_label, get_codebook
 from coding.retrieval import SPEAKER_KEY, TURN_OF_SEGMENT
 from store.bulk import driver_rows
+from store.matrix_facts import FACT
 from store.models import (
-    Code, Codebook, Coder, Coding, Document, MatrixCoding, Person, Project, Segment, Speaker, Turn,
+    Code, Codebook, Coder, Coding, Document, Person, Project, Segment, Speaker, Turn,
     dashed_guid, guid_text,
 )
 
@@ -108,20 +109,18 @@ Read = Callable[[list[int]], Iterable[tuple]]  # document ids -> (guid, document
 def _from_facts(session: Session, project: Project, scope: Scope | None, book_ids: list[int],
                 code_ids: list[int]) -> Read:
     """A coding has a row per case of its document there: each is taken once."""
-    stmt = (select(MatrixCoding.coding_id, MatrixCoding.segment_guid, MatrixCoding.document_id, MatrixCoding.coder_id,
-                   MatrixCoding.code_id, MatrixCoding.start, MatrixCoding.end, MatrixCoding.turn,
-                   MatrixCoding.speaker_id, MatrixCoding.text, MatrixCoding.page)
-            .where(MatrixCoding.codebook_id.in_(book_ids), (MatrixCoding.code_id + 0).in_(code_ids)))
+    stmt = (select(FACT.coding_id, FACT.segment_guid, FACT.document_id, FACT.coder_id, FACT.code_id, FACT.start,
+                   FACT.end, FACT.turn, FACT.speaker_id, FACT.text, FACT.page)
+            .where(FACT.codebook_id.in_(book_ids), (FACT.code_id + 0).in_(code_ids)))
     if scope is not None:
-        stmt = stmt.where(*scope_conditions(session, project, scope, document=MatrixCoding.document_id,
-                                            coder=MatrixCoding.coder_id, is_primary=MatrixCoding.is_primary))
+        stmt = stmt.where(*facts_scope_conditions(session, project, scope))
     speakers = speakers_by_id(session, project)
     nobody = ("unknown", None, None, None)
 
     def read(ids: list[int]) -> Iterator[tuple]:
         seen: set[int] = set()
         for coding_id, guid, doc_id, coder_id, code_id, start, end, turn, speaker_id, text, page in driver_rows(
-                session, stmt.where(MatrixCoding.document_id.in_(ids))):
+                session, stmt.where(FACT.document_id.in_(ids))):
             if coding_id not in seen:
                 seen.add(coding_id)
                 yield (guid, doc_id, coder_id, code_id, start, end, turn, *speakers.get(speaker_id, nobody), text,

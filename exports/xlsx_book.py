@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from store.spreadsheet import spreadsheet_cell, spreadsheet_text, xml_safe
@@ -130,12 +131,8 @@ def _write_rows(part: IO[bytes], rows: Iterator[Sequence[Any]], first: int, limi
         while len(letters) < len(line):
             letters.append(column_letter(len(letters)))
         for column, value in enumerate(line):
-            if type(value) is str:  # what sheet_value does for a text, without its checks for other types
-                value = fit_to_cell(spreadsheet_text(value))
-                if value:
-                    chunk.append(_inline_string(f"{letters[column]}{number}", value))
-                continue
-            value = sheet_value(value)
+            # A text goes straight to the escaping function (what sheet_value does with it, without its type checks).
+            value = spreadsheet_text(value) if type(value) is str else sheet_value(value)
             if value is None or value == "":
                 continue
             ref = f"{letters[column]}{number}"
@@ -262,7 +259,7 @@ class XlsxBook:
             following = next(rows, None)
             if following is None:
                 return names
-            rows = _chain_one(following, rows)
+            rows = chain((following,), rows)
 
     def close(self) -> bytes:
         """The file: XlsxWriter's package, with each streamed sheet's rows put into its part; then `discard`."""
@@ -300,8 +297,3 @@ class XlsxBook:
             part.seek(0)
             shutil.copyfileobj(part, stream, 1 << 20)
             stream.write(tail)
-
-
-def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
